@@ -1,0 +1,295 @@
+//! Accounts: sign-up, profile and password changes, and the input types they parse.
+//!
+//! An email is stored trimmed and lower-cased, so uniqueness is case-insensitive and enforced
+//! by the database (a race between two sign-ups cannot create two accounts).
+
+use sqlx::AnyPool;
+
+use crate::audit::{self, Action, Event};
+use crate::error::{FieldErrors, is_unique_violation};
+use crate::ids::{self, UserId};
+use crate::orgs::{self, OrgName};
+use crate::passwords::{NewPassword, Password};
+use crate::sessions::{self, Actor, ClientInfo, EndReason, SignedIn};
+use crate::{Error, Services};
+
+pub const EMAIL_MAX: usize = 254;
+pub const NAME_MAX: usize = 100;
+
+/// A syntactically plausible email address, trimmed and lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    /// The form used for lookups and uniqueness.
+    pub fn normalize(text: &str) -> String {
+        text.trim().to_lowercase()
+    }
+
+    pub fn parse(text: &str) -> Result<Self, Vec<String>> {
+        let email = Self::normalize(text);
+        if email.is_empty() {
+            return Err(vec!["Enter your email address".into()]);
+        }
+        if email.chars().count() > EMAIL_MAX {
+            return Err(vec![format!("Use at most {EMAIL_MAX} characters")]);
+        }
+        let valid = match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && local.len() <= 64
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains("..")
+                    && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+                    && !email.contains(['<', '>', '(', ')', ',', ';', ':', '\\', '"', '[', ']'])
+            }
+            None => false,
+        };
+        if valid { Ok(Self(email)) } else { Err(vec!["Enter an email address like name@example.com".into()]) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A person's display name: trimmed, 1–100 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub fn parse(text: &str) -> Result<Self, Vec<String>> {
+        parse_label(text, NAME_MAX, "name").map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Shared rule for short human-readable labels (names of people and organizations).
+pub(crate) fn parse_label(text: &str, max: usize, what: &str) -> Result<String, Vec<String>> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(vec![format!("Enter a {what}")]);
+    }
+    let mut failures = Vec::new();
+    if trimmed.chars().count() > max {
+        failures.push(format!("Use at most {max} characters"));
+    }
+    if trimmed.chars().any(char::is_control) {
+        failures.push("Remove line breaks and control characters".to_string());
+    }
+    if failures.is_empty() { Ok(trimmed.to_string()) } else { Err(failures) }
+}
+
+/// Raw sign-up form input.
+#[derive(Debug, Clone)]
+pub struct SignUp<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    pub organization: &'a str,
+}
+
+/// Creates an account and its first organization (with the new user as Owner) and signs the
+/// user in there. Anyone may call it.
+///
+/// Errors: `Validation` naming every failing field and rule; `Conflict` on `email` when an account
+/// with that email exists.
+pub async fn sign_up(
+    svc: &Services,
+    input: SignUp<'_>,
+    client: &ClientInfo,
+) -> Result<SignedIn, Error> {
+    let mut errors = FieldErrors::default();
+    let name = errors.check("name", DisplayName::parse(input.name));
+    let email = errors.check("email", EmailAddress::parse(input.email));
+    let password = errors.check("password", NewPassword::parse(input.password));
+    let org_name = errors.check("organization", OrgName::parse(input.organization));
+    let (Some(name), Some(email), Some(password), Some(org_name)) = (name, email, password, org_name)
+    else {
+        return Err(Error::Validation(errors));
+    };
+
+    let password_hash = svc.hasher.hash(password.password()).await?;
+    let now = svc.clock.now();
+    let user_id = UserId::random();
+    let mut tx = svc.db.pool().begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5)",
+    )
+    .bind(user_id.to_string())
+    .bind(email.as_str())
+    .bind(name.as_str())
+    .bind(password_hash)
+    .bind(now.as_millis())
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Err(err) if is_unique_violation(&err) => {
+            return Err(Error::Conflict {
+                field: Some("email"),
+                message: "An account with this email already exists. Sign in instead.".into(),
+            });
+        }
+        other => other?,
+    };
+    let org_id = orgs::create_with_owner(&mut tx, &org_name, user_id, now).await?;
+    let signed_in = sessions::create(&mut tx, svc, user_id, Some(org_id), client, now).await?;
+    let event = Event {
+        action: Action::SignedUp,
+        org: Some(org_id),
+        actor: Some(user_id),
+        target: Some(format!("user:{user_id}")),
+        client,
+    };
+    audit::record(&mut tx, event, now).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %user_id, org_id = %org_id, "account created");
+    Ok(signed_in)
+}
+
+/// What sign-in needs to know about an account.
+pub(crate) struct Credentials {
+    pub id: UserId,
+    pub password_hash: String,
+}
+
+pub(crate) async fn credentials_for(
+    pool: &AnyPool,
+    normalized_email: &str,
+) -> Result<Option<Credentials>, Error> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
+            .bind(normalized_email)
+            .fetch_optional(pool)
+            .await?;
+    row.map(|(id, password_hash)| Ok(Credentials { id: ids::from_db(&id, UserId::parse)?, password_hash }))
+        .transpose()
+}
+
+/// Changes the caller's own display name. Any signed-in user may call it for themselves.
+///
+/// Errors: `Validation` on `name`.
+pub async fn update_profile(svc: &Services, actor: &Actor, name: &str) -> Result<String, Error> {
+    let mut errors = FieldErrors::default();
+    let Some(name) = errors.check("name", DisplayName::parse(name)) else {
+        return Err(Error::Validation(errors));
+    };
+    let now = svc.clock.now();
+    let mut tx = svc.db.pool().begin().await?;
+    sqlx::query("UPDATE users SET name = $1, updated_at = $2 WHERE id = $3")
+        .bind(name.as_str())
+        .bind(now.as_millis())
+        .bind(actor.user_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    let event = Event {
+        action: Action::ProfileUpdated,
+        org: actor.org.as_ref().map(|o| o.id),
+        actor: Some(actor.user_id),
+        target: Some(format!("user:{}", actor.user_id)),
+        client: &actor.client,
+    };
+    audit::record(&mut tx, event, now).await?;
+    tx.commit().await?;
+    Ok(name.as_str().to_string())
+}
+
+/// Changes the caller's password after checking the current one, and ends all their other
+/// sessions. Wrong current passwords count against the same limit as sign-in guesses.
+///
+/// Errors: `Validation` on `current_password` (wrong) or `new_password` (policy);
+/// `RateLimited` after too many wrong guesses.
+pub async fn change_password(
+    svc: &Services,
+    actor: &Actor,
+    current_password: &str,
+    new_password: &str,
+) -> Result<(), Error> {
+    let mut errors = FieldErrors::default();
+    if current_password.is_empty() {
+        errors.add("current_password", "Enter your current password");
+    }
+    let new = errors.check("new_password", NewPassword::parse(new_password));
+    if current_password == new_password && !current_password.is_empty() {
+        errors.add("new_password", "Choose a password different from the current one");
+    }
+    let Some(new) = new.filter(|_| errors.is_empty()) else {
+        return Err(Error::Validation(errors));
+    };
+
+    let now = svc.clock.now();
+    let pool = svc.db.pool();
+    let key = crate::throttle::account_key(&actor.email);
+    crate::throttle::reserve(pool, &key, crate::throttle::SIGN_IN_PER_ACCOUNT, now).await?;
+    let stored = credentials_for(pool, &actor.email).await?;
+    let current = Password::new(current_password);
+    let matched =
+        svc.hasher.verify(&current, stored.as_ref().map(|c| c.password_hash.as_str())).await?;
+    if !matched {
+        tracing::info!(user_id = %actor.user_id, "password change refused: wrong current password");
+        return Err(FieldErrors::single("current_password", "Current password is incorrect"));
+    }
+    crate::throttle::clear(pool, &key).await?;
+
+    let hash = svc.hasher.hash(new.password()).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(now.as_millis())
+        .bind(actor.user_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    sessions::end_all_except(
+        &mut tx,
+        actor.user_id,
+        Some(actor.session_id),
+        EndReason::PasswordChanged,
+        &actor.client,
+        now,
+    )
+    .await?;
+    let event = Event {
+        action: Action::PasswordChanged,
+        org: actor.org.as_ref().map(|o| o.id),
+        actor: Some(actor.user_id),
+        target: Some(format!("user:{}", actor.user_id)),
+        client: &actor.client,
+    };
+    audit::record(&mut tx, event, now).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %actor.user_id, "password changed");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(EmailAddress::parse("  Ada@Example.COM ").map(|e| e.0), Ok("ada@example.com".into()));
+    }
+
+    #[test]
+    fn implausible_emails_are_refused() {
+        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "a@b@c.com", "ada@.com", "ada@example..com"] {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert!(EmailAddress::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_bounded_and_single_line() {
+        assert_eq!(DisplayName::parse("  Ada Lovelace ").map(|n| n.0), Ok("Ada Lovelace".into()));
+        assert!(DisplayName::parse("  ").is_err());
+        assert!(DisplayName::parse(&"x".repeat(101)).is_err());
+        assert!(DisplayName::parse("Ada\nLovelace").is_err());
+    }
+}

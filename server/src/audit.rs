@@ -1,0 +1,68 @@
+//! The audit log: one row per security-relevant event, written in the same transaction as the
+//! change it records. Rows hold ids, never emails, passwords or tokens.
+
+use sqlx::AnyConnection;
+
+use crate::clock::Timestamp;
+use crate::ids::{EventId, OrgId, UserId};
+use crate::sessions::ClientInfo;
+use crate::Error;
+
+/// What happened. The text form is stable: reports and later issues filter on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    SignedUp,
+    SignedIn,
+    SignInFailed,
+    SignInThrottled,
+    SessionEnded,
+    ProfileUpdated,
+    PasswordChanged,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::SignedUp => "user.signed_up",
+            Action::SignedIn => "session.signed_in",
+            Action::SignInFailed => "session.sign_in_failed",
+            Action::SignInThrottled => "session.sign_in_throttled",
+            Action::SessionEnded => "session.ended",
+            Action::ProfileUpdated => "user.profile_updated",
+            Action::PasswordChanged => "user.password_changed",
+        }
+    }
+}
+
+/// One event to record.
+#[derive(Debug, Clone)]
+pub struct Event<'a> {
+    pub action: Action,
+    pub org: Option<OrgId>,
+    pub actor: Option<UserId>,
+    /// What the action was done to, e.g. `session:<id>` or `user:<id>`, plus a reason if any.
+    pub target: Option<String>,
+    pub client: &'a ClientInfo,
+}
+
+pub(crate) async fn record(
+    conn: &mut AnyConnection,
+    event: Event<'_>,
+    now: Timestamp,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO audit_events (id, org_id, actor_id, action, target, ip, user_agent, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(EventId::random().to_string())
+    .bind(event.org.map(|id| id.to_string()))
+    .bind(event.actor.map(|id| id.to_string()))
+    .bind(event.action.as_str())
+    .bind(event.target)
+    .bind(event.client.ip.clone())
+    .bind(event.client.user_agent.clone())
+    .bind(now.as_millis())
+    .execute(conn)
+    .await?;
+    Ok(())
+}

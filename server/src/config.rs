@@ -1,0 +1,134 @@
+//! Settings read once at start-up from environment variables, with zero-set-up defaults.
+//! A bad value stops start-up with a message naming the variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Knobs the domain services need.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// How long a session lives after sign-in.
+    pub session_ttl: Duration,
+    /// How many password hashes may run at once (each takes 19 MiB and one core for ~40 ms).
+    pub hash_concurrency: usize,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self { session_ttl: Duration::from_secs(7 * 24 * 3600), hash_concurrency: default_hashers() }
+    }
+}
+
+fn default_hashers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
+}
+
+/// The whole application's settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    /// Origin used in links and to decide the cookie's `Secure` flag, without a trailing slash.
+    pub public_url: String,
+    pub services: ServiceConfig,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+impl Settings {
+    /// Reads settings through `lookup` (the process environment in production).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let addr_text = get("GATEHOUSE_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
+        let addr: SocketAddr = addr_text.trim().parse().map_err(|_| ConfigError {
+            variable: "GATEHOUSE_ADDR",
+            message: format!("{addr_text:?} is not an address such as 127.0.0.1:3000"),
+        })?;
+        let data_dir = PathBuf::from(get("GATEHOUSE_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = match get("DATABASE_URL") {
+            Some(url) => {
+                crate::db::Backend::of_url(&url).ok_or_else(|| ConfigError {
+                    variable: "DATABASE_URL",
+                    message: "must start with sqlite:, postgres:// or postgresql://".into(),
+                })?;
+                url
+            }
+            None => format!("sqlite://{}?mode=rwc", data_dir.join("gatehouse.db").display()),
+        };
+        let public_url = match get("GATEHOUSE_PUBLIC_URL") {
+            Some(url) => {
+                let url = url.trim().trim_end_matches('/').to_string();
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(ConfigError {
+                        variable: "GATEHOUSE_PUBLIC_URL",
+                        message: "must start with http:// or https://".into(),
+                    });
+                }
+                url
+            }
+            None => format!("http://{addr}"),
+        };
+        let mut services = ServiceConfig::default();
+        if let Some(days) = get("GATEHOUSE_SESSION_DAYS") {
+            let days: u64 = days.trim().parse().ok().filter(|d| (1..=365).contains(d)).ok_or(
+                ConfigError {
+                    variable: "GATEHOUSE_SESSION_DAYS",
+                    message: "must be a whole number of days from 1 to 365".into(),
+                },
+            )?;
+            services.session_ttl = Duration::from_secs(days * 24 * 3600);
+        }
+        Ok(Self { addr, data_dir, database_url, public_url, services })
+    }
+
+    /// Whether cookies must carry `Secure`.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars: Vec<(String, String)> =
+            vars.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
+        Settings::from_lookup(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn defaults_need_no_setup() {
+        let s = settings(&[]).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(s.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.database_url, "sqlite://data/gatehouse.db?mode=rwc");
+        assert_eq!(s.public_url, "http://127.0.0.1:3000");
+        assert!(!s.secure_cookies());
+        assert_eq!(s.services.session_ttl, Duration::from_secs(7 * 86_400));
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let err = settings(&[("GATEHOUSE_ADDR", "nowhere")]).err();
+        assert_eq!(err.map(|e| e.variable), Some("GATEHOUSE_ADDR"));
+        let err = settings(&[("DATABASE_URL", "mysql://x")]).err();
+        assert_eq!(err.map(|e| e.variable), Some("DATABASE_URL"));
+        let err = settings(&[("GATEHOUSE_SESSION_DAYS", "0")]).err();
+        assert_eq!(err.map(|e| e.variable), Some("GATEHOUSE_SESSION_DAYS"));
+    }
+
+    #[test]
+    fn an_https_public_url_makes_cookies_secure() {
+        let s = settings(&[("GATEHOUSE_PUBLIC_URL", "https://id.example.com/")]);
+        let s = s.unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(s.public_url, "https://id.example.com");
+        assert!(s.secure_cookies());
+    }
+}

@@ -1,0 +1,47 @@
+//! Gatehouse's domain: accounts, organizations, sessions and the rules that guard them.
+//!
+//! This crate owns every decision about who may do what and every row in the database. It knows
+//! nothing about HTTP, Leptos or axum: callers hand it raw input and a resolved [`Actor`], and get
+//! back domain values or a typed [`Error`]. Blocking or CPU-heavy work (password hashing) never runs
+//! on the async runtime.
+
+pub mod accounts;
+pub mod audit;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod ids;
+pub mod orgs;
+pub mod passwords;
+pub mod sessions;
+mod throttle;
+
+use std::sync::Arc;
+
+pub use accounts::EmailAddress;
+pub use clock::{Clock, SystemClock, TestClock, Timestamp};
+pub use config::{ConfigError, ServiceConfig, Settings};
+pub use db::{Backend, Db};
+pub use error::{Error, FieldErrors};
+pub use ids::{OrgId, SessionId, UserId};
+pub use orgs::Role;
+pub use passwords::PasswordHasher;
+pub use sessions::{Actor, ClientInfo, OrgContext, SessionToken, SignedIn};
+
+/// Everything a domain operation needs, cheap to clone and shared by all requests.
+#[derive(Clone)]
+pub struct Services {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub hasher: PasswordHasher,
+    pub config: ServiceConfig,
+}
+
+impl Services {
+    /// Builds the services; hashes the dummy password used to equalise sign-in timing.
+    pub async fn new(db: Db, clock: Arc<dyn Clock>, config: ServiceConfig) -> Result<Self, Error> {
+        let hasher = PasswordHasher::new(config.hash_concurrency).await?;
+        Ok(Self { db, clock, hasher, config })
+    }
+}

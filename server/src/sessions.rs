@@ -1,0 +1,456 @@
+//! Sessions: sign-in, the per-request lookup of the caller, and every way a session ends.
+//!
+//! The session token is 256 random bits, handed to the browser once in a cookie; the database
+//! keeps only its SHA-256. Sign-in always issues a fresh session (no fixation). All endings —
+//! sign-out, password change, expiry — go through [`end_sessions`], which logs and audits them.
+
+use std::fmt;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use rand::rngs::OsRng;
+use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
+
+use crate::accounts::{self, EmailAddress};
+use crate::audit::{self, Action, Event};
+use crate::clock::Timestamp;
+use crate::ids::{self, OrgId, SessionId, UserId};
+use crate::orgs::{self, Role};
+use crate::passwords::Password;
+use crate::throttle;
+use crate::{Error, Services};
+
+/// "Last active" is written at most this often per session, so ordinary requests don't write.
+pub const ACTIVITY_RESOLUTION: Duration = Duration::from_secs(60);
+const USER_AGENT_MAX: usize = 512;
+
+/// Where a request came from, as recorded on sessions and audit rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: String,
+}
+
+impl ClientInfo {
+    pub fn new(ip: Option<String>, user_agent: &str) -> Self {
+        let user_agent: String =
+            user_agent.chars().filter(|c| !c.is_control()).take(USER_AGENT_MAX).collect();
+        Self { ip, user_agent }
+    }
+}
+
+/// The bearer secret in the session cookie. Not `Debug`-printable, not serializable.
+pub struct SessionToken(String);
+
+impl SessionToken {
+    fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        OsRng.fill_bytes(&mut bytes);
+        Self(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// The value to put in the cookie.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionToken(<redacted>)")
+    }
+}
+
+fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A token has exactly the shape we issue; anything else is refused without a query.
+fn well_formed(token: &str) -> bool {
+    token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The organization a session acts in, with the caller's role there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgContext {
+    pub id: OrgId,
+    pub name: String,
+    pub role: Role,
+}
+
+/// The signed-in caller of a request, resolved once per request.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub session_id: SessionId,
+    pub name: String,
+    pub email: String,
+    pub org: Option<OrgContext>,
+    pub client: ClientInfo,
+}
+
+/// A freshly issued session.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub user_id: UserId,
+    pub session_id: SessionId,
+    pub token: SessionToken,
+    pub expires_at: Timestamp,
+}
+
+/// Why a session ended; recorded in logs and the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    SignedOut,
+    Replaced,
+    PasswordChanged,
+    Expired,
+}
+
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::SignedOut => "signed_out",
+            EndReason::Replaced => "replaced_by_new_sign_in",
+            EndReason::PasswordChanged => "password_changed",
+            EndReason::Expired => "expired",
+        }
+    }
+}
+
+/// Signs in with email and password. Anyone may call it.
+///
+/// Errors: `InvalidCredentials` for a wrong email or password alike (same work either way),
+/// `RateLimited` after too many failures for the account or the client's IP (then even the right
+/// password is refused until the window ends).
+pub async fn sign_in(
+    svc: &Services,
+    email: &str,
+    password: &str,
+    client: &ClientInfo,
+    previous_token: Option<&str>,
+) -> Result<SignedIn, Error> {
+    let now = svc.clock.now();
+    let pool = svc.db.pool();
+    let normalized = EmailAddress::normalize(email);
+    let account_key = throttle::account_key(&normalized);
+    if let Err(limited) = throttle::reserve(pool, &account_key, throttle::SIGN_IN_PER_ACCOUNT, now).await {
+        record_unowned(svc, Action::SignInThrottled, client, now).await?;
+        return Err(limited);
+    }
+    let ip_key = client.ip.as_deref().map(throttle::ip_key);
+    if let Some(ip_key) = &ip_key {
+        if let Err(limited) = throttle::reserve(pool, ip_key, throttle::SIGN_IN_PER_IP, now).await {
+            throttle::release(pool, &account_key).await?;
+            record_unowned(svc, Action::SignInThrottled, client, now).await?;
+            return Err(limited);
+        }
+    }
+
+    let user = accounts::credentials_for(pool, &normalized).await?;
+    let password = Password::new(password);
+    let matched = svc.hasher.verify(&password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
+    let user = match (matched, user) {
+        (true, Some(user)) => user,
+        (_, user) => {
+            let mut conn = pool.acquire().await?;
+            let event = Event {
+                action: Action::SignInFailed,
+                org: None,
+                actor: user.map(|u| u.id),
+                target: None,
+                client,
+            };
+            audit::record(&mut conn, event, now).await?;
+            tracing::info!("sign-in refused: invalid credentials");
+            return Err(Error::InvalidCredentials);
+        }
+    };
+
+    throttle::clear(pool, &account_key).await?;
+    if let Some(ip_key) = &ip_key {
+        throttle::release(pool, ip_key).await?;
+    }
+    let mut tx = pool.begin().await?;
+    if let Some(previous) = previous_token.filter(|t| well_formed(t)) {
+        if let Some((id, owner)) = store::find_by_hash(&mut tx, &token_hash(previous)).await? {
+            end_sessions(&mut tx, owner, &[id], EndReason::Replaced, client, now).await?;
+        }
+    }
+    let org = orgs::landing_org(&mut tx, user.id).await?;
+    let signed_in = create(&mut tx, svc, user.id, org, client, now).await?;
+    let event = Event {
+        action: Action::SignedIn,
+        org,
+        actor: Some(user.id),
+        target: Some(format!("session:{}", signed_in.session_id)),
+        client,
+    };
+    audit::record(&mut tx, event, now).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %user.id, session_id = %signed_in.session_id, "signed in");
+    Ok(signed_in)
+}
+
+async fn record_unowned(
+    svc: &Services,
+    action: Action,
+    client: &ClientInfo,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let mut conn = svc.db.pool().acquire().await?;
+    audit::record(&mut conn, Event { action, org: None, actor: None, target: None, client }, now)
+        .await?;
+    tracing::info!(action = action.as_str(), "sign-in refused: too many attempts");
+    Ok(())
+}
+
+/// Issues a session inside the caller's transaction.
+pub(crate) async fn create(
+    conn: &mut AnyConnection,
+    svc: &Services,
+    user: UserId,
+    org: Option<OrgId>,
+    client: &ClientInfo,
+    now: Timestamp,
+) -> Result<SignedIn, Error> {
+    let token = SessionToken::generate();
+    let session_id = SessionId::random();
+    let expires_at = now.plus(svc.config.session_ttl);
+    store::insert(conn, session_id, &token_hash(token.expose()), user, org, client, now, expires_at)
+        .await?;
+    Ok(SignedIn { user_id: user, session_id, token, expires_at })
+}
+
+/// Resolves a session cookie to the caller. `Ok(None)` for an unknown, ended or expired
+/// session; an expired one is ended on the way.
+pub async fn resolve(
+    svc: &Services,
+    token: &str,
+    client: ClientInfo,
+) -> Result<Option<Actor>, Error> {
+    if !well_formed(token) {
+        return Ok(None);
+    }
+    let now = svc.clock.now();
+    let pool = svc.db.pool();
+    let Some(row) = store::lookup(pool, &token_hash(token)).await? else {
+        return Ok(None);
+    };
+    let session_id = ids::from_db(&row.id, SessionId::parse)?;
+    let user_id = ids::from_db(&row.user_id, UserId::parse)?;
+    if Timestamp::from_millis(row.expires_at) <= now {
+        let mut tx = pool.begin().await?;
+        end_sessions(&mut tx, user_id, &[session_id], EndReason::Expired, &client, now).await?;
+        tx.commit().await?;
+        return Ok(None);
+    }
+    if Timestamp::from_millis(row.last_active_at).until(now) >= ACTIVITY_RESOLUTION {
+        store::touch(pool, session_id, now).await?;
+    }
+    let org = match (row.org_id, row.org_name, row.role) {
+        (Some(id), Some(name), Some(role)) => Some(OrgContext {
+            id: ids::from_db(&id, OrgId::parse)?,
+            name,
+            role: Role::parse(&role)
+                .ok_or_else(|| Error::internal(format!("unknown role in database: {role:?}")))?,
+        }),
+        _ => None,
+    };
+    Ok(Some(Actor { user_id, session_id, name: row.name, email: row.email, org, client }))
+}
+
+/// Signs the caller out: their current session ends.
+pub async fn sign_out(svc: &Services, actor: &Actor) -> Result<(), Error> {
+    let now = svc.clock.now();
+    let mut tx = svc.db.pool().begin().await?;
+    end_sessions(&mut tx, actor.user_id, &[actor.session_id], EndReason::SignedOut, &actor.client, now)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The single path by which sessions end: deletes them, logs and audits each one.
+pub(crate) async fn end_sessions(
+    conn: &mut AnyConnection,
+    user: UserId,
+    sessions: &[SessionId],
+    reason: EndReason,
+    client: &ClientInfo,
+    now: Timestamp,
+) -> Result<(), Error> {
+    for &session_id in sessions {
+        let ended = store::delete(conn, user, session_id).await?;
+        if !ended {
+            continue;
+        }
+        tracing::info!(user_id = %user, session_id = %session_id, reason = reason.as_str(), "session ended");
+        let event = Event {
+            action: Action::SessionEnded,
+            org: None,
+            actor: Some(user),
+            target: Some(format!("session:{session_id} reason:{}", reason.as_str())),
+            client,
+        };
+        audit::record(conn, event, now).await?;
+    }
+    Ok(())
+}
+
+/// Ends every session of `user` except `keep`.
+pub(crate) async fn end_all_except(
+    conn: &mut AnyConnection,
+    user: UserId,
+    keep: Option<SessionId>,
+    reason: EndReason,
+    client: &ClientInfo,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let others: Vec<SessionId> =
+        store::ids_of_user(conn, user).await?.into_iter().filter(|id| Some(*id) != keep).collect();
+    end_sessions(conn, user, &others, reason, client, now).await
+}
+
+mod store {
+    use super::*;
+    use sqlx::AnyPool;
+
+    #[derive(sqlx::FromRow)]
+    pub struct SessionRow {
+        pub id: String,
+        pub user_id: String,
+        pub org_id: Option<String>,
+        pub last_active_at: i64,
+        pub expires_at: i64,
+        pub name: String,
+        pub email: String,
+        pub role: Option<String>,
+        pub org_name: Option<String>,
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "one column per argument, all required")]
+    pub async fn insert(
+        conn: &mut AnyConnection,
+        id: SessionId,
+        token_hash: &str,
+        user: UserId,
+        org: Option<OrgId>,
+        client: &ClientInfo,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO sessions (id, token_hash, user_id, org_id, user_agent, ip, created_at, \
+             last_active_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
+        )
+        .bind(id.to_string())
+        .bind(token_hash)
+        .bind(user.to_string())
+        .bind(org.map(|o| o.to_string()))
+        .bind(client.user_agent.clone())
+        .bind(client.ip.clone())
+        .bind(now.as_millis())
+        .bind(expires_at.as_millis())
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+
+    /// One query: the session, its user, and the membership in the session's organization
+    /// (absent when the membership no longer exists).
+    pub async fn lookup(pool: &AnyPool, token_hash: &str) -> Result<Option<SessionRow>, Error> {
+        Ok(sqlx::query_as(
+            "SELECT s.id, s.user_id, m.org_id, s.last_active_at, s.expires_at, u.name, u.email, \
+                    m.role, o.name AS org_name \
+             FROM sessions s \
+             JOIN users u ON u.id = s.user_id \
+             LEFT JOIN memberships m ON m.org_id = s.org_id AND m.user_id = s.user_id \
+             LEFT JOIN organizations o ON o.id = m.org_id \
+             WHERE s.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await?)
+    }
+
+    pub async fn find_by_hash(
+        conn: &mut AnyConnection,
+        token_hash: &str,
+    ) -> Result<Option<(SessionId, UserId)>, Error> {
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT id, user_id FROM sessions WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(conn)
+                .await?;
+        row.map(|(id, user)| {
+            Ok((ids::from_db(&id, SessionId::parse)?, ids::from_db(&user, UserId::parse)?))
+        })
+        .transpose()
+    }
+
+    pub async fn touch(pool: &AnyPool, id: SessionId, now: Timestamp) -> Result<(), Error> {
+        sqlx::query("UPDATE sessions SET last_active_at = $1 WHERE id = $2")
+            .bind(now.as_millis())
+            .bind(id.to_string())
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete(
+        conn: &mut AnyConnection,
+        user: UserId,
+        id: SessionId,
+    ) -> Result<bool, Error> {
+        let done = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+            .bind(id.to_string())
+            .bind(user.to_string())
+            .execute(conn)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn ids_of_user(
+        conn: &mut AnyConnection,
+        user: UserId,
+    ) -> Result<Vec<SessionId>, Error> {
+        let rows: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions WHERE user_id = $1")
+            .bind(user.to_string())
+            .fetch_all(conn)
+            .await?;
+        rows.iter().map(|id| ids::from_db(id, SessionId::parse)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_256_bit_and_distinct() {
+        let (a, b) = (SessionToken::generate(), SessionToken::generate());
+        assert_ne!(a.expose(), b.expose());
+        assert_eq!(URL_SAFE_NO_PAD.decode(a.expose()).map(|v| v.len()).ok(), Some(32));
+        assert!(well_formed(a.expose()));
+        assert!(!format!("{a:?}").contains(a.expose()));
+    }
+
+    #[test]
+    fn malformed_tokens_are_rejected_before_any_query() {
+        assert!(!well_formed(""));
+        assert!(!well_formed("short"));
+        assert!(!well_formed(&"a".repeat(42)));
+        assert!(!well_formed(&format!("{}'", "a".repeat(42))));
+    }
+
+    #[test]
+    fn only_the_hash_is_stored() {
+        let token = SessionToken::generate();
+        let hash = token_hash(token.expose());
+        assert_eq!(hash.len(), 64);
+        assert!(!hash.contains(token.expose()));
+    }
+}

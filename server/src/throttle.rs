@@ -1,0 +1,80 @@
+//! Guess limits kept in the database, so they hold across restarts and across app instances.
+//!
+//! An attempt is *reserved* with one atomic upsert before the guess is checked: parallel guesses
+//! each get a distinct count, so no more than `max` of them are ever checked in a window.
+//! A fixed window starts with the first attempt and lasts `window`.
+
+use std::time::Duration;
+
+use sqlx::AnyPool;
+
+use crate::clock::Timestamp;
+use crate::Error;
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limit {
+    pub max: i64,
+    pub window: Duration,
+}
+
+/// Failed sign-ins per account (keyed by the normalized email, existing or not).
+pub(crate) const SIGN_IN_PER_ACCOUNT: Limit =
+    Limit { max: 10, window: Duration::from_secs(15 * 60) };
+/// Failed sign-ins per client IP address.
+pub(crate) const SIGN_IN_PER_IP: Limit = Limit { max: 100, window: Duration::from_secs(15 * 60) };
+
+/// Counts one attempt against `key`. `Err(RateLimited)` when the window's budget is spent.
+pub(crate) async fn reserve(
+    pool: &AnyPool,
+    key: &str,
+    limit: Limit,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let window_over = now.minus(limit.window).as_millis();
+    let (count, window_start): (i64, i64) = sqlx::query_as(
+        "INSERT INTO login_throttle (key, window_start, failures) VALUES ($1, $2, 1) \
+         ON CONFLICT (key) DO UPDATE SET \
+           failures = CASE WHEN login_throttle.window_start <= $3 THEN 1 \
+                           ELSE login_throttle.failures + 1 END, \
+           window_start = CASE WHEN login_throttle.window_start <= $3 THEN $2 \
+                               ELSE login_throttle.window_start END \
+         RETURNING failures, window_start",
+    )
+    .bind(key)
+    .bind(now.as_millis())
+    .bind(window_over)
+    .fetch_one(pool)
+    .await?;
+    if count > limit.max {
+        let retry_after = now.until(Timestamp::from_millis(window_start).plus(limit.window));
+        return Err(Error::RateLimited { retry_after: retry_after.max(Duration::from_secs(1)) });
+    }
+    Ok(())
+}
+
+/// Gives back a reserved attempt that turned out not to be a failure.
+pub(crate) async fn release(pool: &AnyPool, key: &str) -> Result<(), Error> {
+    sqlx::query("UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0")
+        .bind(key)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Forgets all failures for `key` (after a successful sign-in to that account).
+pub(crate) async fn clear(pool: &AnyPool, key: &str) -> Result<(), Error> {
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(pool).await?;
+    Ok(())
+}
+
+/// Keyed by a hash of the normalized email, so the table never holds addresses in clear.
+pub(crate) fn account_key(email: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(email.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("account:{hex}")
+}
+
+pub(crate) fn ip_key(ip: &str) -> String {
+    format!("ip:{ip}")
+}
