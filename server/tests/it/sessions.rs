@@ -1,0 +1,96 @@
+use std::time::Duration;
+
+use gatehouse_server::sessions;
+use gatehouse_server::Error;
+use sqlx::Row;
+
+use crate::on_both_databases;
+use crate::support::{PASSWORD, TestEnv};
+
+on_both_databases!(
+    a_wrong_password_and_an_unknown_email_fail_alike,
+    a_session_is_valid_until_it_expires,
+    signing_out_ends_the_session_at_once,
+    signing_in_again_replaces_the_previous_session,
+    last_active_is_written_at_most_once_a_minute,
+    a_session_stores_only_a_hash_of_its_token,
+);
+
+async fn a_wrong_password_and_an_unknown_email_fail_alike(env: &TestEnv) {
+    env.sign_up("ada@example.com").await;
+    let client = env.client();
+    let wrong = sessions::sign_in(&env.svc, "ada@example.com", "Not-The-Pass-1", &client, None).await;
+    let unknown = sessions::sign_in(&env.svc, "nobody@example.com", PASSWORD, &client, None).await;
+    assert!(matches!(wrong, Err(Error::InvalidCredentials)), "{wrong:?}");
+    assert!(matches!(unknown, Err(Error::InvalidCredentials)), "{unknown:?}");
+}
+
+async fn a_session_is_valid_until_it_expires(env: &TestEnv) {
+    let signed_in = env.sign_up("ada@example.com").await;
+    env.clock.advance(Duration::from_secs(7 * 86_400 - 60));
+    assert!(env.resolve(&signed_in).await.is_some(), "valid just before expiry");
+    env.clock.advance(Duration::from_secs(60));
+    assert!(env.resolve(&signed_in).await.is_none(), "refused at expiry");
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+        .fetch_one(env.svc.db.pool())
+        .await
+        .expect("count");
+    assert_eq!(rows, 0, "the expired session is deleted");
+}
+
+async fn signing_out_ends_the_session_at_once(env: &TestEnv) {
+    let signed_in = env.sign_up("ada@example.com").await;
+    let actor = env.actor(&signed_in).await;
+    sessions::sign_out(&env.svc, &actor).await.expect("sign out");
+    assert!(env.resolve(&signed_in).await.is_none());
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'session.ended' AND target LIKE $1",
+    )
+    .bind(format!("session:{}%signed_out", signed_in.session_id))
+    .fetch_one(env.svc.db.pool())
+    .await
+    .expect("count");
+    assert_eq!(audited, 1);
+}
+
+async fn signing_in_again_replaces_the_previous_session(env: &TestEnv) {
+    let first = env.sign_up("ada@example.com").await;
+    let client = env.client();
+    let second =
+        sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, &client, Some(first.token.expose()))
+            .await
+            .expect("sign in");
+    assert_ne!(first.token.expose(), second.token.expose());
+    assert!(env.resolve(&first).await.is_none(), "the old token dies (no fixation)");
+    assert!(env.resolve(&second).await.is_some());
+}
+
+async fn last_active_is_written_at_most_once_a_minute(env: &TestEnv) {
+    let signed_in = env.sign_up("ada@example.com").await;
+    let last_active = || async {
+        sqlx::query("SELECT last_active_at FROM sessions WHERE id = $1")
+            .bind(signed_in.session_id.to_string())
+            .fetch_one(env.svc.db.pool())
+            .await
+            .expect("row")
+            .get::<i64, _>(0)
+    };
+    let created = last_active().await;
+    env.clock.advance(Duration::from_secs(59));
+    env.resolve(&signed_in).await;
+    assert_eq!(last_active().await, created, "no write within the minute");
+    env.clock.advance(Duration::from_secs(1));
+    env.resolve(&signed_in).await;
+    assert_eq!(last_active().await, created + 60_000);
+}
+
+async fn a_session_stores_only_a_hash_of_its_token(env: &TestEnv) {
+    let signed_in = env.sign_up("ada@example.com").await;
+    let stored: String = sqlx::query_scalar("SELECT token_hash FROM sessions WHERE id = $1")
+        .bind(signed_in.session_id.to_string())
+        .fetch_one(env.svc.db.pool())
+        .await
+        .expect("row");
+    assert_ne!(stored, signed_in.token.expose());
+    assert!(!stored.contains(signed_in.token.expose()));
+}
