@@ -1,1 +1,109 @@
+//! The composition root's library half: the browser entry point (`hydrate`) and, on the server,
+//! the router that tests and `main` share.
 
+#[cfg(feature = "ssr")]
+mod middleware;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(gatehouse_app::App);
+}
+
+#[cfg(feature = "ssr")]
+pub use server::{AppState, router};
+
+#[cfg(feature = "ssr")]
+mod server {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::extract::{FromRef, MatchedPath};
+    use axum::middleware::{from_fn, from_fn_with_state};
+    use gatehouse_app::ctx::ServerContext;
+    use gatehouse_app::{App, shell};
+    use gatehouse_server::{Services, Settings};
+    use http::Request;
+    use leptos::prelude::*;
+    use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+    use tower::ServiceBuilder;
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    use tower_http::trace::TraceLayer;
+
+    use crate::middleware;
+
+    /// Everything a request handler can reach.
+    #[derive(Clone)]
+    pub struct AppState {
+        pub leptos_options: LeptosOptions,
+        pub server: ServerContext,
+        /// `scheme://host[:port]` that state-changing requests must come from.
+        pub public_origin: String,
+    }
+
+    impl AppState {
+        pub fn new(leptos_options: LeptosOptions, services: Services, settings: &Settings) -> Self {
+            Self {
+                leptos_options,
+                server: ServerContext { services, secure_cookies: settings.secure_cookies() },
+                public_origin: origin_of(&settings.public_url),
+            }
+        }
+    }
+
+    /// The scheme and authority of a URL, without path.
+    fn origin_of(url: &str) -> String {
+        let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+        let authority = rest.split('/').next().unwrap_or_default();
+        format!("{scheme}://{authority}")
+    }
+
+    impl FromRef<AppState> for LeptosOptions {
+        fn from_ref(state: &AppState) -> Self {
+            state.leptos_options.clone()
+        }
+    }
+
+    /// The whole HTTP surface: pages, server functions under `/api`, static files, and the
+    /// middleware stack (outermost first): request id → trace span → origin check →
+    /// session resolution → security headers → error statuses for server functions.
+    pub fn router(state: AppState) -> Router {
+        let routes = generate_route_list(App);
+        let context = {
+            let server = state.server.clone();
+            move || provide_context(server.clone())
+        };
+        let options = state.leptos_options.clone();
+        let stack = ServiceBuilder::new()
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+            .layer(TraceLayer::new_for_http().make_span_with(request_span))
+            .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(from_fn_with_state(state.clone(), middleware::refuse_foreign_origin))
+            .layer(from_fn_with_state(state.clone(), middleware::resolve_session))
+            .layer(from_fn(middleware::security_headers))
+            .layer(from_fn(middleware::server_fn_status));
+        Router::new()
+            .leptos_routes_with_context(&state, routes, context.clone(), move || {
+                shell(options.clone())
+            })
+            .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+            .layer(stack)
+            .with_state(state)
+    }
+
+    /// Request id, method and matched route; never the full URI, which may carry secrets.
+    fn request_span(req: &Request<Body>) -> tracing::Span {
+        let route = req.extensions().get::<MatchedPath>().map_or("-", MatchedPath::as_str);
+        let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+        tracing::info_span!("request", request_id = %id, method = %req.method(), route = %route)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn origins_drop_the_path() {
+            assert_eq!(super::origin_of("https://id.example.com/base"), "https://id.example.com");
+            assert_eq!(super::origin_of("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
+        }
+    }
+}

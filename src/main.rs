@@ -1,1 +1,68 @@
-fn main(){}
+//! Composition root: tracing → settings → database and migrations → services → router → serve
+//! until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use gatehouse::{AppState, router};
+use gatehouse_server::{Db, Services, Settings, SystemClock};
+use leptos::prelude::get_configuration;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("gatehouse stopped: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let settings = Settings::from_lookup(|name| std::env::var(name).ok())?;
+    std::fs::create_dir_all(&settings.data_dir)
+        .map_err(|e| format!("GATEHOUSE_DATA_DIR: cannot create {:?}: {e}", settings.data_dir))?;
+    let mut leptos_options = get_configuration(Some("Leptos.toml"))?.leptos_options;
+    leptos_options.site_addr = settings.addr;
+
+    let db = Db::connect(&settings.database_url).await?;
+    tracing::info!(backend = ?db.backend(), "database ready");
+    let services = Services::new(db, Arc::new(SystemClock), settings.services.clone()).await?;
+    let app = router(AppState::new(leptos_options, services, &settings));
+
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .map_err(|e| format!("GATEHOUSE_ADDR: cannot listen on {}: {e}", settings.addr))?;
+    tracing::info!("listening on http://{}", settings.addr);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

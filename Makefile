@@ -1,0 +1,71 @@
+# Gatehouse: `make run` serves the app, `make test` checks everything. See README.md.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+# Names and paths come from Leptos.toml and Cargo.lock, the same files the server reads.
+leptos_key = $(shell sed -n 's/^$(1) *= *"\(.*\)"/\1/p' Leptos.toml)
+OUTPUT_NAME := $(call leptos_key,output-name)
+SITE_ROOT := $(call leptos_key,site-root)
+PKG_DIR := $(SITE_ROOT)/$(call leptos_key,site-pkg-dir)
+WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
+WASM_FILE := target/wasm32-unknown-unknown/wasm-release/gatehouse.wasm
+CARGO_HOME ?= $(HOME)/.cargo
+export PATH := $(CARGO_HOME)/bin:$(PATH)
+
+.PHONY: run build setup wasm server test fmt-check clippy test-rust e2e e2e-deps clean-data
+
+run: build
+	./target/release/gatehouse
+
+build: wasm server
+
+## Installs what the build needs and is missing: the wasm target and the matching wasm-bindgen.
+setup:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
+		|| rustup target add wasm32-unknown-unknown
+	@if ! wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$"; then \
+		echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
+		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+
+## The browser bundle: compiled separately from the server so features never mix.
+wasm: setup
+	cargo build -p gatehouse --lib --target wasm32-unknown-unknown --profile wasm-release --features hydrate
+	wasm-bindgen --target web --no-typescript --remove-name-section \
+		--out-dir $(PKG_DIR) --out-name $(OUTPUT_NAME) $(WASM_FILE)
+	cp style/main.css $(PKG_DIR)/$(OUTPUT_NAME).css
+	cp -r public/. $(SITE_ROOT)/
+
+server:
+	cargo build -p gatehouse --bin gatehouse --release --features ssr
+
+test: fmt-check clippy test-rust e2e
+
+fmt-check:
+	cargo fmt --all --check
+
+## One clippy run per feature set that ships; never --all-features.
+clippy: setup
+	cargo clippy -p gatehouse-server --all-targets -- -D warnings
+	cargo clippy -p gatehouse-app --all-targets --features ssr -- -D warnings
+	cargo clippy -p gatehouse --all-targets --features ssr -- -D warnings
+	cargo clippy -p gatehouse-app --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p gatehouse --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+## Unit and integration tests; PostgreSQL cases run when TEST_DATABASE_URL is set.
+test-rust:
+	cargo test -p gatehouse-server
+	cargo test -p gatehouse-app --features ssr
+	cargo test -p gatehouse --features ssr
+
+e2e-deps:
+	cd end2end && if [ ! -d node_modules ]; then PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; fi
+
+## Playwright in headless Debian Chromium against the release server on a free port with a
+## fresh database.
+e2e: build e2e-deps
+	cd end2end && E2E_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
+		npx playwright test
+
+clean-data:
+	rm -rf data

@@ -1,0 +1,114 @@
+//! Form pieces that show the server's verdict: a labelled field with its own messages, the
+//! form-level alert, and the success status. The server's messages are the truth; browser
+//! attributes are only hints.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_router::hooks::use_query_map;
+
+use crate::error::{AppError, ErrorCode};
+
+/// The latest error of `action`: from the action itself once hydrated, or — after a plain HTML
+/// form post without JavaScript — from the `__path`/`__err` query the server redirected back with.
+pub fn action_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let query = use_query_map();
+    let from_url = Memo::new(move |_| {
+        let query = query.read();
+        if query.get("__path").as_deref() != Some(S::PATH) {
+            return None;
+        }
+        let bytes = URL_SAFE.decode(query.get("__err")?).ok()?;
+        serde_json::from_slice::<AppError>(&bytes).ok()
+    });
+    Signal::derive(move || match action.value().get() {
+        Some(Err(err)) => Some(err),
+        Some(Ok(_)) => None,
+        None => from_url.get(),
+    })
+}
+
+/// A labelled input whose server-side messages are announced with it.
+#[component]
+pub fn Field(
+    label: &'static str,
+    name: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] maxlength: Option<u32>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let messages = move || error.get().map(|e| e.field(name).to_vec()).unwrap_or_default();
+    let invalid = move || !messages().is_empty();
+    let described_by = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if invalid() {
+                ids.push(error_id.clone());
+            }
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field" class:invalid=invalid>
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                type=kind
+                name=name
+                autocomplete=autocomplete
+                value=value
+                maxlength=maxlength
+                required
+                aria-invalid=move || invalid().then_some("true")
+                aria-describedby=described_by
+            />
+            {hint.map(|text| view! { <p class="field-hint" id=hint_id>{text}</p> })}
+            <Show when=invalid>
+                <ul class="field-error" id=error_id.clone()>
+                    {move || messages().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                </ul>
+            </Show>
+        </div>
+    }
+}
+
+/// The form-level message of an error (always present so screen readers announce changes).
+#[component]
+pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let text = move || {
+        error.get().map(|e| match (e.code, e.request_id) {
+            (ErrorCode::Internal, Some(id)) => format!("{} (reference {id})", e.message),
+            _ => e.message,
+        })
+    };
+    view! {
+        <div class="form-error" role="alert">
+            {text}
+        </div>
+    }
+}
+
+/// A polite success message.
+#[component]
+pub fn FormStatus(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <div class="form-status" role="status">
+            {message}
+        </div>
+    }
+}

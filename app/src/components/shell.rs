@@ -1,0 +1,108 @@
+//! The frame around signed-in pages: the header with the organization and the account menu, and
+//! the settings area. A signed-out visitor is sent to the sign-in page.
+
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet, Redirect};
+
+use crate::api::auth::{SignedInUser, SignOut};
+use crate::auth::use_auth;
+
+#[component]
+pub fn AppShell() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <header class="app-header" role="banner">
+            <Suspense fallback=|| view! { <span class="brand">"Gatehouse"</span> }>
+                {move || Suspend::new(async move {
+                    match auth.current().await {
+                        Some(me) => Either::Left(view! { <HeaderBar me/> }),
+                        None => Either::Right(view! { <Redirect path="/login"/> }),
+                    }
+                })}
+            </Suspense>
+        </header>
+        <main id="main" class="app-main">
+            <Outlet/>
+        </main>
+    }
+}
+
+fn initials(name: &str) -> String {
+    name.split_whitespace().filter_map(|w| w.chars().next()).take(2).flat_map(char::to_uppercase).collect()
+}
+
+#[component]
+fn HeaderBar(me: SignedInUser) -> impl IntoView {
+    let auth = use_auth();
+    let sign_out = ServerAction::<SignOut>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            auth.set(None);
+        }
+    });
+    let org_name = me.organization.as_ref().map(|o| o.name.clone());
+    view! {
+        <div class="header-inner">
+            <A href="/" attr:class="brand">"Gatehouse"</A>
+            <span class="org-name" title="Current organization">
+                {org_name.unwrap_or_else(|| "No organization".to_string())}
+            </span>
+            <details class="account-menu">
+                <summary>
+                    <span class="avatar" aria-hidden="true">{initials(&me.user.name)}</span>
+                    <span class="visually-hidden">"Account menu"</span>
+                </summary>
+                <div class="menu">
+                    <p class="menu-who">
+                        <strong>{me.user.name.clone()}</strong>
+                        <span>{me.user.email.clone()}</span>
+                    </p>
+                    <A href="/settings/profile" attr:class="menu-item">"Profile"</A>
+                    <ActionForm action=sign_out>
+                        <button type="submit" class="menu-item">"Sign out"</button>
+                    </ActionForm>
+                </div>
+            </details>
+        </div>
+    }
+}
+
+/// Settings pages with their navigation; lists only screens that exist.
+#[component]
+pub fn SettingsLayout() -> impl IntoView {
+    view! {
+        <div class="settings">
+            <nav class="settings-nav" aria-label="Settings">
+                <A href="/settings/profile">"Profile"</A>
+            </nav>
+            <div class="settings-content">
+                <Outlet/>
+            </div>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn initials_take_the_first_two_words() {
+        assert_eq!(super::initials("ada lovelace byron"), "AL");
+        assert_eq!(super::initials("Grace"), "G");
+        assert_eq!(super::initials("  "), "");
+    }
+}
+
+/// The centered card of the sign-in and sign-up pages.
+#[component]
+pub fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <main id="main" class="auth-page">
+            <div class="auth-card">
+                <p class="brand auth-brand">"Gatehouse"</p>
+                <h1>{title}</h1>
+                {children()}
+            </div>
+        </main>
+    }
+}

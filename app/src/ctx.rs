@@ -1,0 +1,122 @@
+//! Server-side access to the request being served: the services, the resolved caller and the
+//! response cookies. The caller is resolved once per request by the router's middleware and
+//! read here; nothing else parses cookies.
+
+use gatehouse_server::{Actor, ClientInfo, Services, Timestamp};
+use http::header::{ACCEPT, SET_COOKIE};
+use http::request::Parts;
+use http::HeaderValue;
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+
+use crate::error::AppError;
+
+pub const SESSION_COOKIE: &str = "gatehouse_session";
+
+/// What every server function may need, provided as Leptos context by the router.
+#[derive(Clone)]
+pub struct ServerContext {
+    pub services: Services,
+    pub secure_cookies: bool,
+}
+
+/// Request extension set by the session middleware: the caller, when signed in.
+#[derive(Clone, Debug)]
+pub struct RequestCaller(pub Option<Actor>);
+
+/// Request extension set by the session middleware: where the request came from, and the raw
+/// session cookie (only sign-in uses it, to end the session it replaces).
+#[derive(Clone, Debug)]
+pub struct RequestClient {
+    pub client: ClientInfo,
+    pub session_cookie: Option<String>,
+}
+
+fn parts() -> Result<Parts, AppError> {
+    use_context::<Parts>().ok_or_else(|| internal("request parts missing from context"))
+}
+
+fn internal(what: &str) -> AppError {
+    tracing::error!("{what}");
+    AppError::new(crate::error::ErrorCode::Internal, "Something went wrong on our side. Please try again.")
+}
+
+pub fn services() -> Result<Services, AppError> {
+    use_context::<ServerContext>()
+        .map(|ctx| ctx.services)
+        .ok_or_else(|| internal("server context missing"))
+}
+
+/// The signed-in caller, if any.
+pub fn caller() -> Option<Actor> {
+    parts().ok()?.extensions.get::<RequestCaller>()?.0.clone()
+}
+
+/// The signed-in caller, or `unauthenticated`.
+pub fn require_caller() -> Result<Actor, AppError> {
+    caller().ok_or_else(AppError::unauthenticated)
+}
+
+pub fn client() -> Result<RequestClient, AppError> {
+    parts()?.extensions.get::<RequestClient>().cloned().ok_or_else(|| internal("client info missing"))
+}
+
+pub fn request_id() -> Option<String> {
+    let parts = use_context::<Parts>()?;
+    parts.headers.get("x-request-id")?.to_str().ok().map(str::to_string)
+}
+
+/// True for a plain HTML form post (no JavaScript): the browser then expects a redirect.
+pub fn is_form_post() -> bool {
+    use_context::<Parts>()
+        .and_then(|p| p.headers.get(ACCEPT)?.to_str().ok().map(|a| a.contains("text/html")))
+        .unwrap_or(false)
+}
+
+/// After a no-JavaScript form post succeeds, send the browser to `path`.
+pub fn redirect_form_post(path: &str) {
+    if is_form_post() {
+        leptos_axum::redirect(path);
+    }
+}
+
+pub fn set_session_cookie(token: &str, expires_at: Timestamp, now: Timestamp) {
+    let max_age = now.until(expires_at).as_secs();
+    set_cookie(&format!("{SESSION_COOKIE}={token}; Max-Age={max_age}"));
+}
+
+pub fn clear_session_cookie() {
+    set_cookie(&format!("{SESSION_COOKIE}=; Max-Age=0"));
+}
+
+/// The session token from a request's `Cookie` headers, if any.
+pub fn session_cookie(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_string())
+        .filter(|value| !value.is_empty())
+}
+
+fn set_cookie(name_value: &str) {
+    let secure = use_context::<ServerContext>().is_some_and(|c| c.secure_cookies);
+    if let (Some(response), Ok(value)) =
+        (use_context::<ResponseOptions>(), HeaderValue::from_str(&cookie_header(name_value, secure)))
+    {
+        response.append_header(SET_COOKIE, value);
+    }
+}
+
+/// The one definition of the session cookie's attributes.
+pub fn cookie_header(name_value: &str, secure: bool) -> String {
+    format!("{name_value}; Path=/; HttpOnly; SameSite=Lax{}", if secure { "; Secure" } else { "" })
+}
+
+/// A `Set-Cookie` value that removes the session cookie.
+pub fn clearing_cookie(secure: bool) -> String {
+    cookie_header(&format!("{SESSION_COOKIE}=; Max-Age=0"), secure)
+}

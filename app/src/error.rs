@@ -1,0 +1,165 @@
+//! The error every server function returns: what a user may see, nothing more.
+//! Its JSON form (`{code, message, fields?, retry_after?, request_id?}`) is part of the API.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    Validation,
+    InvalidCredentials,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    RateLimited,
+    Internal,
+    /// The server could not be reached or answered something unreadable (client side only).
+    Network,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppError {
+    pub code: ErrorCode,
+    /// The exact sentence shown to the user.
+    pub message: String,
+    /// Per-field messages for `validation` (and a `conflict` tied to one field).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, Vec<String>>,
+    /// Seconds until a `rate_limited` request may be retried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    /// For `internal`: the id to quote when reporting the problem.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), fields: BTreeMap::new(), retry_after: None, request_id: None }
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(ErrorCode::Unauthenticated, "Please sign in to continue.")
+    }
+
+    /// Messages for one form field.
+    pub fn field(&self, name: &str) -> &[String] {
+        self.fields.get(name).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// The HTTP status a fetch caller receives.
+    pub fn status(&self) -> u16 {
+        match self.code {
+            ErrorCode::BadRequest => 400,
+            ErrorCode::Validation => 422,
+            ErrorCode::InvalidCredentials | ErrorCode::Unauthenticated => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::Conflict => 409,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::Internal => 500,
+            ErrorCode::Network => 502,
+        }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => Self::new(
+                ErrorCode::BadRequest,
+                "The request is missing a field or has one in the wrong format.",
+            ),
+            ServerFnErrorErr::Request(_) => Self::new(
+                ErrorCode::Network,
+                "Could not reach the server. Check your connection and try again.",
+            ),
+            _ => Self::new(ErrorCode::Internal, "Something went wrong on our side. Please try again."),
+        }
+    }
+}
+
+/// "Too many attempts, try again in N minutes" (rounded up, at least one).
+pub fn retry_message(retry_after_secs: u64) -> String {
+    let minutes = retry_after_secs.div_ceil(60).max(1);
+    let unit = if minutes == 1 { "minute" } else { "minutes" };
+    format!("Too many attempts, try again in {minutes} {unit}")
+}
+
+#[cfg(feature = "ssr")]
+impl From<gatehouse_server::Error> for AppError {
+    fn from(err: gatehouse_server::Error) -> Self {
+        use gatehouse_server::Error as E;
+        match err {
+            E::Validation(fields) => {
+                let mut out = Self::new(ErrorCode::Validation, "Please correct the highlighted fields.");
+                for (field, messages) in fields.iter() {
+                    out.fields.insert(field.to_string(), messages.to_vec());
+                }
+                out
+            }
+            E::InvalidCredentials => Self::new(ErrorCode::InvalidCredentials, "Invalid email or password"),
+            E::Unauthenticated => Self::unauthenticated(),
+            E::Forbidden(reason) => Self::new(ErrorCode::Forbidden, reason),
+            E::NotFound => Self::new(ErrorCode::NotFound, "That item does not exist or is not yours."),
+            E::Conflict { field, message } => {
+                let mut out = Self::new(ErrorCode::Conflict, message.clone());
+                if let Some(field) = field {
+                    out.fields.insert(field.to_string(), vec![message]);
+                }
+                out
+            }
+            E::RateLimited { retry_after } => {
+                let secs = retry_after.as_secs().max(1);
+                let mut out = Self::new(ErrorCode::RateLimited, retry_message(secs));
+                out.retry_after = Some(secs);
+                out
+            }
+            E::Internal(cause) => {
+                let request_id = crate::ctx::request_id();
+                tracing::error!(request_id = request_id.as_deref().unwrap_or("-"), error = %cause, "internal error");
+                let mut out = Self::new(
+                    ErrorCode::Internal,
+                    "Something went wrong on our side. Please try again.",
+                );
+                out.request_id = request_id;
+                out
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_minutes_round_up() {
+        assert_eq!(retry_message(1), "Too many attempts, try again in 1 minute");
+        assert_eq!(retry_message(61), "Too many attempts, try again in 2 minutes");
+        assert_eq!(retry_message(900), "Too many attempts, try again in 15 minutes");
+    }
+
+    #[test]
+    fn json_shape_is_stable() {
+        let json = serde_json::to_string(&AppError::new(ErrorCode::InvalidCredentials, "Invalid email or password"));
+        assert_eq!(json.ok().as_deref(), Some(r#"{"code":"invalid_credentials","message":"Invalid email or password"}"#));
+    }
+}

@@ -1,0 +1,101 @@
+//! `/settings/profile`: the display name and the password.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::account::{ChangePassword, UpdateProfile};
+use crate::auth::use_auth;
+use crate::components::form::{Field, FormError, FormStatus, action_error};
+use crate::error::ErrorCode;
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let auth = use_auth();
+    let query = use_query_map();
+    let update = ServerAction::<UpdateProfile>::new();
+    let change = ServerAction::<ChangePassword>::new();
+    let update_error = action_error(update);
+    let change_error = action_error(change);
+    let change_form = NodeRef::<leptos::html::Form>::new();
+
+    // A no-JavaScript post comes back with `?saved=…`; a hydrated one sets the action's value.
+    let saved = move |what: &str, done: bool| {
+        done || query.read().get("saved").as_deref() == Some(what)
+    };
+    let profile_status = Signal::derive(move || {
+        saved("profile", matches!(update.value().get(), Some(Ok(_)))).then(|| "Profile saved".to_string())
+    });
+    let password_status = Signal::derive(move || {
+        saved("password", matches!(change.value().get(), Some(Ok(()))))
+            .then(|| "Password changed. Other sessions were signed out.".to_string())
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(me)) = update.value().get() {
+            auth.set(Some(me));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = change.value().get() {
+            if let Some(form) = change_form.get() {
+                form.reset();
+            }
+        }
+    });
+    Effect::new(move |_| {
+        let expired = [update_error.get(), change_error.get()]
+            .into_iter()
+            .flatten()
+            .any(|e| e.code == ErrorCode::Unauthenticated);
+        if expired {
+            auth.set(None);
+        }
+    });
+
+    view! {
+        <Title text="Profile"/>
+        <h1>"Profile"</h1>
+        <section class="panel" aria-labelledby="details-heading">
+            <h2 id="details-heading">"Profile details"</h2>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    auth.current().await.map(|me| view! {
+                        <ActionForm action=update>
+                            <FormError error=update_error/>
+                            <Field label="Name" name="name" autocomplete="name" maxlength=100 value=me.user.name.clone() error=update_error/>
+                            <div class="field">
+                                <span class="label">"Email"</span>
+                                <p class="static-value">{me.user.email.clone()}</p>
+                            </div>
+                            <div class="actions">
+                                <button type="submit" class="button primary" disabled=move || update.pending().get()>"Save changes"</button>
+                                <FormStatus message=profile_status/>
+                            </div>
+                        </ActionForm>
+                    })
+                })}
+            </Suspense>
+        </section>
+        <section class="panel" aria-labelledby="password-heading">
+            <h2 id="password-heading">"Change password"</h2>
+            <p class="panel-intro">"Changing your password signs you out on every other device."</p>
+            <ActionForm action=change node_ref=change_form>
+                <FormError error=change_error/>
+                <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" maxlength=1024 error=change_error/>
+                <Field
+                    label="New password"
+                    name="new_password"
+                    kind="password"
+                    autocomplete="new-password"
+                    maxlength=128
+                    hint="8 to 128 characters, with upper- and lower-case letters, a digit and a special character."
+                    error=change_error
+                />
+                <div class="actions">
+                    <button type="submit" class="button primary" disabled=move || change.pending().get()>"Change password"</button>
+                    <FormStatus message=password_status/>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,176 @@
+//! Request middleware: cross-origin refusal, per-request session resolution, security headers,
+//! and HTTP statuses for server-function errors.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use gatehouse_app::ctx::{RequestCaller, RequestClient, clearing_cookie, session_cookie};
+use gatehouse_app::error::{AppError, ErrorCode};
+use gatehouse_server::{ClientInfo, sessions};
+use http::header::{self, HeaderValue};
+use http::{HeaderMap, Method, StatusCode};
+
+use crate::AppState;
+
+/// Refuses state-changing requests that a browser says come from another site: `Sec-Fetch-Site`
+/// other than same-origin, or an `Origin` that is neither the public URL nor the requested host.
+/// This covers plain HTML form posts too, which carry no custom header.
+pub async fn refuse_foreign_origin(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && is_foreign(req.headers(), &state.public_origin) {
+        tracing::info!("refused a cross-origin state-changing request");
+        let body = AppError::new(ErrorCode::Forbidden, "Cross-origin requests are not allowed.");
+        return (StatusCode::FORBIDDEN, Json(body)).into_response();
+    }
+    next.run(req).await
+}
+
+fn is_foreign(headers: &HeaderMap, public_origin: &str) -> bool {
+    let text = |name: header::HeaderName| headers.get(name).map(|v| v.to_str().unwrap_or("invalid"));
+    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site")) {
+        if site != "same-origin" && site != "none" {
+            return true;
+        }
+    }
+    let Some(origin) = text(header::ORIGIN) else {
+        return false;
+    };
+    let own_host = text(header::HOST).is_some_and(|host| {
+        origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+    });
+    origin != public_origin && !own_host
+}
+
+/// Resolves the session cookie once per request and stores the caller (and client info) as
+/// request extensions for server functions and page rendering. A cookie that no longer names a
+/// live session is removed.
+pub async fn resolve_session(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let user_agent =
+        req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let client = ClientInfo::new(ip, user_agent);
+    let cookie = session_cookie(req.headers());
+    let mut stale_cookie = false;
+    let caller = match &cookie {
+        None => None,
+        Some(token) => {
+            match sessions::resolve(&state.server.services, token, client.clone()).await {
+                Ok(actor) => {
+                    stale_cookie = actor.is_none();
+                    actor
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "session lookup failed");
+                    let body = AppError::new(
+                        ErrorCode::Internal,
+                        "Something went wrong on our side. Please try again.",
+                    );
+                    return (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
+                }
+            }
+        }
+    };
+    req.extensions_mut().insert(RequestCaller(caller));
+    req.extensions_mut().insert(RequestClient { client, session_cookie: cookie });
+    let mut response = next.run(req).await;
+    let sets_cookie = response.headers().contains_key(header::SET_COOKIE);
+    if stale_cookie && !sets_cookie {
+        if let Ok(value) = HeaderValue::from_str(&clearing_cookie(state.server.secure_cookies)) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// Headers every response carries. Pages show personal data, so nothing but the hashed static
+/// bundle is cached.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let cacheable = req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.ico";
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    let fixed = [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+        (
+            "content-security-policy",
+            "frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'",
+        ),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if !cacheable {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// Server functions answer errors with 500 by default; give fetch callers the real status
+/// (401/403/404/409/422/429 with `Retry-After`) from the error's code. Plain form posts are
+/// redirects and pass untouched.
+pub async fn server_fn_status(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key("serverfnerror")
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let Some(secs) = error.retry_after {
+            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    const PUBLIC: &str = "http://127.0.0.1:3000";
+
+    #[test]
+    fn same_origin_and_header_less_requests_pass() {
+        assert!(!is_foreign(&headers(&[]), PUBLIC));
+        assert!(!is_foreign(&headers(&[("origin", "http://127.0.0.1:3000")]), PUBLIC));
+        assert!(!is_foreign(&headers(&[("sec-fetch-site", "same-origin")]), PUBLIC));
+        let via_host = headers(&[("origin", "http://localhost:3000"), ("host", "localhost:3000")]);
+        assert!(!is_foreign(&via_host, PUBLIC));
+    }
+
+    #[test]
+    fn foreign_origins_and_cross_site_fetches_are_refused() {
+        assert!(is_foreign(&headers(&[("origin", "http://evil.example")]), PUBLIC));
+        assert!(is_foreign(&headers(&[("origin", "null")]), PUBLIC));
+        assert!(is_foreign(&headers(&[("sec-fetch-site", "cross-site")]), PUBLIC));
+        assert!(is_foreign(&headers(&[("sec-fetch-site", "same-site")]), PUBLIC));
+        let spoofed_host = headers(&[("origin", "http://evil.example"), ("host", "127.0.0.1:3000")]);
+        assert!(is_foreign(&spoofed_host, PUBLIC));
+    }
+}
