@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { defineConfig } from '@playwright/test';
+
+const PORT = Number(process.env.E2E_PORT ?? 3100);
+const baseURL = `http://127.0.0.1:${PORT}`;
+
+// Playwright evaluates this file in the runner and again in every worker. The runner creates the
+// data directory once and the workers inherit its path through the environment, so each run gets
+// exactly one fresh SQLite directory.
+const dataDir = (process.env.GATEHOUSE_E2E_DATA_DIR ??= fs.mkdtempSync(
+  path.join(os.tmpdir(), 'gatehouse-e2e-'),
+));
+
+// E2E_NO_SERVER=1 skips starting the binary (e.g. `E2E_NO_SERVER=1 npx playwright test --list`).
+const startServer = process.env.E2E_NO_SERVER !== '1';
+
+export default defineConfig({
+  testDir: './tests',
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  reporter: 'list',
+  timeout: 30_000,
+  forbidOnly: !!process.env.CI,
+  use: {
+    baseURL,
+    browserName: 'chromium',
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  projects: [
+    {
+      name: 'js',
+      testIgnore: /.*\.nojs\.spec\.ts$/,
+    },
+    {
+      name: 'no-js',
+      testMatch: /.*\.nojs\.spec\.ts$/,
+      use: { javaScriptEnabled: false },
+    },
+  ],
+  webServer: startServer
+    ? {
+        // Run from the repository root (cwd is resolved against this file's folder), where the
+        // server finds Leptos.toml and target/site. The shell resolves the command against cwd.
+        command: './target/release/gatehouse',
+        cwd: '..',
+        env: {
+          GATEHOUSE_ADDR: `127.0.0.1:${PORT}`,
+          GATEHOUSE_DATA_DIR: dataDir,
+          RUST_LOG: 'info',
+        },
+        url: `${baseURL}/login`,
+        reuseExistingServer: false,
+        timeout: 60_000,
+        stdout: 'pipe',
+        stderr: 'pipe',
+      }
+    : undefined,
+});

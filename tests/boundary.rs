@@ -1,0 +1,241 @@
+//! The HTTP boundary, through the same `router()` the binary serves, on a temporary SQLite
+//! database: endpoints, statuses, cookie flags, origin refusal, and that no internal detail leaks.
+#![expect(clippy::expect_used, reason = "a failing test should stop loudly")]
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use gatehouse::{AppState, router};
+use gatehouse_server::{Db, Services, Settings, SystemClock};
+use http::{Request, Response, StatusCode, header};
+use leptos::prelude::get_configuration;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "Correct-Horse-9";
+
+struct Server {
+    app: Router,
+    _dir: tempfile::TempDir,
+}
+
+async fn server(public_url: Option<&str>) -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data_dir = dir.path().display().to_string();
+    let public_url = public_url.map(str::to_string);
+    let settings = Settings::from_lookup(|name| match name {
+        "GATEHOUSE_DATA_DIR" => Some(data_dir.clone()),
+        "GATEHOUSE_PUBLIC_URL" => public_url.clone(),
+        _ => None,
+    })
+    .expect("settings");
+    let db = Db::connect(&settings.database_url).await.expect("database");
+    let services = Services::new(db, Arc::new(SystemClock), settings.services.clone())
+        .await
+        .expect("services");
+    let options = get_configuration(Some("Leptos.toml")).expect("Leptos.toml").leptos_options;
+    Server { app: router(AppState::new(options, services, &settings)), _dir: dir }
+}
+
+fn post(path: &str) -> http::request::Builder {
+    Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+}
+
+impl Server {
+    async fn send(&self, request: Request<Body>) -> Response<Body> {
+        self.app.clone().oneshot(request).await.expect("infallible")
+    }
+
+    async fn call(&self, path: &str, body: &str, cookie: Option<&str>) -> Response<Body> {
+        let mut builder = post(path).header(header::ACCEPT, "application/json");
+        if let Some(cookie) = cookie {
+            builder = builder.header(header::COOKIE, cookie);
+        }
+        self.send(builder.body(Body::from(body.to_string())).expect("request")).await
+    }
+
+    async fn sign_up(&self, email: &str) -> String {
+        let body = format!(
+            "name=Ada&email={}&password={PASSWORD}&organization=Engines",
+            email.replace('@', "%40")
+        );
+        let response = self.call("/api/sign_up", &body, None).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        session_cookie(&response).expect("session cookie")
+    }
+}
+
+async fn json(response: Response<Body>) -> serde_json::Value {
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
+    serde_json::from_slice(&bytes).expect("json body")
+}
+
+fn set_cookie(response: &Response<Body>) -> Option<String> {
+    response.headers().get(header::SET_COOKIE)?.to_str().ok().map(str::to_string)
+}
+
+fn session_cookie(response: &Response<Body>) -> Option<String> {
+    set_cookie(response)?.split(';').next().map(str::to_string)
+}
+
+#[tokio::test]
+async fn sign_up_sets_a_hardened_session_cookie_and_returns_the_user() {
+    let server = server(None).await;
+    let body = "name=Ada+Lovelace&email=Ada%40Example.com&password=Correct-Horse-9&organization=Engines";
+    let response = server.call("/api/sign_up", body, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = set_cookie(&response).expect("cookie");
+    assert!(cookie.starts_with("gatehouse_session="));
+    for flag in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=604800"] {
+        assert!(cookie.contains(flag), "{flag} missing in {cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "plain http must not set Secure");
+    let me = json(response).await;
+    assert_eq!(me["user"]["email"], "ada@example.com");
+    assert_eq!(me["user"]["mfa_enabled"], false);
+    assert_eq!(me["organization"]["name"], "Engines");
+    assert_eq!(me["organization"]["role"], "owner");
+}
+
+#[tokio::test]
+async fn an_https_public_url_makes_the_cookie_secure() {
+    let server = server(Some("https://id.example.com")).await;
+    let body = "name=Ada&email=ada%40example.com&password=Correct-Horse-9&organization=Engines";
+    let response = server.call("/api/sign_up", body, None).await;
+    assert!(set_cookie(&response).is_some_and(|c| c.contains("; Secure")));
+}
+
+#[tokio::test]
+async fn current_user_needs_a_session() {
+    let server = server(None).await;
+    let response = server.call("/api/current_user", "", None).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(json(response).await["code"], "unauthenticated");
+
+    let cookie = server.sign_up("ada@example.com").await;
+    let response = server.call("/api/current_user", "", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(json(response).await["user"]["email"], "ada@example.com");
+
+    let response = server.call("/api/sign_out", "", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = server.call("/api/current_user", "", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "a signed-out token is dead");
+    assert!(set_cookie(&response).is_some_and(|c| c.contains("Max-Age=0")), "stale cookie cleared");
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_401() {
+    let server = server(None).await;
+    server.sign_up("ada@example.com").await;
+    let wrong = server.call("/api/sign_in", "email=ada%40example.com&password=Nope-Nope-1", None).await;
+    let unknown = server.call("/api/sign_in", "email=bob%40example.com&password=Nope-Nope-1", None).await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(json(wrong).await, json(unknown).await);
+}
+
+#[tokio::test]
+async fn invalid_input_is_422_with_every_failing_rule() {
+    let server = server(None).await;
+    let response = server.call("/api/sign_up", "name=&email=x&password=abc&organization=", None).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = json(response).await;
+    assert_eq!(body["code"], "validation");
+    assert_eq!(body["fields"]["password"].as_array().map(Vec::len), Some(4));
+    assert!(body["fields"]["email"].is_array() && body["fields"]["name"].is_array());
+
+    let response = server.call("/api/sign_up", "name=Ada", None).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST, "missing fields are not a 500");
+}
+
+#[tokio::test]
+async fn a_duplicate_email_is_a_409() {
+    let server = server(None).await;
+    server.sign_up("ada@example.com").await;
+    let body = "name=Ada&email=ADA%40example.com&password=Correct-Horse-9&organization=Engines";
+    let response = server.call("/api/sign_up", body, None).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let body = json(response).await;
+    assert_eq!(body["message"], "An account with this email already exists. Sign in instead.");
+}
+
+#[tokio::test]
+async fn the_eleventh_failure_is_429_with_retry_after() {
+    let server = server(None).await;
+    server.sign_up("ada@example.com").await;
+    for _ in 0..10 {
+        let r = server.call("/api/sign_in", "email=ada%40example.com&password=Nope-Nope-1", None).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let right = format!("email=ada%40example.com&password={PASSWORD}");
+    let response = server.call("/api/sign_in", &right, None).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+        .expect("Retry-After");
+    assert!((840..=900).contains(&retry), "{retry}");
+    let message = json(response).await["message"].as_str().map(str::to_string);
+    assert_eq!(message.as_deref(), Some("Too many attempts, try again in 15 minutes"));
+}
+
+#[tokio::test]
+async fn foreign_origins_are_refused_before_anything_runs() {
+    let server = server(None).await;
+    for (name, value) in [("origin", "http://evil.example"), ("sec-fetch-site", "cross-site")] {
+        let request = post("/api/sign_up")
+            .header(name, value)
+            .body(Body::from("name=Ada&email=ada%40example.com&password=Correct-Horse-9&organization=E"))
+            .expect("request");
+        let response = server.send(request).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    }
+    let request = post("/api/sign_up")
+        .header("origin", "http://127.0.0.1:3000")
+        .body(Body::from("name=Ada&email=ada%40example.com&password=Correct-Horse-9&organization=E"))
+        .expect("request");
+    assert_eq!(server.send(request).await.status(), StatusCode::OK, "no account was made before");
+}
+
+#[tokio::test]
+async fn a_form_post_without_javascript_is_redirected_with_its_error() {
+    let server = server(None).await;
+    let request = post("/api/sign_in")
+        .header(header::ACCEPT, "text/html,application/xhtml+xml")
+        .header(header::REFERER, "http://127.0.0.1:3000/login")
+        .body(Body::from("email=ada%40example.com&password=Nope-Nope-1"))
+        .expect("request");
+    let response = server.send(request).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let location = response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok());
+    let location = location.expect("Location");
+    assert!(location.starts_with("http://127.0.0.1:3000/login?"), "{location}");
+    assert!(location.contains("__err="));
+}
+
+#[tokio::test]
+async fn signed_out_visitors_are_sent_to_the_login_page() {
+    let server = server(None).await;
+    for path in ["/", "/settings/profile"] {
+        let request = Request::get(path).header(header::ACCEPT, "text/html").body(Body::empty());
+        let response = server.send(request.expect("request")).await;
+        assert_eq!(response.status(), StatusCode::FOUND, "{path}");
+        assert_eq!(response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()), Some("/login"));
+    }
+    let request = Request::get("/no-such-page").body(Body::empty()).expect("request");
+    assert_eq!(server.send(request).await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn responses_carry_security_headers() {
+    let server = server(None).await;
+    let response = server.send(Request::get("/login").body(Body::empty()).expect("request")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers();
+    assert_eq!(headers.get("x-frame-options").map(|v| v.as_bytes()), Some(&b"DENY"[..]));
+    assert_eq!(headers.get("x-content-type-options").map(|v| v.as_bytes()), Some(&b"nosniff"[..]));
+    assert_eq!(headers.get(header::CACHE_CONTROL).map(|v| v.as_bytes()), Some(&b"no-store"[..]));
+    assert!(headers.contains_key("x-request-id"));
+}
