@@ -45,7 +45,10 @@ mod server {
         pub fn new(leptos_options: LeptosOptions, services: Services, settings: &Settings) -> Self {
             Self {
                 leptos_options,
-                server: ServerContext { services, secure_cookies: settings.secure_cookies() },
+                server: ServerContext {
+                    services,
+                    secure_cookies: settings.secure_cookies(),
+                },
                 public_origin: origin_of(&settings.public_url),
             }
         }
@@ -78,23 +81,38 @@ mod server {
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
             .layer(TraceLayer::new_for_http().make_span_with(request_span))
             .layer(PropagateRequestIdLayer::x_request_id())
-            .layer(from_fn_with_state(state.clone(), middleware::refuse_foreign_origin))
-            .layer(from_fn_with_state(state.clone(), middleware::resolve_session))
+            .layer(from_fn_with_state(
+                state.clone(),
+                middleware::refuse_foreign_origin,
+            ))
+            .layer(from_fn_with_state(
+                state.clone(),
+                middleware::resolve_session,
+            ))
             .layer(from_fn(middleware::security_headers))
             .layer(from_fn(middleware::server_fn_status));
         Router::new()
             .leptos_routes_with_context(&state, routes, context.clone(), move || {
                 shell(options.clone())
             })
-            .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+            .fallback(file_and_error_handler_with_context::<AppState, _>(
+                context, shell,
+            ))
             .layer(stack)
             .with_state(state)
     }
 
     /// Request id, method and matched route; never the full URI, which may carry secrets.
     fn request_span(req: &Request<Body>) -> tracing::Span {
-        let route = req.extensions().get::<MatchedPath>().map_or("-", MatchedPath::as_str);
-        let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+        let route = req
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or("-", MatchedPath::as_str);
+        let id = req
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
         tracing::info_span!("request", request_id = %id, method = %req.method(), route = %route)
     }
 
@@ -102,8 +120,14 @@ mod server {
     mod tests {
         #[test]
         fn origins_drop_the_path() {
-            assert_eq!(super::origin_of("https://id.example.com/base"), "https://id.example.com");
-            assert_eq!(super::origin_of("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
+            assert_eq!(
+                super::origin_of("https://id.example.com/base"),
+                "https://id.example.com"
+            );
+            assert_eq!(
+                super::origin_of("http://127.0.0.1:3000"),
+                "http://127.0.0.1:3000"
+            );
         }
     }
 }

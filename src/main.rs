@@ -13,7 +13,9 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .init();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
@@ -26,8 +28,12 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let settings = Settings::from_lookup(|name| std::env::var(name).ok())?;
-    std::fs::create_dir_all(&settings.data_dir)
-        .map_err(|e| format!("GATEHOUSE_DATA_DIR: cannot create {:?}: {e}", settings.data_dir))?;
+    std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
+        format!(
+            "GATEHOUSE_DATA_DIR: cannot create {:?}: {e}",
+            settings.data_dir
+        )
+    })?;
     let mut leptos_options = get_configuration(Some("Leptos.toml"))?.leptos_options;
     leptos_options.site_addr = settings.addr;
 
@@ -40,9 +46,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .await
         .map_err(|e| format!("GATEHOUSE_ADDR: cannot listen on {}: {e}", settings.addr))?;
     tracing::info!("listening on http://{}", settings.addr);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
     Ok(())
 }
 

@@ -27,24 +27,32 @@ pub async fn refuse_foreign_origin(
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && is_foreign(req.headers(), &state.public_origin) {
         tracing::info!("refused a cross-origin state-changing request");
-        let body = AppError::new(ErrorCode::Forbidden, "Cross-origin requests are not allowed.");
+        let body = AppError::new(
+            ErrorCode::Forbidden,
+            "Cross-origin requests are not allowed.",
+        );
         return (StatusCode::FORBIDDEN, Json(body)).into_response();
     }
     next.run(req).await
 }
 
 fn is_foreign(headers: &HeaderMap, public_origin: &str) -> bool {
-    let text = |name: header::HeaderName| headers.get(name).map(|v| v.to_str().unwrap_or("invalid"));
-    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site")) {
-        if site != "same-origin" && site != "none" {
-            return true;
-        }
+    let text =
+        |name: header::HeaderName| headers.get(name).map(|v| v.to_str().unwrap_or("invalid"));
+    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site"))
+        && site != "same-origin"
+        && site != "none"
+    {
+        return true;
     }
     let Some(origin) = text(header::ORIGIN) else {
         return false;
     };
     let own_host = text(header::HOST).is_some_and(|host| {
-        origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+        origin
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"))
+            == Some(host)
     });
     origin != public_origin && !own_host
 }
@@ -57,9 +65,15 @@ pub async fn resolve_session(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
-    let user_agent =
-        req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let client = ClientInfo::new(ip, user_agent);
     let cookie = session_cookie(req.headers());
     let mut stale_cookie = false;
@@ -83,13 +97,17 @@ pub async fn resolve_session(
         }
     };
     req.extensions_mut().insert(RequestCaller(caller));
-    req.extensions_mut().insert(RequestClient { client, session_cookie: cookie });
+    req.extensions_mut().insert(RequestClient {
+        client,
+        session_cookie: cookie,
+    });
     let mut response = next.run(req).await;
     let sets_cookie = response.headers().contains_key(header::SET_COOKIE);
-    if stale_cookie && !sets_cookie {
-        if let Ok(value) = HeaderValue::from_str(&clearing_cookie(state.server.secure_cookies)) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
+    if stale_cookie
+        && !sets_cookie
+        && let Ok(value) = HeaderValue::from_str(&clearing_cookie(state.server.secure_cookies))
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
 }
@@ -133,9 +151,12 @@ pub async fn server_fn_status(req: Request, next: Next) -> Response {
         return Response::from_parts(parts, Body::empty());
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        parts.status =
+            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if let Some(secs) = error.retry_after {
-            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            parts
+                .headers
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
     }
     Response::from_parts(parts, Body::from(bytes))
@@ -158,19 +179,40 @@ mod tests {
     #[test]
     fn same_origin_and_header_less_requests_pass() {
         assert!(!is_foreign(&headers(&[]), PUBLIC));
-        assert!(!is_foreign(&headers(&[("origin", "http://127.0.0.1:3000")]), PUBLIC));
-        assert!(!is_foreign(&headers(&[("sec-fetch-site", "same-origin")]), PUBLIC));
-        let via_host = headers(&[("origin", "http://localhost:3000"), ("host", "localhost:3000")]);
+        assert!(!is_foreign(
+            &headers(&[("origin", "http://127.0.0.1:3000")]),
+            PUBLIC
+        ));
+        assert!(!is_foreign(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            PUBLIC
+        ));
+        let via_host = headers(&[
+            ("origin", "http://localhost:3000"),
+            ("host", "localhost:3000"),
+        ]);
         assert!(!is_foreign(&via_host, PUBLIC));
     }
 
     #[test]
     fn foreign_origins_and_cross_site_fetches_are_refused() {
-        assert!(is_foreign(&headers(&[("origin", "http://evil.example")]), PUBLIC));
+        assert!(is_foreign(
+            &headers(&[("origin", "http://evil.example")]),
+            PUBLIC
+        ));
         assert!(is_foreign(&headers(&[("origin", "null")]), PUBLIC));
-        assert!(is_foreign(&headers(&[("sec-fetch-site", "cross-site")]), PUBLIC));
-        assert!(is_foreign(&headers(&[("sec-fetch-site", "same-site")]), PUBLIC));
-        let spoofed_host = headers(&[("origin", "http://evil.example"), ("host", "127.0.0.1:3000")]);
+        assert!(is_foreign(
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            PUBLIC
+        ));
+        assert!(is_foreign(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            PUBLIC
+        ));
+        let spoofed_host = headers(&[
+            ("origin", "http://evil.example"),
+            ("host", "127.0.0.1:3000"),
+        ]);
         assert!(is_foreign(&spoofed_host, PUBLIC));
     }
 }

@@ -33,8 +33,13 @@ async fn server(public_url: Option<&str>) -> Server {
     let services = Services::new(db, Arc::new(SystemClock), settings.services.clone())
         .await
         .expect("services");
-    let options = get_configuration(Some("Leptos.toml")).expect("Leptos.toml").leptos_options;
-    Server { app: router(AppState::new(options, services, &settings)), _dir: dir }
+    let options = get_configuration(Some("Leptos.toml"))
+        .expect("Leptos.toml")
+        .leptos_options;
+    Server {
+        app: router(AppState::new(options, services, &settings)),
+        _dir: dir,
+    }
 }
 
 fn post(path: &str) -> http::request::Builder {
@@ -51,7 +56,8 @@ impl Server {
         if let Some(cookie) = cookie {
             builder = builder.header(header::COOKIE, cookie);
         }
-        self.send(builder.body(Body::from(body.to_string())).expect("request")).await
+        self.send(builder.body(Body::from(body.to_string())).expect("request"))
+            .await
     }
 
     async fn sign_up(&self, email: &str) -> String {
@@ -66,12 +72,19 @@ impl Server {
 }
 
 async fn json(response: Response<Body>) -> serde_json::Value {
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("body");
     serde_json::from_slice(&bytes).expect("json body")
 }
 
 fn set_cookie(response: &Response<Body>) -> Option<String> {
-    response.headers().get(header::SET_COOKIE)?.to_str().ok().map(str::to_string)
+    response
+        .headers()
+        .get(header::SET_COOKIE)?
+        .to_str()
+        .ok()
+        .map(str::to_string)
 }
 
 fn session_cookie(response: &Response<Body>) -> Option<String> {
@@ -81,7 +94,8 @@ fn session_cookie(response: &Response<Body>) -> Option<String> {
 #[tokio::test]
 async fn sign_up_sets_a_hardened_session_cookie_and_returns_the_user() {
     let server = server(None).await;
-    let body = "name=Ada+Lovelace&email=Ada%40Example.com&password=Correct-Horse-9&organization=Engines";
+    let body =
+        "name=Ada+Lovelace&email=Ada%40Example.com&password=Correct-Horse-9&organization=Engines";
     let response = server.call("/api/sign_up", body, None).await;
     assert_eq!(response.status(), StatusCode::OK);
     let cookie = set_cookie(&response).expect("cookie");
@@ -120,16 +134,35 @@ async fn current_user_needs_a_session() {
     let response = server.call("/api/sign_out", "", Some(&cookie)).await;
     assert_eq!(response.status(), StatusCode::OK);
     let response = server.call("/api/current_user", "", Some(&cookie)).await;
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "a signed-out token is dead");
-    assert!(set_cookie(&response).is_some_and(|c| c.contains("Max-Age=0")), "stale cookie cleared");
+    assert_eq!(
+        response.status(),
+        StatusCode::UNAUTHORIZED,
+        "a signed-out token is dead"
+    );
+    assert!(
+        set_cookie(&response).is_some_and(|c| c.contains("Max-Age=0")),
+        "stale cookie cleared"
+    );
 }
 
 #[tokio::test]
 async fn wrong_password_and_unknown_email_get_the_same_401() {
     let server = server(None).await;
     server.sign_up("ada@example.com").await;
-    let wrong = server.call("/api/sign_in", "email=ada%40example.com&password=Nope-Nope-1", None).await;
-    let unknown = server.call("/api/sign_in", "email=bob%40example.com&password=Nope-Nope-1", None).await;
+    let wrong = server
+        .call(
+            "/api/sign_in",
+            "email=ada%40example.com&password=Nope-Nope-1",
+            None,
+        )
+        .await;
+    let unknown = server
+        .call(
+            "/api/sign_in",
+            "email=bob%40example.com&password=Nope-Nope-1",
+            None,
+        )
+        .await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(json(wrong).await, json(unknown).await);
@@ -138,7 +171,13 @@ async fn wrong_password_and_unknown_email_get_the_same_401() {
 #[tokio::test]
 async fn invalid_input_is_422_with_every_failing_rule() {
     let server = server(None).await;
-    let response = server.call("/api/sign_up", "name=&email=x&password=abc&organization=", None).await;
+    let response = server
+        .call(
+            "/api/sign_up",
+            "name=&email=x&password=abc&organization=",
+            None,
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = json(response).await;
     assert_eq!(body["code"], "validation");
@@ -146,7 +185,11 @@ async fn invalid_input_is_422_with_every_failing_rule() {
     assert!(body["fields"]["email"].is_array() && body["fields"]["name"].is_array());
 
     let response = server.call("/api/sign_up", "name=Ada", None).await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST, "missing fields are not a 500");
+    assert_eq!(
+        response.status(),
+        StatusCode::BAD_REQUEST,
+        "missing fields are not a 500"
+    );
 }
 
 #[tokio::test]
@@ -157,7 +200,10 @@ async fn a_duplicate_email_is_a_409() {
     let response = server.call("/api/sign_up", body, None).await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     let body = json(response).await;
-    assert_eq!(body["message"], "An account with this email already exists. Sign in instead.");
+    assert_eq!(
+        body["message"],
+        "An account with this email already exists. Sign in instead."
+    );
 }
 
 #[tokio::test]
@@ -165,7 +211,13 @@ async fn the_eleventh_failure_is_429_with_retry_after() {
     let server = server(None).await;
     server.sign_up("ada@example.com").await;
     for _ in 0..10 {
-        let r = server.call("/api/sign_in", "email=ada%40example.com&password=Nope-Nope-1", None).await;
+        let r = server
+            .call(
+                "/api/sign_in",
+                "email=ada%40example.com&password=Nope-Nope-1",
+                None,
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
     let right = format!("email=ada%40example.com&password={PASSWORD}");
@@ -178,25 +230,39 @@ async fn the_eleventh_failure_is_429_with_retry_after() {
         .expect("Retry-After");
     assert!((840..=900).contains(&retry), "{retry}");
     let message = json(response).await["message"].as_str().map(str::to_string);
-    assert_eq!(message.as_deref(), Some("Too many attempts, try again in 15 minutes"));
+    assert_eq!(
+        message.as_deref(),
+        Some("Too many attempts, try again in 15 minutes")
+    );
 }
 
 #[tokio::test]
 async fn foreign_origins_are_refused_before_anything_runs() {
     let server = server(None).await;
-    for (name, value) in [("origin", "http://evil.example"), ("sec-fetch-site", "cross-site")] {
+    for (name, value) in [
+        ("origin", "http://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+    ] {
         let request = post("/api/sign_up")
             .header(name, value)
-            .body(Body::from("name=Ada&email=ada%40example.com&password=Correct-Horse-9&organization=E"))
+            .body(Body::from(
+                "name=Ada&email=ada%40example.com&password=Correct-Horse-9&organization=E",
+            ))
             .expect("request");
         let response = server.send(request).await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
     }
     let request = post("/api/sign_up")
         .header("origin", "http://127.0.0.1:3000")
-        .body(Body::from("name=Ada&email=ada%40example.com&password=Correct-Horse-9&organization=E"))
+        .body(Body::from(
+            "name=Ada&email=ada%40example.com&password=Correct-Horse-9&organization=E",
+        ))
         .expect("request");
-    assert_eq!(server.send(request).await.status(), StatusCode::OK, "no account was made before");
+    assert_eq!(
+        server.send(request).await.status(),
+        StatusCode::OK,
+        "no account was made before"
+    );
 }
 
 #[tokio::test]
@@ -209,9 +275,15 @@ async fn a_form_post_without_javascript_is_redirected_with_its_error() {
         .expect("request");
     let response = server.send(request).await;
     assert_eq!(response.status(), StatusCode::FOUND);
-    let location = response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok());
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok());
     let location = location.expect("Location");
-    assert!(location.starts_with("http://127.0.0.1:3000/login?"), "{location}");
+    assert!(
+        location.starts_with("http://127.0.0.1:3000/login?"),
+        "{location}"
+    );
     assert!(location.contains("__err="));
 }
 
@@ -219,23 +291,44 @@ async fn a_form_post_without_javascript_is_redirected_with_its_error() {
 async fn signed_out_visitors_are_sent_to_the_login_page() {
     let server = server(None).await;
     for path in ["/", "/settings/profile"] {
-        let request = Request::get(path).header(header::ACCEPT, "text/html").body(Body::empty());
+        let request = Request::get(path)
+            .header(header::ACCEPT, "text/html")
+            .body(Body::empty());
         let response = server.send(request.expect("request")).await;
         assert_eq!(response.status(), StatusCode::FOUND, "{path}");
-        assert_eq!(response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()), Some("/login"));
+        assert_eq!(
+            response
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok()),
+            Some("/login")
+        );
     }
-    let request = Request::get("/no-such-page").body(Body::empty()).expect("request");
+    let request = Request::get("/no-such-page")
+        .body(Body::empty())
+        .expect("request");
     assert_eq!(server.send(request).await.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn responses_carry_security_headers() {
     let server = server(None).await;
-    let response = server.send(Request::get("/login").body(Body::empty()).expect("request")).await;
+    let response = server
+        .send(Request::get("/login").body(Body::empty()).expect("request"))
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let headers = response.headers();
-    assert_eq!(headers.get("x-frame-options").map(|v| v.as_bytes()), Some(&b"DENY"[..]));
-    assert_eq!(headers.get("x-content-type-options").map(|v| v.as_bytes()), Some(&b"nosniff"[..]));
-    assert_eq!(headers.get(header::CACHE_CONTROL).map(|v| v.as_bytes()), Some(&b"no-store"[..]));
+    assert_eq!(
+        headers.get("x-frame-options").map(|v| v.as_bytes()),
+        Some(&b"DENY"[..])
+    );
+    assert_eq!(
+        headers.get("x-content-type-options").map(|v| v.as_bytes()),
+        Some(&b"nosniff"[..])
+    );
+    assert_eq!(
+        headers.get(header::CACHE_CONTROL).map(|v| v.as_bytes()),
+        Some(&b"no-store"[..])
+    );
     assert!(headers.contains_key("x-request-id"));
 }

@@ -3,9 +3,9 @@
 //! read here; nothing else parses cookies.
 
 use gatehouse_server::{Actor, ClientInfo, Services, Timestamp};
+use http::HeaderValue;
 use http::header::{ACCEPT, SET_COOKIE};
 use http::request::Parts;
-use http::HeaderValue;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
@@ -38,7 +38,10 @@ fn parts() -> Result<Parts, AppError> {
 
 fn internal(what: &str) -> AppError {
     tracing::error!("{what}");
-    AppError::new(crate::error::ErrorCode::Internal, "Something went wrong on our side. Please try again.")
+    AppError::new(
+        crate::error::ErrorCode::Internal,
+        "Something went wrong on our side. Please try again.",
+    )
 }
 
 pub fn services() -> Result<Services, AppError> {
@@ -58,18 +61,33 @@ pub fn require_caller() -> Result<Actor, AppError> {
 }
 
 pub fn client() -> Result<RequestClient, AppError> {
-    parts()?.extensions.get::<RequestClient>().cloned().ok_or_else(|| internal("client info missing"))
+    parts()?
+        .extensions
+        .get::<RequestClient>()
+        .cloned()
+        .ok_or_else(|| internal("client info missing"))
 }
 
 pub fn request_id() -> Option<String> {
     let parts = use_context::<Parts>()?;
-    parts.headers.get("x-request-id")?.to_str().ok().map(str::to_string)
+    parts
+        .headers
+        .get("x-request-id")?
+        .to_str()
+        .ok()
+        .map(str::to_string)
 }
 
 /// True for a plain HTML form post (no JavaScript): the browser then expects a redirect.
 pub fn is_form_post() -> bool {
     use_context::<Parts>()
-        .and_then(|p| p.headers.get(ACCEPT)?.to_str().ok().map(|a| a.contains("text/html")))
+        .and_then(|p| {
+            p.headers
+                .get(ACCEPT)?
+                .to_str()
+                .ok()
+                .map(|a| a.contains("text/html"))
+        })
         .unwrap_or(false)
 }
 
@@ -81,7 +99,8 @@ pub fn redirect_form_post(path: &str) {
 }
 
 pub fn set_session_cookie(token: &str, expires_at: Timestamp, now: Timestamp) {
-    let max_age = now.until(expires_at).as_secs();
+    // Rounded up: the session was created a moment before `now`.
+    let max_age = u64::try_from(now.until(expires_at).as_millis().div_ceil(1000)).unwrap_or(0);
     set_cookie(&format!("{SESSION_COOKIE}={token}; Max-Age={max_age}"));
 }
 
@@ -104,16 +123,20 @@ pub fn session_cookie(headers: &http::HeaderMap) -> Option<String> {
 
 fn set_cookie(name_value: &str) {
     let secure = use_context::<ServerContext>().is_some_and(|c| c.secure_cookies);
-    if let (Some(response), Ok(value)) =
-        (use_context::<ResponseOptions>(), HeaderValue::from_str(&cookie_header(name_value, secure)))
-    {
+    if let (Some(response), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(&cookie_header(name_value, secure)),
+    ) {
         response.append_header(SET_COOKIE, value);
     }
 }
 
 /// The one definition of the session cookie's attributes.
 pub fn cookie_header(name_value: &str, secure: bool) -> String {
-    format!("{name_value}; Path=/; HttpOnly; SameSite=Lax{}", if secure { "; Secure" } else { "" })
+    format!(
+        "{name_value}; Path=/; HttpOnly; SameSite=Lax{}",
+        if secure { "; Secure" } else { "" }
+    )
 }
 
 /// A `Set-Cookie` value that removes the session cookie.

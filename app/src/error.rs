@@ -42,7 +42,13 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), fields: BTreeMap::new(), retry_after: None, request_id: None }
+        Self {
+            code,
+            message: message.into(),
+            fields: BTreeMap::new(),
+            retry_after: None,
+            request_id: None,
+        }
     }
 
     pub fn unauthenticated() -> Self {
@@ -91,7 +97,10 @@ impl FromServerFnError for AppError {
                 ErrorCode::Network,
                 "Could not reach the server. Check your connection and try again.",
             ),
-            _ => Self::new(ErrorCode::Internal, "Something went wrong on our side. Please try again."),
+            _ => Self::new(
+                ErrorCode::Internal,
+                "Something went wrong on our side. Please try again.",
+            ),
         }
     }
 }
@@ -109,16 +118,24 @@ impl From<gatehouse_server::Error> for AppError {
         use gatehouse_server::Error as E;
         match err {
             E::Validation(fields) => {
-                let mut out = Self::new(ErrorCode::Validation, "Please correct the highlighted fields.");
+                let mut out = Self::new(
+                    ErrorCode::Validation,
+                    "Please correct the highlighted fields.",
+                );
                 for (field, messages) in fields.iter() {
                     out.fields.insert(field.to_string(), messages.to_vec());
                 }
                 out
             }
-            E::InvalidCredentials => Self::new(ErrorCode::InvalidCredentials, "Invalid email or password"),
+            E::InvalidCredentials => {
+                Self::new(ErrorCode::InvalidCredentials, "Invalid email or password")
+            }
             E::Unauthenticated => Self::unauthenticated(),
             E::Forbidden(reason) => Self::new(ErrorCode::Forbidden, reason),
-            E::NotFound => Self::new(ErrorCode::NotFound, "That item does not exist or is not yours."),
+            E::NotFound => Self::new(
+                ErrorCode::NotFound,
+                "That item does not exist or is not yours.",
+            ),
             E::Conflict { field, message } => {
                 let mut out = Self::new(ErrorCode::Conflict, message.clone());
                 if let Some(field) = field {
@@ -153,13 +170,25 @@ mod tests {
     #[test]
     fn retry_minutes_round_up() {
         assert_eq!(retry_message(1), "Too many attempts, try again in 1 minute");
-        assert_eq!(retry_message(61), "Too many attempts, try again in 2 minutes");
-        assert_eq!(retry_message(900), "Too many attempts, try again in 15 minutes");
+        assert_eq!(
+            retry_message(61),
+            "Too many attempts, try again in 2 minutes"
+        );
+        assert_eq!(
+            retry_message(900),
+            "Too many attempts, try again in 15 minutes"
+        );
     }
 
     #[test]
     fn json_shape_is_stable() {
-        let json = serde_json::to_string(&AppError::new(ErrorCode::InvalidCredentials, "Invalid email or password"));
-        assert_eq!(json.ok().as_deref(), Some(r#"{"code":"invalid_credentials","message":"Invalid email or password"}"#));
+        let json = serde_json::to_string(&AppError::new(
+            ErrorCode::InvalidCredentials,
+            "Invalid email or password",
+        ));
+        assert_eq!(
+            json.ok().as_deref(),
+            Some(r#"{"code":"invalid_credentials","message":"Invalid email or password"}"#)
+        );
     }
 }

@@ -15,7 +15,9 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::components::shell::{AppShell, SettingsLayout};
-use crate::pages::{home::HomePage, login::LoginPage, not_found::NotFound, profile::ProfilePage, signup::SignupPage};
+use crate::pages::{
+    home::HomePage, login::LoginPage, not_found::NotFound, profile::ProfilePage, signup::SignupPage,
+};
 
 /// The HTML document around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

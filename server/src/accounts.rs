@@ -48,7 +48,11 @@ impl EmailAddress {
             }
             None => false,
         };
-        if valid { Ok(Self(email)) } else { Err(vec!["Enter an email address like name@example.com".into()]) }
+        if valid {
+            Ok(Self(email))
+        } else {
+            Err(vec!["Enter an email address like name@example.com".into()])
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -83,7 +87,11 @@ pub(crate) fn parse_label(text: &str, max: usize, what: &str) -> Result<String, 
     if trimmed.chars().any(char::is_control) {
         failures.push("Remove line breaks and control characters".to_string());
     }
-    if failures.is_empty() { Ok(trimmed.to_string()) } else { Err(failures) }
+    if failures.is_empty() {
+        Ok(trimmed.to_string())
+    } else {
+        Err(failures)
+    }
 }
 
 /// Raw sign-up form input.
@@ -110,7 +118,8 @@ pub async fn sign_up(
     let email = errors.check("email", EmailAddress::parse(input.email));
     let password = errors.check("password", NewPassword::parse(input.password));
     let org_name = errors.check("organization", OrgName::parse(input.organization));
-    let (Some(name), Some(email), Some(password), Some(org_name)) = (name, email, password, org_name)
+    let (Some(name), Some(email), Some(password), Some(org_name)) =
+        (name, email, password, org_name)
     else {
         return Err(Error::Validation(errors));
     };
@@ -169,8 +178,13 @@ pub(crate) async fn credentials_for(
             .bind(normalized_email)
             .fetch_optional(pool)
             .await?;
-    row.map(|(id, password_hash)| Ok(Credentials { id: ids::from_db(&id, UserId::parse)?, password_hash }))
-        .transpose()
+    row.map(|(id, password_hash)| {
+        Ok(Credentials {
+            id: ids::from_db(&id, UserId::parse)?,
+            password_hash,
+        })
+    })
+    .transpose()
 }
 
 /// Changes the caller's own display name. Any signed-in user may call it for themselves.
@@ -218,7 +232,10 @@ pub async fn change_password(
     }
     let new = errors.check("new_password", NewPassword::parse(new_password));
     if current_password == new_password && !current_password.is_empty() {
-        errors.add("new_password", "Choose a password different from the current one");
+        errors.add(
+            "new_password",
+            "Choose a password different from the current one",
+        );
     }
     let Some(new) = new.filter(|_| errors.is_empty()) else {
         return Err(Error::Validation(errors));
@@ -230,11 +247,16 @@ pub async fn change_password(
     crate::throttle::reserve(pool, &key, crate::throttle::SIGN_IN_PER_ACCOUNT, now).await?;
     let stored = credentials_for(pool, &actor.email).await?;
     let current = Password::new(current_password);
-    let matched =
-        svc.hasher.verify(&current, stored.as_ref().map(|c| c.password_hash.as_str())).await?;
+    let matched = svc
+        .hasher
+        .verify(&current, stored.as_ref().map(|c| c.password_hash.as_str()))
+        .await?;
     if !matched {
         tracing::info!(user_id = %actor.user_id, "password change refused: wrong current password");
-        return Err(FieldErrors::single("current_password", "Current password is incorrect"));
+        return Err(FieldErrors::single(
+            "current_password",
+            "Current password is incorrect",
+        ));
     }
     crate::throttle::clear(pool, &key).await?;
 
@@ -274,20 +296,39 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_and_lower_cased() {
-        assert_eq!(EmailAddress::parse("  Ada@Example.COM ").map(|e| e.0), Ok("ada@example.com".into()));
+        assert_eq!(
+            EmailAddress::parse("  Ada@Example.COM ").map(|e| e.0),
+            Ok("ada@example.com".into())
+        );
     }
 
     #[test]
     fn implausible_emails_are_refused() {
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "a@b@c.com", "ada@.com", "ada@example..com"] {
-            assert!(EmailAddress::parse(bad).is_err(), "{bad:?} should be refused");
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "a@b@c.com",
+            "ada@.com",
+            "ada@example..com",
+        ] {
+            assert!(
+                EmailAddress::parse(bad).is_err(),
+                "{bad:?} should be refused"
+            );
         }
         assert!(EmailAddress::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
     }
 
     #[test]
     fn names_are_trimmed_bounded_and_single_line() {
-        assert_eq!(DisplayName::parse("  Ada Lovelace ").map(|n| n.0), Ok("Ada Lovelace".into()));
+        assert_eq!(
+            DisplayName::parse("  Ada Lovelace ").map(|n| n.0),
+            Ok("Ada Lovelace".into())
+        );
         assert!(DisplayName::parse("  ").is_err());
         assert!(DisplayName::parse(&"x".repeat(101)).is_err());
         assert!(DisplayName::parse("Ada\nLovelace").is_err());

@@ -3,10 +3,10 @@
 
 use sqlx::AnyConnection;
 
+use crate::Error;
 use crate::clock::Timestamp;
 use crate::ids::{EventId, OrgId, UserId};
 use crate::sessions::ClientInfo;
-use crate::Error;
 
 /// What happened. The text form is stable: reports and later issues filter on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

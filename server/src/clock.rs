@@ -74,7 +74,9 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
-        let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        let since = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
         Timestamp(millis_of(since))
     }
 }
@@ -106,8 +108,14 @@ mod tests {
     #[test]
     fn formats_known_instants_as_rfc3339() {
         assert_eq!(Timestamp(0).to_rfc3339(), "1970-01-01T00:00:00.000Z");
-        assert_eq!(Timestamp(951_782_400_123).to_rfc3339(), "2000-02-29T00:00:00.123Z");
-        assert_eq!(Timestamp(1_795_832_302_000).to_rfc3339(), "2026-11-28T02:18:22.000Z");
+        assert_eq!(
+            Timestamp(951_782_400_123).to_rfc3339(),
+            "2000-02-29T00:00:00.123Z"
+        );
+        assert_eq!(
+            Timestamp(1_795_832_302_000).to_rfc3339(),
+            "2026-11-28T02:18:22.000Z"
+        );
     }
 
     #[test]

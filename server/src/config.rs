@@ -16,7 +16,10 @@ pub struct ServiceConfig {
 
 impl Default for ServiceConfig {
     fn default() -> Self {
-        Self { session_ttl: Duration::from_secs(7 * 24 * 3600), hash_concurrency: default_hashers() }
+        Self {
+            session_ttl: Duration::from_secs(7 * 24 * 3600),
+            hash_concurrency: default_hashers(),
+        }
     }
 }
 
@@ -60,7 +63,10 @@ impl Settings {
                 })?;
                 url
             }
-            None => format!("sqlite://{}?mode=rwc", data_dir.join("gatehouse.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("gatehouse.db").display()
+            ),
         };
         let public_url = match get("GATEHOUSE_PUBLIC_URL") {
             Some(url) => {
@@ -77,15 +83,24 @@ impl Settings {
         };
         let mut services = ServiceConfig::default();
         if let Some(days) = get("GATEHOUSE_SESSION_DAYS") {
-            let days: u64 = days.trim().parse().ok().filter(|d| (1..=365).contains(d)).ok_or(
-                ConfigError {
+            let days: u64 = days
+                .trim()
+                .parse()
+                .ok()
+                .filter(|d| (1..=365).contains(d))
+                .ok_or(ConfigError {
                     variable: "GATEHOUSE_SESSION_DAYS",
                     message: "must be a whole number of days from 1 to 365".into(),
-                },
-            )?;
+                })?;
             services.session_ttl = Duration::from_secs(days * 24 * 3600);
         }
-        Ok(Self { addr, data_dir, database_url, public_url, services })
+        Ok(Self {
+            addr,
+            data_dir,
+            database_url,
+            public_url,
+            services,
+        })
     }
 
     /// Whether cookies must carry `Secure`.
@@ -99,8 +114,10 @@ mod tests {
     use super::*;
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let vars: Vec<(String, String)> =
-            vars.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect();
         Settings::from_lookup(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
     }
 

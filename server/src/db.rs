@@ -63,7 +63,12 @@ impl Db {
                     .connect_with(options)
                     .await?
             }
-            Backend::Postgres => AnyPoolOptions::new().max_connections(16).connect_with(options).await?,
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .connect_with(options)
+                    .await?
+            }
         };
         let db = Self { pool, backend };
         match backend {
@@ -71,7 +76,11 @@ impl Db {
                 db.pool.execute("PRAGMA journal_mode = WAL;").await?;
                 sqlx::migrate!("./migrations/sqlite").run(&db.pool).await?;
             }
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&db.pool).await?,
+            Backend::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&db.pool)
+                    .await?
+            }
         }
         Ok(db)
     }
@@ -95,7 +104,10 @@ fn create_sqlite_folder(url: &str) -> Result<(), Error> {
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }
-    if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+    if let Some(parent) = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(parent).map_err(Error::internal)?;
     }
     Ok(())

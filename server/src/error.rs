@@ -33,12 +33,18 @@ impl FieldErrors {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &[String])> {
-        self.0.iter().map(|(field, messages)| (*field, messages.as_slice()))
+        self.0
+            .iter()
+            .map(|(field, messages)| (*field, messages.as_slice()))
     }
 
     /// `Ok(())` when nothing failed, otherwise the validation error.
     pub fn into_result(self) -> Result<(), Error> {
-        if self.is_empty() { Ok(()) } else { Err(Error::Validation(self)) }
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Validation(self))
+        }
     }
 
     pub fn single(field: &'static str, message: impl Into<String>) -> Error {
@@ -61,7 +67,10 @@ pub enum Error {
     #[error("not found")]
     NotFound,
     #[error("conflict: {message}")]
-    Conflict { field: Option<&'static str>, message: String },
+    Conflict {
+        field: Option<&'static str>,
+        message: String,
+    },
     #[error("too many attempts; retry after {retry_after:?}")]
     RateLimited { retry_after: Duration },
     #[error("internal error: {0}")]
@@ -88,5 +97,6 @@ impl From<sqlx::migrate::MigrateError> for Error {
 
 /// True when the database refused a row because a unique constraint already holds that value.
 pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
-    err.as_database_error().is_some_and(|db| db.is_unique_violation())
+    err.as_database_error()
+        .is_some_and(|db| db.is_unique_violation())
 }

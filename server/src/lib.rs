@@ -42,6 +42,11 @@ impl Services {
     /// Builds the services; hashes the dummy password used to equalise sign-in timing.
     pub async fn new(db: Db, clock: Arc<dyn Clock>, config: ServiceConfig) -> Result<Self, Error> {
         let hasher = PasswordHasher::new(config.hash_concurrency).await?;
-        Ok(Self { db, clock, hasher, config })
+        Ok(Self {
+            db,
+            clock,
+            hasher,
+            config,
+        })
     }
 }

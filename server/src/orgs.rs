@@ -5,9 +5,9 @@ use std::fmt;
 
 use sqlx::AnyConnection;
 
+use crate::Error;
 use crate::clock::Timestamp;
 use crate::ids::{OrgId, UserId};
-use crate::Error;
 
 pub const NAME_MAX: usize = 100;
 
@@ -31,7 +31,9 @@ impl Role {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|role| role.as_str() == text.trim().to_ascii_lowercase())
+        Self::ALL
+            .into_iter()
+            .find(|role| role.as_str() == text.trim().to_ascii_lowercase())
     }
 
     /// The label users see: "Owner", "Admin", "Member".
@@ -134,7 +136,8 @@ mod store {
         .bind(user.to_string())
         .fetch_optional(conn)
         .await?;
-        id.map(|id| crate::ids::from_db(&id, OrgId::parse)).transpose()
+        id.map(|id| crate::ids::from_db(&id, OrgId::parse))
+            .transpose()
     }
 }
 
@@ -153,7 +156,10 @@ mod tests {
 
     #[test]
     fn organization_names_are_trimmed_and_bounded() {
-        assert_eq!(OrgName::parse("  Acme  ").map(|n| n.0), Ok("Acme".to_string()));
+        assert_eq!(
+            OrgName::parse("  Acme  ").map(|n| n.0),
+            Ok("Acme".to_string())
+        );
         assert!(OrgName::parse("   ").is_err());
         assert!(OrgName::parse(&"x".repeat(101)).is_err());
     }

@@ -60,13 +60,20 @@ impl NewPassword {
         if !text.chars().any(|c| c.is_ascii_digit()) {
             failures.push("Add a digit".to_string());
         }
-        if !text.chars().any(|c| !c.is_alphanumeric() && !c.is_whitespace()) {
+        if !text
+            .chars()
+            .any(|c| !c.is_alphanumeric() && !c.is_whitespace())
+        {
             failures.push("Add a special character such as ! # % or ?".to_string());
         }
         if is_common(text) {
             failures.push("This password is too common: choose one that is harder to guess".into());
         }
-        if failures.is_empty() { Ok(Self(Password::new(text))) } else { Err(failures) }
+        if failures.is_empty() {
+            Ok(Self(Password::new(text)))
+        } else {
+            Err(failures)
+        }
     }
 
     pub fn password(&self) -> &Password {
@@ -111,7 +118,10 @@ impl PasswordHasher {
             dummy_hash: Arc::from(""),
         };
         let dummy_hash = hasher.hash(&dummy).await?;
-        Ok(Self { dummy_hash: Arc::from(dummy_hash), ..hasher })
+        Ok(Self {
+            dummy_hash: Arc::from(dummy_hash),
+            ..hasher
+        })
     }
 
     /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) with a fresh random salt.
@@ -137,8 +147,11 @@ impl PasswordHasher {
         };
         let matched = self
             .run(move || {
-                let parsed = PasswordHash::new(&stored).map_err(|e| Error::internal(e.to_string()))?;
-                Ok(argon2()?.verify_password(password.as_bytes(), &parsed).is_ok())
+                let parsed =
+                    PasswordHash::new(&stored).map_err(|e| Error::internal(e.to_string()))?;
+                Ok(argon2()?
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok())
             })
             .await?;
         Ok(matched && real)
@@ -149,7 +162,9 @@ impl PasswordHasher {
         work: impl FnOnce() -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
         let _permit = self.permits.acquire().await.map_err(Error::internal)?;
-        tokio::task::spawn_blocking(work).await.map_err(Error::internal)?
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(Error::internal)?
     }
 }
 
@@ -174,13 +189,25 @@ mod tests {
         assert!(all.iter().any(|m| m.contains("upper-case")));
         assert!(all.iter().any(|m| m.contains("digit")));
         assert!(all.iter().any(|m| m.contains("special")));
-        assert!(failures(&format!("Aa1!{}", "x".repeat(130))).iter().any(|m| m.contains("at most")));
+        assert!(
+            failures(&format!("Aa1!{}", "x".repeat(130)))
+                .iter()
+                .any(|m| m.contains("at most"))
+        );
     }
 
     #[test]
     fn common_passwords_are_refused_whatever_their_case() {
-        assert!(failures("Password1!").iter().any(|m| m.contains("too common")));
-        assert!(failures("P@ssw0rd").iter().any(|m| m.contains("too common")));
+        assert!(
+            failures("Password1!")
+                .iter()
+                .any(|m| m.contains("too common"))
+        );
+        assert!(
+            failures("P@ssw0rd")
+                .iter()
+                .any(|m| m.contains("too common"))
+        );
     }
 
     #[test]
@@ -193,12 +220,24 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_verify_and_use_argon2id_with_owasp_parameters() {
-        let hasher = PasswordHasher::new(2).await.unwrap_or_else(|e| unreachable!("{e}"));
-        let hash = hasher.hash(&Password::new("Correct-Horse-9")).await.unwrap_or_default();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
-        let ok = hasher.verify(&Password::new("Correct-Horse-9"), Some(&hash)).await;
+        let hasher = PasswordHasher::new(2)
+            .await
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        let hash = hasher
+            .hash(&Password::new("Correct-Horse-9"))
+            .await
+            .unwrap_or_default();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        let ok = hasher
+            .verify(&Password::new("Correct-Horse-9"), Some(&hash))
+            .await;
         assert!(ok.unwrap_or(false));
-        let wrong = hasher.verify(&Password::new("Correct-Horse-8"), Some(&hash)).await;
+        let wrong = hasher
+            .verify(&Password::new("Correct-Horse-8"), Some(&hash))
+            .await;
         assert!(!wrong.unwrap_or(true));
         let missing = hasher.verify(&Password::new("anything"), None).await;
         assert!(!missing.unwrap_or(true));

@@ -36,8 +36,11 @@ pub struct ClientInfo {
 
 impl ClientInfo {
     pub fn new(ip: Option<String>, user_agent: &str) -> Self {
-        let user_agent: String =
-            user_agent.chars().filter(|c| !c.is_control()).take(USER_AGENT_MAX).collect();
+        let user_agent: String = user_agent
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(USER_AGENT_MAX)
+            .collect();
         Self { ip, user_agent }
     }
 }
@@ -65,12 +68,18 @@ impl fmt::Debug for SessionToken {
 }
 
 fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A token has exactly the shape we issue; anything else is refused without a query.
 fn well_formed(token: &str) -> bool {
-    token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The organization a session acts in, with the caller's role there.
@@ -137,22 +146,27 @@ pub async fn sign_in(
     let pool = svc.db.pool();
     let normalized = EmailAddress::normalize(email);
     let account_key = throttle::account_key(&normalized);
-    if let Err(limited) = throttle::reserve(pool, &account_key, throttle::SIGN_IN_PER_ACCOUNT, now).await {
+    if let Err(limited) =
+        throttle::reserve(pool, &account_key, throttle::SIGN_IN_PER_ACCOUNT, now).await
+    {
         record_unowned(svc, Action::SignInThrottled, client, now).await?;
         return Err(limited);
     }
     let ip_key = client.ip.as_deref().map(throttle::ip_key);
-    if let Some(ip_key) = &ip_key {
-        if let Err(limited) = throttle::reserve(pool, ip_key, throttle::SIGN_IN_PER_IP, now).await {
-            throttle::release(pool, &account_key).await?;
-            record_unowned(svc, Action::SignInThrottled, client, now).await?;
-            return Err(limited);
-        }
+    if let Some(ip_key) = &ip_key
+        && let Err(limited) = throttle::reserve(pool, ip_key, throttle::SIGN_IN_PER_IP, now).await
+    {
+        throttle::release(pool, &account_key).await?;
+        record_unowned(svc, Action::SignInThrottled, client, now).await?;
+        return Err(limited);
     }
 
     let user = accounts::credentials_for(pool, &normalized).await?;
     let password = Password::new(password);
-    let matched = svc.hasher.verify(&password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
+    let matched = svc
+        .hasher
+        .verify(&password, user.as_ref().map(|u| u.password_hash.as_str()))
+        .await?;
     let user = match (matched, user) {
         (true, Some(user)) => user,
         (_, user) => {
@@ -175,10 +189,10 @@ pub async fn sign_in(
         throttle::release(pool, ip_key).await?;
     }
     let mut tx = pool.begin().await?;
-    if let Some(previous) = previous_token.filter(|t| well_formed(t)) {
-        if let Some((id, owner)) = store::find_by_hash(&mut tx, &token_hash(previous)).await? {
-            end_sessions(&mut tx, owner, &[id], EndReason::Replaced, client, now).await?;
-        }
+    if let Some(previous) = previous_token.filter(|t| well_formed(t))
+        && let Some((id, owner)) = store::find_by_hash(&mut tx, &token_hash(previous)).await?
+    {
+        end_sessions(&mut tx, owner, &[id], EndReason::Replaced, client, now).await?;
     }
     let org = orgs::landing_org(&mut tx, user.id).await?;
     let signed_in = create(&mut tx, svc, user.id, org, client, now).await?;
@@ -202,9 +216,22 @@ async fn record_unowned(
     now: Timestamp,
 ) -> Result<(), Error> {
     let mut conn = svc.db.pool().acquire().await?;
-    audit::record(&mut conn, Event { action, org: None, actor: None, target: None, client }, now)
-        .await?;
-    tracing::info!(action = action.as_str(), "sign-in refused: too many attempts");
+    audit::record(
+        &mut conn,
+        Event {
+            action,
+            org: None,
+            actor: None,
+            target: None,
+            client,
+        },
+        now,
+    )
+    .await?;
+    tracing::info!(
+        action = action.as_str(),
+        "sign-in refused: too many attempts"
+    );
     Ok(())
 }
 
@@ -220,9 +247,23 @@ pub(crate) async fn create(
     let token = SessionToken::generate();
     let session_id = SessionId::random();
     let expires_at = now.plus(svc.config.session_ttl);
-    store::insert(conn, session_id, &token_hash(token.expose()), user, org, client, now, expires_at)
-        .await?;
-    Ok(SignedIn { user_id: user, session_id, token, expires_at })
+    store::insert(
+        conn,
+        session_id,
+        &token_hash(token.expose()),
+        user,
+        org,
+        client,
+        now,
+        expires_at,
+    )
+    .await?;
+    Ok(SignedIn {
+        user_id: user,
+        session_id,
+        token,
+        expires_at,
+    })
 }
 
 /// Resolves a session cookie to the caller. `Ok(None)` for an unknown, ended or expired
@@ -244,7 +285,15 @@ pub async fn resolve(
     let user_id = ids::from_db(&row.user_id, UserId::parse)?;
     if Timestamp::from_millis(row.expires_at) <= now {
         let mut tx = pool.begin().await?;
-        end_sessions(&mut tx, user_id, &[session_id], EndReason::Expired, &client, now).await?;
+        end_sessions(
+            &mut tx,
+            user_id,
+            &[session_id],
+            EndReason::Expired,
+            &client,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         return Ok(None);
     }
@@ -260,15 +309,29 @@ pub async fn resolve(
         }),
         _ => None,
     };
-    Ok(Some(Actor { user_id, session_id, name: row.name, email: row.email, org, client }))
+    Ok(Some(Actor {
+        user_id,
+        session_id,
+        name: row.name,
+        email: row.email,
+        org,
+        client,
+    }))
 }
 
 /// Signs the caller out: their current session ends.
 pub async fn sign_out(svc: &Services, actor: &Actor) -> Result<(), Error> {
     let now = svc.clock.now();
     let mut tx = svc.db.pool().begin().await?;
-    end_sessions(&mut tx, actor.user_id, &[actor.session_id], EndReason::SignedOut, &actor.client, now)
-        .await?;
+    end_sessions(
+        &mut tx,
+        actor.user_id,
+        &[actor.session_id],
+        EndReason::SignedOut,
+        &actor.client,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -309,8 +372,11 @@ pub(crate) async fn end_all_except(
     client: &ClientInfo,
     now: Timestamp,
 ) -> Result<(), Error> {
-    let others: Vec<SessionId> =
-        store::ids_of_user(conn, user).await?.into_iter().filter(|id| Some(*id) != keep).collect();
+    let others: Vec<SessionId> = store::ids_of_user(conn, user)
+        .await?
+        .into_iter()
+        .filter(|id| Some(*id) != keep)
+        .collect();
     end_sessions(conn, user, &others, reason, client, now).await
 }
 
@@ -331,7 +397,10 @@ mod store {
         pub org_name: Option<String>,
     }
 
-    #[expect(clippy::too_many_arguments, reason = "one column per argument, all required")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one column per argument, all required"
+    )]
     pub async fn insert(
         conn: &mut AnyConnection,
         id: SessionId,
@@ -386,7 +455,10 @@ mod store {
                 .fetch_optional(conn)
                 .await?;
         row.map(|(id, user)| {
-            Ok((ids::from_db(&id, SessionId::parse)?, ids::from_db(&user, UserId::parse)?))
+            Ok((
+                ids::from_db(&id, SessionId::parse)?,
+                ids::from_db(&user, UserId::parse)?,
+            ))
         })
         .transpose()
     }
@@ -421,7 +493,9 @@ mod store {
             .bind(user.to_string())
             .fetch_all(conn)
             .await?;
-        rows.iter().map(|id| ids::from_db(id, SessionId::parse)).collect()
+        rows.iter()
+            .map(|id| ids::from_db(id, SessionId::parse))
+            .collect()
     }
 }
 
@@ -433,7 +507,10 @@ mod tests {
     fn tokens_are_256_bit_and_distinct() {
         let (a, b) = (SessionToken::generate(), SessionToken::generate());
         assert_ne!(a.expose(), b.expose());
-        assert_eq!(URL_SAFE_NO_PAD.decode(a.expose()).map(|v| v.len()).ok(), Some(32));
+        assert_eq!(
+            URL_SAFE_NO_PAD.decode(a.expose()).map(|v| v.len()).ok(),
+            Some(32)
+        );
         assert!(well_formed(a.expose()));
         assert!(!format!("{a:?}").contains(a.expose()));
     }

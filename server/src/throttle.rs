@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use sqlx::AnyPool;
 
-use crate::clock::Timestamp;
 use crate::Error;
+use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limit {
@@ -18,10 +18,15 @@ pub(crate) struct Limit {
 }
 
 /// Failed sign-ins per account (keyed by the normalized email, existing or not).
-pub(crate) const SIGN_IN_PER_ACCOUNT: Limit =
-    Limit { max: 10, window: Duration::from_secs(15 * 60) };
+pub(crate) const SIGN_IN_PER_ACCOUNT: Limit = Limit {
+    max: 10,
+    window: Duration::from_secs(15 * 60),
+};
 /// Failed sign-ins per client IP address.
-pub(crate) const SIGN_IN_PER_IP: Limit = Limit { max: 100, window: Duration::from_secs(15 * 60) };
+pub(crate) const SIGN_IN_PER_IP: Limit = Limit {
+    max: 100,
+    window: Duration::from_secs(15 * 60),
+};
 
 /// Counts one attempt against `key`. `Err(RateLimited)` when the window's budget is spent.
 pub(crate) async fn reserve(
@@ -47,23 +52,30 @@ pub(crate) async fn reserve(
     .await?;
     if count > limit.max {
         let retry_after = now.until(Timestamp::from_millis(window_start).plus(limit.window));
-        return Err(Error::RateLimited { retry_after: retry_after.max(Duration::from_secs(1)) });
+        return Err(Error::RateLimited {
+            retry_after: retry_after.max(Duration::from_secs(1)),
+        });
     }
     Ok(())
 }
 
 /// Gives back a reserved attempt that turned out not to be a failure.
 pub(crate) async fn release(pool: &AnyPool, key: &str) -> Result<(), Error> {
-    sqlx::query("UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0")
-        .bind(key)
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0",
+    )
+    .bind(key)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
 /// Forgets all failures for `key` (after a successful sign-in to that account).
 pub(crate) async fn clear(pool: &AnyPool, key: &str) -> Result<(), Error> {
-    sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(pool).await?;
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+        .bind(key)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 

@@ -33,7 +33,10 @@ impl OrgInfo {
     /// "Owner", "Admin", "Member".
     pub fn role_label(&self) -> String {
         let mut chars = self.role.chars();
-        chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+        chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
     }
 }
 

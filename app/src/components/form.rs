@@ -48,7 +48,12 @@ pub fn Field(
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
-    let messages = move || error.get().map(|e| e.field(name).to_vec()).unwrap_or_default();
+    let messages = move || {
+        error
+            .get()
+            .map(|e| e.field(name).to_vec())
+            .unwrap_or_default()
+    };
     let invalid = move || !messages().is_empty();
     let described_by = {
         let (error_id, hint_id) = (error_id.clone(), hint_id.clone());

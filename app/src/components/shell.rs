@@ -5,7 +5,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet, Redirect};
 
-use crate::api::auth::{SignedInUser, SignOut};
+use crate::api::auth::{SignOut, SignedInUser};
 use crate::auth::use_auth;
 
 #[component]
@@ -29,7 +29,11 @@ pub fn AppShell() -> impl IntoView {
 }
 
 fn initials(name: &str) -> String {
-    name.split_whitespace().filter_map(|w| w.chars().next()).take(2).flat_map(char::to_uppercase).collect()
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 #[component]

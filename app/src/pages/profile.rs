@@ -20,11 +20,11 @@ pub fn ProfilePage() -> impl IntoView {
     let change_form = NodeRef::<leptos::html::Form>::new();
 
     // A no-JavaScript post comes back with `?saved=…`; a hydrated one sets the action's value.
-    let saved = move |what: &str, done: bool| {
-        done || query.read().get("saved").as_deref() == Some(what)
-    };
+    let saved =
+        move |what: &str, done: bool| done || query.read().get("saved").as_deref() == Some(what);
     let profile_status = Signal::derive(move || {
-        saved("profile", matches!(update.value().get(), Some(Ok(_)))).then(|| "Profile saved".to_string())
+        saved("profile", matches!(update.value().get(), Some(Ok(_))))
+            .then(|| "Profile saved".to_string())
     });
     let password_status = Signal::derive(move || {
         saved("password", matches!(change.value().get(), Some(Ok(()))))
@@ -36,10 +36,10 @@ pub fn ProfilePage() -> impl IntoView {
         }
     });
     Effect::new(move |_| {
-        if let Some(Ok(())) = change.value().get() {
-            if let Some(form) = change_form.get() {
-                form.reset();
-            }
+        if let Some(Ok(())) = change.value().get()
+            && let Some(form) = change_form.get()
+        {
+            form.reset();
         }
     });
     Effect::new(move |_| {

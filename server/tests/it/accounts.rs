@@ -33,8 +33,19 @@ async fn an_email_differing_only_in_case_is_a_duplicate(env: &TestEnv) {
         password: PASSWORD,
         organization: "Navy",
     };
-    let err = accounts::sign_up(&env.svc, input, &env.client()).await.err();
-    assert!(matches!(err, Some(Error::Conflict { field: Some("email"), .. })), "{err:?}");
+    let err = accounts::sign_up(&env.svc, input, &env.client())
+        .await
+        .err();
+    assert!(
+        matches!(
+            err,
+            Some(Error::Conflict {
+                field: Some("email"),
+                ..
+            })
+        ),
+        "{err:?}"
+    );
 }
 
 async fn exactly_one_of_20_concurrent_sign_ups_with_one_email_wins(env: &TestEnv) {
@@ -44,25 +55,45 @@ async fn exactly_one_of_20_concurrent_sign_ups_with_one_email_wins(env: &TestEnv
         let client = client.clone();
         tokio::spawn(async move {
             let org = format!("Org {i}");
-            let input = SignUp { name: "Racer", email: "race@example.com", password: PASSWORD, organization: &org };
+            let input = SignUp {
+                name: "Racer",
+                email: "race@example.com",
+                password: PASSWORD,
+                organization: &org,
+            };
             accounts::sign_up(&svc, input, &client).await.map(|_| ())
         })
     });
-    let results: Vec<_> = join_all(attempts).await.into_iter().map(|r| r.expect("task")).collect();
+    let results: Vec<_> = join_all(attempts)
+        .await
+        .into_iter()
+        .map(|r| r.expect("task"))
+        .collect();
     let wins = results.iter().filter(|r| r.is_ok()).count();
-    let conflicts = results.iter().filter(|r| matches!(r, Err(Error::Conflict { .. }))).count();
+    let conflicts = results
+        .iter()
+        .filter(|r| matches!(r, Err(Error::Conflict { .. })))
+        .count();
     assert_eq!((wins, conflicts), (1, 19), "{results:?}");
 }
 
 async fn sign_up_names_every_invalid_field(env: &TestEnv) {
-    let input = SignUp { name: " ", email: "not-an-email", password: "abc", organization: "" };
+    let input = SignUp {
+        name: " ",
+        email: "not-an-email",
+        password: "abc",
+        organization: "",
+    };
     let Err(Error::Validation(fields)) = accounts::sign_up(&env.svc, input, &env.client()).await
     else {
         panic!("expected a validation error");
     };
     let named: Vec<&str> = fields.iter().map(|(field, _)| field).collect();
     assert_eq!(named, ["name", "email", "password", "organization"]);
-    let password = fields.iter().find(|(f, _)| *f == "password").map(|(_, m)| m.len());
+    let password = fields
+        .iter()
+        .find(|(f, _)| *f == "password")
+        .map(|(_, m)| m.len());
     assert_eq!(password, Some(4), "each failing password rule is named");
 }
 
@@ -74,7 +105,11 @@ async fn a_profile_change_is_seen_by_the_next_request(env: &TestEnv) {
     assert_eq!(env.actor(&signed_in).await.name, "Countess Lovelace");
     let refused = accounts::update_profile(&env.svc, &actor, &"x".repeat(101)).await;
     assert!(matches!(refused, Err(Error::Validation(_))));
-    assert_eq!(env.actor(&signed_in).await.name, "Countess Lovelace", "nothing saved is lost");
+    assert_eq!(
+        env.actor(&signed_in).await.name,
+        "Countess Lovelace",
+        "nothing saved is lost"
+    );
 }
 
 async fn a_password_change_ends_other_sessions_and_retires_the_old_password(env: &TestEnv) {
@@ -87,11 +122,24 @@ async fn a_password_change_ends_other_sessions_and_retires_the_old_password(env:
     accounts::change_password(&env.svc, &actor, PASSWORD, "Brand-New-Pass-7")
         .await
         .expect("password changes");
-    assert!(env.resolve(&first).await.is_some(), "the device that changed it stays signed in");
-    assert!(env.resolve(&second).await.is_none(), "other devices are signed out");
+    assert!(
+        env.resolve(&first).await.is_some(),
+        "the device that changed it stays signed in"
+    );
+    assert!(
+        env.resolve(&second).await.is_none(),
+        "other devices are signed out"
+    );
     let old = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, &client, None).await;
     assert!(matches!(old, Err(Error::InvalidCredentials)));
-    let new = sessions::sign_in(&env.svc, "ada@example.com", "Brand-New-Pass-7", &client, None).await;
+    let new = sessions::sign_in(
+        &env.svc,
+        "ada@example.com",
+        "Brand-New-Pass-7",
+        &client,
+        None,
+    )
+    .await;
     assert!(new.is_ok());
 }
 
@@ -99,8 +147,13 @@ async fn a_wrong_current_password_changes_nothing(env: &TestEnv) {
     let first = env.sign_up("ada@example.com").await;
     let actor = env.actor(&first).await;
     let err = accounts::change_password(&env.svc, &actor, "Wrong-Pass-1", "Brand-New-Pass-7").await;
-    let Err(Error::Validation(fields)) = err else { panic!("expected a validation error") };
-    assert_eq!(fields.iter().next().map(|(f, _)| f), Some("current_password"));
+    let Err(Error::Validation(fields)) = err else {
+        panic!("expected a validation error")
+    };
+    assert_eq!(
+        fields.iter().next().map(|(f, _)| f),
+        Some("current_password")
+    );
     let still = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, &env.client(), None).await;
     assert!(still.is_ok());
 }

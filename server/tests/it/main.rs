@@ -1,6 +1,10 @@
 //! Integration tests of the domain against real databases: every case runs on SQLite and, when
 //! `TEST_DATABASE_URL` is set, on PostgreSQL, each with a fresh database.
-#![expect(clippy::expect_used, clippy::panic, reason = "a failing test should stop loudly")]
+#![expect(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a failing test should stop loudly"
+)]
 
 mod support;
 

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
-use gatehouse_server::sessions;
 use gatehouse_server::Error;
+use gatehouse_server::sessions;
 use sqlx::Row;
 
 use crate::on_both_databases;
@@ -19,16 +19,23 @@ on_both_databases!(
 async fn a_wrong_password_and_an_unknown_email_fail_alike(env: &TestEnv) {
     env.sign_up("ada@example.com").await;
     let client = env.client();
-    let wrong = sessions::sign_in(&env.svc, "ada@example.com", "Not-The-Pass-1", &client, None).await;
+    let wrong =
+        sessions::sign_in(&env.svc, "ada@example.com", "Not-The-Pass-1", &client, None).await;
     let unknown = sessions::sign_in(&env.svc, "nobody@example.com", PASSWORD, &client, None).await;
     assert!(matches!(wrong, Err(Error::InvalidCredentials)), "{wrong:?}");
-    assert!(matches!(unknown, Err(Error::InvalidCredentials)), "{unknown:?}");
+    assert!(
+        matches!(unknown, Err(Error::InvalidCredentials)),
+        "{unknown:?}"
+    );
 }
 
 async fn a_session_is_valid_until_it_expires(env: &TestEnv) {
     let signed_in = env.sign_up("ada@example.com").await;
     env.clock.advance(Duration::from_secs(7 * 86_400 - 60));
-    assert!(env.resolve(&signed_in).await.is_some(), "valid just before expiry");
+    assert!(
+        env.resolve(&signed_in).await.is_some(),
+        "valid just before expiry"
+    );
     env.clock.advance(Duration::from_secs(60));
     assert!(env.resolve(&signed_in).await.is_none(), "refused at expiry");
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
@@ -41,7 +48,9 @@ async fn a_session_is_valid_until_it_expires(env: &TestEnv) {
 async fn signing_out_ends_the_session_at_once(env: &TestEnv) {
     let signed_in = env.sign_up("ada@example.com").await;
     let actor = env.actor(&signed_in).await;
-    sessions::sign_out(&env.svc, &actor).await.expect("sign out");
+    sessions::sign_out(&env.svc, &actor)
+        .await
+        .expect("sign out");
     assert!(env.resolve(&signed_in).await.is_none());
     let audited: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_events WHERE action = 'session.ended' AND target LIKE $1",
@@ -56,12 +65,20 @@ async fn signing_out_ends_the_session_at_once(env: &TestEnv) {
 async fn signing_in_again_replaces_the_previous_session(env: &TestEnv) {
     let first = env.sign_up("ada@example.com").await;
     let client = env.client();
-    let second =
-        sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, &client, Some(first.token.expose()))
-            .await
-            .expect("sign in");
+    let second = sessions::sign_in(
+        &env.svc,
+        "ada@example.com",
+        PASSWORD,
+        &client,
+        Some(first.token.expose()),
+    )
+    .await
+    .expect("sign in");
     assert_ne!(first.token.expose(), second.token.expose());
-    assert!(env.resolve(&first).await.is_none(), "the old token dies (no fixation)");
+    assert!(
+        env.resolve(&first).await.is_none(),
+        "the old token dies (no fixation)"
+    );
     assert!(env.resolve(&second).await.is_some());
 }
 

@@ -29,7 +29,9 @@ impl TestEnv {
 
     /// `None` when no PostgreSQL is configured; under CI that is a failure, never a skip.
     pub async fn postgres() -> Option<Self> {
-        let Some(admin_url) = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())
+        let Some(admin_url) = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
         else {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("CI=true but TEST_DATABASE_URL is not set: PostgreSQL tests must run");
@@ -38,8 +40,13 @@ impl TestEnv {
         };
         sqlx::any::install_default_drivers();
         let name = format!("gatehouse_test_{}", uuid_simple());
-        let admin = sqlx::AnyPool::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
-        admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create database");
+        let admin = sqlx::AnyPool::connect(&admin_url)
+            .await
+            .expect("connect to TEST_DATABASE_URL");
+        admin
+            .execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .expect("create database");
         admin.close().await;
         let url = replace_database(&admin_url, &name);
         let mut env = Self::open(&url).await;
@@ -53,7 +60,12 @@ impl TestEnv {
         let svc = Services::new(db, clock.clone(), ServiceConfig::default())
             .await
             .expect("services");
-        Self { svc, clock, _dir: None, pg: None }
+        Self {
+            svc,
+            clock,
+            _dir: None,
+            pg: None,
+        }
     }
 
     pub async fn finish(self) {
@@ -69,7 +81,10 @@ impl TestEnv {
     }
 
     pub fn client(&self) -> ClientInfo {
-        ClientInfo::new(Some("203.0.113.7".into()), "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0")
+        ClientInfo::new(
+            Some("203.0.113.7".into()),
+            "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",
+        )
     }
 
     /// Signs up a fresh user with an organization named after them.
@@ -92,17 +107,23 @@ impl TestEnv {
     }
 
     pub async fn actor(&self, signed_in: &SignedIn) -> Actor {
-        self.resolve(signed_in).await.expect("session should be valid")
+        self.resolve(signed_in)
+            .await
+            .expect("session should be valid")
     }
 }
 
 fn uuid_simple() -> String {
-    gatehouse_server::UserId::random().to_string().replace('-', "")
+    gatehouse_server::UserId::random()
+        .to_string()
+        .replace('-', "")
 }
 
 /// The same server and credentials, another database name.
 fn replace_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
     match query {
         Some(q) => format!("{prefix}/{name}?{q}"),

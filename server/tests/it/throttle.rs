@@ -19,12 +19,29 @@ async fn fifty_parallel_wrong_guesses_leave_the_account_limited_after_exactly_te
         let svc = env.svc.clone();
         let client = env.client();
         tokio::spawn(async move {
-            sessions::sign_in(&svc, "ada@example.com", &format!("Wrong-Guess-{i}"), &client, None).await
+            sessions::sign_in(
+                &svc,
+                "ada@example.com",
+                &format!("Wrong-Guess-{i}"),
+                &client,
+                None,
+            )
+            .await
         })
     });
-    let results: Vec<_> = join_all(guesses).await.into_iter().map(|r| r.expect("task")).collect();
-    let checked = results.iter().filter(|r| matches!(r, Err(Error::InvalidCredentials))).count();
-    let limited = results.iter().filter(|r| matches!(r, Err(Error::RateLimited { .. }))).count();
+    let results: Vec<_> = join_all(guesses)
+        .await
+        .into_iter()
+        .map(|r| r.expect("task"))
+        .collect();
+    let checked = results
+        .iter()
+        .filter(|r| matches!(r, Err(Error::InvalidCredentials)))
+        .count();
+    let limited = results
+        .iter()
+        .filter(|r| matches!(r, Err(Error::RateLimited { .. })))
+        .count();
     assert_eq!((checked, limited), (10, 40));
     let right = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, &env.client(), None).await;
     assert!(matches!(right, Err(Error::RateLimited { .. })), "{right:?}");
@@ -34,7 +51,8 @@ async fn while_limited_even_the_right_password_is_refused_until_the_window_ends(
     env.sign_up("ada@example.com").await;
     let client = env.client();
     for _ in 0..10 {
-        let r = sessions::sign_in(&env.svc, "ada@example.com", "Wrong-Guess-1", &client, None).await;
+        let r =
+            sessions::sign_in(&env.svc, "ada@example.com", "Wrong-Guess-1", &client, None).await;
         assert!(matches!(r, Err(Error::InvalidCredentials)));
     }
     let Err(Error::RateLimited { retry_after }) =
@@ -42,7 +60,9 @@ async fn while_limited_even_the_right_password_is_refused_until_the_window_ends(
     else {
         panic!("the right password must be refused while limited");
     };
-    assert!(retry_after <= Duration::from_secs(15 * 60) && retry_after > Duration::from_secs(14 * 60));
+    assert!(
+        retry_after <= Duration::from_secs(15 * 60) && retry_after > Duration::from_secs(14 * 60)
+    );
     env.clock.advance(Duration::from_secs(15 * 60));
     let after = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, &client, None).await;
     assert!(after.is_ok(), "{after:?}");
@@ -54,26 +74,64 @@ async fn one_client_ip_is_limited_to_100_failures_across_accounts(env: &TestEnv)
         let svc = env.svc.clone();
         let client = client.clone();
         tokio::spawn(async move {
-            sessions::sign_in(&svc, &format!("user{i}@example.com"), "Wrong-Guess-1", &client, None).await
+            sessions::sign_in(
+                &svc,
+                &format!("user{i}@example.com"),
+                "Wrong-Guess-1",
+                &client,
+                None,
+            )
+            .await
         })
     });
-    let results: Vec<_> = join_all(guesses).await.into_iter().map(|r| r.expect("task")).collect();
-    assert!(results.iter().all(|r| matches!(r, Err(Error::InvalidCredentials))));
-    let next = sessions::sign_in(&env.svc, "someone@example.com", "Wrong-Guess-1", &client, None).await;
+    let results: Vec<_> = join_all(guesses)
+        .await
+        .into_iter()
+        .map(|r| r.expect("task"))
+        .collect();
+    assert!(
+        results
+            .iter()
+            .all(|r| matches!(r, Err(Error::InvalidCredentials)))
+    );
+    let next = sessions::sign_in(
+        &env.svc,
+        "someone@example.com",
+        "Wrong-Guess-1",
+        &client,
+        None,
+    )
+    .await;
     assert!(matches!(next, Err(Error::RateLimited { .. })), "{next:?}");
-    let elsewhere = sessions::sign_in(&env.svc, "someone@example.com", "Wrong-Guess-1", &env.client(), None).await;
-    assert!(matches!(elsewhere, Err(Error::InvalidCredentials)), "other clients are unaffected");
+    let elsewhere = sessions::sign_in(
+        &env.svc,
+        "someone@example.com",
+        "Wrong-Guess-1",
+        &env.client(),
+        None,
+    )
+    .await;
+    assert!(
+        matches!(elsewhere, Err(Error::InvalidCredentials)),
+        "other clients are unaffected"
+    );
 }
 
 async fn a_successful_sign_in_resets_the_account_counter(env: &TestEnv) {
     env.sign_up("ada@example.com").await;
     let client = env.client();
     for _ in 0..9 {
-        let _ = sessions::sign_in(&env.svc, "ada@example.com", "Wrong-Guess-1", &client, None).await;
+        let _ =
+            sessions::sign_in(&env.svc, "ada@example.com", "Wrong-Guess-1", &client, None).await;
     }
-    assert!(sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, &client, None).await.is_ok());
+    assert!(
+        sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, &client, None)
+            .await
+            .is_ok()
+    );
     for _ in 0..10 {
-        let r = sessions::sign_in(&env.svc, "ada@example.com", "Wrong-Guess-1", &client, None).await;
+        let r =
+            sessions::sign_in(&env.svc, "ada@example.com", "Wrong-Guess-1", &client, None).await;
         assert!(matches!(r, Err(Error::InvalidCredentials)), "{r:?}");
     }
 }
