@@ -46,13 +46,26 @@ fn HeaderBar(me: SignedInUser) -> impl IntoView {
         }
     });
     let org_name = me.organization.as_ref().map(|o| o.name.clone());
+    // The menu is a <details> so it works without JavaScript; hydrated, it also closes when an
+    // item is chosen or Escape is pressed.
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let close = move || {
+        if let Some(menu) = menu.get() {
+            let _ = menu.remove_attribute("open");
+        }
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            close();
+        }
+    };
     view! {
         <div class="header-inner">
             <A href="/" attr:class="brand">"Gatehouse"</A>
             <span class="org-name" title="Current organization">
                 {org_name.unwrap_or_else(|| "No organization".to_string())}
             </span>
-            <details class="account-menu">
+            <details class="account-menu" node_ref=menu on:keydown=on_key>
                 <summary>
                     <span class="avatar" aria-hidden="true">{initials(&me.user.name)}</span>
                     <span class="visually-hidden">"Account menu"</span>
@@ -62,7 +75,9 @@ fn HeaderBar(me: SignedInUser) -> impl IntoView {
                         <strong>{me.user.name.clone()}</strong>
                         <span>{me.user.email.clone()}</span>
                     </p>
-                    <A href="/settings/profile" attr:class="menu-item">"Profile"</A>
+                    <a href="/settings/profile" class="menu-item" on:click=move |_| close()>
+                        "Profile"
+                    </a>
                     <ActionForm action=sign_out>
                         <button type="submit" class="menu-item">"Sign out"</button>
                     </ActionForm>
