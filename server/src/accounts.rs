@@ -6,6 +6,7 @@
 use sqlx::AnyPool;
 
 use crate::audit::{self, Action, Event};
+use crate::cache::{Change, Invalidation};
 use crate::error::{FieldErrors, is_unique_violation};
 use crate::ids::{self, UserId};
 use crate::orgs::{self, OrgName};
@@ -196,13 +197,14 @@ pub async fn update_profile(svc: &Services, actor: &Actor, name: &str) -> Result
         return Err(Error::Validation(errors));
     };
     let now = svc.clock.now();
-    let mut tx = svc.db.pool().begin().await?;
+    let mut change = Change::begin(svc).await?;
     sqlx::query("UPDATE users SET name = $1, updated_at = $2 WHERE id = $3")
         .bind(name.as_str())
         .bind(now.as_millis())
         .bind(actor.user_id.to_string())
-        .execute(&mut *tx)
+        .execute(change.conn())
         .await?;
+    change.invalidate(Invalidation::User(actor.user_id)).await?;
     let event = Event {
         action: Action::ProfileUpdated,
         org: actor.org.as_ref().map(|o| o.id),
@@ -210,8 +212,8 @@ pub async fn update_profile(svc: &Services, actor: &Actor, name: &str) -> Result
         target: Some(format!("user:{}", actor.user_id)),
         client: &actor.client,
     };
-    audit::record(&mut tx, event, now).await?;
-    tx.commit().await?;
+    audit::record(change.conn(), event, now).await?;
+    change.commit().await?;
     Ok(name.as_str().to_string())
 }
 
@@ -261,15 +263,15 @@ pub async fn change_password(
     crate::throttle::clear(pool, &key).await?;
 
     let hash = svc.hasher.hash(new.password()).await?;
-    let mut tx = pool.begin().await?;
+    let mut change = Change::begin(svc).await?;
     sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(hash)
         .bind(now.as_millis())
         .bind(actor.user_id.to_string())
-        .execute(&mut *tx)
+        .execute(change.conn())
         .await?;
     sessions::end_all_except(
-        &mut tx,
+        &mut change,
         actor.user_id,
         Some(actor.session_id),
         EndReason::PasswordChanged,
@@ -284,8 +286,8 @@ pub async fn change_password(
         target: Some(format!("user:{}", actor.user_id)),
         client: &actor.client,
     };
-    audit::record(&mut tx, event, now).await?;
-    tx.commit().await?;
+    audit::record(change.conn(), event, now).await?;
+    change.commit().await?;
     tracing::info!(user_id = %actor.user_id, "password changed");
     Ok(())
 }

@@ -33,6 +33,7 @@ impl Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    url: std::sync::Arc<str>,
 }
 
 impl Db {
@@ -70,7 +71,7 @@ impl Db {
                     .await?
             }
         };
-        let db = Self { pool, backend };
+        let db = Self { pool, backend, url: url.into() };
         match backend {
             Backend::Sqlite => {
                 db.pool.execute("PRAGMA journal_mode = WAL;").await?;
@@ -87,6 +88,11 @@ impl Db {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The connection URL (it may hold a password: never log it).
+    pub(crate) fn url(&self) -> &str {
+        &self.url
     }
 
     pub fn backend(&self) -> Backend {

@@ -7,9 +7,11 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod devices;
 pub mod error;
 pub mod ids;
 pub mod orgs;
@@ -27,7 +29,7 @@ pub use error::{Error, FieldErrors};
 pub use ids::{OrgId, SessionId, UserId};
 pub use orgs::Role;
 pub use passwords::PasswordHasher;
-pub use sessions::{Actor, ClientInfo, OrgContext, SessionToken, SignedIn};
+pub use sessions::{Actor, ClientInfo, EndReason, OrgContext, Resolved, SessionToken, SignedIn};
 
 /// Everything a domain operation needs, cheap to clone and shared by all requests.
 #[derive(Clone)]
@@ -36,17 +38,16 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     pub hasher: PasswordHasher,
     pub config: ServiceConfig,
+    pub cache: Arc<cache::SessionCache>,
 }
 
 impl Services {
-    /// Builds the services; hashes the dummy password used to equalise sign-in timing.
+    /// Builds the services: hashes the dummy password used to equalise sign-in timing and, on
+    /// PostgreSQL, starts listening for other instances' cache invalidations.
     pub async fn new(db: Db, clock: Arc<dyn Clock>, config: ServiceConfig) -> Result<Self, Error> {
         let hasher = PasswordHasher::new(config.hash_concurrency).await?;
-        Ok(Self {
-            db,
-            clock,
-            hasher,
-            config,
-        })
+        let cache = Arc::new(cache::SessionCache::new(db.backend()));
+        cache::spawn_listener(&db, cache.clone());
+        Ok(Self { db, clock, hasher, config, cache })
     }
 }

@@ -15,6 +15,8 @@ use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 
 use crate::accounts::{self, EmailAddress};
+use crate::cache::{Cached, Change, Invalidation};
+use crate::devices::{self, ClientHints};
 use crate::audit::{self, Action, Event};
 use crate::clock::Timestamp;
 use crate::ids::{self, OrgId, SessionId, UserId};
@@ -32,17 +34,30 @@ const USER_AGENT_MAX: usize = 512;
 pub struct ClientInfo {
     pub ip: Option<String>,
     pub user_agent: String,
+    pub hints: ClientHints,
 }
 
 impl ClientInfo {
     pub fn new(ip: Option<String>, user_agent: &str) -> Self {
-        let user_agent: String = user_agent
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(USER_AGENT_MAX)
-            .collect();
-        Self { ip, user_agent }
+        Self { ip, user_agent: clip(user_agent), hints: ClientHints::default() }
     }
+
+    pub fn with_hints(mut self, hints: ClientHints) -> Self {
+        self.hints = ClientHints {
+            platform: hints.platform.as_deref().map(clip),
+            brands: hints.brands.as_deref().map(clip),
+        };
+        self
+    }
+
+    /// "Chrome on Windows" and the like.
+    pub fn device(&self) -> String {
+        devices::describe(&self.user_agent, &self.hints)
+    }
+}
+
+fn clip(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).take(USER_AGENT_MAX).collect()
 }
 
 /// The bearer secret in the session cookie. Not `Debug`-printable, not serializable.
@@ -110,22 +125,55 @@ pub struct SignedIn {
     pub expires_at: Timestamp,
 }
 
-/// Why a session ended; recorded in logs and the audit log.
+/// Why a session ended; recorded in logs, the audit log and the session's tombstone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EndReason {
     SignedOut,
     Replaced,
+    /// Ended from another of the user's devices.
+    Revoked,
     PasswordChanged,
     Expired,
 }
 
 impl EndReason {
+    const ALL: [EndReason; 5] = [
+        EndReason::SignedOut,
+        EndReason::Replaced,
+        EndReason::Revoked,
+        EndReason::PasswordChanged,
+        EndReason::Expired,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             EndReason::SignedOut => "signed_out",
             EndReason::Replaced => "replaced_by_new_sign_in",
+            EndReason::Revoked => "revoked",
             EndReason::PasswordChanged => "password_changed",
             EndReason::Expired => "expired",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|reason| reason.as_str() == text)
+    }
+}
+
+/// What a session cookie turned out to be.
+#[derive(Debug, Clone)]
+pub enum Resolved {
+    Active(Box<Actor>),
+    /// It was a session once; the reason lets the device be told why it was signed out.
+    Ended(EndReason),
+    Unknown,
+}
+
+impl Resolved {
+    pub fn active(self) -> Option<Actor> {
+        match self {
+            Resolved::Active(actor) => Some(*actor),
+            _ => None,
         }
     }
 }
@@ -188,14 +236,15 @@ pub async fn sign_in(
     if let Some(ip_key) = &ip_key {
         throttle::release(pool, ip_key).await?;
     }
-    let mut tx = pool.begin().await?;
+    let mut change = Change::begin(svc).await?;
     if let Some(previous) = previous_token.filter(|t| well_formed(t))
-        && let Some((id, owner)) = store::find_by_hash(&mut tx, &token_hash(previous)).await?
+        && let Some((id, owner)) = store::find_by_hash(change.conn(), &token_hash(previous)).await?
     {
-        end_sessions(&mut tx, owner, &[id], EndReason::Replaced, client, now).await?;
+        end_sessions(&mut change, owner, &[id], EndReason::Replaced, client, now).await?;
     }
-    let org = orgs::landing_org(&mut tx, user.id).await?;
-    let signed_in = create(&mut tx, svc, user.id, org, client, now).await?;
+    store::purge_finished(change.conn(), user.id, now).await?;
+    let org = orgs::landing_org(change.conn(), user.id).await?;
+    let signed_in = create(change.conn(), svc, user.id, org, client, now).await?;
     let event = Event {
         action: Action::SignedIn,
         org,
@@ -203,8 +252,8 @@ pub async fn sign_in(
         target: Some(format!("session:{}", signed_in.session_id)),
         client,
     };
-    audit::record(&mut tx, event, now).await?;
-    tx.commit().await?;
+    audit::record(change.conn(), event, now).await?;
+    change.commit().await?;
     tracing::info!(user_id = %user.id, session_id = %signed_in.session_id, "signed in");
     Ok(signed_in)
 }
@@ -216,22 +265,9 @@ async fn record_unowned(
     now: Timestamp,
 ) -> Result<(), Error> {
     let mut conn = svc.db.pool().acquire().await?;
-    audit::record(
-        &mut conn,
-        Event {
-            action,
-            org: None,
-            actor: None,
-            target: None,
-            client,
-        },
-        now,
-    )
-    .await?;
-    tracing::info!(
-        action = action.as_str(),
-        "sign-in refused: too many attempts"
-    );
+    audit::record(&mut conn, Event { action, org: None, actor: None, target: None, client }, now)
+        .await?;
+    tracing::info!(action = action.as_str(), "sign-in refused: too many attempts");
     Ok(())
 }
 
@@ -247,58 +283,56 @@ pub(crate) async fn create(
     let token = SessionToken::generate();
     let session_id = SessionId::random();
     let expires_at = now.plus(svc.config.session_ttl);
-    store::insert(
-        conn,
-        session_id,
-        &token_hash(token.expose()),
+    let row = store::NewRow {
+        id: session_id,
+        token_hash: token_hash(token.expose()),
         user,
         org,
-        client,
+        device: client.device(),
         now,
         expires_at,
-    )
-    .await?;
-    Ok(SignedIn {
-        user_id: user,
-        session_id,
-        token,
-        expires_at,
-    })
+    };
+    store::insert(conn, &row, client).await?;
+    Ok(SignedIn { user_id: user, session_id, token, expires_at })
 }
 
-/// Resolves a session cookie to the caller. `Ok(None)` for an unknown, ended or expired
-/// session; an expired one is ended on the way.
-pub async fn resolve(
-    svc: &Services,
-    token: &str,
-    client: ClientInfo,
-) -> Result<Option<Actor>, Error> {
+/// Resolves a session cookie to the caller: from the cache when it holds the session, otherwise
+/// with one query (and then cached). An expired session is ended on the way.
+pub async fn resolve(svc: &Services, token: &str, client: ClientInfo) -> Result<Resolved, Error> {
     if !well_formed(token) {
-        return Ok(None);
+        return Ok(Resolved::Unknown);
     }
     let now = svc.clock.now();
-    let pool = svc.db.pool();
-    let Some(row) = store::lookup(pool, &token_hash(token)).await? else {
-        return Ok(None);
+    let hash = token_hash(token);
+    if let Some(cached) = svc.cache.get(&hash)
+        && cached.expires_at > now
+    {
+        if cached.last_active_at.until(now) >= ACTIVITY_RESOLUTION {
+            store::touch(svc.db.pool(), cached.session_id, now).await?;
+            svc.cache.touch(&hash, now);
+        }
+        return Ok(Resolved::Active(Box::new(actor_of(cached, client))));
+    }
+
+    let generation = svc.cache.generation();
+    let Some(row) = store::lookup(svc.db.pool(), &hash).await? else {
+        return Ok(Resolved::Unknown);
     };
     let session_id = ids::from_db(&row.id, SessionId::parse)?;
     let user_id = ids::from_db(&row.user_id, UserId::parse)?;
-    if Timestamp::from_millis(row.expires_at) <= now {
-        let mut tx = pool.begin().await?;
-        end_sessions(
-            &mut tx,
-            user_id,
-            &[session_id],
-            EndReason::Expired,
-            &client,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        return Ok(None);
+    if let Some(reason) = row.end_reason.as_deref() {
+        return Ok(Resolved::Ended(EndReason::parse(reason).unwrap_or(EndReason::SignedOut)));
     }
-    if Timestamp::from_millis(row.last_active_at).until(now) >= ACTIVITY_RESOLUTION {
-        store::touch(pool, session_id, now).await?;
+    if Timestamp::from_millis(row.expires_at) <= now {
+        let mut change = Change::begin(svc).await?;
+        end_sessions(&mut change, user_id, &[session_id], EndReason::Expired, &client, now).await?;
+        change.commit().await?;
+        return Ok(Resolved::Ended(EndReason::Expired));
+    }
+    let mut last_active_at = Timestamp::from_millis(row.last_active_at);
+    if last_active_at.until(now) >= ACTIVITY_RESOLUTION {
+        store::touch(svc.db.pool(), session_id, now).await?;
+        last_active_at = now;
     }
     let org = match (row.org_id, row.org_name, row.role) {
         (Some(id), Some(name), Some(role)) => Some(OrgContext {
@@ -309,47 +343,121 @@ pub async fn resolve(
         }),
         _ => None,
     };
-    Ok(Some(Actor {
-        user_id,
+    let cached = Cached {
         session_id,
+        user_id,
         name: row.name,
         email: row.email,
         org,
+        expires_at: Timestamp::from_millis(row.expires_at),
+        last_active_at,
+    };
+    svc.cache.insert(hash, cached.clone(), generation);
+    Ok(Resolved::Active(Box::new(actor_of(cached, client))))
+}
+
+fn actor_of(cached: Cached, client: ClientInfo) -> Actor {
+    Actor {
+        user_id: cached.user_id,
+        session_id: cached.session_id,
+        name: cached.name,
+        email: cached.email,
+        org: cached.org,
         client,
-    }))
+    }
 }
 
 /// Signs the caller out: their current session ends.
 pub async fn sign_out(svc: &Services, actor: &Actor) -> Result<(), Error> {
     let now = svc.clock.now();
-    let mut tx = svc.db.pool().begin().await?;
-    end_sessions(
-        &mut tx,
-        actor.user_id,
-        &[actor.session_id],
-        EndReason::SignedOut,
-        &actor.client,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let mut change = Change::begin(svc).await?;
+    let sessions = [actor.session_id];
+    end_sessions(&mut change, actor.user_id, &sessions, EndReason::SignedOut, &actor.client, now)
+        .await?;
+    change.commit().await
 }
 
-/// The single path by which sessions end: deletes them, logs and audits each one.
+/// One of the caller's own active sessions, as listed on the Active sessions screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub id: SessionId,
+    pub device: String,
+    pub ip: Option<String>,
+    pub signed_in_at: Timestamp,
+    pub last_active_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub current: bool,
+}
+
+/// The caller's active sessions: the current one first, then by last activity, newest first.
+/// Any signed-in user may call it; only their own sessions are ever listed.
+pub async fn list_sessions(svc: &Services, actor: &Actor) -> Result<Vec<SessionInfo>, Error> {
+    let now = svc.clock.now();
+    let rows = store::active_of_user(svc.db.pool(), actor.user_id, now).await?;
+    let mut sessions = rows
+        .into_iter()
+        .map(|row| {
+            let id = ids::from_db(&row.id, SessionId::parse)?;
+            Ok(SessionInfo {
+                id,
+                device: if row.device.is_empty() { devices::UNKNOWN_DEVICE.into() } else { row.device },
+                ip: row.ip,
+                signed_in_at: Timestamp::from_millis(row.created_at),
+                last_active_at: Timestamp::from_millis(row.last_active_at),
+                expires_at: Timestamp::from_millis(row.expires_at),
+                current: id == actor.session_id,
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    sessions.sort_by_key(|s| (!s.current, std::cmp::Reverse(s.last_active_at)));
+    Ok(sessions)
+}
+
+/// Ends one of the caller's own sessions; ending the current one signs this device out.
+///
+/// Errors: `NotFound` for an id that is not one of the caller's active sessions (whoever's it is).
+pub async fn revoke_session(svc: &Services, actor: &Actor, session_id: &str) -> Result<(), Error> {
+    let id = SessionId::parse(session_id).ok_or(Error::NotFound)?;
+    let reason = if id == actor.session_id { EndReason::SignedOut } else { EndReason::Revoked };
+    let now = svc.clock.now();
+    let mut change = Change::begin(svc).await?;
+    let ended = end_sessions(&mut change, actor.user_id, &[id], reason, &actor.client, now).await?;
+    if ended == 0 {
+        return Err(Error::NotFound);
+    }
+    change.commit().await
+}
+
+/// Ends every session of the caller except the current one; returns how many ended.
+pub async fn revoke_other_sessions(svc: &Services, actor: &Actor) -> Result<u64, Error> {
+    let now = svc.clock.now();
+    let mut change = Change::begin(svc).await?;
+    let keep = Some(actor.session_id);
+    let ended =
+        end_all_except(&mut change, actor.user_id, keep, EndReason::Revoked, &actor.client, now)
+            .await?;
+    change.commit().await?;
+    Ok(ended)
+}
+
+/// The single path by which sessions end: marks them ended (a tombstone that lets the device be
+/// told why), drops them from every instance's cache at commit, logs and audits each one.
+/// Returns how many were still active.
 pub(crate) async fn end_sessions(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     user: UserId,
     sessions: &[SessionId],
     reason: EndReason,
     client: &ClientInfo,
     now: Timestamp,
-) -> Result<(), Error> {
+) -> Result<u64, Error> {
+    let mut ended = 0;
     for &session_id in sessions {
-        let ended = store::delete(conn, user, session_id).await?;
-        if !ended {
+        if !store::end(change.conn(), user, session_id, reason, now).await? {
             continue;
         }
+        ended += 1;
+        change.invalidate(Invalidation::Session(session_id)).await?;
         tracing::info!(user_id = %user, session_id = %session_id, reason = reason.as_str(), "session ended");
         let event = Event {
             action: Action::SessionEnded,
@@ -358,26 +466,26 @@ pub(crate) async fn end_sessions(
             target: Some(format!("session:{session_id} reason:{}", reason.as_str())),
             client,
         };
-        audit::record(conn, event, now).await?;
+        audit::record(change.conn(), event, now).await?;
     }
-    Ok(())
+    Ok(ended)
 }
 
-/// Ends every session of `user` except `keep`.
+/// Ends every active session of `user` except `keep`.
 pub(crate) async fn end_all_except(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     user: UserId,
     keep: Option<SessionId>,
     reason: EndReason,
     client: &ClientInfo,
     now: Timestamp,
-) -> Result<(), Error> {
-    let others: Vec<SessionId> = store::ids_of_user(conn, user)
+) -> Result<u64, Error> {
+    let others: Vec<SessionId> = store::active_ids_of_user(change.conn(), user)
         .await?
         .into_iter()
         .filter(|id| Some(*id) != keep)
         .collect();
-    end_sessions(conn, user, &others, reason, client, now).await
+    end_sessions(change, user, &others, reason, client, now).await
 }
 
 mod store {
@@ -391,38 +499,51 @@ mod store {
         pub org_id: Option<String>,
         pub last_active_at: i64,
         pub expires_at: i64,
+        pub end_reason: Option<String>,
         pub name: String,
         pub email: String,
         pub role: Option<String>,
         pub org_name: Option<String>,
     }
 
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one column per argument, all required"
-    )]
+    #[derive(sqlx::FromRow)]
+    pub struct ListedRow {
+        pub id: String,
+        pub device: String,
+        pub ip: Option<String>,
+        pub created_at: i64,
+        pub last_active_at: i64,
+        pub expires_at: i64,
+    }
+
+    pub struct NewRow {
+        pub id: SessionId,
+        pub token_hash: String,
+        pub user: UserId,
+        pub org: Option<OrgId>,
+        pub device: String,
+        pub now: Timestamp,
+        pub expires_at: Timestamp,
+    }
+
     pub async fn insert(
         conn: &mut AnyConnection,
-        id: SessionId,
-        token_hash: &str,
-        user: UserId,
-        org: Option<OrgId>,
+        row: &NewRow,
         client: &ClientInfo,
-        now: Timestamp,
-        expires_at: Timestamp,
     ) -> Result<(), Error> {
         sqlx::query(
-            "INSERT INTO sessions (id, token_hash, user_id, org_id, user_agent, ip, created_at, \
-             last_active_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
+            "INSERT INTO sessions (id, token_hash, user_id, org_id, user_agent, ip, device, \
+             created_at, last_active_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
         )
-        .bind(id.to_string())
-        .bind(token_hash)
-        .bind(user.to_string())
-        .bind(org.map(|o| o.to_string()))
+        .bind(row.id.to_string())
+        .bind(row.token_hash.as_str())
+        .bind(row.user.to_string())
+        .bind(row.org.map(|o| o.to_string()))
         .bind(client.user_agent.clone())
         .bind(client.ip.clone())
-        .bind(now.as_millis())
-        .bind(expires_at.as_millis())
+        .bind(row.device.as_str())
+        .bind(row.now.as_millis())
+        .bind(row.expires_at.as_millis())
         .execute(conn)
         .await?;
         Ok(())
@@ -432,8 +553,8 @@ mod store {
     /// (absent when the membership no longer exists).
     pub async fn lookup(pool: &AnyPool, token_hash: &str) -> Result<Option<SessionRow>, Error> {
         Ok(sqlx::query_as(
-            "SELECT s.id, s.user_id, m.org_id, s.last_active_at, s.expires_at, u.name, u.email, \
-                    m.role, o.name AS org_name \
+            "SELECT s.id, s.user_id, m.org_id, s.last_active_at, s.expires_at, s.end_reason, \
+                    u.name, u.email, m.role, o.name AS org_name \
              FROM sessions s \
              JOIN users u ON u.id = s.user_id \
              LEFT JOIN memberships m ON m.org_id = s.org_id AND m.user_id = s.user_id \
@@ -449,16 +570,14 @@ mod store {
         conn: &mut AnyConnection,
         token_hash: &str,
     ) -> Result<Option<(SessionId, UserId)>, Error> {
-        let row: Option<(String, String)> =
-            sqlx::query_as("SELECT id, user_id FROM sessions WHERE token_hash = $1")
-                .bind(token_hash)
-                .fetch_optional(conn)
-                .await?;
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT id, user_id FROM sessions WHERE token_hash = $1 AND ended_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(conn)
+        .await?;
         row.map(|(id, user)| {
-            Ok((
-                ids::from_db(&id, SessionId::parse)?,
-                ids::from_db(&user, UserId::parse)?,
-            ))
+            Ok((ids::from_db(&id, SessionId::parse)?, ids::from_db(&user, UserId::parse)?))
         })
         .transpose()
     }
@@ -472,30 +591,68 @@ mod store {
         Ok(())
     }
 
-    pub async fn delete(
+    /// Marks an active session ended; `false` when it was not an active session of `user`.
+    pub async fn end(
         conn: &mut AnyConnection,
         user: UserId,
         id: SessionId,
+        reason: EndReason,
+        now: Timestamp,
     ) -> Result<bool, Error> {
-        let done = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
-            .bind(id.to_string())
-            .bind(user.to_string())
-            .execute(conn)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE sessions SET ended_at = $1, end_reason = $2 \
+             WHERE id = $3 AND user_id = $4 AND ended_at IS NULL",
+        )
+        .bind(now.as_millis())
+        .bind(reason.as_str())
+        .bind(id.to_string())
+        .bind(user.to_string())
+        .execute(conn)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 
-    pub async fn ids_of_user(
+    /// Forgets the user's ended and expired sessions once they are past their expiry: by then no
+    /// browser still holds their cookie.
+    pub async fn purge_finished(
+        conn: &mut AnyConnection,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2")
+            .bind(user.to_string())
+            .bind(now.as_millis())
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn active_ids_of_user(
         conn: &mut AnyConnection,
         user: UserId,
     ) -> Result<Vec<SessionId>, Error> {
-        let rows: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions WHERE user_id = $1")
-            .bind(user.to_string())
-            .fetch_all(conn)
-            .await?;
-        rows.iter()
-            .map(|id| ids::from_db(id, SessionId::parse))
-            .collect()
+        let rows: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM sessions WHERE user_id = $1 AND ended_at IS NULL")
+                .bind(user.to_string())
+                .fetch_all(conn)
+                .await?;
+        rows.iter().map(|id| ids::from_db(id, SessionId::parse)).collect()
+    }
+
+    pub async fn active_of_user(
+        pool: &AnyPool,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<Vec<ListedRow>, Error> {
+        Ok(sqlx::query_as(
+            "SELECT id, device, ip, created_at, last_active_at, expires_at FROM sessions \
+             WHERE user_id = $1 AND ended_at IS NULL AND expires_at > $2 \
+             ORDER BY last_active_at DESC LIMIT 500",
+        )
+        .bind(user.to_string())
+        .bind(now.as_millis())
+        .fetch_all(pool)
+        .await?)
     }
 }
 

@@ -9,5 +9,7 @@
 mod support;
 
 mod accounts;
+mod active_sessions;
+mod instances;
 mod sessions;
 mod throttle;

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use gatehouse_server::Error;
+use gatehouse_server::{EndReason, Error, Resolved};
 use gatehouse_server::sessions;
 use sqlx::Row;
 
@@ -37,12 +37,15 @@ async fn a_session_is_valid_until_it_expires(env: &TestEnv) {
         "valid just before expiry"
     );
     env.clock.advance(Duration::from_secs(60));
-    assert!(env.resolve(&signed_in).await.is_none(), "refused at expiry");
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+    assert!(
+        matches!(env.resolve_on(&env.svc, &signed_in).await, Resolved::Ended(EndReason::Expired)),
+        "refused at expiry"
+    );
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE ended_at IS NULL")
         .fetch_one(env.svc.db.pool())
         .await
         .expect("count");
-    assert_eq!(rows, 0, "the expired session is deleted");
+    assert_eq!(rows, 0, "the expired session is ended");
 }
 
 async fn signing_out_ends_the_session_at_once(env: &TestEnv) {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use gatehouse_server::config::ServiceConfig;
 use gatehouse_server::sessions::{self, SignedIn};
-use gatehouse_server::{Actor, ClientInfo, Db, Services, TestClock, Timestamp};
+use gatehouse_server::{Actor, ClientInfo, Db, Resolved, Services, TestClock, Timestamp};
 use sqlx::Executor;
 
 /// 2026-11-28T00:00:00Z
@@ -14,6 +14,7 @@ pub const PASSWORD: &str = "Correct-Horse-9";
 pub struct TestEnv {
     pub svc: Services,
     pub clock: Arc<TestClock>,
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
 }
@@ -60,12 +61,13 @@ impl TestEnv {
         let svc = Services::new(db, clock.clone(), ServiceConfig::default())
             .await
             .expect("services");
-        Self {
-            svc,
-            clock,
-            _dir: None,
-            pg: None,
-        }
+        Self { svc, clock, url: url.to_string(), _dir: None, pg: None }
+    }
+
+    /// Another app instance on the same database, with its own pool, cache and listener.
+    pub async fn another_instance(&self) -> Services {
+        let db = Db::connect(&self.url).await.expect("connect");
+        Services::new(db, self.clock.clone(), ServiceConfig::default()).await.expect("services")
     }
 
     pub async fn finish(self) {
@@ -101,7 +103,11 @@ impl TestEnv {
     }
 
     pub async fn resolve(&self, signed_in: &SignedIn) -> Option<Actor> {
-        sessions::resolve(&self.svc, signed_in.token.expose(), self.client())
+        self.resolve_on(&self.svc, signed_in).await.active()
+    }
+
+    pub async fn resolve_on(&self, svc: &Services, signed_in: &SignedIn) -> Resolved {
+        sessions::resolve(svc, signed_in.token.expose(), self.client())
             .await
             .expect("resolve")
     }

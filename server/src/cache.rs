@@ -1,0 +1,491 @@
+//! The session cache: resolving a session costs no database round trip, yet a revoked, expired
+//! or changed session is refused on its very next request, on every instance.
+//!
+//! Invariants:
+//! - Only active sessions are cached. Every change that could make an entry wrong (a session
+//!   ending, a user's name or memberships changing) goes through [`Change`], which publishes an
+//!   [`Invalidation`]: inside the transaction as a PostgreSQL `NOTIFY` (delivered to every instance
+//!   at commit), and to this instance's cache right after commit.
+//! - A loader may only insert what it read if no invalidation happened meanwhile (a generation
+//!   counter), so a slow read can never resurrect a revoked session.
+//! - On PostgreSQL the cache is trusted only while this instance's `LISTEN` connection is up (and
+//!   it hears its own heartbeat). When it drops, the cache is emptied and bypassed (every request
+//!   reads the database) until the listener is back.
+//! - A commit returns only once every live instance has acknowledged its invalidations (each
+//!   instance announces itself with a heartbeat every second), so a request that follows the
+//!   revocation, on any instance, is refused. A peer that does not acknowledge within
+//!   `ECHO_TIMEOUT` is dropped from the peer list and logged.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use sqlx::{Any, AnyConnection, Transaction};
+use tokio::sync::{Notify, oneshot};
+
+use crate::clock::Timestamp;
+use crate::db::{Backend, Db};
+use crate::ids::{SessionId, UserId};
+use crate::sessions::OrgContext;
+use crate::{Error, Services};
+
+const CHANNEL: &str = "gatehouse_invalidate";
+/// Acknowledgements and heartbeats between instances.
+const ACK_CHANNEL: &str = "gatehouse_ack";
+const HEARTBEAT: Duration = Duration::from_secs(1);
+/// A peer unheard of for this long is presumed gone; our own silence means our listener is stuck.
+const PEER_TIMEOUT: Duration = Duration::from_secs(4);
+/// Beyond this many sessions, new ones are simply not cached (they still work, via the database).
+const MAX_ENTRIES: usize = 200_000;
+/// How long a commit waits for its own notification to come back through PostgreSQL.
+const ECHO_TIMEOUT: Duration = Duration::from_millis(250);
+
+/// What became stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invalidation {
+    Session(SessionId),
+    User(UserId),
+}
+
+impl Invalidation {
+    fn encode(self, nonce: u64, origin: &str) -> String {
+        match self {
+            Invalidation::Session(id) => format!("s:{id}:{nonce}:{origin}"),
+            Invalidation::User(id) => format!("u:{id}:{nonce}:{origin}"),
+        }
+    }
+
+    fn decode(payload: &str) -> Option<(Self, u64, &str)> {
+        let mut parts = payload.splitn(4, ':');
+        let kind = parts.next()?;
+        let id = parts.next()?;
+        let nonce = parts.next()?.parse().ok()?;
+        let origin = parts.next()?;
+        let invalidation = match kind {
+            "s" => Invalidation::Session(SessionId::parse(id)?),
+            "u" => Invalidation::User(UserId::parse(id)?),
+            _ => return None,
+        };
+        Some((invalidation, nonce, origin))
+    }
+}
+
+/// A cached active session: everything needed to build the caller except request details.
+#[derive(Debug, Clone)]
+pub(crate) struct Cached {
+    pub session_id: SessionId,
+    pub user_id: UserId,
+    pub name: String,
+    pub email: String,
+    pub org: Option<OrgContext>,
+    pub expires_at: Timestamp,
+    pub last_active_at: Timestamp,
+}
+
+#[derive(Default)]
+struct Entries {
+    by_token_hash: HashMap<String, Cached>,
+}
+
+pub struct SessionCache {
+    entries: Mutex<Entries>,
+    generation: AtomicU64,
+    /// Whether invalidations from other instances are known to reach us.
+    trusted: AtomicBool,
+    next_nonce: AtomicU64,
+    /// This instance's name among its peers.
+    instance: String,
+    /// Other instances and when we last heard their heartbeat.
+    peers: Mutex<HashMap<String, Instant>>,
+    /// Commits waiting for acknowledgements: nonce → who has yet to answer.
+    waits: Mutex<HashMap<u64, Wait>>,
+    /// When the listener last heard this instance's own heartbeat.
+    own_heartbeat: Mutex<Option<Instant>>,
+    /// Asks the listener to drop and re-establish its connection.
+    reconnect: Notify,
+}
+
+struct Wait {
+    pending: HashSet<String>,
+    done: Option<oneshot::Sender<()>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl std::fmt::Debug for SessionCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionCache").field("trusted", &self.is_trusted()).finish_non_exhaustive()
+    }
+}
+
+impl SessionCache {
+    /// SQLite serves one instance, so the cache is trusted from the start; PostgreSQL's only once
+    /// the listener runs.
+    pub(crate) fn new(backend: Backend) -> Self {
+        Self {
+            entries: Mutex::default(),
+            generation: AtomicU64::new(0),
+            trusted: AtomicBool::new(backend == Backend::Sqlite),
+            next_nonce: AtomicU64::new(1),
+            instance: crate::ids::EventId::random().to_string(),
+            peers: Mutex::default(),
+            waits: Mutex::default(),
+            own_heartbeat: Mutex::default(),
+            reconnect: Notify::new(),
+        }
+    }
+
+    fn entries(&self) -> MutexGuard<'_, Entries> {
+        lock(&self.entries)
+    }
+
+    pub fn is_trusted(&self) -> bool {
+        self.trusted.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn get(&self, token_hash: &str) -> Option<Cached> {
+        if !self.is_trusted() {
+            return None;
+        }
+        self.entries().by_token_hash.get(token_hash).cloned()
+    }
+
+    /// Caches what a loader read, unless anything was invalidated since `generation`.
+    pub(crate) fn insert(&self, token_hash: String, entry: Cached, generation: u64) {
+        let mut entries = self.entries();
+        // Checked under the lock that `invalidate` also takes, so the two cannot interleave.
+        if !self.is_trusted()
+            || self.generation() != generation
+            || entries.by_token_hash.len() >= MAX_ENTRIES
+        {
+            return;
+        }
+        entries.by_token_hash.insert(token_hash, entry);
+    }
+
+    pub(crate) fn touch(&self, token_hash: &str, now: Timestamp) {
+        if let Some(entry) = self.entries().by_token_hash.get_mut(token_hash) {
+            entry.last_active_at = now;
+        }
+    }
+
+    pub(crate) fn invalidate(&self, invalidation: Invalidation) {
+        let mut entries = self.entries();
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        match invalidation {
+            Invalidation::Session(id) => entries.by_token_hash.retain(|_, e| e.session_id != id),
+            Invalidation::User(id) => entries.by_token_hash.retain(|_, e| e.user_id != id),
+        }
+    }
+
+    fn distrust(&self) {
+        let mut entries = self.entries();
+        self.trusted.store(false, Ordering::SeqCst);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        entries.by_token_hash.clear();
+    }
+
+    fn trust(&self) {
+        let mut entries = self.entries();
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        entries.by_token_hash.clear();
+        self.trusted.store(true, Ordering::SeqCst);
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.entries().by_token_hash.len()
+    }
+
+    /// Whether a session is currently cached (for tests and measurements).
+    pub fn holds(&self, session: SessionId) -> bool {
+        self.entries().by_token_hash.values().any(|e| e.session_id == session)
+    }
+
+    /// How many other instances are known to be alive.
+    pub fn peer_count(&self) -> usize {
+        lock(&self.peers).values().filter(|seen| seen.elapsed() < PEER_TIMEOUT).count()
+    }
+
+    /// Registers a commit's invalidation: done once this instance and every live peer saw it.
+    fn expect_acks(&self, nonce: u64) -> oneshot::Receiver<()> {
+        let (done, receiver) = oneshot::channel();
+        let mut pending: HashSet<String> = lock(&self.peers)
+            .iter()
+            .filter(|(_, seen)| seen.elapsed() < PEER_TIMEOUT)
+            .map(|(peer, _)| peer.clone())
+            .collect();
+        pending.insert(self.instance.clone());
+        lock(&self.waits).insert(nonce, Wait { pending, done: Some(done) });
+        receiver
+    }
+
+    fn acknowledged(&self, nonce: u64, by: &str) {
+        let mut waits = lock(&self.waits);
+        if let Some(wait) = waits.get_mut(&nonce) {
+            wait.pending.remove(by);
+            if wait.pending.is_empty()
+                && let Some(done) = wait.done.take()
+            {
+                let _ = done.send(());
+                waits.remove(&nonce);
+            }
+        }
+    }
+
+    /// Gives up on a commit's acknowledgements; peers that stayed silent are presumed gone.
+    fn abandon(&self, nonce: u64) -> Vec<String> {
+        let silent: Vec<String> = lock(&self.waits)
+            .remove(&nonce)
+            .map(|w| w.pending.into_iter().collect())
+            .unwrap_or_default();
+        let mut peers = lock(&self.peers);
+        for peer in &silent {
+            peers.remove(peer);
+        }
+        silent
+    }
+
+    fn heard(&self, instance: &str) {
+        lock(&self.peers).insert(instance.to_string(), Instant::now());
+    }
+}
+
+/// A database transaction that knows which cached data it makes stale.
+pub(crate) struct Change<'a> {
+    tx: Transaction<'static, Any>,
+    svc: &'a Services,
+    published: Vec<(Invalidation, u64)>,
+}
+
+impl<'a> Change<'a> {
+    pub async fn begin(svc: &'a Services) -> Result<Self, Error> {
+        Ok(Self { tx: svc.db.pool().begin().await?, svc, published: Vec::new() })
+    }
+
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+
+    /// Records that `invalidation` takes effect when this change commits.
+    pub async fn invalidate(&mut self, invalidation: Invalidation) -> Result<(), Error> {
+        let nonce = self.svc.cache.next_nonce.fetch_add(1, Ordering::SeqCst);
+        if self.svc.db.backend() == Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(invalidation.encode(nonce, &self.svc.cache.instance))
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        self.published.push((invalidation, nonce));
+        Ok(())
+    }
+
+    /// Commits, then drops the stale entries here and — on PostgreSQL — waits (briefly) until
+    /// this instance and every live peer have acknowledged the notification.
+    pub async fn commit(self) -> Result<(), Error> {
+        let cache = &self.svc.cache;
+        let postgres = self.svc.db.backend() == Backend::Postgres && cache.is_trusted();
+        let acks: Vec<_> = if postgres {
+            self.published.iter().map(|(_, nonce)| (*nonce, cache.expect_acks(*nonce))).collect()
+        } else {
+            Vec::new()
+        };
+        let committed = self.tx.commit().await;
+        for (invalidation, _) in &self.published {
+            cache.invalidate(*invalidation);
+        }
+        if let Err(err) = committed {
+            for (nonce, _) in acks {
+                cache.abandon(nonce);
+            }
+            return Err(err.into());
+        }
+        for (nonce, ack) in acks {
+            if tokio::time::timeout(ECHO_TIMEOUT, ack).await.is_err() {
+                let silent = cache.abandon(nonce);
+                if silent.contains(&cache.instance) {
+                    tracing::warn!("own invalidation not received in time; reconnecting");
+                    cache.distrust();
+                    cache.reconnect.notify_one();
+                } else {
+                    tracing::warn!(peers = ?silent, "peers did not acknowledge an invalidation");
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Keeps this instance subscribed to invalidations from the others (PostgreSQL only). Runs until
+/// the process ends; each lost connection empties the cache and is re-established with back-off.
+pub(crate) fn spawn_listener(db: &Db, cache: Arc<SessionCache>) {
+    if db.backend() != Backend::Postgres {
+        return;
+    }
+    let db = db.clone();
+    tokio::spawn(async move {
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            match listen(&db, &cache).await {
+                Ok(()) => backoff = Duration::from_millis(100),
+                Err(err) => tracing::warn!(error = %err, "invalidation listener failed"),
+            }
+            cache.distrust();
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(5));
+        }
+    });
+}
+
+async fn notify(db: &Db, channel: &str, payload: String) -> Result<(), Error> {
+    sqlx::query("SELECT pg_notify($1, $2)").bind(channel).bind(payload).execute(db.pool()).await?;
+    Ok(())
+}
+
+/// Listens until the connection is lost. The cache is trusted from the moment this instance hears
+/// its own first heartbeat (so its peers have heard it too) for as long as it keeps hearing them.
+async fn listen(db: &Db, cache: &Arc<SessionCache>) -> Result<(), Error> {
+    let mut listener = sqlx::postgres::PgListener::connect(db.url()).await?;
+    listener.listen_all([CHANNEL, ACK_CHANNEL]).await?;
+    let me = cache.instance.clone();
+    let _heartbeats = AbortOnDrop(tokio::spawn(heartbeat(db.clone(), cache.clone())));
+    let mut own_heartbeat = false;
+    loop {
+        // Only a reconnect request interrupts a receive; the connection is dropped then anyway.
+        let received = tokio::select! {
+            received = listener.try_recv() => received?,
+            () = cache.reconnect.notified() => return Ok(()),
+        };
+        // `None`: the connection dropped, and notifications may have been lost meanwhile.
+        let Some(notification) = received else {
+            tracing::warn!("invalidation listener disconnected");
+            return Ok(());
+        };
+        let payload = notification.payload();
+        if notification.channel() == CHANNEL {
+            if let Some((invalidation, nonce, origin)) = Invalidation::decode(payload) {
+                cache.invalidate(invalidation);
+                if origin == me {
+                    cache.acknowledged(nonce, &me);
+                } else {
+                    let (db, ack) = (db.clone(), format!("a:{origin}:{nonce}:{me}"));
+                    tokio::spawn(async move { notify(&db, ACK_CHANNEL, ack).await });
+                }
+            }
+        } else if let Some(instance) = payload.strip_prefix("h:") {
+            if instance == me {
+                *lock(&cache.own_heartbeat) = Some(Instant::now());
+                if !own_heartbeat {
+                    own_heartbeat = true;
+                    cache.trust();
+                    tracing::info!("listening for cache invalidations");
+                }
+            } else {
+                cache.heard(instance);
+            }
+        } else if let Some(ack) = payload.strip_prefix("a:") {
+            let mut parts = ack.splitn(3, ':');
+            if let (Some(origin), Some(nonce), Some(by)) = (parts.next(), parts.next(), parts.next())
+                && origin == me
+                && let Ok(nonce) = nonce.parse()
+            {
+                cache.acknowledged(nonce, by);
+            }
+        }
+    }
+}
+
+/// Announces this instance every second, and asks for a reconnect when it stops hearing itself.
+async fn heartbeat(db: Db, cache: Arc<SessionCache>) {
+    *lock(&cache.own_heartbeat) = None;
+    let started = Instant::now();
+    let mut ticks = tokio::time::interval(HEARTBEAT);
+    loop {
+        ticks.tick().await;
+        let last = (*lock(&cache.own_heartbeat)).unwrap_or(started);
+        if last.elapsed() > PEER_TIMEOUT {
+            tracing::warn!("own heartbeat not heard; reconnecting the listener");
+            cache.reconnect.notify_one();
+        }
+        if let Err(err) = notify(&db, ACK_CHANNEL, format!("h:{}", cache.instance)).await {
+            tracing::warn!(error = %err, "heartbeat not sent");
+        }
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(session_id: SessionId, user_id: UserId) -> Cached {
+        Cached {
+            session_id,
+            user_id,
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            org: None,
+            expires_at: Timestamp::from_millis(10),
+            last_active_at: Timestamp::from_millis(0),
+        }
+    }
+
+    #[test]
+    fn payloads_round_trip() {
+        let id = SessionId::random();
+        let payload = Invalidation::Session(id).encode(7, "me");
+        assert_eq!(Invalidation::decode(&payload), Some((Invalidation::Session(id), 7, "me")));
+        assert_eq!(Invalidation::decode("x:nope:1"), None);
+    }
+
+    #[test]
+    fn a_read_that_raced_an_invalidation_is_not_cached() {
+        let cache = SessionCache::new(Backend::Sqlite);
+        let (session, user) = (SessionId::random(), UserId::random());
+        let generation = cache.generation();
+        cache.invalidate(Invalidation::Session(session));
+        cache.insert("h".into(), entry(session, user), generation);
+        assert!(cache.get("h").is_none());
+        cache.insert("h".into(), entry(session, user), cache.generation());
+        assert!(cache.get("h").is_some());
+    }
+
+    #[test]
+    fn user_invalidation_drops_all_their_sessions_only() {
+        let cache = SessionCache::new(Backend::Sqlite);
+        let (ada, bob) = (UserId::random(), UserId::random());
+        cache.insert("a1".into(), entry(SessionId::random(), ada), cache.generation());
+        cache.insert("a2".into(), entry(SessionId::random(), ada), cache.generation());
+        cache.insert("b1".into(), entry(SessionId::random(), bob), cache.generation());
+        cache.invalidate(Invalidation::User(ada));
+        assert_eq!(cache.len(), 1);
+        assert!(cache.get("b1").is_some());
+    }
+
+    #[test]
+    fn an_untrusted_cache_is_bypassed() {
+        let cache = SessionCache::new(Backend::Postgres);
+        cache.insert("h".into(), entry(SessionId::random(), UserId::random()), cache.generation());
+        assert!(cache.get("h").is_none(), "nothing is cached before the listener runs");
+        cache.trust();
+        cache.insert("h".into(), entry(SessionId::random(), UserId::random()), cache.generation());
+        assert!(cache.get("h").is_some());
+        cache.distrust();
+        assert!(cache.get("h").is_none());
+    }
+}
