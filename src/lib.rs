@@ -22,7 +22,7 @@ mod server {
     use axum::middleware::{from_fn, from_fn_with_state};
     use gatehouse_app::ctx::ServerContext;
     use gatehouse_app::{App, shell};
-    use gatehouse_server::{Services, Settings};
+    use gatehouse_server::{Services, Settings, TrustedProxies};
     use http::Request;
     use leptos::prelude::*;
     use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
@@ -39,6 +39,7 @@ mod server {
         pub server: ServerContext,
         /// `scheme://host[:port]` that state-changing requests must come from.
         pub public_origin: String,
+        pub trusted_proxies: TrustedProxies,
     }
 
     impl AppState {
@@ -50,6 +51,7 @@ mod server {
                     secure_cookies: settings.secure_cookies(),
                 },
                 public_origin: origin_of(&settings.public_url),
+                trusted_proxies: settings.trusted_proxies.clone(),
             }
         }
     }

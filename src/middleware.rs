@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use gatehouse_app::ctx::{RequestCaller, RequestClient, clearing_cookie, session_cookie};
 use gatehouse_app::error::{AppError, ErrorCode};
-use gatehouse_server::{ClientInfo, sessions};
+use gatehouse_server::{ClientHints, ClientInfo, Resolved, sessions};
 use http::header::{self, HeaderValue};
 use http::{HeaderMap, Method, StatusCode};
 
@@ -65,25 +65,21 @@ pub async fn resolve_session(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
-    let user_agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let client = ClientInfo::new(ip, user_agent);
+    let client = client_info(&req, &state);
     let cookie = session_cookie(req.headers());
     let mut stale_cookie = false;
     let caller = match &cookie {
-        None => None,
+        None => RequestCaller::Anonymous,
         Some(token) => {
             match sessions::resolve(&state.server.services, token, client.clone()).await {
-                Ok(actor) => {
-                    stale_cookie = actor.is_none();
-                    actor
+                Ok(Resolved::Active(actor)) => RequestCaller::SignedIn(actor),
+                Ok(Resolved::Ended(reason)) => {
+                    stale_cookie = true;
+                    RequestCaller::Ended(reason)
+                }
+                Ok(Resolved::Unknown) => {
+                    stale_cookie = true;
+                    RequestCaller::Anonymous
                 }
                 Err(err) => {
                     tracing::error!(error = %err, "session lookup failed");
@@ -96,7 +92,7 @@ pub async fn resolve_session(
             }
         }
     };
-    req.extensions_mut().insert(RequestCaller(caller));
+    req.extensions_mut().insert(caller);
     req.extensions_mut().insert(RequestClient {
         client,
         session_cookie: cookie,
@@ -110,6 +106,28 @@ pub async fn resolve_session(
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
+}
+
+/// The client's address (the socket peer, or what a trusted proxy forwarded), user agent and
+/// client hints.
+fn client_info(req: &Request, state: &AppState) -> ClientInfo {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let ip = state
+        .trusted_proxies
+        .client_ip(peer, header("x-forwarded-for"));
+    let hints = ClientHints {
+        platform: header("sec-ch-ua-platform").map(str::to_string),
+        brands: header("sec-ch-ua").map(str::to_string),
+    };
+    ClientInfo::new(
+        ip.map(|ip| ip.to_string()),
+        header("user-agent").unwrap_or_default(),
+    )
+    .with_hints(hints)
 }
 
 /// Headers every response carries. Pages show personal data, so nothing but the hashed static

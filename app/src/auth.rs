@@ -5,17 +5,18 @@
 use leptos::prelude::*;
 
 use crate::api::auth::{SignedInUser, current_user};
+use crate::error::AppError;
 
 #[derive(Clone, Copy)]
 pub struct Auth {
-    seed: Resource<Option<SignedInUser>>,
+    seed: Resource<Result<SignedInUser, AppError>>,
     latest: RwSignal<Option<Option<SignedInUser>>>,
 }
 
 impl Auth {
     pub fn provide() -> Self {
         let auth = Self {
-            seed: Resource::new_blocking(|| (), |_| async { current_user().await.ok() }),
+            seed: Resource::new_blocking(|| (), |_| current_user()),
             latest: RwSignal::new(None),
         };
         provide_context(auth);
@@ -26,7 +27,22 @@ impl Auth {
     pub async fn current(self) -> Option<SignedInUser> {
         let latest = self.latest.get();
         let seed = self.seed.await;
-        latest.unwrap_or(seed)
+        latest.unwrap_or(seed.ok())
+    }
+
+    /// Where a signed-out visitor goes: the sign-in page, saying why when their session was
+    /// ended elsewhere.
+    pub async fn sign_in_path(self) -> String {
+        let latest = self.latest.get();
+        match self.seed.await {
+            Err(AppError {
+                signed_out: Some(reason),
+                ..
+            }) if latest.is_none() => {
+                format!("/login?signed_out={reason}")
+            }
+            _ => "/login".to_string(),
+        }
     }
 
     pub fn set(self, me: Option<SignedInUser>) {

@@ -2,7 +2,7 @@
 //! response cookies. The caller is resolved once per request by the router's middleware and
 //! read here; nothing else parses cookies.
 
-use gatehouse_server::{Actor, ClientInfo, Services, Timestamp};
+use gatehouse_server::{Actor, ClientInfo, EndReason, Services, Timestamp};
 use http::HeaderValue;
 use http::header::{ACCEPT, SET_COOKIE};
 use http::request::Parts;
@@ -20,9 +20,14 @@ pub struct ServerContext {
     pub secure_cookies: bool,
 }
 
-/// Request extension set by the session middleware: the caller, when signed in.
+/// Request extension set by the session middleware: the caller when signed in, or why the
+/// session in the cookie ended.
 #[derive(Clone, Debug)]
-pub struct RequestCaller(pub Option<Actor>);
+pub enum RequestCaller {
+    SignedIn(Box<Actor>),
+    Ended(EndReason),
+    Anonymous,
+}
 
 /// Request extension set by the session middleware: where the request came from, and the raw
 /// session cookie (only sign-in uses it, to end the session it replaces).
@@ -52,12 +57,20 @@ pub fn services() -> Result<Services, AppError> {
 
 /// The signed-in caller, if any.
 pub fn caller() -> Option<Actor> {
-    parts().ok()?.extensions.get::<RequestCaller>()?.0.clone()
+    match parts().ok()?.extensions.get::<RequestCaller>()? {
+        RequestCaller::SignedIn(actor) => Some((**actor).clone()),
+        _ => None,
+    }
 }
 
-/// The signed-in caller, or `unauthenticated`.
+/// The signed-in caller, or `unauthenticated` — saying why, when the session was ended.
 pub fn require_caller() -> Result<Actor, AppError> {
-    caller().ok_or_else(AppError::unauthenticated)
+    let ended = match parts()?.extensions.get::<RequestCaller>() {
+        Some(RequestCaller::SignedIn(actor)) => return Ok((**actor).clone()),
+        Some(RequestCaller::Ended(reason)) => Some(*reason),
+        _ => None,
+    };
+    Err(ended.map_or_else(AppError::unauthenticated, AppError::session_ended))
 }
 
 pub fn client() -> Result<RequestClient, AppError> {

@@ -38,6 +38,10 @@ pub struct AppError {
     /// For `internal`: the id to quote when reporting the problem.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// For `unauthenticated`: why the session ended (`revoked`, `password_changed`, `expired`,
+    /// `signed_out`, `replaced_by_new_sign_in`), when the request carried an ended session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_out: Option<String>,
 }
 
 impl AppError {
@@ -48,11 +52,22 @@ impl AppError {
             fields: BTreeMap::new(),
             retry_after: None,
             request_id: None,
+            signed_out: None,
         }
     }
 
     pub fn unauthenticated() -> Self {
         Self::new(ErrorCode::Unauthenticated, "Please sign in to continue.")
+    }
+
+    #[cfg(feature = "ssr")]
+    pub fn session_ended(reason: gatehouse_server::EndReason) -> Self {
+        let mut error = Self::new(
+            ErrorCode::Unauthenticated,
+            signed_out_message(reason.as_str()),
+        );
+        error.signed_out = Some(reason.as_str().to_string());
+        error
     }
 
     /// Messages for one form field.
@@ -102,6 +117,18 @@ impl FromServerFnError for AppError {
                 "Something went wrong on our side. Please try again.",
             ),
         }
+    }
+}
+
+/// What a device is told when its session was ended elsewhere (or ran out).
+pub fn signed_out_message(reason: &str) -> &'static str {
+    match reason {
+        "revoked" => "You were signed out from another device.",
+        "password_changed" => {
+            "Your password was changed on another device. Sign in with the new password."
+        }
+        "expired" => "Your session expired. Please sign in again.",
+        _ => "You were signed out. Please sign in again.",
     }
 }
 

@@ -8,6 +8,7 @@ pub mod components;
 pub mod ctx;
 pub mod error;
 pub mod pages;
+pub mod time;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -44,6 +45,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     auth::Auth::provide();
+    components::toast::Toasts::provide();
     // Tests and scripts wait for this attribute before interacting with a hydrated page.
     Effect::new(|_| {
         if let Some(body) = document().body() {

@@ -1,5 +1,14 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type APIRequestContext, type APIResponse, type Locator, type Page } from '@playwright/test';
+import {
+  expect,
+  test,
+  type APIRequestContext,
+  type APIResponse,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+} from '@playwright/test';
 
 /** Passes the password policy: long enough, mixed case, a digit, a special character, not common. */
 export const PASSWORD = 'Gatehouse-Test-42!';
@@ -193,4 +202,55 @@ export async function apiSignIn(
   headers: Record<string, string> = sameOriginHeaders(),
 ): Promise<APIResponse> {
   return request.post('/api/sign_in', { form: { email, password }, headers, maxRedirects: 0 });
+}
+
+/** POSTs a server function under /api as (possibly empty) form data, from the same origin. */
+export async function apiPost(
+  request: APIRequestContext,
+  endpoint: string,
+  form: Record<string, string> = {},
+): Promise<APIResponse> {
+  return request.post(`/api/${endpoint}`, { form, headers: sameOriginHeaders(), maxRedirects: 0 });
+}
+
+/**
+ * Browsers the tests pretend to be, keyed by the device name the app should show for them.
+ *
+ * Headless Chromium keeps sending its own User-Agent Client Hints (`Sec-CH-UA: "Chromium"`, and a
+ * `Sec-CH-UA-Platform` derived from the overridden UA) and the server prefers them to the UA, so
+ * each device also sets the hints explicitly: Chrome's real ones for Chrome, and empty values for
+ * Safari and Firefox, which send none (an empty hint is ignored and the UA decides).
+ */
+export const DEVICES = {
+  'Safari on macOS': {
+    userAgent:
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
+    hints: { 'sec-ch-ua': '', 'sec-ch-ua-mobile': '', 'sec-ch-ua-platform': '' },
+  },
+  'Chrome on Windows': {
+    userAgent:
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
+    hints: {
+      'sec-ch-ua': '"Not/A)Brand";v="8", "Chromium";v="126", "Google Chrome";v="126"',
+      'sec-ch-ua-mobile': '?0',
+      'sec-ch-ua-platform': '"Windows"',
+    },
+  },
+  'Firefox on Linux': {
+    userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
+    hints: { 'sec-ch-ua': '', 'sec-ch-ua-mobile': '', 'sec-ch-ua-platform': '' },
+  },
+  'Mobile Safari on iOS': {
+    userAgent:
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+    hints: { 'sec-ch-ua': '', 'sec-ch-ua-mobile': '', 'sec-ch-ua-platform': '' },
+  },
+} as const;
+
+export type DeviceName = keyof typeof DEVICES;
+
+/** A fresh browser context (its own cookies) that looks like `device` to the server. */
+export async function newDeviceContext(browser: Browser, device: DeviceName): Promise<BrowserContext> {
+  const { userAgent, hints } = DEVICES[device];
+  return browser.newContext({ userAgent, extraHTTPHeaders: { ...hints } });
 }

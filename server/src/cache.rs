@@ -112,12 +112,16 @@ struct Wait {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl std::fmt::Debug for SessionCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionCache").field("trusted", &self.is_trusted()).finish_non_exhaustive()
+        f.debug_struct("SessionCache")
+            .field("trusted", &self.is_trusted())
+            .finish_non_exhaustive()
     }
 }
 
@@ -206,12 +210,18 @@ impl SessionCache {
 
     /// Whether a session is currently cached (for tests and measurements).
     pub fn holds(&self, session: SessionId) -> bool {
-        self.entries().by_token_hash.values().any(|e| e.session_id == session)
+        self.entries()
+            .by_token_hash
+            .values()
+            .any(|e| e.session_id == session)
     }
 
     /// How many other instances are known to be alive.
     pub fn peer_count(&self) -> usize {
-        lock(&self.peers).values().filter(|seen| seen.elapsed() < PEER_TIMEOUT).count()
+        lock(&self.peers)
+            .values()
+            .filter(|seen| seen.elapsed() < PEER_TIMEOUT)
+            .count()
     }
 
     /// Registers a commit's invalidation: done once this instance and every live peer saw it.
@@ -223,7 +233,13 @@ impl SessionCache {
             .map(|(peer, _)| peer.clone())
             .collect();
         pending.insert(self.instance.clone());
-        lock(&self.waits).insert(nonce, Wait { pending, done: Some(done) });
+        lock(&self.waits).insert(
+            nonce,
+            Wait {
+                pending,
+                done: Some(done),
+            },
+        );
         receiver
     }
 
@@ -267,7 +283,11 @@ pub(crate) struct Change<'a> {
 
 impl<'a> Change<'a> {
     pub async fn begin(svc: &'a Services) -> Result<Self, Error> {
-        Ok(Self { tx: svc.db.pool().begin().await?, svc, published: Vec::new() })
+        Ok(Self {
+            tx: svc.db.pool().begin().await?,
+            svc,
+            published: Vec::new(),
+        })
     }
 
     pub fn conn(&mut self) -> &mut AnyConnection {
@@ -294,7 +314,10 @@ impl<'a> Change<'a> {
         let cache = &self.svc.cache;
         let postgres = self.svc.db.backend() == Backend::Postgres && cache.is_trusted();
         let acks: Vec<_> = if postgres {
-            self.published.iter().map(|(_, nonce)| (*nonce, cache.expect_acks(*nonce))).collect()
+            self.published
+                .iter()
+                .map(|(_, nonce)| (*nonce, cache.expect_acks(*nonce)))
+                .collect()
         } else {
             Vec::new()
         };
@@ -346,7 +369,11 @@ pub(crate) fn spawn_listener(db: &Db, cache: Arc<SessionCache>) {
 }
 
 async fn notify(db: &Db, channel: &str, payload: String) -> Result<(), Error> {
-    sqlx::query("SELECT pg_notify($1, $2)").bind(channel).bind(payload).execute(db.pool()).await?;
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(channel)
+        .bind(payload)
+        .execute(db.pool())
+        .await?;
     Ok(())
 }
 
@@ -393,7 +420,8 @@ async fn listen(db: &Db, cache: &Arc<SessionCache>) -> Result<(), Error> {
             }
         } else if let Some(ack) = payload.strip_prefix("a:") {
             let mut parts = ack.splitn(3, ':');
-            if let (Some(origin), Some(nonce), Some(by)) = (parts.next(), parts.next(), parts.next())
+            if let (Some(origin), Some(nonce), Some(by)) =
+                (parts.next(), parts.next(), parts.next())
                 && origin == me
                 && let Ok(nonce) = nonce.parse()
             {
@@ -449,7 +477,10 @@ mod tests {
     fn payloads_round_trip() {
         let id = SessionId::random();
         let payload = Invalidation::Session(id).encode(7, "me");
-        assert_eq!(Invalidation::decode(&payload), Some((Invalidation::Session(id), 7, "me")));
+        assert_eq!(
+            Invalidation::decode(&payload),
+            Some((Invalidation::Session(id), 7, "me"))
+        );
         assert_eq!(Invalidation::decode("x:nope:1"), None);
     }
 
@@ -469,9 +500,21 @@ mod tests {
     fn user_invalidation_drops_all_their_sessions_only() {
         let cache = SessionCache::new(Backend::Sqlite);
         let (ada, bob) = (UserId::random(), UserId::random());
-        cache.insert("a1".into(), entry(SessionId::random(), ada), cache.generation());
-        cache.insert("a2".into(), entry(SessionId::random(), ada), cache.generation());
-        cache.insert("b1".into(), entry(SessionId::random(), bob), cache.generation());
+        cache.insert(
+            "a1".into(),
+            entry(SessionId::random(), ada),
+            cache.generation(),
+        );
+        cache.insert(
+            "a2".into(),
+            entry(SessionId::random(), ada),
+            cache.generation(),
+        );
+        cache.insert(
+            "b1".into(),
+            entry(SessionId::random(), bob),
+            cache.generation(),
+        );
         cache.invalidate(Invalidation::User(ada));
         assert_eq!(cache.len(), 1);
         assert!(cache.get("b1").is_some());
@@ -480,10 +523,21 @@ mod tests {
     #[test]
     fn an_untrusted_cache_is_bypassed() {
         let cache = SessionCache::new(Backend::Postgres);
-        cache.insert("h".into(), entry(SessionId::random(), UserId::random()), cache.generation());
-        assert!(cache.get("h").is_none(), "nothing is cached before the listener runs");
+        cache.insert(
+            "h".into(),
+            entry(SessionId::random(), UserId::random()),
+            cache.generation(),
+        );
+        assert!(
+            cache.get("h").is_none(),
+            "nothing is cached before the listener runs"
+        );
         cache.trust();
-        cache.insert("h".into(), entry(SessionId::random(), UserId::random()), cache.generation());
+        cache.insert(
+            "h".into(),
+            entry(SessionId::random(), UserId::random()),
+            cache.generation(),
+        );
         assert!(cache.get("h").is_some());
         cache.distrust();
         assert!(cache.get("h").is_none());

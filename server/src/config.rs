@@ -1,7 +1,7 @@
 //! Settings read once at start-up from environment variables, with zero-set-up defaults.
 //! A bad value stops start-up with a message naming the variable.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -36,6 +36,51 @@ pub struct Settings {
     /// Origin used in links and to decide the cookie's `Secure` flag, without a trailing slash.
     pub public_url: String,
     pub services: ServiceConfig,
+    pub trusted_proxies: TrustedProxies,
+}
+
+/// Reverse proxies whose `X-Forwarded-For` is believed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<ipnet::IpNet>);
+
+impl TrustedProxies {
+    /// Comma-separated addresses or CIDR ranges, e.g. `10.0.0.0/8, 127.0.0.1`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                part.parse::<ipnet::IpNet>()
+                    .or_else(|_| part.parse::<IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| format!("{part:?} is not an IP address or CIDR range"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Self)
+    }
+
+    fn trusts(&self, ip: &IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(ip))
+    }
+
+    /// The client's address: the socket peer, unless the peer is a trusted proxy — then the
+    /// right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
+    pub fn client_ip(&self, peer: Option<IpAddr>, forwarded_for: Option<&str>) -> Option<IpAddr> {
+        let peer = peer?;
+        if !self.trusts(&peer) {
+            return Some(peer);
+        }
+        let hops: Vec<IpAddr> = forwarded_for
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|hop| hop.trim().parse().ok())
+            .collect();
+        hops.iter()
+            .rev()
+            .find(|hop| !self.trusts(hop))
+            .or(hops.first())
+            .copied()
+            .or(Some(peer))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,12 +139,20 @@ impl Settings {
                 })?;
             services.session_ttl = Duration::from_secs(days * 24 * 3600);
         }
+        let trusted_proxies = match get("GATEHOUSE_TRUSTED_PROXIES") {
+            Some(text) => TrustedProxies::parse(&text).map_err(|message| ConfigError {
+                variable: "GATEHOUSE_TRUSTED_PROXIES",
+                message,
+            })?,
+            None => TrustedProxies::default(),
+        };
         Ok(Self {
             addr,
             data_dir,
             database_url,
             public_url,
             services,
+            trusted_proxies,
         })
     }
 
@@ -139,6 +192,26 @@ mod tests {
         assert_eq!(err.map(|e| e.variable), Some("DATABASE_URL"));
         let err = settings(&[("GATEHOUSE_SESSION_DAYS", "0")]).err();
         assert_eq!(err.map(|e| e.variable), Some("GATEHOUSE_SESSION_DAYS"));
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let ip = |text: &str| text.parse::<IpAddr>().ok();
+        let proxies = TrustedProxies::parse("10.0.0.0/8, 127.0.0.1").unwrap_or_default();
+        let xff = Some("203.0.113.9, 10.1.2.3");
+        assert_eq!(proxies.client_ip(ip("127.0.0.1"), xff), ip("203.0.113.9"));
+        assert_eq!(
+            proxies.client_ip(ip("198.51.100.1"), xff),
+            ip("198.51.100.1")
+        );
+        assert_eq!(proxies.client_ip(ip("127.0.0.1"), None), ip("127.0.0.1"));
+        assert_eq!(
+            TrustedProxies::default().client_ip(ip("127.0.0.1"), xff),
+            ip("127.0.0.1")
+        );
+        assert!(TrustedProxies::parse("10.0.0.0/8, nonsense").is_err());
+        let err = settings(&[("GATEHOUSE_TRUSTED_PROXIES", "x")]).err();
+        assert_eq!(err.map(|e| e.variable), Some("GATEHOUSE_TRUSTED_PROXIES"));
     }
 
     #[test]

@@ -71,7 +71,11 @@ impl Db {
                     .await?
             }
         };
-        let db = Self { pool, backend, url: url.into() };
+        let db = Self {
+            pool,
+            backend,
+            url: url.into(),
+        };
         match backend {
             Backend::Sqlite => {
                 db.pool.execute("PRAGMA journal_mode = WAL;").await?;

@@ -18,8 +18,16 @@ pub fn describe(user_agent: &str, hints: &ClientHints) -> String {
     let parsed = woothee::parser::Parser::new().parse(user_agent);
     let ua_os = parsed.as_ref().and_then(|p| os_name(p.os));
     let os = hints.platform.as_deref().and_then(platform_name).or(ua_os);
-    let ua_browser = parsed.as_ref().and_then(|p| browser_name(p.name, os.as_deref()));
-    let browser = hints.brands.as_deref().and_then(brand_name).or(ua_browser);
+    let ua_browser = parsed
+        .as_ref()
+        .and_then(|p| browser_name(p.name, os.as_deref()));
+    // A specific brand ("Microsoft Edge", "Google Chrome") beats the User-Agent; the generic
+    // "Chromium" only fills in when the User-Agent says nothing.
+    let brand = hints.brands.as_deref().and_then(brand_name);
+    let browser = match brand {
+        Some(brand) if brand != "Chromium" => Some(brand),
+        brand => ua_browser.or(brand),
+    };
     match (browser, os) {
         (Some(browser), Some(os)) => format!("{browser} on {os}"),
         (Some(one), None) | (None, Some(one)) => one,
@@ -91,7 +99,8 @@ mod tests {
 
     const SAFARI_MAC: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15";
     const CHROME_WINDOWS: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
-    const FIREFOX_LINUX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+    const FIREFOX_LINUX: &str =
+        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
     const SAFARI_IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
 
     fn plain(ua: &str) -> String {
@@ -117,7 +126,8 @@ mod tests {
         let hints = ClientHints {
             platform: Some("\"macOS\"".into()),
             brands: Some(
-                "\"Not)A;Brand\";v=\"8\", \"Chromium\";v=\"138\", \"Microsoft Edge\";v=\"138\"".into(),
+                "\"Not)A;Brand\";v=\"8\", \"Chromium\";v=\"138\", \"Microsoft Edge\";v=\"138\""
+                    .into(),
             ),
         };
         assert_eq!(describe(CHROME_WINDOWS, &hints), "Edge on macOS");
@@ -126,7 +136,11 @@ mod tests {
             brands: Some("\"Chromium\";v=\"156\", \"Not?A_Brand\";v=\"99\"".into()),
         };
         assert_eq!(describe("", &chromium_only), "Chromium on Linux");
-        let empty = ClientHints { platform: Some("\"\"".into()), brands: Some(String::new()) };
+        assert_eq!(describe(CHROME_WINDOWS, &chromium_only), "Chrome on Linux");
+        let empty = ClientHints {
+            platform: Some("\"\"".into()),
+            brands: Some(String::new()),
+        };
         assert_eq!(describe(FIREFOX_LINUX, &empty), "Firefox on Linux");
     }
 }

@@ -23,8 +23,9 @@ use std::sync::Arc;
 
 pub use accounts::EmailAddress;
 pub use clock::{Clock, SystemClock, TestClock, Timestamp};
-pub use config::{ConfigError, ServiceConfig, Settings};
+pub use config::{ConfigError, ServiceConfig, Settings, TrustedProxies};
 pub use db::{Backend, Db};
+pub use devices::ClientHints;
 pub use error::{Error, FieldErrors};
 pub use ids::{OrgId, SessionId, UserId};
 pub use orgs::Role;
@@ -48,6 +49,12 @@ impl Services {
         let hasher = PasswordHasher::new(config.hash_concurrency).await?;
         let cache = Arc::new(cache::SessionCache::new(db.backend()));
         cache::spawn_listener(&db, cache.clone());
-        Ok(Self { db, clock, hasher, config, cache })
+        Ok(Self {
+            db,
+            clock,
+            hasher,
+            config,
+            cache,
+        })
     }
 }

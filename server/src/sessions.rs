@@ -15,10 +15,10 @@ use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 
 use crate::accounts::{self, EmailAddress};
-use crate::cache::{Cached, Change, Invalidation};
-use crate::devices::{self, ClientHints};
 use crate::audit::{self, Action, Event};
+use crate::cache::{Cached, Change, Invalidation};
 use crate::clock::Timestamp;
+use crate::devices::{self, ClientHints};
 use crate::ids::{self, OrgId, SessionId, UserId};
 use crate::orgs::{self, Role};
 use crate::passwords::Password;
@@ -39,7 +39,11 @@ pub struct ClientInfo {
 
 impl ClientInfo {
     pub fn new(ip: Option<String>, user_agent: &str) -> Self {
-        Self { ip, user_agent: clip(user_agent), hints: ClientHints::default() }
+        Self {
+            ip,
+            user_agent: clip(user_agent),
+            hints: ClientHints::default(),
+        }
     }
 
     pub fn with_hints(mut self, hints: ClientHints) -> Self {
@@ -57,7 +61,10 @@ impl ClientInfo {
 }
 
 fn clip(text: &str) -> String {
-    text.chars().filter(|c| !c.is_control()).take(USER_AGENT_MAX).collect()
+    text.chars()
+        .filter(|c| !c.is_control())
+        .take(USER_AGENT_MAX)
+        .collect()
 }
 
 /// The bearer secret in the session cookie. Not `Debug`-printable, not serializable.
@@ -265,9 +272,22 @@ async fn record_unowned(
     now: Timestamp,
 ) -> Result<(), Error> {
     let mut conn = svc.db.pool().acquire().await?;
-    audit::record(&mut conn, Event { action, org: None, actor: None, target: None, client }, now)
-        .await?;
-    tracing::info!(action = action.as_str(), "sign-in refused: too many attempts");
+    audit::record(
+        &mut conn,
+        Event {
+            action,
+            org: None,
+            actor: None,
+            target: None,
+            client,
+        },
+        now,
+    )
+    .await?;
+    tracing::info!(
+        action = action.as_str(),
+        "sign-in refused: too many attempts"
+    );
     Ok(())
 }
 
@@ -293,7 +313,12 @@ pub(crate) async fn create(
         expires_at,
     };
     store::insert(conn, &row, client).await?;
-    Ok(SignedIn { user_id: user, session_id, token, expires_at })
+    Ok(SignedIn {
+        user_id: user,
+        session_id,
+        token,
+        expires_at,
+    })
 }
 
 /// Resolves a session cookie to the caller: from the cache when it holds the session, otherwise
@@ -321,11 +346,21 @@ pub async fn resolve(svc: &Services, token: &str, client: ClientInfo) -> Result<
     let session_id = ids::from_db(&row.id, SessionId::parse)?;
     let user_id = ids::from_db(&row.user_id, UserId::parse)?;
     if let Some(reason) = row.end_reason.as_deref() {
-        return Ok(Resolved::Ended(EndReason::parse(reason).unwrap_or(EndReason::SignedOut)));
+        return Ok(Resolved::Ended(
+            EndReason::parse(reason).unwrap_or(EndReason::SignedOut),
+        ));
     }
     if Timestamp::from_millis(row.expires_at) <= now {
         let mut change = Change::begin(svc).await?;
-        end_sessions(&mut change, user_id, &[session_id], EndReason::Expired, &client, now).await?;
+        end_sessions(
+            &mut change,
+            user_id,
+            &[session_id],
+            EndReason::Expired,
+            &client,
+            now,
+        )
+        .await?;
         change.commit().await?;
         return Ok(Resolved::Ended(EndReason::Expired));
     }
@@ -372,8 +407,15 @@ pub async fn sign_out(svc: &Services, actor: &Actor) -> Result<(), Error> {
     let now = svc.clock.now();
     let mut change = Change::begin(svc).await?;
     let sessions = [actor.session_id];
-    end_sessions(&mut change, actor.user_id, &sessions, EndReason::SignedOut, &actor.client, now)
-        .await?;
+    end_sessions(
+        &mut change,
+        actor.user_id,
+        &sessions,
+        EndReason::SignedOut,
+        &actor.client,
+        now,
+    )
+    .await?;
     change.commit().await
 }
 
@@ -400,7 +442,11 @@ pub async fn list_sessions(svc: &Services, actor: &Actor) -> Result<Vec<SessionI
             let id = ids::from_db(&row.id, SessionId::parse)?;
             Ok(SessionInfo {
                 id,
-                device: if row.device.is_empty() { devices::UNKNOWN_DEVICE.into() } else { row.device },
+                device: if row.device.is_empty() {
+                    devices::UNKNOWN_DEVICE.into()
+                } else {
+                    row.device
+                },
                 ip: row.ip,
                 signed_in_at: Timestamp::from_millis(row.created_at),
                 last_active_at: Timestamp::from_millis(row.last_active_at),
@@ -418,10 +464,22 @@ pub async fn list_sessions(svc: &Services, actor: &Actor) -> Result<Vec<SessionI
 /// Errors: `NotFound` for an id that is not one of the caller's active sessions (whoever's it is).
 pub async fn revoke_session(svc: &Services, actor: &Actor, session_id: &str) -> Result<(), Error> {
     let id = SessionId::parse(session_id).ok_or(Error::NotFound)?;
-    let reason = if id == actor.session_id { EndReason::SignedOut } else { EndReason::Revoked };
+    let reason = if id == actor.session_id {
+        EndReason::SignedOut
+    } else {
+        EndReason::Revoked
+    };
     let now = svc.clock.now();
     let mut change = Change::begin(svc).await?;
-    let ended = end_sessions(&mut change, actor.user_id, &[id], reason, &actor.client, now).await?;
+    let ended = end_sessions(
+        &mut change,
+        actor.user_id,
+        &[id],
+        reason,
+        &actor.client,
+        now,
+    )
+    .await?;
     if ended == 0 {
         return Err(Error::NotFound);
     }
@@ -433,9 +491,15 @@ pub async fn revoke_other_sessions(svc: &Services, actor: &Actor) -> Result<u64,
     let now = svc.clock.now();
     let mut change = Change::begin(svc).await?;
     let keep = Some(actor.session_id);
-    let ended =
-        end_all_except(&mut change, actor.user_id, keep, EndReason::Revoked, &actor.client, now)
-            .await?;
+    let ended = end_all_except(
+        &mut change,
+        actor.user_id,
+        keep,
+        EndReason::Revoked,
+        &actor.client,
+        now,
+    )
+    .await?;
     change.commit().await?;
     Ok(ended)
 }
@@ -577,7 +641,10 @@ mod store {
         .fetch_optional(conn)
         .await?;
         row.map(|(id, user)| {
-            Ok((ids::from_db(&id, SessionId::parse)?, ids::from_db(&user, UserId::parse)?))
+            Ok((
+                ids::from_db(&id, SessionId::parse)?,
+                ids::from_db(&user, UserId::parse)?,
+            ))
         })
         .transpose()
     }
@@ -636,7 +703,9 @@ mod store {
                 .bind(user.to_string())
                 .fetch_all(conn)
                 .await?;
-        rows.iter().map(|id| ids::from_db(id, SessionId::parse)).collect()
+        rows.iter()
+            .map(|id| ids::from_db(id, SessionId::parse))
+            .collect()
     }
 
     pub async fn active_of_user(

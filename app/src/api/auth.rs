@@ -70,6 +70,7 @@ async fn start_session(
     crate::ctx::set_session_cookie(token, signed_in.expires_at, svc.clock.now());
     let actor = gatehouse_server::sessions::resolve(svc, token, client)
         .await?
+        .active()
         .ok_or_else(AppError::unauthenticated)?;
     crate::ctx::redirect_form_post("/");
     Ok(SignedInUser::from(&actor))

@@ -7,6 +7,7 @@ use leptos_router::components::{A, Outlet, Redirect};
 
 use crate::api::auth::{SignOut, SignedInUser};
 use crate::auth::use_auth;
+use crate::components::toast::ToastRegion;
 
 #[component]
 pub fn AppShell() -> impl IntoView {
@@ -17,7 +18,10 @@ pub fn AppShell() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match auth.current().await {
                         Some(me) => Either::Left(view! { <HeaderBar me/> }),
-                        None => Either::Right(view! { <Redirect path="/login"/> }),
+                        None => {
+                            let path = auth.sign_in_path().await;
+                            Either::Right(view! { <Redirect path/> })
+                        }
                     }
                 })}
             </Suspense>
@@ -25,6 +29,7 @@ pub fn AppShell() -> impl IntoView {
         <main id="main" class="app-main">
             <Outlet/>
         </main>
+        <ToastRegion/>
     }
 }
 

@@ -5,12 +5,13 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Redirect};
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::auth::SignIn;
 use crate::auth::use_auth;
 use crate::components::form::{Field, FormError, action_error};
 use crate::components::shell::AuthCard;
+use crate::error::signed_out_message;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -18,6 +19,7 @@ pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let error = action_error(action);
     let navigate = use_navigate();
+    let query = use_query_map();
     Effect::new(move |_| {
         if let Some(Ok(me)) = action.value().get() {
             auth.set(Some(me));
@@ -34,6 +36,12 @@ pub fn LoginPage() -> impl IntoView {
                     signed_in.then(|| view! { <Redirect path="/"/> })
                 })}
             </Suspense>
+            {move || {
+                query
+                    .read()
+                    .get("signed_out")
+                    .map(|reason| view! { <p class="notice" role="status">{signed_out_message(&reason)}</p> })
+            }}
             <ActionForm action=action>
                 <FormError error/>
                 <Field label="Email" name="email" kind="email" autocomplete="username" maxlength=254 error/>

@@ -6,6 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::account::{ChangePassword, UpdateProfile};
 use crate::auth::use_auth;
+use crate::components::active_sessions::ActiveSessions;
 use crate::components::form::{Field, FormError, FormStatus, action_error};
 use crate::error::ErrorCode;
 
@@ -76,6 +77,7 @@ pub fn ProfilePage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+        <ActiveSessions/>
         <section class="panel" aria-labelledby="password-heading">
             <h2 id="password-heading">"Change password"</h2>
             <p class="panel-intro">"Changing your password signs you out on every other device."</p>

@@ -18,12 +18,16 @@ const WINDOWS_CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWeb
 
 async fn sign_in_as(env: &TestEnv, email: &str, user_agent: &str) -> SignedIn {
     let client = ClientInfo::new(Some("198.51.100.4".into()), user_agent);
-    sessions::sign_in(&env.svc, email, PASSWORD, &client, None).await.expect("sign in")
+    sessions::sign_in(&env.svc, email, PASSWORD, &client, None)
+        .await
+        .expect("sign in")
 }
 
 async fn list(env: &TestEnv, signed_in: &SignedIn) -> Vec<SessionInfo> {
     let actor = env.actor(signed_in).await;
-    sessions::list_sessions(&env.svc, &actor).await.expect("list")
+    sessions::list_sessions(&env.svc, &actor)
+        .await
+        .expect("list")
 }
 
 async fn the_list_shows_only_the_callers_sessions_current_first(env: &TestEnv) {
@@ -52,7 +56,10 @@ async fn a_revoked_session_is_refused_on_its_next_request_and_told_why(env: &Tes
         .await
         .expect("revoke");
     let resolved = env.resolve_on(&env.svc, &phone).await;
-    assert!(matches!(resolved, Resolved::Ended(EndReason::Revoked)), "{resolved:?}");
+    assert!(
+        matches!(resolved, Resolved::Ended(EndReason::Revoked)),
+        "{resolved:?}"
+    );
     assert!(env.resolve(&laptop).await.is_some());
 }
 
@@ -63,7 +70,9 @@ async fn a_cached_session_is_refused_right_after_it_is_revoked(env: &TestEnv) {
     env.resolve(&phone).await;
     assert!(env.svc.cache.holds(phone.session_id) || !env.svc.cache.is_trusted());
     let actor = env.actor(&laptop).await;
-    sessions::revoke_other_sessions(&env.svc, &actor).await.expect("revoke others");
+    sessions::revoke_other_sessions(&env.svc, &actor)
+        .await
+        .expect("revoke others");
     assert!(!env.svc.cache.holds(phone.session_id));
     assert!(env.resolve(&phone).await.is_none());
 }
@@ -76,7 +85,10 @@ async fn revoking_a_session_that_is_not_yours_is_not_found(env: &TestEnv) {
         let refused = sessions::revoke_session(&env.svc, &actor, &id).await;
         assert!(matches!(refused, Err(Error::NotFound)), "{id}: {refused:?}");
     }
-    assert!(env.resolve(&bob).await.is_some(), "bob's session is untouched");
+    assert!(
+        env.resolve(&bob).await.is_some(),
+        "bob's session is untouched"
+    );
 }
 
 fn uuid_like() -> String {
@@ -88,7 +100,9 @@ async fn revoking_all_others_keeps_only_the_current_session(env: &TestEnv) {
     let second = sign_in_as(env, "ada@example.com", MAC_SAFARI).await;
     let third = sign_in_as(env, "ada@example.com", WINDOWS_CHROME).await;
     let actor = env.actor(&third).await;
-    let revoked = sessions::revoke_other_sessions(&env.svc, &actor).await.expect("revoke");
+    let revoked = sessions::revoke_other_sessions(&env.svc, &actor)
+        .await
+        .expect("revoke");
     assert_eq!(revoked, 2);
     assert!(env.resolve(&first).await.is_none());
     assert!(env.resolve(&second).await.is_none());
@@ -102,5 +116,8 @@ async fn revoking_the_current_session_signs_this_device_out(env: &TestEnv) {
         .await
         .expect("revoke");
     let resolved = env.resolve_on(&env.svc, &only).await;
-    assert!(matches!(resolved, Resolved::Ended(EndReason::SignedOut)), "{resolved:?}");
+    assert!(
+        matches!(resolved, Resolved::Ended(EndReason::SignedOut)),
+        "{resolved:?}"
+    );
 }

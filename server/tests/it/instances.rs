@@ -11,7 +11,10 @@ use crate::support::TestEnv;
 async fn until(what: &str, mut condition: impl FnMut() -> bool) -> Duration {
     let start = Instant::now();
     while !condition() {
-        assert!(start.elapsed() < Duration::from_secs(10), "timed out waiting for {what}");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     start.elapsed()
@@ -32,12 +35,17 @@ async fn two_instances() -> Option<(TestEnv, Services)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_revocation_on_one_instance_is_refused_by_another_on_its_very_next_request() {
-    let Some((env, b)) = two_instances().await else { return };
+    let Some((env, b)) = two_instances().await else {
+        return;
+    };
     let mut lags = Vec::new();
     for round in 0..20 {
         let signed_in = env.sign_up(&format!("ada{round}@example.com")).await;
         assert!(env.resolve_on(&b, &signed_in).await.active().is_some());
-        assert!(b.cache.holds(signed_in.session_id), "B serves the session from its cache");
+        assert!(
+            b.cache.holds(signed_in.session_id),
+            "B serves the session from its cache"
+        );
         let actor = env.actor(&signed_in).await;
 
         let started = Instant::now();
@@ -46,10 +54,15 @@ async fn a_revocation_on_one_instance_is_refused_by_another_on_its_very_next_req
             let id = signed_in.session_id;
             tokio::spawn(async move { until("B's invalidation", || !cache.holds(id)).await })
         };
-        sessions::sign_out(&env.svc, &actor).await.expect("sign out on A");
+        sessions::sign_out(&env.svc, &actor)
+            .await
+            .expect("sign out on A");
         let returned = started.elapsed();
         let refused = env.resolve_on(&b, &signed_in).await;
-        assert!(matches!(refused, Resolved::Ended(_)), "B refused at once: {refused:?}");
+        assert!(
+            matches!(refused, Resolved::Ended(_)),
+            "B refused at once: {refused:?}"
+        );
         let seen_by_b = watcher.await.expect("watcher");
         lags.push((returned, seen_by_b));
     }
@@ -67,7 +80,9 @@ async fn a_revocation_on_one_instance_is_refused_by_another_on_its_very_next_req
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn with_its_notification_channel_dropped_an_instance_still_refuses_revoked_sessions() {
-    let Some((env, b)) = two_instances().await else { return };
+    let Some((env, b)) = two_instances().await else {
+        return;
+    };
     let signed_in = env.sign_up("ada@example.com").await;
     assert!(env.resolve_on(&b, &signed_in).await.active().is_some());
     assert!(b.cache.holds(signed_in.session_id));
@@ -82,11 +97,16 @@ async fn with_its_notification_channel_dropped_an_instance_still_refuses_revoked
         )
         .await
         .expect("terminate listeners");
-    let noticed = until("B to notice", || !b.cache.is_trusted() || !b.cache.holds(signed_in.session_id)).await;
+    let noticed = until("B to notice", || {
+        !b.cache.is_trusted() || !b.cache.holds(signed_in.session_id)
+    })
+    .await;
     println!("listener loss noticed after {noticed:?}");
 
     let actor = env.actor(&signed_in).await;
-    sessions::sign_out(&env.svc, &actor).await.expect("sign out on A");
+    sessions::sign_out(&env.svc, &actor)
+        .await
+        .expect("sign out on A");
     let refused = env.resolve_on(&b, &signed_in).await;
     assert!(matches!(refused, Resolved::Ended(_)), "{refused:?}");
 

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
-use gatehouse_server::{EndReason, Error, Resolved};
 use gatehouse_server::sessions;
+use gatehouse_server::{EndReason, Error, Resolved};
 use sqlx::Row;
 
 use crate::on_both_databases;
@@ -38,7 +38,10 @@ async fn a_session_is_valid_until_it_expires(env: &TestEnv) {
     );
     env.clock.advance(Duration::from_secs(60));
     assert!(
-        matches!(env.resolve_on(&env.svc, &signed_in).await, Resolved::Ended(EndReason::Expired)),
+        matches!(
+            env.resolve_on(&env.svc, &signed_in).await,
+            Resolved::Ended(EndReason::Expired)
+        ),
         "refused at expiry"
     );
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE ended_at IS NULL")

@@ -61,13 +61,21 @@ impl TestEnv {
         let svc = Services::new(db, clock.clone(), ServiceConfig::default())
             .await
             .expect("services");
-        Self { svc, clock, url: url.to_string(), _dir: None, pg: None }
+        Self {
+            svc,
+            clock,
+            url: url.to_string(),
+            _dir: None,
+            pg: None,
+        }
     }
 
     /// Another app instance on the same database, with its own pool, cache and listener.
     pub async fn another_instance(&self) -> Services {
         let db = Db::connect(&self.url).await.expect("connect");
-        Services::new(db, self.clock.clone(), ServiceConfig::default()).await.expect("services")
+        Services::new(db, self.clock.clone(), ServiceConfig::default())
+            .await
+            .expect("services")
     }
 
     pub async fn finish(self) {

@@ -1,0 +1,58 @@
+//! A confirmation dialog on the native `<dialog>` element: modal (the page behind is inert, so
+//! focus stays inside), labelled by its title, Escape cancels, and focus returns to the control
+//! that opened it.
+
+use leptos::prelude::*;
+
+#[component]
+pub fn ConfirmDialog(
+    /// Unique on the page; the title's id derives from it.
+    id: &'static str,
+    #[prop(into)] title: Signal<String>,
+    confirm_label: &'static str,
+    /// Opens and closes the dialog; set back to `false` when the user cancels.
+    open: RwSignal<bool>,
+    #[prop(into)] on_confirm: Callback<()>,
+    children: Children,
+) -> impl IntoView {
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let title_id = format!("{id}-title");
+    let labelled_by = title_id.clone();
+    Effect::new(move |_| {
+        let Some(element) = dialog.get() else { return };
+        if open.get() {
+            if !element.open() {
+                let _ = element.show_modal();
+            }
+        } else if element.open() {
+            element.close();
+        }
+    });
+    view! {
+        <dialog
+            node_ref=dialog
+            id=id
+            class="dialog"
+            aria-labelledby=labelled_by
+            on:close=move |_| open.set(false)
+        >
+            <h2 id=title_id>{title}</h2>
+            <div class="dialog-body">{children()}</div>
+            <div class="dialog-actions">
+                <button type="button" class="button" on:click=move |_| open.set(false)>
+                    "Cancel"
+                </button>
+                <button
+                    type="button"
+                    class="button danger"
+                    on:click=move |_| {
+                        open.set(false);
+                        on_confirm.run(());
+                    }
+                >
+                    {confirm_label}
+                </button>
+            </div>
+        </dialog>
+    }
+}

@@ -1,0 +1,111 @@
+//! Times as people read them: "3 minutes ago", "in 6 days", and an exact UTC form for tooltips.
+//! Pure functions of their inputs, so the server and the hydrated page render the same text.
+
+/// Milliseconds since the Unix epoch from our ISO 8601 form (`2026-11-28T02:18:22.000Z`).
+pub fn parse_iso(text: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    if bytes.len() < 20 || bytes[4] != b'-' || bytes[10] != b'T' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    let millis = if bytes.get(19) == Some(&b'.') {
+        number(20..23).unwrap_or(0)
+    } else {
+        0
+    };
+    let days = days_from_civil(year, month, day);
+    Some((((days * 24 + hour) * 60 + minute) * 60 + second) * 1000 + millis)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// "just now", "5 minutes ago", "in 6 days".
+pub fn relative(at_millis: i64, now_millis: i64) -> String {
+    let delta = (at_millis - now_millis) / 1000;
+    let seconds = delta.abs();
+    if seconds < 45 {
+        return "just now".to_string();
+    }
+    let (amount, unit) = match seconds {
+        s if s < 90 => (1, "minute"),
+        s if s < 3600 => ((s + 30) / 60, "minute"),
+        s if s < 5400 => (1, "hour"),
+        s if s < 86_400 => ((s + 1800) / 3600, "hour"),
+        s if s < 2 * 86_400 => (1, "day"),
+        s if s < 45 * 86_400 => ((s + 43_200) / 86_400, "day"),
+        s if s < 365 * 86_400 => ((s + 15 * 86_400) / (30 * 86_400), "month"),
+        s => ((s + 182 * 86_400) / (365 * 86_400), "year"),
+    };
+    let plural = if amount == 1 { "" } else { "s" };
+    if delta < 0 {
+        format!("{amount} {unit}{plural} ago")
+    } else {
+        format!("in {amount} {unit}{plural}")
+    }
+}
+
+/// "2026-11-28 02:18 UTC" from our ISO form.
+pub fn exact(iso: &str) -> String {
+    match (iso.get(0..10), iso.get(11..16)) {
+        (Some(date), Some(time)) => format!("{date} {time} UTC"),
+        _ => iso.to_string(),
+    }
+}
+
+/// The current time where this code runs.
+pub fn now_millis() -> i64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_times_parse_back() {
+        assert_eq!(parse_iso("1970-01-01T00:00:00.000Z"), Some(0));
+        assert_eq!(
+            parse_iso("2026-11-28T02:18:22.000Z"),
+            Some(1_795_832_302_000)
+        );
+        assert_eq!(parse_iso("2000-02-29T00:00:00.123Z"), Some(951_782_400_123));
+        assert_eq!(parse_iso("yesterday"), None);
+    }
+
+    #[test]
+    fn relative_times_read_naturally() {
+        let minute = 60_000;
+        let day = 86_400_000;
+        assert_eq!(relative(0, 10_000), "just now");
+        assert_eq!(relative(0, 3 * minute), "3 minutes ago");
+        assert_eq!(relative(0, minute), "1 minute ago");
+        assert_eq!(relative(6 * day, 0), "in 6 days");
+        assert_eq!(relative(7 * day - minute, 0), "in 7 days");
+        assert_eq!(relative(0, 2 * 3_600_000), "2 hours ago");
+    }
+
+    #[test]
+    fn exact_times_are_utc() {
+        assert_eq!(exact("2026-11-28T02:18:22.000Z"), "2026-11-28 02:18 UTC");
+    }
+}
