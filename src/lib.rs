@@ -9,6 +9,10 @@ mod middleware;
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(gatehouse_app::App);
+    // Reached only when hydration finished without a panic; tests wait for this attribute.
+    if let Some(body) = leptos::prelude::document().body() {
+        let _ = body.set_attribute("data-hydrated", "");
+    }
 }
 
 #[cfg(feature = "ssr")]

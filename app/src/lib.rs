@@ -46,12 +46,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     auth::Auth::provide();
     components::toast::Toasts::provide();
-    // Tests and scripts wait for this attribute before interacting with a hydrated page.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "");
-        }
-    });
     view! {
         <Title formatter=|title: String| if title.is_empty() { "Gatehouse".to_string() } else { format!("{title} · Gatehouse") }/>
         <a class="skip-link" href="#main">"Skip to content"</a>

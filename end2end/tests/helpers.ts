@@ -216,10 +216,12 @@ export async function apiPost(
 /**
  * Browsers the tests pretend to be, keyed by the device name the app should show for them.
  *
- * Headless Chromium keeps sending its own User-Agent Client Hints (`Sec-CH-UA: "Chromium"`, and a
- * `Sec-CH-UA-Platform` derived from the overridden UA) and the server prefers them to the UA, so
- * each device also sets the hints explicitly: Chrome's real ones for Chrome, and empty values for
- * Safari and Firefox, which send none (an empty hint is ignored and the UA decides).
+ * Headless Chromium keeps sending its own User-Agent Client Hints with an overridden UA
+ * (`Sec-CH-UA: "Chromium";v=…`, and a `Sec-CH-UA-Platform` derived from the UA), and the server
+ * reads hints before the UA. So each device also sends the hints its real browser would: Chrome's
+ * own for Chrome, and empty values for Safari and Firefox, which send none (the server ignores an
+ * empty hint and the UA decides). The names then don't depend on how the server weighs Chromium's
+ * generic hints against the UA.
  */
 export const DEVICES = {
   'Safari on macOS': {

@@ -1,6 +1,6 @@
 // Runs in the `no-js` project only: pages load with JavaScript disabled, so every form is a plain
 // HTML form post and nothing hydrates.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import {
   INVALID_CREDENTIALS,
   alertWith,

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import {
   INVALID_CREDENTIALS,
   TOO_MANY_ATTEMPTS,

@@ -69,7 +69,7 @@ async fn a_revocation_on_one_instance_is_refused_by_another_on_its_very_next_req
     lags.sort();
     let median = lags[lags.len() / 2];
     let worst = lags[lags.len() - 1];
-    println!(
+    eprintln!(
         "cross-instance revocation: sign-out returned after {:?} (median) / {:?} (worst); \
          B's cache dropped the session {:?} / {:?} after the revocation started",
         median.0, worst.0, median.1, worst.1
@@ -101,7 +101,7 @@ async fn with_its_notification_channel_dropped_an_instance_still_refuses_revoked
         !b.cache.is_trusted() || !b.cache.holds(signed_in.session_id)
     })
     .await;
-    println!("listener loss noticed after {noticed:?}");
+    eprintln!("listener loss noticed after {noticed:?}");
 
     let actor = env.actor(&signed_in).await;
     sessions::sign_out(&env.svc, &actor)
@@ -112,7 +112,7 @@ async fn with_its_notification_channel_dropped_an_instance_still_refuses_revoked
 
     // The listener comes back and the cache is used again.
     let back = until("B to reconnect", || b.cache.is_trusted()).await;
-    println!("listener re-established after {back:?}");
+    eprintln!("listener re-established after {back:?}");
     let again = env.sign_up("bob@example.com").await;
     env.resolve_on(&b, &again).await;
     assert!(b.cache.holds(again.session_id));
