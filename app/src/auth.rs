@@ -11,6 +11,8 @@ use crate::error::AppError;
 pub struct Auth {
     seed: Resource<Result<SignedInUser, AppError>>,
     latest: RwSignal<Option<Option<SignedInUser>>>,
+    /// Why the session ended, when the server said so after the page loaded.
+    ended: RwSignal<Option<String>>,
 }
 
 impl Auth {
@@ -18,6 +20,7 @@ impl Auth {
         let auth = Self {
             seed: Resource::new_blocking(|| (), |_| current_user()),
             latest: RwSignal::new(None),
+            ended: RwSignal::new(None),
         };
         provide_context(auth);
         auth
@@ -34,14 +37,26 @@ impl Auth {
     /// ended elsewhere.
     pub async fn sign_in_path(self) -> String {
         let latest = self.latest.get();
-        match self.seed.await {
+        let ended = self.ended.get();
+        let reason = match self.seed.await {
             Err(AppError {
                 signed_out: Some(reason),
                 ..
-            }) if latest.is_none() => {
-                format!("/login?signed_out={reason}")
-            }
-            _ => "/login".to_string(),
+            }) if latest.is_none() => Some(reason),
+            _ => ended,
+        };
+        match reason {
+            Some(reason) => format!("/login?signed_out={reason}"),
+            None => "/login".to_string(),
+        }
+    }
+
+    /// A server function answered `unauthenticated`: this page's session is over. Sends the
+    /// visitor to the sign-in page, saying why when the server did.
+    pub fn expired(self, error: &AppError) {
+        if error.code == crate::error::ErrorCode::Unauthenticated {
+            self.ended.set(error.signed_out.clone());
+            self.latest.set(Some(None));
         }
     }
 

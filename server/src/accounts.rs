@@ -113,6 +113,7 @@ pub async fn sign_up(
     svc: &Services,
     input: SignUp<'_>,
     client: &ClientInfo,
+    previous_token: Option<&str>,
 ) -> Result<SignedIn, Error> {
     let mut errors = FieldErrors::default();
     let name = errors.check("name", DisplayName::parse(input.name));
@@ -128,7 +129,7 @@ pub async fn sign_up(
     let password_hash = svc.hasher.hash(password.password()).await?;
     let now = svc.clock.now();
     let user_id = UserId::random();
-    let mut tx = svc.db.pool().begin().await?;
+    let mut change = Change::begin(svc).await?;
     let inserted = sqlx::query(
         "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $5)",
@@ -138,7 +139,7 @@ pub async fn sign_up(
     .bind(name.as_str())
     .bind(password_hash)
     .bind(now.as_millis())
-    .execute(&mut *tx)
+    .execute(change.conn())
     .await;
     match inserted {
         Err(err) if is_unique_violation(&err) => {
@@ -149,8 +150,16 @@ pub async fn sign_up(
         }
         other => other?,
     };
-    let org_id = orgs::create_with_owner(&mut tx, &org_name, user_id, now).await?;
-    let signed_in = sessions::create(&mut tx, svc, user_id, Some(org_id), client, now).await?;
+    let org_id = orgs::create_with_owner(change.conn(), &org_name, user_id, now).await?;
+    if let Some(previous) = previous_token {
+        sessions::end_replaced(&mut change, previous, client, now).await?;
+    }
+    let new_session = sessions::NewSession {
+        user: user_id,
+        org: Some(org_id),
+        credential_version: 0,
+    };
+    let signed_in = sessions::create(change.conn(), svc, new_session, client, now).await?;
     let event = Event {
         action: Action::SignedUp,
         org: Some(org_id),
@@ -158,8 +167,8 @@ pub async fn sign_up(
         target: Some(format!("user:{user_id}")),
         client,
     };
-    audit::record(&mut tx, event, now).await?;
-    tx.commit().await?;
+    audit::record(change.conn(), event, now).await?;
+    change.commit().await?;
     tracing::info!(user_id = %user_id, org_id = %org_id, "account created");
     Ok(signed_in)
 }
@@ -168,21 +177,24 @@ pub async fn sign_up(
 pub(crate) struct Credentials {
     pub id: UserId,
     pub password_hash: String,
+    /// Bumped by every password change; sessions carry the version they signed in with.
+    pub credential_version: i64,
 }
 
 pub(crate) async fn credentials_for(
     pool: &AnyPool,
     normalized_email: &str,
 ) -> Result<Option<Credentials>, Error> {
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
+    let row: Option<(String, String, i64)> =
+        sqlx::query_as("SELECT id, password_hash, credential_version FROM users WHERE email = $1")
             .bind(normalized_email)
             .fetch_optional(pool)
             .await?;
-    row.map(|(id, password_hash)| {
+    row.map(|(id, password_hash, credential_version)| {
         Ok(Credentials {
             id: ids::from_db(&id, UserId::parse)?,
             password_hash,
+            credential_version,
         })
     })
     .transpose()
@@ -264,12 +276,25 @@ pub async fn change_password(
 
     let hash = svc.hasher.hash(new.password()).await?;
     let mut change = Change::begin(svc).await?;
-    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-        .bind(hash)
-        .bind(now.as_millis())
-        .bind(actor.user_id.to_string())
-        .execute(change.conn())
-        .await?;
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, updated_at = $2, \
+         credential_version = credential_version + 1 WHERE id = $3",
+    )
+    .bind(hash)
+    .bind(now.as_millis())
+    .bind(actor.user_id.to_string())
+    .execute(change.conn())
+    .await?;
+    // This device stays signed in: it proved the current password.
+    sqlx::query(
+        "UPDATE sessions SET credential_version = \
+         (SELECT credential_version FROM users WHERE id = $1) WHERE id = $2",
+    )
+    .bind(actor.user_id.to_string())
+    .bind(actor.session_id.to_string())
+    .execute(change.conn())
+    .await?;
+    change.invalidate(Invalidation::User(actor.user_id)).await?;
     sessions::end_all_except(
         &mut change,
         actor.user_id,

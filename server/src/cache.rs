@@ -36,6 +36,9 @@ const ACK_CHANNEL: &str = "gatehouse_ack";
 const HEARTBEAT: Duration = Duration::from_secs(1);
 /// A peer unheard of for this long is presumed gone; our own silence means our listener is stuck.
 const PEER_TIMEOUT: Duration = Duration::from_secs(4);
+/// The cache is trusted only this long after this instance last heard its own heartbeat: a
+/// listener that silently stops receiving stops being trusted within this time.
+const LEASE: Duration = Duration::from_secs(3);
 /// Beyond this many sessions, new ones are simply not cached (they still work, via the database).
 const MAX_ENTRIES: usize = 200_000;
 /// How long a commit waits for its own notification to come back through PostgreSQL.
@@ -102,6 +105,8 @@ pub struct SessionCache {
     waits: Mutex<HashMap<u64, Wait>>,
     /// When the listener last heard this instance's own heartbeat.
     own_heartbeat: Mutex<Option<Instant>>,
+    /// Whether trust depends on that heartbeat (PostgreSQL, where other instances may exist).
+    leased: bool,
     /// Asks the listener to drop and re-establish its connection.
     reconnect: Notify,
 }
@@ -138,6 +143,7 @@ impl SessionCache {
             peers: Mutex::default(),
             waits: Mutex::default(),
             own_heartbeat: Mutex::default(),
+            leased: backend == Backend::Postgres,
             reconnect: Notify::new(),
         }
     }
@@ -148,6 +154,8 @@ impl SessionCache {
 
     pub fn is_trusted(&self) -> bool {
         self.trusted.load(Ordering::SeqCst)
+            && (!self.leased
+                || lock(&self.own_heartbeat).is_some_and(|heard| heard.elapsed() < LEASE))
     }
 
     pub(crate) fn generation(&self) -> u64 {
@@ -206,6 +214,25 @@ impl SessionCache {
     #[cfg(test)]
     fn len(&self) -> usize {
         self.entries().by_token_hash.len()
+    }
+
+    /// Start-up: gives the listener time to join its peers, so the first writes need not wait for
+    /// a lease to run out. Returns early on SQLite.
+    pub(crate) async fn wait_until_trusted(&self, at_most: Duration) {
+        let started = Instant::now();
+        while !self.is_trusted() && started.elapsed() < at_most {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if !self.is_trusted() {
+            tracing::warn!("invalidation listener not ready; writes wait for peers' leases");
+        }
+    }
+
+    /// Forgets everything cached, as a restart would (tests that edit rows behind the app's back).
+    pub fn invalidate_all_for_tests(&self) {
+        let mut entries = self.entries();
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        entries.by_token_hash.clear();
     }
 
     /// Whether a session is currently cached (for tests and measurements).
@@ -312,8 +339,9 @@ impl<'a> Change<'a> {
     /// this instance and every live peer have acknowledged the notification.
     pub async fn commit(self) -> Result<(), Error> {
         let cache = &self.svc.cache;
-        let postgres = self.svc.db.backend() == Backend::Postgres && cache.is_trusted();
-        let acks: Vec<_> = if postgres {
+        let postgres = self.svc.db.backend() == Backend::Postgres && !self.published.is_empty();
+        let listening = postgres && cache.is_trusted();
+        let acks: Vec<_> = if listening {
             self.published
                 .iter()
                 .map(|(_, nonce)| (*nonce, cache.expect_acks(*nonce)))
@@ -321,6 +349,7 @@ impl<'a> Change<'a> {
         } else {
             Vec::new()
         };
+        let committed_at = tokio::time::Instant::now();
         let committed = self.tx.commit().await;
         for (invalidation, _) in &self.published {
             cache.invalidate(*invalidation);
@@ -331,17 +360,25 @@ impl<'a> Change<'a> {
             }
             return Err(err.into());
         }
+        if !postgres {
+            return Ok(());
+        }
+        let deadline = committed_at + ECHO_TIMEOUT;
+        let mut silent = Vec::new();
         for (nonce, ack) in acks {
-            if tokio::time::timeout(ECHO_TIMEOUT, ack).await.is_err() {
-                let silent = cache.abandon(nonce);
-                if silent.contains(&cache.instance) {
-                    tracing::warn!("own invalidation not received in time; reconnecting");
-                    cache.distrust();
-                    cache.reconnect.notify_one();
-                } else {
-                    tracing::warn!(peers = ?silent, "peers did not acknowledge an invalidation");
-                }
+            if tokio::time::timeout_at(deadline, ack).await.is_err() {
+                silent.extend(cache.abandon(nonce));
             }
+        }
+        if silent.contains(&cache.instance) {
+            cache.distrust();
+            cache.reconnect.notify_one();
+        }
+        if !listening || !silent.is_empty() {
+            // Someone may not have seen the change: wait until any instance that missed it has
+            // surely lost its lease (and so reads the database) before reporting success.
+            tracing::warn!(peers = ?silent, listening, "invalidation not acknowledged by all instances");
+            tokio::time::sleep_until(committed_at + LEASE).await;
         }
         Ok(())
     }
@@ -384,7 +421,7 @@ async fn listen(db: &Db, cache: &Arc<SessionCache>) -> Result<(), Error> {
     listener.listen_all([CHANNEL, ACK_CHANNEL]).await?;
     let me = cache.instance.clone();
     let _heartbeats = AbortOnDrop(tokio::spawn(heartbeat(db.clone(), cache.clone())));
-    let mut own_heartbeat = false;
+    let mut own_heartbeats = 0u32;
     loop {
         // Only a reconnect request interrupts a receive; the connection is dropped then anyway.
         let received = tokio::select! {
@@ -410,8 +447,10 @@ async fn listen(db: &Db, cache: &Arc<SessionCache>) -> Result<(), Error> {
         } else if let Some(instance) = payload.strip_prefix("h:") {
             if instance == me {
                 *lock(&cache.own_heartbeat) = Some(Instant::now());
-                if !own_heartbeat {
-                    own_heartbeat = true;
+                own_heartbeats += 1;
+                // Trusted from the second heartbeat on: by then every peer has heard the first
+                // and waits for this instance's acknowledgements.
+                if own_heartbeats == 2 {
                     cache.trust();
                     tracing::info!("listening for cache invalidations");
                 }
@@ -443,8 +482,11 @@ async fn heartbeat(db: Db, cache: Arc<SessionCache>) {
             tracing::warn!("own heartbeat not heard; reconnecting the listener");
             cache.reconnect.notify_one();
         }
-        if let Err(err) = notify(&db, ACK_CHANNEL, format!("h:{}", cache.instance)).await {
-            tracing::warn!(error = %err, "heartbeat not sent");
+        let beat = notify(&db, ACK_CHANNEL, format!("h:{}", cache.instance));
+        match tokio::time::timeout(HEARTBEAT, beat).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::warn!(error = %err, "heartbeat not sent"),
+            Err(_) => tracing::warn!("heartbeat timed out"),
         }
     }
 }
@@ -521,6 +563,19 @@ mod tests {
     }
 
     #[test]
+    fn a_silent_listener_loses_its_lease() {
+        let cache = SessionCache::new(Backend::Postgres);
+        *lock(&cache.own_heartbeat) = Some(Instant::now());
+        cache.trust();
+        assert!(cache.is_trusted());
+        *lock(&cache.own_heartbeat) = Instant::now().checked_sub(LEASE + Duration::from_millis(1));
+        assert!(
+            !cache.is_trusted(),
+            "no own heartbeat for a lease: the cache is bypassed"
+        );
+    }
+
+    #[test]
     fn an_untrusted_cache_is_bypassed() {
         let cache = SessionCache::new(Backend::Postgres);
         cache.insert(
@@ -532,6 +587,7 @@ mod tests {
             cache.get("h").is_none(),
             "nothing is cached before the listener runs"
         );
+        *lock(&cache.own_heartbeat) = Some(Instant::now());
         cache.trust();
         cache.insert(
             "h".into(),

@@ -49,6 +49,9 @@ impl Services {
         let hasher = PasswordHasher::new(config.hash_concurrency).await?;
         let cache = Arc::new(cache::SessionCache::new(db.backend()));
         cache::spawn_listener(&db, cache.clone());
+        cache
+            .wait_until_trusted(std::time::Duration::from_secs(5))
+            .await;
         Ok(Self {
             db,
             clock,

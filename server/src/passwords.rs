@@ -161,10 +161,21 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
-        let _permit = self.permits.acquire().await.map_err(Error::internal)?;
-        tokio::task::spawn_blocking(work)
+        // The permit moves into the blocking task: if the request is dropped (client gone), the
+        // hash still counts against the bound until it really finishes.
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
             .await
-            .map_err(Error::internal)?
+            .map_err(Error::internal)?;
+        tokio::task::spawn_blocking(move || {
+            let result = work();
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(Error::internal)?
     }
 }
 

@@ -200,18 +200,21 @@ pub async fn sign_in(
     let now = svc.clock.now();
     let pool = svc.db.pool();
     let normalized = EmailAddress::normalize(email);
-    let account_key = throttle::account_key(&normalized);
-    if let Err(limited) =
-        throttle::reserve(pool, &account_key, throttle::SIGN_IN_PER_ACCOUNT, now).await
-    {
-        record_unowned(svc, Action::SignInThrottled, client, now).await?;
-        return Err(limited);
-    }
+    // The client's budget first: a client that is already limited creates no per-account rows.
     let ip_key = client.ip.as_deref().map(throttle::ip_key);
     if let Some(ip_key) = &ip_key
         && let Err(limited) = throttle::reserve(pool, ip_key, throttle::SIGN_IN_PER_IP, now).await
     {
-        throttle::release(pool, &account_key).await?;
+        record_unowned(svc, Action::SignInThrottled, client, now).await?;
+        return Err(limited);
+    }
+    let account_key = throttle::account_key(&normalized);
+    if let Err(limited) =
+        throttle::reserve(pool, &account_key, throttle::SIGN_IN_PER_ACCOUNT, now).await
+    {
+        if let Some(ip_key) = &ip_key {
+            throttle::release(pool, ip_key).await?;
+        }
         record_unowned(svc, Action::SignInThrottled, client, now).await?;
         return Err(limited);
     }
@@ -243,15 +246,31 @@ pub async fn sign_in(
     if let Some(ip_key) = &ip_key {
         throttle::release(pool, ip_key).await?;
     }
+    throttle::purge_finished_windows(pool, now).await?;
     let mut change = Change::begin(svc).await?;
-    if let Some(previous) = previous_token.filter(|t| well_formed(t))
-        && let Some((id, owner)) = store::find_by_hash(change.conn(), &token_hash(previous)).await?
-    {
-        end_sessions(&mut change, owner, &[id], EndReason::Replaced, client, now).await?;
+    // Writes come first in every transaction: on SQLite a transaction that read before its
+    // first write could be refused (SQLITE_BUSY_SNAPSHOT) when another connection wrote meanwhile.
+    if let Some(previous) = previous_token {
+        end_replaced(&mut change, previous, client, now).await?;
     }
+    let expired = store::end_expired(change.conn(), user.id, now).await?;
+    record_ended(
+        &mut change,
+        user.id,
+        &expired,
+        EndReason::Expired,
+        client,
+        now,
+    )
+    .await?;
     store::purge_finished(change.conn(), user.id, now).await?;
     let org = orgs::landing_org(change.conn(), user.id).await?;
-    let signed_in = create(change.conn(), svc, user.id, org, client, now).await?;
+    let new_session = NewSession {
+        user: user.id,
+        org,
+        credential_version: user.credential_version,
+    };
+    let signed_in = create(change.conn(), svc, new_session, client, now).await?;
     let event = Event {
         action: Action::SignedIn,
         org,
@@ -291,15 +310,44 @@ async fn record_unowned(
     Ok(())
 }
 
+/// Who a new session is for.
+pub(crate) struct NewSession {
+    pub user: UserId,
+    pub org: Option<OrgId>,
+    /// The account's credential version when the password was checked.
+    pub credential_version: i64,
+}
+
+/// Ends the session behind a browser's previous cookie (a new sign-in replaces it).
+pub(crate) async fn end_replaced(
+    change: &mut Change<'_>,
+    previous_token: &str,
+    client: &ClientInfo,
+    now: Timestamp,
+) -> Result<(), Error> {
+    if !well_formed(previous_token) {
+        return Ok(());
+    }
+    let hash = token_hash(previous_token);
+    if let Some((id, owner)) = store::end_by_token_hash(change.conn(), &hash, now).await? {
+        record_ended(change, owner, &[id], EndReason::Replaced, client, now).await?;
+    }
+    Ok(())
+}
+
 /// Issues a session inside the caller's transaction.
 pub(crate) async fn create(
     conn: &mut AnyConnection,
     svc: &Services,
-    user: UserId,
-    org: Option<OrgId>,
+    session: NewSession,
     client: &ClientInfo,
     now: Timestamp,
 ) -> Result<SignedIn, Error> {
+    let NewSession {
+        user,
+        org,
+        credential_version,
+    } = session;
     let token = SessionToken::generate();
     let session_id = SessionId::random();
     let expires_at = now.plus(svc.config.session_ttl);
@@ -309,6 +357,7 @@ pub(crate) async fn create(
         user,
         org,
         device: client.device(),
+        credential_version,
         now,
         expires_at,
     };
@@ -350,19 +399,19 @@ pub async fn resolve(svc: &Services, token: &str, client: ClientInfo) -> Result<
             EndReason::parse(reason).unwrap_or(EndReason::SignedOut),
         ));
     }
-    if Timestamp::from_millis(row.expires_at) <= now {
+    let ending = if Timestamp::from_millis(row.expires_at) <= now {
+        Some(EndReason::Expired)
+    } else if row.session_version != row.user_version {
+        // Signed in with a password that changed meanwhile (the change raced this sign-in).
+        Some(EndReason::PasswordChanged)
+    } else {
+        None
+    };
+    if let Some(reason) = ending {
         let mut change = Change::begin(svc).await?;
-        end_sessions(
-            &mut change,
-            user_id,
-            &[session_id],
-            EndReason::Expired,
-            &client,
-            now,
-        )
-        .await?;
+        end_sessions(&mut change, user_id, &[session_id], reason, &client, now).await?;
         change.commit().await?;
-        return Ok(Resolved::Ended(EndReason::Expired));
+        return Ok(Resolved::Ended(reason));
     }
     let mut last_active_at = Timestamp::from_millis(row.last_active_at);
     if last_active_at.until(now) >= ACTIVITY_RESOLUTION {
@@ -504,9 +553,7 @@ pub async fn revoke_other_sessions(svc: &Services, actor: &Actor) -> Result<u64,
     Ok(ended)
 }
 
-/// The single path by which sessions end: marks them ended (a tombstone that lets the device be
-/// told why), drops them from every instance's cache at commit, logs and audits each one.
-/// Returns how many were still active.
+/// Ends the given active sessions of `user`; returns how many were still active.
 pub(crate) async fn end_sessions(
     change: &mut Change<'_>,
     user: UserId,
@@ -515,13 +562,46 @@ pub(crate) async fn end_sessions(
     client: &ClientInfo,
     now: Timestamp,
 ) -> Result<u64, Error> {
-    let mut ended = 0;
+    let mut ended = Vec::new();
     for &session_id in sessions {
-        if !store::end(change.conn(), user, session_id, reason, now).await? {
-            continue;
+        if store::end(change.conn(), user, session_id, reason, now).await? {
+            ended.push(session_id);
         }
-        ended += 1;
-        change.invalidate(Invalidation::Session(session_id)).await?;
+    }
+    record_ended(change, user, &ended, reason, client, now).await?;
+    Ok(ended.len() as u64)
+}
+
+/// Ends every active session of `user` except `keep`, in one statement.
+pub(crate) async fn end_all_except(
+    change: &mut Change<'_>,
+    user: UserId,
+    keep: Option<SessionId>,
+    reason: EndReason,
+    client: &ClientInfo,
+    now: Timestamp,
+) -> Result<u64, Error> {
+    let ended = store::end_all_except(change.conn(), user, keep, reason, now).await?;
+    record_ended(change, user, &ended, reason, client, now).await?;
+    Ok(ended.len() as u64)
+}
+
+/// The single path every ending of a session goes through once its row is marked ended: drops
+/// it from every instance's cache at commit, logs it and writes it to the audit log.
+async fn record_ended(
+    change: &mut Change<'_>,
+    user: UserId,
+    ended: &[SessionId],
+    reason: EndReason,
+    client: &ClientInfo,
+    now: Timestamp,
+) -> Result<(), Error> {
+    match ended {
+        [] => return Ok(()),
+        [one] => change.invalidate(Invalidation::Session(*one)).await?,
+        _ => change.invalidate(Invalidation::User(user)).await?,
+    }
+    for session_id in ended {
         tracing::info!(user_id = %user, session_id = %session_id, reason = reason.as_str(), "session ended");
         let event = Event {
             action: Action::SessionEnded,
@@ -532,24 +612,7 @@ pub(crate) async fn end_sessions(
         };
         audit::record(change.conn(), event, now).await?;
     }
-    Ok(ended)
-}
-
-/// Ends every active session of `user` except `keep`.
-pub(crate) async fn end_all_except(
-    change: &mut Change<'_>,
-    user: UserId,
-    keep: Option<SessionId>,
-    reason: EndReason,
-    client: &ClientInfo,
-    now: Timestamp,
-) -> Result<u64, Error> {
-    let others: Vec<SessionId> = store::active_ids_of_user(change.conn(), user)
-        .await?
-        .into_iter()
-        .filter(|id| Some(*id) != keep)
-        .collect();
-    end_sessions(change, user, &others, reason, client, now).await
+    Ok(())
 }
 
 mod store {
@@ -564,6 +627,8 @@ mod store {
         pub last_active_at: i64,
         pub expires_at: i64,
         pub end_reason: Option<String>,
+        pub session_version: i64,
+        pub user_version: i64,
         pub name: String,
         pub email: String,
         pub role: Option<String>,
@@ -586,6 +651,7 @@ mod store {
         pub user: UserId,
         pub org: Option<OrgId>,
         pub device: String,
+        pub credential_version: i64,
         pub now: Timestamp,
         pub expires_at: Timestamp,
     }
@@ -597,7 +663,8 @@ mod store {
     ) -> Result<(), Error> {
         sqlx::query(
             "INSERT INTO sessions (id, token_hash, user_id, org_id, user_agent, ip, device, \
-             created_at, last_active_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
+             credential_version, created_at, last_active_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
         )
         .bind(row.id.to_string())
         .bind(row.token_hash.as_str())
@@ -606,6 +673,7 @@ mod store {
         .bind(client.user_agent.clone())
         .bind(client.ip.clone())
         .bind(row.device.as_str())
+        .bind(row.credential_version)
         .bind(row.now.as_millis())
         .bind(row.expires_at.as_millis())
         .execute(conn)
@@ -618,6 +686,8 @@ mod store {
     pub async fn lookup(pool: &AnyPool, token_hash: &str) -> Result<Option<SessionRow>, Error> {
         Ok(sqlx::query_as(
             "SELECT s.id, s.user_id, m.org_id, s.last_active_at, s.expires_at, s.end_reason, \
+                    s.credential_version AS session_version, \
+                    u.credential_version AS user_version, \
                     u.name, u.email, m.role, o.name AS org_name \
              FROM sessions s \
              JOIN users u ON u.id = s.user_id \
@@ -630,13 +700,18 @@ mod store {
         .await?)
     }
 
-    pub async fn find_by_hash(
+    /// Marks the active session with this token hash ended as replaced; its id and owner.
+    pub async fn end_by_token_hash(
         conn: &mut AnyConnection,
         token_hash: &str,
+        now: Timestamp,
     ) -> Result<Option<(SessionId, UserId)>, Error> {
         let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT id, user_id FROM sessions WHERE token_hash = $1 AND ended_at IS NULL",
+            "UPDATE sessions SET ended_at = $1, end_reason = $2 \
+             WHERE token_hash = $3 AND ended_at IS NULL RETURNING id, user_id",
         )
+        .bind(now.as_millis())
+        .bind(EndReason::Replaced.as_str())
         .bind(token_hash)
         .fetch_optional(conn)
         .await?;
@@ -649,12 +724,62 @@ mod store {
         .transpose()
     }
 
+    /// Ends every active, unexpired session of `user` but `keep`; the ids it ended.
+    pub async fn end_all_except(
+        conn: &mut AnyConnection,
+        user: UserId,
+        keep: Option<SessionId>,
+        reason: EndReason,
+        now: Timestamp,
+    ) -> Result<Vec<SessionId>, Error> {
+        let ended: Vec<String> = sqlx::query_scalar(
+            "UPDATE sessions SET ended_at = $1, end_reason = $2 \
+             WHERE user_id = $3 AND ended_at IS NULL AND expires_at > $1 AND id <> $4 \
+             RETURNING id",
+        )
+        .bind(now.as_millis())
+        .bind(reason.as_str())
+        .bind(user.to_string())
+        .bind(keep.map(|id| id.to_string()).unwrap_or_default())
+        .fetch_all(conn)
+        .await?;
+        ended
+            .iter()
+            .map(|id| ids::from_db(id, SessionId::parse))
+            .collect()
+    }
+
+    /// Ends the user's sessions that ran past their expiry without being used again.
+    pub async fn end_expired(
+        conn: &mut AnyConnection,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<Vec<SessionId>, Error> {
+        let ended: Vec<String> = sqlx::query_scalar(
+            "UPDATE sessions SET ended_at = $1, end_reason = $2 \
+             WHERE user_id = $3 AND ended_at IS NULL AND expires_at <= $1 RETURNING id",
+        )
+        .bind(now.as_millis())
+        .bind(EndReason::Expired.as_str())
+        .bind(user.to_string())
+        .fetch_all(conn)
+        .await?;
+        ended
+            .iter()
+            .map(|id| ids::from_db(id, SessionId::parse))
+            .collect()
+    }
+
+    /// Records activity, unless another request (or instance) did within the last minute.
     pub async fn touch(pool: &AnyPool, id: SessionId, now: Timestamp) -> Result<(), Error> {
-        sqlx::query("UPDATE sessions SET last_active_at = $1 WHERE id = $2")
-            .bind(now.as_millis())
-            .bind(id.to_string())
-            .execute(pool)
-            .await?;
+        sqlx::query(
+            "UPDATE sessions SET last_active_at = $1 WHERE id = $2 AND last_active_at <= $3",
+        )
+        .bind(now.as_millis())
+        .bind(id.to_string())
+        .bind(now.minus(ACTIVITY_RESOLUTION).as_millis())
+        .execute(pool)
+        .await?;
         Ok(())
     }
 
@@ -686,26 +811,14 @@ mod store {
         user: UserId,
         now: Timestamp,
     ) -> Result<(), Error> {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2")
-            .bind(user.to_string())
-            .bind(now.as_millis())
-            .execute(conn)
-            .await?;
+        sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1 AND ended_at IS NOT NULL AND expires_at <= $2",
+        )
+        .bind(user.to_string())
+        .bind(now.as_millis())
+        .execute(conn)
+        .await?;
         Ok(())
-    }
-
-    pub async fn active_ids_of_user(
-        conn: &mut AnyConnection,
-        user: UserId,
-    ) -> Result<Vec<SessionId>, Error> {
-        let rows: Vec<String> =
-            sqlx::query_scalar("SELECT id FROM sessions WHERE user_id = $1 AND ended_at IS NULL")
-                .bind(user.to_string())
-                .fetch_all(conn)
-                .await?;
-        rows.iter()
-            .map(|id| ids::from_db(id, SessionId::parse))
-            .collect()
     }
 
     pub async fn active_of_user(

@@ -87,6 +87,43 @@ pub(crate) fn account_key(email: &str) -> String {
     format!("account:{hex}")
 }
 
+/// IPv4 addresses count one by one; IPv6 ones by /64, the block one subscriber usually holds.
 pub(crate) fn ip_key(ip: &str) -> String {
-    format!("ip:{ip}")
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("ip:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => format!(
+            "ip:{}",
+            v6.to_ipv4_mapped().map_or(ip.into(), |v4| v4.to_string())
+        ),
+        _ => format!("ip:{ip}"),
+    }
+}
+
+/// Forgets counters whose window is over (they would restart at the next attempt anyway).
+pub(crate) async fn purge_finished_windows(pool: &AnyPool, now: Timestamp) -> Result<(), Error> {
+    let oldest_live = now.minus(SIGN_IN_PER_ACCOUNT.window.max(SIGN_IN_PER_IP.window));
+    sqlx::query("DELETE FROM login_throttle WHERE window_start <= $1")
+        .bind(oldest_live.as_millis())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_share_a_budget_per_64_block() {
+        assert_eq!(
+            ip_key("2001:db8:1:2:aaaa::1"),
+            ip_key("2001:db8:1:2:bbbb::9")
+        );
+        assert_ne!(ip_key("2001:db8:1:2::1"), ip_key("2001:db8:1:3::1"));
+        assert_eq!(ip_key("203.0.113.7"), "ip:203.0.113.7");
+        assert_eq!(ip_key("::ffff:203.0.113.7"), "ip:203.0.113.7");
+    }
 }

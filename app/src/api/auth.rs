@@ -85,14 +85,17 @@ pub async fn sign_up(
 ) -> Result<SignedInUser, AppError> {
     use crate::ctx;
     let svc = ctx::services()?;
-    let client = ctx::client()?.client;
+    let request = ctx::client()?;
     let input = gatehouse_server::accounts::SignUp {
         name: &name,
         email: &email,
         password: &password,
         organization: &organization,
     };
-    let signed_in = gatehouse_server::accounts::sign_up(&svc, input, &client).await?;
+    let previous = request.session_cookie.as_deref();
+    let signed_in =
+        gatehouse_server::accounts::sign_up(&svc, input, &request.client, previous).await?;
+    let client = request.client;
     start_session(&svc, signed_in, client).await
 }
 

@@ -51,7 +51,7 @@ pub async fn revoke_session(session_id: String) -> Result<(), AppError> {
     let svc = ctx::services()?;
     let actor = ctx::require_caller()?;
     gatehouse_server::sessions::revoke_session(&svc, &actor, &session_id).await?;
-    if session_id.trim() == actor.session_id.to_string() {
+    if gatehouse_server::SessionId::parse(&session_id) == Some(actor.session_id) {
         ctx::clear_session_cookie();
         ctx::redirect_form_post("/login");
     } else {

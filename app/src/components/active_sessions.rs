@@ -29,6 +29,18 @@ pub fn ActiveSessions() -> impl IntoView {
     );
 
     let confirming = RwSignal::new(None::<SessionView>);
+    // Where focus goes after a confirmed revoke: the row (or button) that had it is gone.
+    let heading = NodeRef::<leptos::html::H2>::new();
+    let refocus = move || {
+        if let Some(heading) = heading.get_untracked() {
+            let _ = heading.focus();
+        }
+    };
+    Effect::new(move |_| {
+        if let Some(error) = error.get() {
+            auth.expired(&error);
+        }
+    });
     let confirm_one = RwSignal::new(false);
     let confirm_others = RwSignal::new(false);
     // The other sessions as last listed, for the "revoke all" dialog.
@@ -40,6 +52,7 @@ pub fn ActiveSessions() -> impl IntoView {
                 auth.set(None);
             } else {
                 toasts.show(format!("Session revoked: {}", session.device));
+                refocus();
             }
         }
     });
@@ -47,6 +60,7 @@ pub fn ActiveSessions() -> impl IntoView {
         if let Some(Ok(done)) = revoke_others.value().get() {
             let plural = if done.revoked == 1 { "" } else { "s" };
             toasts.show(format!("{} other session{plural} revoked", done.revoked));
+            refocus();
         }
     });
     let no_js_status = Signal::derive(move || {
@@ -58,7 +72,10 @@ pub fn ActiveSessions() -> impl IntoView {
         Suspend::new(async move {
             let (list, now) = match sessions.await {
                 Ok(loaded) => loaded,
-                Err(err) => return view! { <p class="form-error">{err.message}</p> }.into_any(),
+                Err(err) => {
+                    auth.expired(&err);
+                    return view! { <p class="form-error">{err.message}</p> }.into_any();
+                }
             };
             let listed_others: Vec<SessionView> =
                 list.iter().filter(|s| !s.current).cloned().collect();
@@ -92,7 +109,9 @@ pub fn ActiveSessions() -> impl IntoView {
 
     view! {
         <section class="panel panel-wide" aria-labelledby="sessions-heading">
-            <h2 id="sessions-heading">"Active sessions"</h2>
+            <h2 id="sessions-heading" tabindex="-1" node_ref=heading>
+                "Active sessions"
+            </h2>
             <p class="panel-intro">
                 "Devices signed in to your account. Revoke any you don't recognise."
             </p>

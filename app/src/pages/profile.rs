@@ -8,7 +8,6 @@ use crate::api::account::{ChangePassword, UpdateProfile};
 use crate::auth::use_auth;
 use crate::components::active_sessions::ActiveSessions;
 use crate::components::form::{Field, FormError, FormStatus, action_error};
-use crate::error::ErrorCode;
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
@@ -44,12 +43,11 @@ pub fn ProfilePage() -> impl IntoView {
         }
     });
     Effect::new(move |_| {
-        let expired = [update_error.get(), change_error.get()]
+        for error in [update_error.get(), change_error.get()]
             .into_iter()
             .flatten()
-            .any(|e| e.code == ErrorCode::Unauthenticated);
-        if expired {
-            auth.set(None);
+        {
+            auth.expired(&error);
         }
     });
 

@@ -33,7 +33,7 @@ async fn an_email_differing_only_in_case_is_a_duplicate(env: &TestEnv) {
         password: PASSWORD,
         organization: "Navy",
     };
-    let err = accounts::sign_up(&env.svc, input, &env.client())
+    let err = accounts::sign_up(&env.svc, input, &env.client(), None)
         .await
         .err();
     assert!(
@@ -61,7 +61,9 @@ async fn exactly_one_of_20_concurrent_sign_ups_with_one_email_wins(env: &TestEnv
                 password: PASSWORD,
                 organization: &org,
             };
-            accounts::sign_up(&svc, input, &client).await.map(|_| ())
+            accounts::sign_up(&svc, input, &client, None)
+                .await
+                .map(|_| ())
         })
     });
     let results: Vec<_> = join_all(attempts)
@@ -84,7 +86,8 @@ async fn sign_up_names_every_invalid_field(env: &TestEnv) {
         password: "abc",
         organization: "",
     };
-    let Err(Error::Validation(fields)) = accounts::sign_up(&env.svc, input, &env.client()).await
+    let Err(Error::Validation(fields)) =
+        accounts::sign_up(&env.svc, input, &env.client(), None).await
     else {
         panic!("expected a validation error");
     };

@@ -117,3 +117,47 @@ async fn a_session_stores_only_a_hash_of_its_token(env: &TestEnv) {
     assert_ne!(stored, signed_in.token.expose());
     assert!(!stored.contains(signed_in.token.expose()));
 }
+
+on_both_databases!(
+    a_session_signed_in_with_a_since_changed_password_is_refused,
+    signing_up_in_a_browser_that_was_signed_in_ends_the_old_session,
+);
+
+async fn a_session_signed_in_with_a_since_changed_password_is_refused(env: &TestEnv) {
+    let first = env.sign_up("ada@example.com").await;
+    let client = env.client();
+    let second = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, &client, None)
+        .await
+        .expect("sign in");
+    // As if a password change committed between this sign-in's check and its session insert.
+    sqlx::query("UPDATE users SET credential_version = credential_version + 1")
+        .execute(env.svc.db.pool())
+        .await
+        .expect("bump");
+    env.svc.cache.invalidate_all_for_tests();
+    for stale in [&first, &second] {
+        let resolved = env.resolve_on(&env.svc, stale).await;
+        assert!(
+            matches!(resolved, Resolved::Ended(EndReason::PasswordChanged)),
+            "{resolved:?}"
+        );
+    }
+}
+
+async fn signing_up_in_a_browser_that_was_signed_in_ends_the_old_session(env: &TestEnv) {
+    let old = env.sign_up("ada@example.com").await;
+    let input = gatehouse_server::accounts::SignUp {
+        name: "Bob",
+        email: "bob@example.com",
+        password: PASSWORD,
+        organization: "Bob's",
+    };
+    gatehouse_server::accounts::sign_up(&env.svc, input, &env.client(), Some(old.token.expose()))
+        .await
+        .expect("sign up");
+    let resolved = env.resolve_on(&env.svc, &old).await;
+    assert!(
+        matches!(resolved, Resolved::Ended(EndReason::Replaced)),
+        "{resolved:?}"
+    );
+}

@@ -105,7 +105,7 @@ impl TestEnv {
             password: PASSWORD,
             organization: "Analytical Engines",
         };
-        gatehouse_server::accounts::sign_up(&self.svc, input, &self.client())
+        gatehouse_server::accounts::sign_up(&self.svc, input, &self.client(), None)
             .await
             .expect("sign up")
     }
