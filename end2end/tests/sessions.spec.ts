@@ -56,10 +56,11 @@ const test = base.extend<{ device: (name: DeviceName) => Promise<Page> }>({
       return page;
     });
     await Promise.all(contexts.map((context) => context.close()));
-    // A panic during hydration leaves some controls without their handlers; keep it in the report.
+    // A panic during hydration leaves some controls without their handlers: fail on it.
     if (pageErrors.length > 0) {
       await testInfo.attach('page errors', { body: pageErrors.join('\n'), contentType: 'text/plain' });
     }
+    expect(pageErrors, 'no page error on any device').toEqual([]);
   },
 });
 
@@ -289,17 +290,20 @@ test.describe('active sessions', () => {
     await expect(confirm).toBeHidden();
     await expect(revoke).toBeFocused();
 
-    // Confirm.
+    // Confirm; focus moves to the list's heading since the row is gone.
     await revoke.click();
     await button(confirm, 'Revoke').click();
     await expect(confirm).toBeHidden();
     await expect(sessionRow(safari, 'Chrome on Windows')).toHaveCount(0);
+    await expect(
+      safari.getByRole('heading', { level: 2, name: 'Active sessions', exact: true }),
+    ).toBeFocused();
     await expectSessionList(safari, ['Safari on macOS']);
     await expect(statusWith(safari, 'Session revoked: Chrome on Windows')).toBeVisible();
     await expectSameDocument(safari);
 
-    // The revoked browser finds out on its next navigation.
-    await chrome.goto(PROFILE);
+    // The revoked browser finds out on its next navigation, even an in-app one that loads no page.
+    await chrome.getByRole('link', { name: 'Edit profile' }).click();
     await expectRevokedNotice(chrome);
 
     // The device that revoked it is still signed in.

@@ -28,6 +28,8 @@ use crate::{Error, Services};
 /// "Last active" is written at most this often per session, so ordinary requests don't write.
 pub const ACTIVITY_RESOLUTION: Duration = Duration::from_secs(60);
 const USER_AGENT_MAX: usize = 512;
+/// Beyond this many signed-in devices, a new sign-in ends the least recently active one.
+pub const MAX_SESSIONS_PER_USER: i64 = 100;
 
 /// Where a request came from, as recorded on sessions and audit rows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -271,6 +273,8 @@ pub async fn sign_in(
         credential_version: user.credential_version,
     };
     let signed_in = create(change.conn(), svc, new_session, client, now).await?;
+    let surplus = store::end_surplus(change.conn(), user.id, MAX_SESSIONS_PER_USER, now).await?;
+    record_ended(&mut change, user.id, &surplus, EndReason::Replaced, client, now).await?;
     let event = Event {
         action: Action::SignedIn,
         org,
@@ -747,6 +751,28 @@ mod store {
             .iter()
             .map(|id| ids::from_db(id, SessionId::parse))
             .collect()
+    }
+
+    /// Ends the user's least recently active sessions beyond the first `keep`.
+    pub async fn end_surplus(
+        conn: &mut AnyConnection,
+        user: UserId,
+        keep: i64,
+        now: Timestamp,
+    ) -> Result<Vec<SessionId>, Error> {
+        let ended: Vec<String> = sqlx::query_scalar(
+            "UPDATE sessions SET ended_at = $1, end_reason = $2 WHERE id IN ( \
+               SELECT id FROM sessions WHERE user_id = $3 AND ended_at IS NULL \
+               ORDER BY last_active_at DESC, created_at DESC LIMIT 1000000 OFFSET $4) \
+             RETURNING id",
+        )
+        .bind(now.as_millis())
+        .bind(EndReason::Replaced.as_str())
+        .bind(user.to_string())
+        .bind(keep)
+        .fetch_all(conn)
+        .await?;
+        ended.iter().map(|id| ids::from_db(id, SessionId::parse)).collect()
     }
 
     /// Ends the user's sessions that ran past their expiry without being used again.

@@ -4,14 +4,29 @@
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet, Redirect};
+use leptos_router::hooks::use_location;
 
-use crate::api::auth::{SignOut, SignedInUser};
+use crate::api::auth::{SignOut, SignedInUser, current_user};
 use crate::auth::use_auth;
 use crate::components::toast::ToastRegion;
 
 #[component]
 pub fn AppShell() -> impl IntoView {
     let auth = use_auth();
+    // In-app navigation never reaches the server's page guard: ask whether the session still
+    // holds on each one, so a device signed out elsewhere learns it on its next click.
+    let location = use_location();
+    Effect::new(move |previous: Option<String>| {
+        let path = location.pathname.get();
+        if previous.is_some_and(|previous| previous != path) {
+            leptos::task::spawn_local(async move {
+                if let Err(error) = current_user().await {
+                    auth.expired(&error);
+                }
+            });
+        }
+        path
+    });
     view! {
         <header class="app-header" role="banner">
             <Suspense fallback=|| view! { <span class="brand">"Gatehouse"</span> }>

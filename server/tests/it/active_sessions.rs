@@ -121,3 +121,19 @@ async fn revoking_the_current_session_signs_this_device_out(env: &TestEnv) {
         "{resolved:?}"
     );
 }
+
+on_both_databases!(a_new_sign_in_beyond_the_cap_ends_the_least_recently_active_session);
+
+async fn a_new_sign_in_beyond_the_cap_ends_the_least_recently_active_session(env: &TestEnv) {
+    let oldest = env.sign_up("ada@example.com").await;
+    env.clock.advance(std::time::Duration::from_secs(1));
+    let cap = usize::try_from(sessions::MAX_SESSIONS_PER_USER).unwrap_or(usize::MAX);
+    let mut newest = None;
+    for _ in 1..=cap {
+        newest = Some(sign_in_as(env, "ada@example.com", WINDOWS_CHROME).await);
+    }
+    let newest = newest.expect("signed in");
+    assert_eq!(list(env, &newest).await.len(), cap);
+    let resolved = env.resolve_on(&env.svc, &oldest).await;
+    assert!(matches!(resolved, Resolved::Ended(EndReason::Replaced)), "{resolved:?}");
+}
