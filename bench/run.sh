@@ -37,7 +37,7 @@ sleep 1
 idle_rss=$(rss_kib)
 before=$(cpu_ticks)
 out=$(BENCH_COOKIE="$cookie" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency \
-  -s bench/list_sessions.lua "$base/api/list_sessions")
+  -s bench/list_sessions.lua "$base/api/${ENDPOINT:-list_sessions}")
 after=$(cpu_ticks)
 echo "$out"
 requests=$(echo "$out" | awk '/requests in/ {print $1}')

@@ -41,6 +41,9 @@ const PEER_TIMEOUT: Duration = Duration::from_secs(4);
 const LEASE: Duration = Duration::from_secs(3);
 /// Beyond this many sessions, new ones are simply not cached (they still work, via the database).
 const MAX_ENTRIES: usize = 200_000;
+/// A cached session list is re-read after this long, so "last active" times written by other
+/// instances show up (they change at most once a minute anyway).
+const LIST_TTL: Duration = Duration::from_secs(60);
 /// How long a commit waits for its own notification to come back through PostgreSQL.
 const ECHO_TIMEOUT: Duration = Duration::from_millis(250);
 
@@ -89,6 +92,26 @@ pub(crate) struct Cached {
 #[derive(Default)]
 struct Entries {
     by_token_hash: HashMap<String, Cached>,
+    /// Each user's active sessions as the Active sessions screen lists them, and when read.
+    lists: HashMap<UserId, (Instant, Vec<Listed>)>,
+}
+
+impl Entries {
+    fn clear(&mut self) {
+        self.by_token_hash.clear();
+        self.lists.clear();
+    }
+}
+
+/// One row of a user's cached session list.
+#[derive(Debug, Clone)]
+pub(crate) struct Listed {
+    pub id: SessionId,
+    pub device: String,
+    pub ip: Option<String>,
+    pub signed_in_at: Timestamp,
+    pub last_active_at: Timestamp,
+    pub expires_at: Timestamp,
 }
 
 pub struct SessionCache {
@@ -183,17 +206,55 @@ impl SessionCache {
     }
 
     pub(crate) fn touch(&self, token_hash: &str, now: Timestamp) {
-        if let Some(entry) = self.entries().by_token_hash.get_mut(token_hash) {
-            entry.last_active_at = now;
+        let mut entries = self.entries();
+        let Some(entry) = entries.by_token_hash.get_mut(token_hash) else {
+            return;
+        };
+        entry.last_active_at = now;
+        let (user, session) = (entry.user_id, entry.session_id);
+        if let Some((_, list)) = entries.lists.get_mut(&user) {
+            for listed in list.iter_mut().filter(|l| l.id == session) {
+                listed.last_active_at = now;
+            }
         }
+    }
+
+    /// The user's cached session list. Sessions appearing or ending invalidate it everywhere;
+    /// other instances' "last active" updates reach it within `LIST_TTL`.
+    pub(crate) fn list(&self, user: UserId) -> Option<Vec<Listed>> {
+        if !self.is_trusted() {
+            return None;
+        }
+        let entries = self.entries();
+        let (read_at, list) = entries.lists.get(&user)?;
+        (read_at.elapsed() < LIST_TTL).then(|| list.clone())
+    }
+
+    pub(crate) fn insert_list(&self, user: UserId, list: Vec<Listed>, generation: u64) {
+        let mut entries = self.entries();
+        if !self.is_trusted()
+            || self.generation() != generation
+            || entries.lists.len() >= MAX_ENTRIES
+        {
+            return;
+        }
+        entries.lists.insert(user, (Instant::now(), list));
     }
 
     pub(crate) fn invalidate(&self, invalidation: Invalidation) {
         let mut entries = self.entries();
         self.generation.fetch_add(1, Ordering::SeqCst);
         match invalidation {
-            Invalidation::Session(id) => entries.by_token_hash.retain(|_, e| e.session_id != id),
-            Invalidation::User(id) => entries.by_token_hash.retain(|_, e| e.user_id != id),
+            Invalidation::Session(id) => {
+                entries.by_token_hash.retain(|_, e| e.session_id != id);
+                entries
+                    .lists
+                    .retain(|_, (_, list)| list.iter().all(|l| l.id != id));
+            }
+            Invalidation::User(id) => {
+                entries.by_token_hash.retain(|_, e| e.user_id != id);
+                entries.lists.remove(&id);
+            }
         }
     }
 
@@ -201,13 +262,13 @@ impl SessionCache {
         let mut entries = self.entries();
         self.trusted.store(false, Ordering::SeqCst);
         self.generation.fetch_add(1, Ordering::SeqCst);
-        entries.by_token_hash.clear();
+        entries.clear();
     }
 
     fn trust(&self) {
         let mut entries = self.entries();
         self.generation.fetch_add(1, Ordering::SeqCst);
-        entries.by_token_hash.clear();
+        entries.clear();
         self.trusted.store(true, Ordering::SeqCst);
     }
 
@@ -232,7 +293,7 @@ impl SessionCache {
     pub fn invalidate_all_for_tests(&self) {
         let mut entries = self.entries();
         self.generation.fetch_add(1, Ordering::SeqCst);
-        entries.by_token_hash.clear();
+        entries.clear();
     }
 
     /// Whether a session is currently cached (for tests and measurements).
@@ -323,6 +384,13 @@ impl<'a> Change<'a> {
 
     /// Records that `invalidation` takes effect when this change commits.
     pub async fn invalidate(&mut self, invalidation: Invalidation) -> Result<(), Error> {
+        if self
+            .published
+            .iter()
+            .any(|(published, _)| *published == invalidation)
+        {
+            return Ok(());
+        }
         let nonce = self.svc.cache.next_nonce.fetch_add(1, Ordering::SeqCst);
         if self.svc.db.backend() == Backend::Postgres {
             sqlx::query("SELECT pg_notify($1, $2)")

@@ -51,6 +51,9 @@ impl Db {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
                     .max_connections(8)
+                    // A local file does not drop connections; skipping the ping saves a round
+                    // trip to SQLite's worker thread on every query.
+                    .test_before_acquire(false)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(

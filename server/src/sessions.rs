@@ -16,7 +16,7 @@ use sqlx::AnyConnection;
 
 use crate::accounts::{self, EmailAddress};
 use crate::audit::{self, Action, Event};
-use crate::cache::{Cached, Change, Invalidation};
+use crate::cache::{Cached, Change, Invalidation, Listed};
 use crate::clock::Timestamp;
 use crate::devices::{self, ClientHints};
 use crate::ids::{self, OrgId, SessionId, UserId};
@@ -273,8 +273,18 @@ pub async fn sign_in(
         credential_version: user.credential_version,
     };
     let signed_in = create(change.conn(), svc, new_session, client, now).await?;
+    // A new device appears in the user's session list on every instance.
+    change.invalidate(Invalidation::User(user.id)).await?;
     let surplus = store::end_surplus(change.conn(), user.id, MAX_SESSIONS_PER_USER, now).await?;
-    record_ended(&mut change, user.id, &surplus, EndReason::Replaced, client, now).await?;
+    record_ended(
+        &mut change,
+        user.id,
+        &surplus,
+        EndReason::Replaced,
+        client,
+        now,
+    )
+    .await?;
     let event = Event {
         action: Action::SignedIn,
         org,
@@ -488,26 +498,46 @@ pub struct SessionInfo {
 /// Any signed-in user may call it; only their own sessions are ever listed.
 pub async fn list_sessions(svc: &Services, actor: &Actor) -> Result<Vec<SessionInfo>, Error> {
     let now = svc.clock.now();
-    let rows = store::active_of_user(svc.db.pool(), actor.user_id, now).await?;
-    let mut sessions = rows
+    let listed = match svc.cache.list(actor.user_id) {
+        Some(listed) => listed,
+        None => {
+            let generation = svc.cache.generation();
+            let rows = store::active_of_user(svc.db.pool(), actor.user_id, now).await?;
+            let listed = rows
+                .into_iter()
+                .map(|row| {
+                    Ok(Listed {
+                        id: ids::from_db(&row.id, SessionId::parse)?,
+                        device: if row.device.is_empty() {
+                            devices::UNKNOWN_DEVICE.into()
+                        } else {
+                            row.device
+                        },
+                        ip: row.ip,
+                        signed_in_at: Timestamp::from_millis(row.created_at),
+                        last_active_at: Timestamp::from_millis(row.last_active_at),
+                        expires_at: Timestamp::from_millis(row.expires_at),
+                    })
+                })
+                .collect::<Result<Vec<_>, Error>>()?;
+            svc.cache
+                .insert_list(actor.user_id, listed.clone(), generation);
+            listed
+        }
+    };
+    let mut sessions: Vec<SessionInfo> = listed
         .into_iter()
-        .map(|row| {
-            let id = ids::from_db(&row.id, SessionId::parse)?;
-            Ok(SessionInfo {
-                id,
-                device: if row.device.is_empty() {
-                    devices::UNKNOWN_DEVICE.into()
-                } else {
-                    row.device
-                },
-                ip: row.ip,
-                signed_in_at: Timestamp::from_millis(row.created_at),
-                last_active_at: Timestamp::from_millis(row.last_active_at),
-                expires_at: Timestamp::from_millis(row.expires_at),
-                current: id == actor.session_id,
-            })
+        .filter(|s| s.expires_at > now)
+        .map(|s| SessionInfo {
+            current: s.id == actor.session_id,
+            id: s.id,
+            device: s.device,
+            ip: s.ip,
+            signed_in_at: s.signed_in_at,
+            last_active_at: s.last_active_at,
+            expires_at: s.expires_at,
         })
-        .collect::<Result<Vec<_>, Error>>()?;
+        .collect();
     sessions.sort_by_key(|s| (!s.current, std::cmp::Reverse(s.last_active_at)));
     Ok(sessions)
 }
@@ -772,7 +802,10 @@ mod store {
         .bind(keep)
         .fetch_all(conn)
         .await?;
-        ended.iter().map(|id| ids::from_db(id, SessionId::parse)).collect()
+        ended
+            .iter()
+            .map(|id| ids::from_db(id, SessionId::parse))
+            .collect()
     }
 
     /// Ends the user's sessions that ran past their expiry without being used again.

@@ -135,5 +135,35 @@ async fn a_new_sign_in_beyond_the_cap_ends_the_least_recently_active_session(env
     let newest = newest.expect("signed in");
     assert_eq!(list(env, &newest).await.len(), cap);
     let resolved = env.resolve_on(&env.svc, &oldest).await;
-    assert!(matches!(resolved, Resolved::Ended(EndReason::Replaced)), "{resolved:?}");
+    assert!(
+        matches!(resolved, Resolved::Ended(EndReason::Replaced)),
+        "{resolved:?}"
+    );
+}
+
+on_both_databases!(the_cached_list_follows_new_and_ended_sessions);
+
+async fn the_cached_list_follows_new_and_ended_sessions(env: &TestEnv) {
+    let first = env.sign_up("ada@example.com").await;
+    assert_eq!(list(env, &first).await.len(), 1);
+    assert_eq!(
+        list(env, &first).await.len(),
+        1,
+        "served again, from the cache"
+    );
+    let second = sign_in_as(env, "ada@example.com", MAC_SAFARI).await;
+    assert_eq!(
+        list(env, &first).await.len(),
+        2,
+        "a new device shows up at once"
+    );
+    let actor = env.actor(&first).await;
+    sessions::revoke_session(&env.svc, &actor, &second.session_id.to_string())
+        .await
+        .expect("revoke");
+    assert_eq!(
+        list(env, &first).await.len(),
+        1,
+        "an ended one disappears at once"
+    );
 }

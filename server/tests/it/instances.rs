@@ -119,3 +119,42 @@ async fn with_its_notification_channel_dropped_an_instance_still_refuses_revoked
     b.db.close().await;
     env.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn another_instance_lists_a_new_device_at_once() {
+    let Some((env, b)) = two_instances().await else {
+        return;
+    };
+    let first = env.sign_up("ada@example.com").await;
+    let on_b = env
+        .resolve_on(&b, &first)
+        .await
+        .active()
+        .expect("active on B");
+    assert_eq!(
+        sessions::list_sessions(&b, &on_b)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    let client = env.client();
+    sessions::sign_in(
+        &env.svc,
+        "ada@example.com",
+        crate::support::PASSWORD,
+        &client,
+        None,
+    )
+    .await
+    .expect("sign in on A");
+    assert_eq!(
+        sessions::list_sessions(&b, &on_b)
+            .await
+            .expect("list")
+            .len(),
+        2
+    );
+    b.db.close().await;
+    env.finish().await;
+}
