@@ -49,4 +49,38 @@ test.describe('without JavaScript', () => {
     await expectPath(page, '/login');
     await expect(alertWith(page, INVALID_CREDENTIALS)).toBeVisible();
   });
+
+  test('another session can be revoked and a profile saved with plain form posts', async ({
+    page,
+    browser,
+  }) => {
+    const account = newAccount();
+    await signUp(page, account);
+    const other = await browser.newContext({ javaScriptEnabled: false });
+    const otherPage = await other.newPage();
+    await visit(otherPage, '/login');
+    await submitSignIn(otherPage, account.email, account.password);
+    await expectPath(otherPage, '/');
+
+    await visit(page, '/settings/profile');
+    const rows = page.locator('ul.session-list > li.session');
+    await expect(rows).toHaveCount(2);
+    const otherRow = rows.filter({ hasNotText: 'This device' });
+    await otherRow.getByRole('button', { name: /^Revoke / }).click();
+
+    await expectPath(page, '/settings/profile');
+    await expect(page.getByRole('status').filter({ hasText: 'Session revoked' })).toBeVisible();
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toContainText('This device');
+
+    await page.getByLabel('Name', { exact: true }).fill('Renamed Without Script');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Profile saved' })).toBeVisible();
+    await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Renamed Without Script');
+
+    await visit(otherPage, '/settings/profile');
+    await expect(otherPage).toHaveURL(/\/login\?signed_out=revoked$/);
+    await expect(otherPage.getByText('You were signed out from another device.')).toBeVisible();
+    await other.close();
+  });
 });

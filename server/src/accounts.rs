@@ -217,14 +217,12 @@ pub async fn update_profile(svc: &Services, actor: &Actor, name: &str) -> Result
         .execute(change.conn())
         .await?;
     change.invalidate(Invalidation::User(actor.user_id)).await?;
-    let event = Event {
-        action: Action::ProfileUpdated,
-        org: actor.org.as_ref().map(|o| o.id),
-        actor: Some(actor.user_id),
-        target: Some(format!("user:{}", actor.user_id)),
-        client: &actor.client,
-    };
-    audit::record(change.conn(), event, now).await?;
+    audit::record(
+        change.conn(),
+        Event::about_self(Action::ProfileUpdated, actor),
+        now,
+    )
+    .await?;
     change.commit().await?;
     Ok(name.as_str().to_string())
 }
@@ -304,14 +302,12 @@ pub async fn change_password(
         now,
     )
     .await?;
-    let event = Event {
-        action: Action::PasswordChanged,
-        org: actor.org.as_ref().map(|o| o.id),
-        actor: Some(actor.user_id),
-        target: Some(format!("user:{}", actor.user_id)),
-        client: &actor.client,
-    };
-    audit::record(change.conn(), event, now).await?;
+    audit::record(
+        change.conn(),
+        Event::about_self(Action::PasswordChanged, actor),
+        now,
+    )
+    .await?;
     change.commit().await?;
     tracing::info!(user_id = %actor.user_id, "password changed");
     Ok(())

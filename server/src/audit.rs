@@ -45,6 +45,19 @@ pub struct Event<'a> {
     pub client: &'a ClientInfo,
 }
 
+impl<'a> Event<'a> {
+    /// The signed-in caller acted on their own account.
+    pub fn about_self(action: Action, actor: &'a crate::sessions::Actor) -> Self {
+        Self {
+            action,
+            org: actor.org.as_ref().map(|o| o.id),
+            actor: Some(actor.user_id),
+            target: Some(format!("user:{}", actor.user_id)),
+            client: &actor.client,
+        }
+    }
+}
+
 pub(crate) async fn record(
     conn: &mut AnyConnection,
     event: Event<'_>,

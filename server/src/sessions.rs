@@ -777,7 +777,11 @@ mod store {
         .bind(keep.map(|id| id.to_string()).unwrap_or_default())
         .fetch_all(conn)
         .await?;
-        ended
+        session_ids(&ended)
+    }
+
+    fn session_ids(texts: &[String]) -> Result<Vec<SessionId>, Error> {
+        texts
             .iter()
             .map(|id| ids::from_db(id, SessionId::parse))
             .collect()
@@ -802,10 +806,7 @@ mod store {
         .bind(keep)
         .fetch_all(conn)
         .await?;
-        ended
-            .iter()
-            .map(|id| ids::from_db(id, SessionId::parse))
-            .collect()
+        session_ids(&ended)
     }
 
     /// Ends the user's sessions that ran past their expiry without being used again.
@@ -823,10 +824,7 @@ mod store {
         .bind(user.to_string())
         .fetch_all(conn)
         .await?;
-        ended
-            .iter()
-            .map(|id| ids::from_db(id, SessionId::parse))
-            .collect()
+        session_ids(&ended)
     }
 
     /// Records activity, unless another request (or instance) did within the last minute.

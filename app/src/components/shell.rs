@@ -4,7 +4,7 @@
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet, Redirect};
-use leptos_router::hooks::use_location;
+use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api::auth::{SignOut, SignedInUser, current_user};
 use crate::auth::use_auth;
@@ -143,5 +143,28 @@ pub fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
                 {children()}
             </div>
         </main>
+    }
+}
+
+/// Shared by the sign-in and sign-up pages: a visitor who is already signed in goes home, and
+/// once `signed_in` holds the user (a hydrated submission succeeded) the UI remembers them and
+/// goes home without reloading the page.
+#[component]
+pub fn GoHomeWhenSignedIn(#[prop(into)] signed_in: Signal<Option<SignedInUser>>) -> impl IntoView {
+    let auth = use_auth();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(me) = signed_in.get() {
+            auth.set(Some(me));
+            navigate("/", Default::default());
+        }
+    });
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let already = auth.current().await.is_some() && signed_in.get().is_none();
+                already.then(|| view! { <Redirect path="/"/> })
+            })}
+        </Suspense>
     }
 }

@@ -4,38 +4,24 @@
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{A, Redirect};
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::SignIn;
-use crate::auth::use_auth;
 use crate::components::form::{Field, FormError, action_error};
-use crate::components::shell::AuthCard;
+use crate::components::shell::{AuthCard, GoHomeWhenSignedIn};
 use crate::error::signed_out_message;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let auth = use_auth();
     let action = ServerAction::<SignIn>::new();
     let error = action_error(action);
-    let navigate = use_navigate();
     let query = use_query_map();
-    Effect::new(move |_| {
-        if let Some(Ok(me)) = action.value().get() {
-            auth.set(Some(me));
-            navigate("/", Default::default());
-        }
-    });
+    let signed_in = Signal::derive(move || action.value().get().and_then(Result::ok));
     view! {
         <Title text="Sign in"/>
         <AuthCard title="Sign in">
-            <Suspense>
-                {move || Suspend::new(async move {
-                    // Someone already signed in has nothing to do here.
-                    let signed_in = auth.current().await.is_some() && action.value().get().is_none();
-                    signed_in.then(|| view! { <Redirect path="/"/> })
-                })}
-            </Suspense>
+            <GoHomeWhenSignedIn signed_in/>
             {move || {
                 query
                     .read()

@@ -3,35 +3,21 @@
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{A, Redirect};
-use leptos_router::hooks::use_navigate;
+use leptos_router::components::A;
 
 use crate::api::auth::SignUp;
-use crate::auth::use_auth;
 use crate::components::form::{Field, FormError, action_error};
-use crate::components::shell::AuthCard;
+use crate::components::shell::{AuthCard, GoHomeWhenSignedIn};
 
 #[component]
 pub fn SignupPage() -> impl IntoView {
-    let auth = use_auth();
     let action = ServerAction::<SignUp>::new();
     let error = action_error(action);
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(me)) = action.value().get() {
-            auth.set(Some(me));
-            navigate("/", Default::default());
-        }
-    });
+    let signed_in = Signal::derive(move || action.value().get().and_then(Result::ok));
     view! {
         <Title text="Create your account"/>
         <AuthCard title="Create your account">
-            <Suspense>
-                {move || Suspend::new(async move {
-                    let signed_in = auth.current().await.is_some() && action.value().get().is_none();
-                    signed_in.then(|| view! { <Redirect path="/"/> })
-                })}
-            </Suspense>
+            <GoHomeWhenSignedIn signed_in/>
             <ActionForm action=action>
                 <FormError error/>
                 <Field label="Name" name="name" autocomplete="name" maxlength=100 error/>
