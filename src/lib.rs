@@ -22,7 +22,7 @@ pub use server::{AppState, router};
 mod server {
     use axum::Router;
     use axum::body::Body;
-    use axum::extract::{FromRef, MatchedPath};
+    use axum::extract::{DefaultBodyLimit, FromRef, MatchedPath};
     use axum::middleware::{from_fn, from_fn_with_state};
     use gatehouse_app::ctx::ServerContext;
     use gatehouse_app::{App, shell};
@@ -35,6 +35,9 @@ mod server {
     use tower_http::trace::TraceLayer;
 
     use crate::middleware;
+
+    /// The largest request body accepted, in bytes.
+    pub const BODY_LIMIT: usize = 64 * 1024;
 
     /// Everything a request handler can reach.
     #[derive(Clone)]
@@ -96,7 +99,9 @@ mod server {
                 middleware::resolve_session,
             ))
             .layer(from_fn(middleware::security_headers))
-            .layer(from_fn(middleware::server_fn_status));
+            .layer(from_fn(middleware::server_fn_status))
+            // Every form here is a few short fields; refuse anything larger early.
+            .layer(DefaultBodyLimit::max(BODY_LIMIT));
         Router::new()
             .leptos_routes_with_context(&state, routes, context.clone(), move || {
                 shell(options.clone())

@@ -332,3 +332,15 @@ async fn responses_carry_security_headers() {
     );
     assert!(headers.contains_key("x-request-id"));
 }
+
+#[tokio::test]
+async fn an_oversized_body_is_a_413_not_a_500() {
+    let server = server(None).await;
+    let body = format!(
+        "email=ada%40example.com&password={}",
+        "x".repeat(100 * 1024)
+    );
+    let response = server.call("/api/sign_in", &body, None).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(json(response).await["code"], "payload_too_large");
+}

@@ -19,6 +19,7 @@ pub enum ErrorCode {
     NotFound,
     Conflict,
     RateLimited,
+    PayloadTooLarge,
     Internal,
     /// The server could not be reached or answered something unreadable (client side only).
     Network,
@@ -85,6 +86,7 @@ impl AppError {
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::RateLimited => 429,
+            ErrorCode::PayloadTooLarge => 413,
             ErrorCode::Internal => 500,
             ErrorCode::Network => 502,
         }
@@ -104,7 +106,13 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => Self::new(
+            // On the server this is the request body; axum's body limit reports itself this way.
+            ServerFnErrorErr::Deserialization(cause) if cause.contains("length limit") => {
+                Self::new(ErrorCode::PayloadTooLarge, "The request is too large.")
+            }
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_) => Self::new(
                 ErrorCode::BadRequest,
                 "The request is missing a field or has one in the wrong format.",
             ),
