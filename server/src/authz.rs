@@ -1,0 +1,183 @@
+//! The one place that decides "may this caller do X to that member in this organization".
+//!
+//! Pure: it sees the caller's role in the organization (if any) and facts about the target that
+//! the caller's service function read (scoped by the caller's organization id), and returns a
+//! [`Decision`]. Service functions ask first and map a refusal to an error after, so a thin
+//! server function cannot forget the check. The table test below covers every role × action ×
+//! target, refusals included.
+
+use crate::orgs::Role;
+
+/// What a caller wants to do in their current organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    ViewMembers,
+    ChangeRole { to: Role },
+    RemoveMember,
+    DeactivateMember,
+    ReactivateMember,
+    Invite { role: Role },
+    ManageInvitations,
+    CreateResetLink,
+    ResetMemberMfa,
+    ManageSecurityPolicy,
+}
+
+/// Facts about the member an action is aimed at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    pub role: Role,
+    /// The organization's only remaining (active) Owner.
+    pub last_owner: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allowed,
+    /// The caller does not belong to the organization (answered as "not found").
+    NotAMember,
+    /// The caller's role may not do this.
+    InsufficientRole,
+    /// Only an Owner may act on an Owner, or make someone Owner.
+    OwnerOnly,
+    /// The organization must keep at least one Owner.
+    LastOwner,
+}
+
+impl Decision {
+    pub fn is_allowed(self) -> bool {
+        self == Decision::Allowed
+    }
+}
+
+/// Decides whether a caller holding `role` (none when not a member) may perform `action` on
+/// `target` (none for actions without one).
+pub fn decide(role: Option<Role>, action: Action, target: Option<Target>) -> Decision {
+    let Some(role) = role else {
+        return Decision::NotAMember;
+    };
+    let manager = matches!(role, Role::Owner | Role::Admin);
+    let owner = role == Role::Owner;
+    let touches_owner = target.is_some_and(|t| t.role == Role::Owner);
+    let last_owner = target.is_some_and(|t| t.last_owner);
+    match action {
+        Action::ViewMembers => Decision::Allowed,
+        Action::ManageSecurityPolicy if !owner => Decision::InsufficientRole,
+        Action::ManageSecurityPolicy => Decision::Allowed,
+        _ if !manager => Decision::InsufficientRole,
+        Action::Invite { role: Role::Owner } | Action::ChangeRole { to: Role::Owner } if !owner => {
+            Decision::OwnerOnly
+        }
+        Action::ManageInvitations | Action::Invite { .. } => Decision::Allowed,
+        _ if touches_owner && !owner => Decision::OwnerOnly,
+        Action::ChangeRole { to } if last_owner && to != Role::Owner => Decision::LastOwner,
+        Action::RemoveMember | Action::DeactivateMember if last_owner => Decision::LastOwner,
+        Action::ChangeRole { .. }
+        | Action::RemoveMember
+        | Action::DeactivateMember
+        | Action::ReactivateMember
+        | Action::CreateResetLink
+        | Action::ResetMemberMfa => Decision::Allowed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Decision::*;
+    use Role::*;
+
+    const fn member(role: Role) -> Option<Target> {
+        Some(Target {
+            role,
+            last_owner: false,
+        })
+    }
+    const LAST_OWNER: Option<Target> = Some(Target {
+        role: Owner,
+        last_owner: true,
+    });
+
+    /// Every role (and a non-member) against every action and kind of target.
+    #[test]
+    fn the_policy_table() {
+        let targeted = [
+            Action::ChangeRole { to: Member },
+            Action::ChangeRole { to: Admin },
+            Action::ChangeRole { to: Owner },
+            Action::RemoveMember,
+            Action::DeactivateMember,
+            Action::ReactivateMember,
+            Action::CreateResetLink,
+            Action::ResetMemberMfa,
+        ];
+        for action in targeted {
+            for target in [member(Member), member(Admin), member(Owner), LAST_OWNER] {
+                let t = target.map(|t| t.role);
+                let expected_owner = match action {
+                    Action::ChangeRole { to } if target == LAST_OWNER && to != Owner => LastOwner,
+                    Action::RemoveMember | Action::DeactivateMember if target == LAST_OWNER => {
+                        LastOwner
+                    }
+                    _ => Allowed,
+                };
+                assert_eq!(
+                    decide(Some(Owner), action, target),
+                    expected_owner,
+                    "owner {action:?} {target:?}"
+                );
+                let expected_admin = match action {
+                    Action::ChangeRole { to: Owner } => OwnerOnly,
+                    _ if t == Some(Owner) => OwnerOnly,
+                    _ => Allowed,
+                };
+                assert_eq!(
+                    decide(Some(Admin), action, target),
+                    expected_admin,
+                    "admin {action:?} {target:?}"
+                );
+                assert_eq!(decide(Some(Member), action, target), InsufficientRole);
+                assert_eq!(decide(None, action, target), NotAMember);
+            }
+        }
+    }
+
+    #[test]
+    fn untargeted_actions() {
+        for role in Role::ALL {
+            assert_eq!(decide(Some(role), Action::ViewMembers, None), Allowed);
+        }
+        assert_eq!(decide(None, Action::ViewMembers, None), NotAMember);
+        for invited in Role::ALL {
+            let invite = Action::Invite { role: invited };
+            assert_eq!(decide(Some(Owner), invite, None), Allowed);
+            let admin = if invited == Owner { OwnerOnly } else { Allowed };
+            assert_eq!(decide(Some(Admin), invite, None), admin);
+            assert_eq!(decide(Some(Member), invite, None), InsufficientRole);
+        }
+        assert_eq!(
+            decide(Some(Owner), Action::ManageInvitations, None),
+            Allowed
+        );
+        assert_eq!(
+            decide(Some(Admin), Action::ManageInvitations, None),
+            Allowed
+        );
+        assert_eq!(
+            decide(Some(Member), Action::ManageInvitations, None),
+            InsufficientRole
+        );
+        assert_eq!(
+            decide(Some(Owner), Action::ManageSecurityPolicy, None),
+            Allowed
+        );
+        assert_eq!(
+            decide(Some(Admin), Action::ManageSecurityPolicy, None),
+            InsufficientRole
+        );
+        assert_eq!(
+            decide(Some(Member), Action::ManageSecurityPolicy, None),
+            InsufficientRole
+        );
+    }
+}
