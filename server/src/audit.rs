@@ -18,6 +18,8 @@ pub enum Action {
     SessionEnded,
     ProfileUpdated,
     PasswordChanged,
+    MemberRoleChanged,
+    MemberRemoved,
 }
 
 impl Action {
@@ -30,6 +32,8 @@ impl Action {
             Action::SessionEnded => "session.ended",
             Action::ProfileUpdated => "user.profile_updated",
             Action::PasswordChanged => "user.password_changed",
+            Action::MemberRoleChanged => "member.role_changed",
+            Action::MemberRemoved => "member.removed",
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod db;
 pub mod devices;
 pub mod error;
 pub mod ids;
+pub mod members;
 pub mod orgs;
 pub mod passwords;
 pub mod sessions;

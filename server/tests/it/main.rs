@@ -11,5 +11,6 @@ mod support;
 mod accounts;
 mod active_sessions;
 mod instances;
+mod members;
 mod sessions;
 mod throttle;

@@ -1,0 +1,237 @@
+//! The members of the caller's current organization: list and search them, change their role,
+//! remove them. Every query is scoped by the organization of the caller's session; an id from
+//! another organization is "not found". `authz` decides who may do what.
+
+use sqlx::AnyConnection;
+
+use crate::audit::{self, Action as Audited, Event};
+use crate::authz::{self, Action, Decision, Target};
+use crate::cache::{Change, Invalidation};
+use crate::clock::Timestamp;
+use crate::error::FieldErrors;
+use crate::ids::{self, OrgId, UserId};
+use crate::orgs::Role;
+use crate::sessions::Actor;
+use crate::{Error, Services};
+
+/// Members per page of the Members screen.
+pub const PAGE_SIZE: i64 = 25;
+const QUERY_MAX: usize = 100;
+
+/// One row of the Members screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub user_id: UserId,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    /// The latest activity of any of their signed-in devices; `None` when none is signed in.
+    pub last_active_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberPage {
+    pub members: Vec<Member>,
+    /// How many members match the search, over all pages.
+    pub total: i64,
+}
+
+/// Turns a refusal into the error a caller sees: outsiders learn nothing ("not found").
+fn require(decision: Decision) -> Result<(), Error> {
+    match decision {
+        Decision::Allowed => Ok(()),
+        Decision::NotAMember => Err(Error::NotFound),
+        Decision::InsufficientRole => Err(Error::Forbidden(
+            "Your role in this organization does not allow that.".into(),
+        )),
+        Decision::OwnerOnly => Err(Error::Forbidden(
+            "Only an Owner can change an Owner or make someone Owner.".into(),
+        )),
+        Decision::LastOwner => Err(Error::Forbidden(
+            "This is the organization's last Owner: make someone else Owner first.".into(),
+        )),
+    }
+}
+
+fn current_org(actor: &Actor) -> Result<(OrgId, Role), Error> {
+    actor
+        .org
+        .as_ref()
+        .map(|org| (org.id, org.role))
+        .ok_or(Error::NotFound)
+}
+
+/// Lists the members of the caller's organization whose name or email contains `query`
+/// (case-insensitive), by name, one page at a time (pages count from 1). Any member may call it.
+pub async fn list_members(
+    svc: &Services,
+    actor: &Actor,
+    query: &str,
+    page: i64,
+) -> Result<MemberPage, Error> {
+    let (org, role) = current_org(actor)?;
+    require(authz::decide(Some(role), Action::ViewMembers, None))?;
+    let query = query.trim();
+    if query.chars().count() > QUERY_MAX {
+        return Err(FieldErrors::single(
+            "query",
+            format!("Use at most {QUERY_MAX} characters"),
+        ));
+    }
+    let pattern = format!("%{}%", like_escape(&query.to_lowercase()));
+    let offset = (page.max(1) - 1).saturating_mul(PAGE_SIZE);
+    let pool = svc.db.pool();
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.org_id = $1 AND (LOWER(u.name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\')",
+    )
+    .bind(org.to_string())
+    .bind(pattern.as_str())
+    .fetch_one(pool)
+    .await?;
+    let rows: Vec<(String, String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT u.id, u.name, u.email, m.role, \
+                (SELECT MAX(s.last_active_at) FROM sessions s \
+                 WHERE s.user_id = u.id AND s.ended_at IS NULL) AS last_active_at \
+         FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.org_id = $1 AND (LOWER(u.name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\') \
+         ORDER BY LOWER(u.name), u.email LIMIT $3 OFFSET $4",
+    )
+    .bind(org.to_string())
+    .bind(pattern.as_str())
+    .bind(PAGE_SIZE)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    let members = rows
+        .into_iter()
+        .map(|(id, name, email, role, last_active)| {
+            Ok(Member {
+                user_id: ids::from_db(&id, UserId::parse)?,
+                name,
+                email,
+                role: Role::parse(&role)
+                    .ok_or_else(|| Error::internal(format!("unknown role {role:?}")))?,
+                last_active_at: last_active.map(Timestamp::from_millis),
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(MemberPage { members, total })
+}
+
+/// `%`, `_` and `\` match themselves in a search.
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Changes a member's role in the caller's organization; effective on their next request.
+///
+/// Errors: `Validation` on `role`; `NotFound` for a user who is not a member here; `Forbidden` for
+/// a caller whose role may not, for Owner-only changes, and for demoting the last Owner.
+pub async fn update_member_role(
+    svc: &Services,
+    actor: &Actor,
+    user_id: &str,
+    role: &str,
+) -> Result<(), Error> {
+    let (org, caller_role) = current_org(actor)?;
+    let Some(to) = Role::parse(role) else {
+        return Err(FieldErrors::single("role", "Choose Owner, Admin or Member"));
+    };
+    let user = UserId::parse(user_id).ok_or(Error::NotFound)?;
+    let now = svc.clock.now();
+    let mut change = Change::begin(svc).await?;
+    let target = lock_and_read(change.conn(), org, user).await?;
+    require(authz::decide(
+        Some(caller_role),
+        Action::ChangeRole { to },
+        Some(target),
+    ))?;
+    sqlx::query("UPDATE memberships SET role = $1 WHERE org_id = $2 AND user_id = $3")
+        .bind(to.as_str())
+        .bind(org.to_string())
+        .bind(user.to_string())
+        .execute(change.conn())
+        .await?;
+    change.invalidate(Invalidation::User(user)).await?;
+    let event = Event {
+        action: Audited::MemberRoleChanged,
+        org: Some(org),
+        actor: Some(actor.user_id),
+        target: Some(format!("user:{user} role:{}->{}", target.role, to)),
+        client: &actor.client,
+    };
+    audit::record(change.conn(), event, now).await?;
+    change.commit().await
+}
+
+/// Removes a member from the caller's organization: their access here ends at once; their
+/// account and other memberships stay.
+///
+/// Errors: `NotFound` for a user who is not a member here; `Forbidden` as for role changes.
+pub async fn remove_member(svc: &Services, actor: &Actor, user_id: &str) -> Result<(), Error> {
+    let (org, caller_role) = current_org(actor)?;
+    let user = UserId::parse(user_id).ok_or(Error::NotFound)?;
+    let now = svc.clock.now();
+    let mut change = Change::begin(svc).await?;
+    let target = lock_and_read(change.conn(), org, user).await?;
+    require(authz::decide(
+        Some(caller_role),
+        Action::RemoveMember,
+        Some(target),
+    ))?;
+    sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
+        .bind(org.to_string())
+        .bind(user.to_string())
+        .execute(change.conn())
+        .await?;
+    change.invalidate(Invalidation::User(user)).await?;
+    let event = Event {
+        action: Audited::MemberRemoved,
+        org: Some(org),
+        actor: Some(actor.user_id),
+        target: Some(format!("user:{user}")),
+        client: &actor.client,
+    };
+    audit::record(change.conn(), event, now).await?;
+    change.commit().await
+}
+
+/// Serializes membership changes per organization (a write on its row comes first, which also
+/// takes SQLite's write lock), then reads the target's role and whether they are the last Owner.
+async fn lock_and_read(
+    conn: &mut AnyConnection,
+    org: OrgId,
+    user: UserId,
+) -> Result<Target, Error> {
+    sqlx::query("UPDATE organizations SET name = name WHERE id = $1")
+        .bind(org.to_string())
+        .execute(&mut *conn)
+        .await?;
+    let role: Option<String> =
+        sqlx::query_scalar("SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2")
+            .bind(org.to_string())
+            .bind(user.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+    let role = role.and_then(|r| Role::parse(&r)).ok_or(Error::NotFound)?;
+    let owners: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'owner'")
+            .bind(org.to_string())
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(Target {
+        role,
+        last_owner: role == Role::Owner && owners <= 1,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn search_wildcards_match_themselves() {
+        assert_eq!(super::like_escape("50%_a\\b"), "50\\%\\_a\\\\b");
+    }
+}
