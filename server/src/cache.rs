@@ -27,8 +27,14 @@ use tokio::sync::{Notify, oneshot};
 use crate::clock::Timestamp;
 use crate::db::{Backend, Db};
 use crate::ids::{SessionId, UserId};
-use crate::sessions::OrgContext;
+use crate::sessions::{OrgContext, SessionInfo};
 use crate::{Error, Services};
+
+mod change;
+mod listener;
+
+pub(crate) use change::Change;
+pub(crate) use listener::spawn_listener;
 
 const CHANNEL: &str = "gatehouse_invalidate";
 /// Acknowledgements and heartbeats between instances.
@@ -93,7 +99,7 @@ pub(crate) struct Cached {
 struct Entries {
     by_token_hash: HashMap<String, Cached>,
     /// Each user's active sessions as the Active sessions screen lists them, and when read.
-    lists: HashMap<UserId, (Instant, Vec<Listed>)>,
+    lists: HashMap<UserId, (Instant, Vec<SessionInfo>)>,
 }
 
 impl Entries {
@@ -101,17 +107,6 @@ impl Entries {
         self.by_token_hash.clear();
         self.lists.clear();
     }
-}
-
-/// One row of a user's cached session list.
-#[derive(Debug, Clone)]
-pub(crate) struct Listed {
-    pub id: SessionId,
-    pub device: String,
-    pub ip: Option<String>,
-    pub signed_in_at: Timestamp,
-    pub last_active_at: Timestamp,
-    pub expires_at: Timestamp,
 }
 
 pub struct SessionCache {
@@ -221,7 +216,7 @@ impl SessionCache {
 
     /// The user's cached session list. Sessions appearing or ending invalidate it everywhere;
     /// other instances' "last active" updates reach it within `LIST_TTL`.
-    pub(crate) fn list(&self, user: UserId) -> Option<Vec<Listed>> {
+    pub(crate) fn list(&self, user: UserId) -> Option<Vec<SessionInfo>> {
         if !self.is_trusted() {
             return None;
         }
@@ -230,7 +225,7 @@ impl SessionCache {
         (read_at.elapsed() < LIST_TTL).then(|| list.clone())
     }
 
-    pub(crate) fn insert_list(&self, user: UserId, list: Vec<Listed>, generation: u64) {
+    pub(crate) fn insert_list(&self, user: UserId, list: Vec<SessionInfo>, generation: u64) {
         let mut entries = self.entries();
         if !self.is_trusted()
             || self.generation() != generation
@@ -359,211 +354,6 @@ impl SessionCache {
 
     fn heard(&self, instance: &str) {
         lock(&self.peers).insert(instance.to_string(), Instant::now());
-    }
-}
-
-/// A database transaction that knows which cached data it makes stale.
-pub(crate) struct Change<'a> {
-    tx: Transaction<'static, Any>,
-    svc: &'a Services,
-    published: Vec<(Invalidation, u64)>,
-}
-
-impl<'a> Change<'a> {
-    pub async fn begin(svc: &'a Services) -> Result<Self, Error> {
-        Ok(Self {
-            tx: svc.db.pool().begin().await?,
-            svc,
-            published: Vec::new(),
-        })
-    }
-
-    pub fn conn(&mut self) -> &mut AnyConnection {
-        &mut self.tx
-    }
-
-    /// Records that `invalidation` takes effect when this change commits.
-    pub async fn invalidate(&mut self, invalidation: Invalidation) -> Result<(), Error> {
-        if self
-            .published
-            .iter()
-            .any(|(published, _)| *published == invalidation)
-        {
-            return Ok(());
-        }
-        let nonce = self.svc.cache.next_nonce.fetch_add(1, Ordering::SeqCst);
-        if self.svc.db.backend() == Backend::Postgres {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(invalidation.encode(nonce, &self.svc.cache.instance))
-                .execute(&mut *self.tx)
-                .await?;
-        }
-        self.published.push((invalidation, nonce));
-        Ok(())
-    }
-
-    /// Commits, then drops the stale entries here and — on PostgreSQL — waits (briefly) until
-    /// this instance and every live peer have acknowledged the notification.
-    pub async fn commit(self) -> Result<(), Error> {
-        let cache = &self.svc.cache;
-        let postgres = self.svc.db.backend() == Backend::Postgres && !self.published.is_empty();
-        let listening = postgres && cache.is_trusted();
-        let acks: Vec<_> = if listening {
-            self.published
-                .iter()
-                .map(|(_, nonce)| (*nonce, cache.expect_acks(*nonce)))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let committed_at = tokio::time::Instant::now();
-        let committed = self.tx.commit().await;
-        for (invalidation, _) in &self.published {
-            cache.invalidate(*invalidation);
-        }
-        if let Err(err) = committed {
-            for (nonce, _) in acks {
-                cache.abandon(nonce);
-            }
-            return Err(err.into());
-        }
-        if !postgres {
-            return Ok(());
-        }
-        let deadline = committed_at + ECHO_TIMEOUT;
-        let mut silent = Vec::new();
-        for (nonce, ack) in acks {
-            if tokio::time::timeout_at(deadline, ack).await.is_err() {
-                silent.extend(cache.abandon(nonce));
-            }
-        }
-        if silent.contains(&cache.instance) {
-            cache.distrust();
-            cache.reconnect.notify_one();
-        }
-        if !listening || !silent.is_empty() {
-            // Someone may not have seen the change: wait until any instance that missed it has
-            // surely lost its lease (and so reads the database) before reporting success.
-            tracing::warn!(peers = ?silent, listening, "invalidation not acknowledged by all instances");
-            tokio::time::sleep_until(committed_at + LEASE).await;
-        }
-        Ok(())
-    }
-}
-
-/// Keeps this instance subscribed to invalidations from the others (PostgreSQL only). Runs until
-/// the process ends; each lost connection empties the cache and is re-established with back-off.
-pub(crate) fn spawn_listener(db: &Db, cache: Arc<SessionCache>) {
-    if db.backend() != Backend::Postgres {
-        return;
-    }
-    let db = db.clone();
-    tokio::spawn(async move {
-        let mut backoff = Duration::from_millis(100);
-        loop {
-            match listen(&db, &cache).await {
-                Ok(()) => backoff = Duration::from_millis(100),
-                Err(err) => tracing::warn!(error = %err, "invalidation listener failed"),
-            }
-            cache.distrust();
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(5));
-        }
-    });
-}
-
-async fn notify(db: &Db, channel: &str, payload: String) -> Result<(), Error> {
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(channel)
-        .bind(payload)
-        .execute(db.pool())
-        .await?;
-    Ok(())
-}
-
-/// Listens until the connection is lost. The cache is trusted from the moment this instance hears
-/// its own first heartbeat (so its peers have heard it too) for as long as it keeps hearing them.
-async fn listen(db: &Db, cache: &Arc<SessionCache>) -> Result<(), Error> {
-    let mut listener = sqlx::postgres::PgListener::connect(db.url()).await?;
-    listener.listen_all([CHANNEL, ACK_CHANNEL]).await?;
-    let me = cache.instance.clone();
-    let _heartbeats = AbortOnDrop(tokio::spawn(heartbeat(db.clone(), cache.clone())));
-    let mut own_heartbeats = 0u32;
-    loop {
-        // Only a reconnect request interrupts a receive; the connection is dropped then anyway.
-        let received = tokio::select! {
-            received = listener.try_recv() => received?,
-            () = cache.reconnect.notified() => return Ok(()),
-        };
-        // `None`: the connection dropped, and notifications may have been lost meanwhile.
-        let Some(notification) = received else {
-            tracing::warn!("invalidation listener disconnected");
-            return Ok(());
-        };
-        let payload = notification.payload();
-        if notification.channel() == CHANNEL {
-            if let Some((invalidation, nonce, origin)) = Invalidation::decode(payload) {
-                cache.invalidate(invalidation);
-                if origin == me {
-                    cache.acknowledged(nonce, &me);
-                } else {
-                    let (db, ack) = (db.clone(), format!("a:{origin}:{nonce}:{me}"));
-                    tokio::spawn(async move { notify(&db, ACK_CHANNEL, ack).await });
-                }
-            }
-        } else if let Some(instance) = payload.strip_prefix("h:") {
-            if instance == me {
-                *lock(&cache.own_heartbeat) = Some(Instant::now());
-                own_heartbeats += 1;
-                // Trusted from the second heartbeat on: by then every peer has heard the first
-                // and waits for this instance's acknowledgements.
-                if own_heartbeats == 2 {
-                    cache.trust();
-                    tracing::info!("listening for cache invalidations");
-                }
-            } else {
-                cache.heard(instance);
-            }
-        } else if let Some(ack) = payload.strip_prefix("a:") {
-            let mut parts = ack.splitn(3, ':');
-            if let (Some(origin), Some(nonce), Some(by)) =
-                (parts.next(), parts.next(), parts.next())
-                && origin == me
-                && let Ok(nonce) = nonce.parse()
-            {
-                cache.acknowledged(nonce, by);
-            }
-        }
-    }
-}
-
-/// Announces this instance every second, and asks for a reconnect when it stops hearing itself.
-async fn heartbeat(db: Db, cache: Arc<SessionCache>) {
-    *lock(&cache.own_heartbeat) = None;
-    let started = Instant::now();
-    let mut ticks = tokio::time::interval(HEARTBEAT);
-    loop {
-        ticks.tick().await;
-        let last = (*lock(&cache.own_heartbeat)).unwrap_or(started);
-        if last.elapsed() > PEER_TIMEOUT {
-            tracing::warn!("own heartbeat not heard; reconnecting the listener");
-            cache.reconnect.notify_one();
-        }
-        let beat = notify(&db, ACK_CHANNEL, format!("h:{}", cache.instance));
-        match tokio::time::timeout(HEARTBEAT, beat).await {
-            Ok(Ok(())) => {}
-            Ok(Err(err)) => tracing::warn!(error = %err, "heartbeat not sent"),
-            Err(_) => tracing::warn!("heartbeat timed out"),
-        }
-    }
-}
-
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 

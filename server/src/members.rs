@@ -155,16 +155,17 @@ pub async fn update_member_role(
         .bind(user.to_string())
         .execute(change.conn())
         .await?;
-    change.invalidate(Invalidation::User(user)).await?;
-    let event = Event {
-        action: Audited::MemberRoleChanged,
-        org: Some(org),
-        actor: Some(actor.user_id),
-        target: Some(format!("user:{user} role:{}->{}", target.role, to)),
-        client: &actor.client,
-    };
-    audit::record(change.conn(), event, now).await?;
-    change.commit().await
+    let detail = format!("user:{user} role:{}->{}", target.role, to);
+    finish(
+        change,
+        actor,
+        org,
+        user,
+        Audited::MemberRoleChanged,
+        detail,
+        now,
+    )
+    .await
 }
 
 /// Removes a member from the caller's organization: their access here ends at once; their
@@ -187,12 +188,36 @@ pub async fn remove_member(svc: &Services, actor: &Actor, user_id: &str) -> Resu
         .bind(user.to_string())
         .execute(change.conn())
         .await?;
+    let detail = format!("user:{user}");
+    finish(
+        change,
+        actor,
+        org,
+        user,
+        Audited::MemberRemoved,
+        detail,
+        now,
+    )
+    .await
+}
+
+/// Every membership change ends alike: the member's cached sessions are dropped everywhere (the
+/// change holds on their next request), the change is audited, then committed.
+async fn finish(
+    mut change: Change<'_>,
+    actor: &Actor,
+    org: OrgId,
+    user: UserId,
+    action: Audited,
+    target: String,
+    now: Timestamp,
+) -> Result<(), Error> {
     change.invalidate(Invalidation::User(user)).await?;
     let event = Event {
-        action: Audited::MemberRemoved,
+        action,
         org: Some(org),
         actor: Some(actor.user_id),
-        target: Some(format!("user:{user}")),
+        target: Some(target),
         client: &actor.client,
     };
     audit::record(change.conn(), event, now).await?;

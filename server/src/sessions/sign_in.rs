@@ -1,0 +1,140 @@
+//! Password sign-in, behind the guess limits.
+
+use super::*;
+
+/// Signs in with email and password. Anyone may call it.
+///
+/// Errors: `InvalidCredentials` for a wrong email or password alike (same work either way),
+/// `RateLimited` after too many failures for the account or the client's IP (then even the right
+/// password is refused until the window ends).
+pub async fn sign_in(
+    svc: &Services,
+    email: &str,
+    password: &str,
+    client: &ClientInfo,
+    previous_token: Option<&str>,
+) -> Result<SignedIn, Error> {
+    let now = svc.clock.now();
+    let pool = svc.db.pool();
+    let normalized = EmailAddress::normalize(email);
+    // The client's budget first: a client that is already limited creates no per-account rows.
+    let ip_key = client.ip.as_deref().map(throttle::ip_key);
+    if let Some(ip_key) = &ip_key
+        && let Err(limited) = throttle::reserve(pool, ip_key, throttle::SIGN_IN_PER_IP, now).await
+    {
+        record_unowned(svc, Action::SignInThrottled, client, now).await?;
+        return Err(limited);
+    }
+    let account_key = throttle::account_key(&normalized);
+    if let Err(limited) =
+        throttle::reserve(pool, &account_key, throttle::SIGN_IN_PER_ACCOUNT, now).await
+    {
+        if let Some(ip_key) = &ip_key {
+            throttle::release(pool, ip_key).await?;
+        }
+        record_unowned(svc, Action::SignInThrottled, client, now).await?;
+        return Err(limited);
+    }
+
+    let user = accounts::credentials_for(pool, &normalized).await?;
+    let password = Password::new(password);
+    let matched = svc
+        .hasher
+        .verify(&password, user.as_ref().map(|u| u.password_hash.as_str()))
+        .await?;
+    let user = match (matched, user) {
+        (true, Some(user)) => user,
+        (_, user) => {
+            let mut conn = pool.acquire().await?;
+            let event = Event {
+                action: Action::SignInFailed,
+                org: None,
+                actor: user.map(|u| u.id),
+                target: None,
+                client,
+            };
+            audit::record(&mut conn, event, now).await?;
+            tracing::info!("sign-in refused: invalid credentials");
+            return Err(Error::InvalidCredentials);
+        }
+    };
+
+    throttle::clear(pool, &account_key).await?;
+    if let Some(ip_key) = &ip_key {
+        throttle::release(pool, ip_key).await?;
+    }
+    throttle::purge_finished_windows(pool, now).await?;
+    let mut change = Change::begin(svc).await?;
+    // Writes come first in every transaction: on SQLite a transaction that read before its
+    // first write could be refused (SQLITE_BUSY_SNAPSHOT) when another connection wrote meanwhile.
+    if let Some(previous) = previous_token {
+        end_replaced(&mut change, previous, client, now).await?;
+    }
+    let expired = store::end_expired(change.conn(), user.id, now).await?;
+    record_ended(
+        &mut change,
+        user.id,
+        &expired,
+        EndReason::Expired,
+        client,
+        now,
+    )
+    .await?;
+    store::purge_finished(change.conn(), user.id, now).await?;
+    let org = orgs::landing_org(change.conn(), user.id).await?;
+    let new_session = NewSession {
+        user: user.id,
+        org,
+        credential_version: user.credential_version,
+    };
+    let signed_in = create(change.conn(), svc, new_session, client, now).await?;
+    // A new device appears in the user's session list on every instance.
+    change.invalidate(Invalidation::User(user.id)).await?;
+    let surplus = store::end_surplus(change.conn(), user.id, MAX_SESSIONS_PER_USER, now).await?;
+    record_ended(
+        &mut change,
+        user.id,
+        &surplus,
+        EndReason::Replaced,
+        client,
+        now,
+    )
+    .await?;
+    let event = Event {
+        action: Action::SignedIn,
+        org,
+        actor: Some(user.id),
+        target: Some(format!("session:{}", signed_in.session_id)),
+        client,
+    };
+    audit::record(change.conn(), event, now).await?;
+    change.commit().await?;
+    tracing::info!(user_id = %user.id, session_id = %signed_in.session_id, "signed in");
+    Ok(signed_in)
+}
+
+async fn record_unowned(
+    svc: &Services,
+    action: Action,
+    client: &ClientInfo,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let mut conn = svc.db.pool().acquire().await?;
+    audit::record(
+        &mut conn,
+        Event {
+            action,
+            org: None,
+            actor: None,
+            target: None,
+            client,
+        },
+        now,
+    )
+    .await?;
+    tracing::info!(
+        action = action.as_str(),
+        "sign-in refused: too many attempts"
+    );
+    Ok(())
+}
