@@ -18,6 +18,7 @@ pub enum ErrorCode {
     Forbidden,
     NotFound,
     Conflict,
+    Gone,
     RateLimited,
     PayloadTooLarge,
     Internal,
@@ -85,9 +86,11 @@ impl AppError {
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
+            ErrorCode::Gone => 410,
             ErrorCode::RateLimited => 429,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::Internal => 500,
+            ErrorCode::Unavailable => 503,
             ErrorCode::Network => 502,
         }
     }
@@ -136,6 +139,8 @@ pub fn signed_out_message(reason: &str) -> &'static str {
             "Your password was changed on another device. Sign in with the new password."
         }
         "expired" => "Your session expired. Please sign in again.",
+        "deactivated" => "This account has been deactivated.",
+        "password_reset" => "Your password was reset. Sign in with the new password.",
         _ => "You were signed out. Please sign in again.",
     }
 }
@@ -178,6 +183,8 @@ impl From<gatehouse_server::Error> for AppError {
                 }
                 out
             }
+            E::Gone(message) => Self::new(ErrorCode::Gone, message),
+            E::Unavailable(message) => Self::new(ErrorCode::Unavailable, message),
             E::RateLimited { retry_after } => {
                 let secs = retry_after.as_secs().max(1);
                 let mut out = Self::new(ErrorCode::RateLimited, retry_message(secs));

@@ -3,10 +3,11 @@
 //! An email is stored trimmed and lower-cased, so uniqueness is case-insensitive and enforced
 //! by the database (a race between two sign-ups cannot create two accounts).
 
-use sqlx::AnyPool;
+use sqlx::{AnyConnection, AnyPool};
 
 use crate::audit::{self, Action, Event};
 use crate::cache::{Change, Invalidation};
+use crate::clock::Timestamp;
 use crate::error::{FieldErrors, is_unique_violation};
 use crate::ids::{self, UserId};
 use crate::orgs::{self, OrgName};
@@ -130,26 +131,7 @@ pub async fn sign_up(
     let now = svc.clock.now();
     let user_id = UserId::random();
     let mut change = Change::begin(svc).await?;
-    let inserted = sqlx::query(
-        "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $5)",
-    )
-    .bind(user_id.to_string())
-    .bind(email.as_str())
-    .bind(name.as_str())
-    .bind(password_hash)
-    .bind(now.as_millis())
-    .execute(change.conn())
-    .await;
-    match inserted {
-        Err(err) if is_unique_violation(&err) => {
-            return Err(Error::Conflict {
-                field: Some("email"),
-                message: "An account with this email already exists. Sign in instead.".into(),
-            });
-        }
-        other => other?,
-    };
+    insert_user(change.conn(), user_id, &email, &name, password_hash, now).await?;
     let org_id = orgs::create_with_owner(change.conn(), &org_name, user_id, now).await?;
     if let Some(previous) = previous_token {
         sessions::end_replaced(&mut change, previous, client, now).await?;
@@ -171,6 +153,35 @@ pub async fn sign_up(
     change.commit().await?;
     tracing::info!(user_id = %user_id, org_id = %org_id, "account created");
     Ok(signed_in)
+}
+
+/// Inserts a new account; an email that already has one is a conflict on `email`.
+pub(crate) async fn insert_user(
+    conn: &mut AnyConnection,
+    id: UserId,
+    email: &EmailAddress,
+    name: &DisplayName,
+    password_hash: String,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5)",
+    )
+    .bind(id.to_string())
+    .bind(email.as_str())
+    .bind(name.as_str())
+    .bind(password_hash)
+    .bind(now.as_millis())
+    .execute(conn)
+    .await;
+    match inserted {
+        Err(err) if is_unique_violation(&err) => Err(Error::Conflict {
+            field: Some("email"),
+            message: "An account with this email already exists. Sign in instead.".into(),
+        }),
+        other => other.map(|_| ()).map_err(Error::from),
+    }
 }
 
 /// What sign-in needs to know about an account.

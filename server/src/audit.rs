@@ -20,6 +20,16 @@ pub enum Action {
     PasswordChanged,
     MemberRoleChanged,
     MemberRemoved,
+    MemberDeactivated,
+    MemberReactivated,
+    MemberLeft,
+    InvitationCreated,
+    InvitationResent,
+    InvitationRevoked,
+    InvitationAccepted,
+    PasswordResetRequested,
+    PasswordResetLinkCreated,
+    PasswordReset,
 }
 
 impl Action {
@@ -34,6 +44,16 @@ impl Action {
             Action::PasswordChanged => "user.password_changed",
             Action::MemberRoleChanged => "member.role_changed",
             Action::MemberRemoved => "member.removed",
+            Action::MemberDeactivated => "member.deactivated",
+            Action::MemberReactivated => "member.reactivated",
+            Action::MemberLeft => "member.left",
+            Action::InvitationCreated => "invitation.created",
+            Action::InvitationResent => "invitation.resent",
+            Action::InvitationRevoked => "invitation.revoked",
+            Action::InvitationAccepted => "invitation.accepted",
+            Action::PasswordResetRequested => "user.password_reset_requested",
+            Action::PasswordResetLinkCreated => "user.password_reset_link_created",
+            Action::PasswordReset => "user.password_reset",
         }
     }
 }

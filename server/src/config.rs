@@ -12,6 +12,21 @@ pub struct ServiceConfig {
     pub session_ttl: Duration,
     /// How many password hashes may run at once (each takes 19 MiB and one core for ~40 ms).
     pub hash_concurrency: usize,
+    /// Origin of the links put in emails and shown to inviters, without a trailing slash.
+    pub public_url: String,
+    /// Outgoing mail; without it invitation links are only shown to the inviter and password
+    /// reset goes through an administrator.
+    pub mail: Option<MailSettings>,
+}
+
+/// Where and as whom mail is sent.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `smtp://host:port` (plain), `smtp://…?tls=required` (STARTTLS) or `smtps://…`, with
+    /// optional `user:password@`.
+    pub smtp_url: String,
+    /// The From header, e.g. `Gatehouse <no-reply@example.com>`.
+    pub from: String,
 }
 
 impl Default for ServiceConfig {
@@ -19,6 +34,8 @@ impl Default for ServiceConfig {
         Self {
             session_ttl: Duration::from_secs(7 * 24 * 3600),
             hash_concurrency: default_hashers(),
+            public_url: "http://127.0.0.1:3000".into(),
+            mail: None,
         }
     }
 }
@@ -139,6 +156,17 @@ impl Settings {
                 })?;
             services.session_ttl = Duration::from_secs(days * 24 * 3600);
         }
+        services.public_url = public_url.clone();
+        if let Some(smtp_url) = get("GATEHOUSE_SMTP_URL") {
+            let from = get("GATEHOUSE_MAIL_FROM")
+                .unwrap_or_else(|| "Gatehouse <no-reply@localhost>".into());
+            crate::mail::Mailer::check(&smtp_url, &from)
+                .map_err(|(variable, message)| ConfigError { variable, message })?;
+            services.mail = Some(MailSettings {
+                smtp_url: smtp_url.trim().to_string(),
+                from: from.trim().to_string(),
+            });
+        }
         let trusted_proxies = match get("GATEHOUSE_TRUSTED_PROXIES") {
             Some(text) => TrustedProxies::parse(&text).map_err(|message| ConfigError {
                 variable: "GATEHOUSE_TRUSTED_PROXIES",
@@ -192,6 +220,13 @@ mod tests {
         assert_eq!(err.map(|e| e.variable), Some("DATABASE_URL"));
         let err = settings(&[("GATEHOUSE_SESSION_DAYS", "0")]).err();
         assert_eq!(err.map(|e| e.variable), Some("GATEHOUSE_SESSION_DAYS"));
+        let err = settings(&[("GATEHOUSE_SMTP_URL", "mail.example.com")]).err();
+        assert_eq!(err.map(|e| e.variable), Some("GATEHOUSE_SMTP_URL"));
+        let smtp = ("GATEHOUSE_SMTP_URL", "smtp://127.0.0.1:2525");
+        let err = settings(&[smtp, ("GATEHOUSE_MAIL_FROM", "not an address")]).err();
+        assert_eq!(err.map(|e| e.variable), Some("GATEHOUSE_MAIL_FROM"));
+        let ok = settings(&[smtp]).unwrap_or_else(|e| unreachable!("{e}"));
+        assert!(ok.services.mail.is_some());
     }
 
     #[test]

@@ -71,6 +71,12 @@ pub enum Error {
         field: Option<&'static str>,
         message: String,
     },
+    /// A link or token that existed but can no longer be used (expired, used, revoked).
+    #[error("gone: {0}")]
+    Gone(String),
+    /// A feature this installation is not set up for (e.g. email without SMTP).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     #[error("too many attempts; retry after {retry_after:?}")]
     RateLimited { retry_after: Duration },
     #[error("internal error: {0}")]

@@ -46,6 +46,14 @@ id_type!(
     /// One audit log row.
     EventId
 );
+id_type!(
+    /// An invitation to an organization; public, unlike its link's token.
+    InvitationId
+);
+id_type!(
+    /// A password reset link; public, unlike its token.
+    ResetId
+);
 
 /// Parses an id read back from our own database; a malformed one is corruption, not user error.
 pub(crate) fn from_db<T>(text: &str, parse: fn(&str) -> Option<T>) -> Result<T, crate::Error> {

@@ -15,11 +15,15 @@ pub mod db;
 pub mod devices;
 pub mod error;
 pub mod ids;
+pub mod invitations;
+pub mod mail;
 pub mod members;
 pub mod orgs;
+pub mod password_resets;
 pub mod passwords;
 pub mod sessions;
 mod throttle;
+pub mod tokens;
 
 use std::sync::Arc;
 
@@ -42,6 +46,7 @@ pub struct Services {
     pub hasher: PasswordHasher,
     pub config: ServiceConfig,
     pub cache: Arc<cache::SessionCache>,
+    pub mailer: mail::Mailer,
 }
 
 impl Services {
@@ -49,6 +54,7 @@ impl Services {
     /// PostgreSQL, starts listening for other instances' cache invalidations.
     pub async fn new(db: Db, clock: Arc<dyn Clock>, config: ServiceConfig) -> Result<Self, Error> {
         let hasher = PasswordHasher::new(config.hash_concurrency).await?;
+        let mailer = mail::Mailer::new(config.mail.as_ref())?;
         let cache = Arc::new(cache::SessionCache::new(db.backend()));
         cache::spawn_listener(&db, cache.clone());
         cache
@@ -60,6 +66,7 @@ impl Services {
             hasher,
             config,
             cache,
+            mailer,
         })
     }
 }

@@ -11,7 +11,7 @@ use crate::clock::Timestamp;
 use crate::error::FieldErrors;
 use crate::ids::{self, OrgId, UserId};
 use crate::orgs::Role;
-use crate::sessions::Actor;
+use crate::sessions::{self, Actor, EndReason};
 use crate::{Error, Services};
 
 /// Members per page of the Members screen.
@@ -25,6 +25,11 @@ pub struct Member {
     pub name: String,
     pub email: String,
     pub role: Role,
+    /// Whether they sign in with a second factor (MFA enrollment comes with its own issue; until
+    /// then no account has it).
+    pub mfa_enabled: bool,
+    /// Deactivated members keep their row and role but cannot reach the organization.
+    pub deactivated: bool,
     /// The latest activity of any of their signed-in devices; `None` when none is signed in.
     pub last_active_at: Option<Timestamp>,
 }
@@ -37,7 +42,7 @@ pub struct MemberPage {
 }
 
 /// Turns a refusal into the error a caller sees: outsiders learn nothing ("not found").
-fn require(decision: Decision) -> Result<(), Error> {
+pub(crate) fn require(decision: Decision) -> Result<(), Error> {
     match decision {
         Decision::Allowed => Ok(()),
         Decision::NotAMember => Err(Error::NotFound),
@@ -53,7 +58,7 @@ fn require(decision: Decision) -> Result<(), Error> {
     }
 }
 
-fn current_org(actor: &Actor) -> Result<(OrgId, Role), Error> {
+pub(crate) fn current_org(actor: &Actor) -> Result<(OrgId, Role), Error> {
     actor
         .org
         .as_ref()
@@ -89,13 +94,17 @@ pub async fn list_members(
     .bind(pattern.as_str())
     .fetch_one(pool)
     .await?;
-    let rows: Vec<(String, String, String, String, Option<i64>)> = sqlx::query_as(
-        "SELECT u.id, u.name, u.email, m.role, \
+    // The page is cut first, so "last active" is looked up for its 25 rows only.
+    let rows: Vec<MemberRow> = sqlx::query_as(
+        "SELECT p.id, p.name, p.email, p.role, p.deactivated_at, \
                 (SELECT MAX(s.last_active_at) FROM sessions s \
-                 WHERE s.user_id = u.id AND s.ended_at IS NULL) AS last_active_at \
-         FROM memberships m JOIN users u ON u.id = m.user_id \
-         WHERE m.org_id = $1 AND (LOWER(u.name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\') \
-         ORDER BY LOWER(u.name), u.email LIMIT $3 OFFSET $4",
+                 WHERE s.user_id = p.id AND s.org_id = $1 AND s.ended_at IS NULL) \
+         FROM (SELECT u.id, u.name, u.email, m.role, m.deactivated_at \
+               FROM memberships m JOIN users u ON u.id = m.user_id \
+               WHERE m.org_id = $1 \
+                 AND (LOWER(u.name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\') \
+               ORDER BY LOWER(u.name), u.email LIMIT $3 OFFSET $4) p \
+         ORDER BY LOWER(p.name), p.email",
     )
     .bind(org.to_string())
     .bind(pattern.as_str())
@@ -105,19 +114,23 @@ pub async fn list_members(
     .await?;
     let members = rows
         .into_iter()
-        .map(|(id, name, email, role, last_active)| {
+        .map(|(id, name, email, role, deactivated_at, last_active)| {
             Ok(Member {
                 user_id: ids::from_db(&id, UserId::parse)?,
                 name,
                 email,
-                role: Role::parse(&role)
-                    .ok_or_else(|| Error::internal(format!("unknown role {role:?}")))?,
+                role: crate::orgs::parse_role(&role)?,
+                mfa_enabled: false,
+                deactivated: deactivated_at.is_some(),
                 last_active_at: last_active.map(Timestamp::from_millis),
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;
     Ok(MemberPage { members, total })
 }
+
+/// id, name, email, role, deactivated_at, last_active_at
+type MemberRow = (String, String, String, String, Option<i64>, Option<i64>);
 
 /// `%`, `_` and `\` match themselves in a search.
 fn like_escape(text: &str) -> String {
@@ -183,11 +196,7 @@ pub async fn remove_member(svc: &Services, actor: &Actor, user_id: &str) -> Resu
         Action::RemoveMember,
         Some(target),
     ))?;
-    sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
-        .bind(org.to_string())
-        .bind(user.to_string())
-        .execute(change.conn())
-        .await?;
+    delete_membership(change.conn(), org, user).await?;
     let detail = format!("user:{user}");
     finish(
         change,
@@ -199,6 +208,149 @@ pub async fn remove_member(svc: &Services, actor: &Actor, user_id: &str) -> Resu
         now,
     )
     .await
+}
+
+/// Deactivates a member of the caller's organization: every session they have here ends at
+/// once and sign-in here is refused; their row and role stay for reactivation.
+///
+/// Errors: `NotFound` for a user who is not a member here; `Forbidden` as for role changes, for
+/// the last Owner, and for the caller themselves.
+pub async fn deactivate_member(svc: &Services, actor: &Actor, user_id: &str) -> Result<(), Error> {
+    let (org, caller_role) = current_org(actor)?;
+    let user = UserId::parse(user_id).ok_or(Error::NotFound)?;
+    let now = svc.clock.now();
+    let mut change = Change::begin(svc).await?;
+    let target = lock_and_read(change.conn(), org, user).await?;
+    require(authz::decide(
+        Some(caller_role),
+        Action::DeactivateMember,
+        Some(target),
+    ))?;
+    if user == actor.user_id {
+        return Err(Error::Forbidden(
+            "You cannot deactivate yourself: ask another administrator.".into(),
+        ));
+    }
+    let changed = sqlx::query(
+        "UPDATE memberships SET deactivated_at = $1 \
+         WHERE org_id = $2 AND user_id = $3 AND deactivated_at IS NULL",
+    )
+    .bind(now.as_millis())
+    .bind(org.to_string())
+    .bind(user.to_string())
+    .execute(change.conn())
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(Error::Conflict {
+            field: None,
+            message: "This member is already deactivated.".into(),
+        });
+    }
+    sessions::end_all_in_org(
+        &mut change,
+        user,
+        org,
+        EndReason::Deactivated,
+        &actor.client,
+        now,
+    )
+    .await?;
+    let detail = format!("user:{user}");
+    finish(
+        change,
+        actor,
+        org,
+        user,
+        Audited::MemberDeactivated,
+        detail,
+        now,
+    )
+    .await
+}
+
+/// Reactivates a deactivated member: they can sign in here again, with the role they had.
+///
+/// Errors: `NotFound` for a user who is not a member here; `Forbidden` as for role changes;
+/// `Conflict` when they are not deactivated.
+pub async fn reactivate_member(svc: &Services, actor: &Actor, user_id: &str) -> Result<(), Error> {
+    let (org, caller_role) = current_org(actor)?;
+    let user = UserId::parse(user_id).ok_or(Error::NotFound)?;
+    let now = svc.clock.now();
+    let mut change = Change::begin(svc).await?;
+    let target = lock_and_read(change.conn(), org, user).await?;
+    require(authz::decide(
+        Some(caller_role),
+        Action::ReactivateMember,
+        Some(target),
+    ))?;
+    let changed = sqlx::query(
+        "UPDATE memberships SET deactivated_at = NULL \
+         WHERE org_id = $1 AND user_id = $2 AND deactivated_at IS NOT NULL",
+    )
+    .bind(org.to_string())
+    .bind(user.to_string())
+    .execute(change.conn())
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(Error::Conflict {
+            field: None,
+            message: "This member is not deactivated.".into(),
+        });
+    }
+    let detail = format!("user:{user}");
+    finish(
+        change,
+        actor,
+        org,
+        user,
+        Audited::MemberReactivated,
+        detail,
+        now,
+    )
+    .await
+}
+
+/// The caller leaves their current organization; their session moves to another organization
+/// of theirs (or to none). The last Owner cannot leave.
+pub async fn leave_organization(svc: &Services, actor: &Actor) -> Result<(), Error> {
+    let (org, _) = current_org(actor)?;
+    let now = svc.clock.now();
+    let mut change = Change::begin(svc).await?;
+    let target = lock_and_read(change.conn(), org, actor.user_id).await?;
+    if target.last_owner {
+        return Err(Error::Forbidden(
+            "You are this organization's last Owner: make someone else Owner before leaving."
+                .into(),
+        ));
+    }
+    delete_membership(change.conn(), org, actor.user_id).await?;
+    let detail = format!("user:{}", actor.user_id);
+    finish(
+        change,
+        actor,
+        org,
+        actor.user_id,
+        Audited::MemberLeft,
+        detail,
+        now,
+    )
+    .await
+}
+
+/// Ends a membership; the member's sessions acting here move to another of their organizations.
+async fn delete_membership(
+    conn: &mut AnyConnection,
+    org: OrgId,
+    user: UserId,
+) -> Result<(), Error> {
+    sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
+        .bind(org.to_string())
+        .bind(user.to_string())
+        .execute(&mut *conn)
+        .await?;
+    crate::orgs::relocate_sessions(conn, user, org).await
 }
 
 /// Every membership change ends alike: the member's cached sessions are dropped everywhere (the
@@ -225,8 +377,9 @@ async fn finish(
 }
 
 /// Serializes membership changes per organization (a write on its row comes first, which also
-/// takes SQLite's write lock), then reads the target's role and whether they are the last Owner.
-async fn lock_and_read(
+/// takes SQLite's write lock), then reads the target's role and whether they are the last active
+/// Owner.
+pub(crate) async fn lock_and_read(
     conn: &mut AnyConnection,
     org: OrgId,
     user: UserId,
@@ -235,21 +388,25 @@ async fn lock_and_read(
         .bind(org.to_string())
         .execute(&mut *conn)
         .await?;
-    let role: Option<String> =
-        sqlx::query_scalar("SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2")
-            .bind(org.to_string())
-            .bind(user.to_string())
-            .fetch_optional(&mut *conn)
-            .await?;
-    let role = role.and_then(|r| Role::parse(&r)).ok_or(Error::NotFound)?;
-    let owners: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'owner'")
-            .bind(org.to_string())
-            .fetch_one(&mut *conn)
-            .await?;
+    let row: Option<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT role, deactivated_at FROM memberships WHERE org_id = $1 AND user_id = $2",
+    )
+    .bind(org.to_string())
+    .bind(user.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (role, deactivated_at) = row.ok_or(Error::NotFound)?;
+    let role = crate::orgs::parse_role(&role)?;
+    let owners: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM memberships \
+         WHERE org_id = $1 AND role = 'owner' AND deactivated_at IS NULL",
+    )
+    .bind(org.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(Target {
         role,
-        last_owner: role == Role::Owner && owners <= 1,
+        last_owner: role == Role::Owner && deactivated_at.is_none() && owners <= 1,
     })
 }
 

@@ -5,9 +5,11 @@ use std::fmt;
 
 use sqlx::AnyConnection;
 
-use crate::Error;
+use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
-use crate::ids::{OrgId, UserId};
+use crate::ids::{self, OrgId, UserId};
+use crate::sessions::Actor;
+use crate::{Error, Services};
 
 pub const NAME_MAX: usize = 100;
 
@@ -79,15 +81,137 @@ pub(crate) async fn create_with_owner(
     Ok(org_id)
 }
 
-/// The organization a user lands in at sign-in: the one they used last.
+/// One organization the caller belongs to, for the organization switcher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub id: OrgId,
+    pub name: String,
+    pub role: Role,
+    /// The organization the caller's session acts in.
+    pub current: bool,
+}
+
+/// The organizations the caller can act in (deactivated memberships excluded), by name.
+pub async fn list_organizations(svc: &Services, actor: &Actor) -> Result<Vec<Membership>, Error> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT o.id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.org_id \
+         WHERE m.user_id = $1 AND m.deactivated_at IS NULL ORDER BY LOWER(o.name), o.id",
+    )
+    .bind(actor.user_id.to_string())
+    .fetch_all(svc.db.pool())
+    .await?;
+    let current = actor.org.as_ref().map(|org| org.id);
+    rows.into_iter()
+        .map(|(id, name, role)| {
+            let id = ids::from_db(&id, OrgId::parse)?;
+            Ok(Membership {
+                id,
+                name,
+                role: parse_role(&role)?,
+                current: Some(id) == current,
+            })
+        })
+        .collect()
+}
+
+/// Makes the caller's session act in another of their organizations from its next request on.
+///
+/// Errors: `NotFound` for an id the caller is not an active member of.
+pub async fn switch_organization(
+    svc: &Services,
+    actor: &Actor,
+    organization_id: &str,
+) -> Result<(), Error> {
+    let org = OrgId::parse(organization_id).ok_or(Error::NotFound)?;
+    let now = svc.clock.now();
+    let mut change = Change::begin(svc).await?;
+    let moved = sqlx::query(
+        "UPDATE sessions SET org_id = $1 WHERE id = $2 AND user_id = $3 AND EXISTS ( \
+           SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $3 \
+           AND deactivated_at IS NULL)",
+    )
+    .bind(org.to_string())
+    .bind(actor.session_id.to_string())
+    .bind(actor.user_id.to_string())
+    .execute(change.conn())
+    .await?
+    .rows_affected();
+    if moved == 0 {
+        return Err(Error::NotFound);
+    }
+    store::mark_used(change.conn(), org, actor.user_id, now).await?;
+    change
+        .invalidate(Invalidation::Session(actor.session_id))
+        .await?;
+    change.commit().await
+}
+
+pub(crate) fn parse_role(text: &str) -> Result<Role, Error> {
+    Role::parse(text).ok_or_else(|| Error::internal(format!("unknown role in database: {text:?}")))
+}
+
+/// Where a sign-in lands.
+pub(crate) enum Landing {
+    /// In this organization (none when the account belongs to no organization).
+    In(Option<OrgId>),
+    /// Every membership of the account (or the one asked for) is deactivated.
+    Deactivated,
+    /// The organization asked for is not one of the account's.
+    NotAMember,
+}
+
+/// The organization a user lands in at sign-in: the one asked for (`/login?org=`) when they are
+/// an active member of it, otherwise the active one they used last.
 pub(crate) async fn landing_org(
     conn: &mut AnyConnection,
     user: UserId,
-) -> Result<Option<OrgId>, Error> {
-    store::last_used_org(conn, user).await
+    requested: Option<OrgId>,
+    now: Timestamp,
+) -> Result<Landing, Error> {
+    let memberships = store::memberships_of(conn, user).await?;
+    let landing = match requested {
+        Some(org) => match memberships.iter().find(|m| m.0 == org) {
+            Some((_, false)) => Landing::In(Some(org)),
+            Some((_, true)) => Landing::Deactivated,
+            None => Landing::NotAMember,
+        },
+        None if memberships.is_empty() => Landing::In(None),
+        // Ordered by last use: the first active one.
+        None => match memberships.iter().find(|m| !m.1) {
+            Some((org, _)) => Landing::In(Some(*org)),
+            None => Landing::Deactivated,
+        },
+    };
+    if let Landing::In(Some(org)) = landing {
+        store::mark_used(conn, org, user, now).await?;
+    }
+    Ok(landing)
 }
 
-mod store {
+/// Moves the user's active sessions acting in `from` to the organization they used last (or to
+/// none), after their membership there ended.
+pub(crate) async fn relocate_sessions(
+    conn: &mut AnyConnection,
+    user: UserId,
+    from: OrgId,
+) -> Result<(), Error> {
+    let memberships = store::memberships_of(conn, user).await?;
+    let to = memberships
+        .iter()
+        .find(|(org, deactivated)| *org != from && !deactivated)
+        .map(|(org, _)| org.to_string());
+    sqlx::query(
+        "UPDATE sessions SET org_id = $1 WHERE user_id = $2 AND org_id = $3 AND ended_at IS NULL",
+    )
+    .bind(to)
+    .bind(user.to_string())
+    .bind(from.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(crate) mod store {
     use super::*;
 
     pub async fn insert_org(
@@ -105,7 +229,7 @@ mod store {
         Ok(())
     }
 
-    pub async fn insert_membership(
+    pub(crate) async fn insert_membership(
         conn: &mut AnyConnection,
         org: OrgId,
         user: UserId,
@@ -125,19 +249,36 @@ mod store {
         Ok(())
     }
 
-    pub async fn last_used_org(
+    /// The user's memberships, most recently used first, each with whether it is deactivated.
+    pub async fn memberships_of(
         conn: &mut AnyConnection,
         user: UserId,
-    ) -> Result<Option<OrgId>, Error> {
-        let id: Option<String> = sqlx::query_scalar(
-            "SELECT org_id FROM memberships WHERE user_id = $1 \
-             ORDER BY last_used_at DESC, created_at ASC LIMIT 1",
+    ) -> Result<Vec<(OrgId, bool)>, Error> {
+        let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
+            "SELECT org_id, deactivated_at FROM memberships WHERE user_id = $1 \
+             ORDER BY last_used_at DESC, created_at ASC",
         )
         .bind(user.to_string())
-        .fetch_optional(conn)
+        .fetch_all(conn)
         .await?;
-        id.map(|id| crate::ids::from_db(&id, OrgId::parse))
-            .transpose()
+        rows.into_iter()
+            .map(|(id, deactivated)| Ok((ids::from_db(&id, OrgId::parse)?, deactivated.is_some())))
+            .collect()
+    }
+
+    pub async fn mark_used(
+        conn: &mut AnyConnection,
+        org: OrgId,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        sqlx::query("UPDATE memberships SET last_used_at = $1 WHERE org_id = $2 AND user_id = $3")
+            .bind(now.as_millis())
+            .bind(org.to_string())
+            .bind(user.to_string())
+            .execute(conn)
+            .await?;
+        Ok(())
     }
 }
 

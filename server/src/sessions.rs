@@ -4,14 +4,8 @@
 //! keeps only its SHA-256. Sign-in always issues a fresh session (no fixation). All endings —
 //! sign-out, password change, expiry — go through [`end_sessions`], which logs and audits them.
 
-use std::fmt;
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
-use rand::rngs::OsRng;
-use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 
 use crate::accounts::{self, EmailAddress};
@@ -76,42 +70,10 @@ fn clip(text: &str) -> String {
         .collect()
 }
 
-/// The bearer secret in the session cookie. Not `Debug`-printable, not serializable.
-pub struct SessionToken(String);
+/// The bearer secret in the session cookie.
+pub type SessionToken = crate::tokens::Secret;
 
-impl SessionToken {
-    fn generate() -> Self {
-        let mut bytes = [0u8; 32];
-        OsRng.fill_bytes(&mut bytes);
-        Self(URL_SAFE_NO_PAD.encode(bytes))
-    }
-
-    /// The value to put in the cookie.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for SessionToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SessionToken(<redacted>)")
-    }
-}
-
-fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// A token has exactly the shape we issue; anything else is refused without a query.
-fn well_formed(token: &str) -> bool {
-    token.len() == 43
-        && token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
+use crate::tokens::{hash as token_hash, well_formed};
 
 /// The organization a session acts in, with the caller's role there.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,15 +111,21 @@ pub enum EndReason {
     /// Ended from another of the user's devices.
     Revoked,
     PasswordChanged,
+    /// A new password was set through a reset link.
+    PasswordReset,
+    /// An administrator deactivated the member in the session's organization.
+    Deactivated,
     Expired,
 }
 
 impl EndReason {
-    const ALL: [EndReason; 5] = [
+    const ALL: [EndReason; 7] = [
         EndReason::SignedOut,
         EndReason::Replaced,
         EndReason::Revoked,
         EndReason::PasswordChanged,
+        EndReason::PasswordReset,
+        EndReason::Deactivated,
         EndReason::Expired,
     ];
 
@@ -167,6 +135,8 @@ impl EndReason {
             EndReason::Replaced => "replaced_by_new_sign_in",
             EndReason::Revoked => "revoked",
             EndReason::PasswordChanged => "password_changed",
+            EndReason::PasswordReset => "password_reset",
+            EndReason::Deactivated => "deactivated",
             EndReason::Expired => "expired",
         }
     }
@@ -288,6 +258,9 @@ pub async fn resolve(svc: &Services, token: &str, client: ClientInfo) -> Result<
     } else if row.session_version != row.user_version {
         // Signed in with a password that changed meanwhile (the change raced this sign-in).
         Some(EndReason::PasswordChanged)
+    } else if row.deactivated_at.is_some() {
+        // Signed in while a deactivation was committing.
+        Some(EndReason::Deactivated)
     } else {
         None
     };
@@ -371,6 +344,20 @@ pub(crate) async fn end_sessions(
     Ok(ended.len() as u64)
 }
 
+/// Ends every active session of `user` that acts in `org`, in one statement.
+pub(crate) async fn end_all_in_org(
+    change: &mut Change<'_>,
+    user: UserId,
+    org: OrgId,
+    reason: EndReason,
+    client: &ClientInfo,
+    now: Timestamp,
+) -> Result<u64, Error> {
+    let ended = store::end_all_in_org(change.conn(), user, org, reason, now).await?;
+    record_ended(change, user, &ended, reason, client, now).await?;
+    Ok(ended.len() as u64)
+}
+
 /// Ends every active session of `user` except `keep`, in one statement.
 pub(crate) async fn end_all_except(
     change: &mut Change<'_>,
@@ -412,37 +399,4 @@ async fn record_ended(
         audit::record(change.conn(), event, now).await?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_are_256_bit_and_distinct() {
-        let (a, b) = (SessionToken::generate(), SessionToken::generate());
-        assert_ne!(a.expose(), b.expose());
-        assert_eq!(
-            URL_SAFE_NO_PAD.decode(a.expose()).map(|v| v.len()).ok(),
-            Some(32)
-        );
-        assert!(well_formed(a.expose()));
-        assert!(!format!("{a:?}").contains(a.expose()));
-    }
-
-    #[test]
-    fn malformed_tokens_are_rejected_before_any_query() {
-        assert!(!well_formed(""));
-        assert!(!well_formed("short"));
-        assert!(!well_formed(&"a".repeat(42)));
-        assert!(!well_formed(&format!("{}'", "a".repeat(42))));
-    }
-
-    #[test]
-    fn only_the_hash_is_stored() {
-        let token = SessionToken::generate();
-        let hash = token_hash(token.expose());
-        assert_eq!(hash.len(), 64);
-        assert!(!hash.contains(token.expose()));
-    }
 }

@@ -2,15 +2,21 @@
 
 use super::*;
 
-/// Signs in with email and password. Anyone may call it.
+/// What a deactivated member is told when they try to sign in.
+pub const DEACTIVATED: &str = "This account has been deactivated.";
+
+/// Signs in with email and password, into `organization` when given (a `/login?org=` link) or
+/// else the organization used last. Anyone may call it.
 ///
 /// Errors: `InvalidCredentials` for a wrong email or password alike (same work either way),
 /// `RateLimited` after too many failures for the account or the client's IP (then even the right
-/// password is refused until the window ends).
+/// password is refused until the window ends). After a correct password only: `Forbidden` when
+/// the account is deactivated there, or is not a member of the organization asked for.
 pub async fn sign_in(
     svc: &Services,
     email: &str,
     password: &str,
+    organization: Option<&str>,
     client: &ClientInfo,
     previous_token: Option<&str>,
 ) -> Result<SignedIn, Error> {
@@ -81,7 +87,36 @@ pub async fn sign_in(
     )
     .await?;
     store::purge_finished(change.conn(), user.id, now).await?;
-    let org = orgs::landing_org(change.conn(), user.id).await?;
+    let requested = organization.map(|text| OrgId::parse(text).ok_or(text));
+    let landing = match requested {
+        None => orgs::landing_org(change.conn(), user.id, None, now).await?,
+        Some(Ok(org)) => orgs::landing_org(change.conn(), user.id, Some(org), now).await?,
+        Some(Err(_)) => orgs::Landing::NotAMember,
+    };
+    let org = match landing {
+        orgs::Landing::In(org) => org,
+        refused => {
+            drop(change);
+            let (reason, message) = match refused {
+                orgs::Landing::Deactivated => ("deactivated", DEACTIVATED),
+                _ => (
+                    "not_a_member",
+                    "This account is not a member of the organization in this sign-in link. \
+                     Sign in without it to reach your organizations.",
+                ),
+            };
+            let mut conn = pool.acquire().await?;
+            let event = Event {
+                action: Action::SignInFailed,
+                org: None,
+                actor: Some(user.id),
+                target: Some(format!("reason:{reason}")),
+                client,
+            };
+            audit::record(&mut conn, event, now).await?;
+            return Err(Error::Forbidden(message.into()));
+        }
+    };
     let new_session = NewSession {
         user: user.id,
         org,

@@ -18,6 +18,7 @@ pub struct SessionRow {
     pub email: String,
     pub role: Option<String>,
     pub org_name: Option<String>,
+    pub deactivated_at: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -73,7 +74,7 @@ pub async fn lookup(pool: &AnyPool, token_hash: &str) -> Result<Option<SessionRo
         "SELECT s.id, s.user_id, m.org_id, s.last_active_at, s.expires_at, s.end_reason, \
                 s.credential_version AS session_version, \
                 u.credential_version AS user_version, \
-                u.name, u.email, m.role, o.name AS org_name \
+                u.name, u.email, m.role, o.name AS org_name, m.deactivated_at \
          FROM sessions s \
          JOIN users u ON u.id = s.user_id \
          LEFT JOIN memberships m ON m.org_id = s.org_id AND m.user_id = s.user_id \
@@ -126,6 +127,28 @@ pub async fn end_all_except(
     .bind(reason.as_str())
     .bind(user.to_string())
     .bind(keep.map(|id| id.to_string()).unwrap_or_default())
+    .fetch_all(conn)
+    .await?;
+    session_ids(&ended)
+}
+
+/// Ends every active, unexpired session of `user` acting in `org`; the ids it ended.
+pub async fn end_all_in_org(
+    conn: &mut AnyConnection,
+    user: UserId,
+    org: OrgId,
+    reason: EndReason,
+    now: Timestamp,
+) -> Result<Vec<SessionId>, Error> {
+    let ended: Vec<String> = sqlx::query_scalar(
+        "UPDATE sessions SET ended_at = $1, end_reason = $2 \
+         WHERE user_id = $3 AND org_id = $4 AND ended_at IS NULL AND expires_at > $1 \
+         RETURNING id",
+    )
+    .bind(now.as_millis())
+    .bind(reason.as_str())
+    .bind(user.to_string())
+    .bind(org.to_string())
     .fetch_all(conn)
     .await?;
     session_ids(&ended)

@@ -118,7 +118,7 @@ async fn a_profile_change_is_seen_by_the_next_request(env: &TestEnv) {
 async fn a_password_change_ends_other_sessions_and_retires_the_old_password(env: &TestEnv) {
     let first = env.sign_up("ada@example.com").await;
     let client = env.client();
-    let second = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, &client, None)
+    let second = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None)
         .await
         .expect("second device signs in");
     let actor = env.actor(&first).await;
@@ -133,12 +133,13 @@ async fn a_password_change_ends_other_sessions_and_retires_the_old_password(env:
         env.resolve(&second).await.is_none(),
         "other devices are signed out"
     );
-    let old = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, &client, None).await;
+    let old = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None).await;
     assert!(matches!(old, Err(Error::InvalidCredentials)));
     let new = sessions::sign_in(
         &env.svc,
         "ada@example.com",
         "Brand-New-Pass-7",
+        None,
         &client,
         None,
     )
@@ -157,6 +158,14 @@ async fn a_wrong_current_password_changes_nothing(env: &TestEnv) {
         fields.iter().next().map(|(f, _)| f),
         Some("current_password")
     );
-    let still = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, &env.client(), None).await;
+    let still = sessions::sign_in(
+        &env.svc,
+        "ada@example.com",
+        PASSWORD,
+        None,
+        &env.client(),
+        None,
+    )
+    .await;
     assert!(still.is_ok());
 }

@@ -18,7 +18,7 @@ const WINDOWS_CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWeb
 
 async fn sign_in_as(env: &TestEnv, email: &str, user_agent: &str) -> SignedIn {
     let client = ClientInfo::new(Some("198.51.100.4".into()), user_agent);
-    sessions::sign_in(&env.svc, email, PASSWORD, &client, None)
+    sessions::sign_in(&env.svc, email, PASSWORD, None, &client, None)
         .await
         .expect("sign in")
 }

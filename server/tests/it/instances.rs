@@ -143,6 +143,7 @@ async fn another_instance_lists_a_new_device_at_once() {
         &env.svc,
         "ada@example.com",
         crate::support::PASSWORD,
+        None,
         &client,
         None,
     )

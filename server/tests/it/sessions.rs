@@ -19,9 +19,24 @@ on_both_databases!(
 async fn a_wrong_password_and_an_unknown_email_fail_alike(env: &TestEnv) {
     env.sign_up("ada@example.com").await;
     let client = env.client();
-    let wrong =
-        sessions::sign_in(&env.svc, "ada@example.com", "Not-The-Pass-1", &client, None).await;
-    let unknown = sessions::sign_in(&env.svc, "nobody@example.com", PASSWORD, &client, None).await;
+    let wrong = sessions::sign_in(
+        &env.svc,
+        "ada@example.com",
+        "Not-The-Pass-1",
+        None,
+        &client,
+        None,
+    )
+    .await;
+    let unknown = sessions::sign_in(
+        &env.svc,
+        "nobody@example.com",
+        PASSWORD,
+        None,
+        &client,
+        None,
+    )
+    .await;
     assert!(matches!(wrong, Err(Error::InvalidCredentials)), "{wrong:?}");
     assert!(
         matches!(unknown, Err(Error::InvalidCredentials)),
@@ -75,6 +90,7 @@ async fn signing_in_again_replaces_the_previous_session(env: &TestEnv) {
         &env.svc,
         "ada@example.com",
         PASSWORD,
+        None,
         &client,
         Some(first.token.expose()),
     )
@@ -126,7 +142,7 @@ on_both_databases!(
 async fn a_session_signed_in_with_a_since_changed_password_is_refused(env: &TestEnv) {
     let first = env.sign_up("ada@example.com").await;
     let client = env.client();
-    let second = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, &client, None)
+    let second = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None)
         .await
         .expect("sign in");
     // As if a password change committed between this sign-in's check and its session insert.

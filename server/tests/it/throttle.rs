@@ -23,6 +23,7 @@ async fn fifty_parallel_wrong_guesses_leave_the_account_limited_after_exactly_te
                 &svc,
                 "ada@example.com",
                 &format!("Wrong-Guess-{i}"),
+                None,
                 &client,
                 None,
             )
@@ -43,7 +44,15 @@ async fn fifty_parallel_wrong_guesses_leave_the_account_limited_after_exactly_te
         .filter(|r| matches!(r, Err(Error::RateLimited { .. })))
         .count();
     assert_eq!((checked, limited), (10, 40));
-    let right = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, &env.client(), None).await;
+    let right = sessions::sign_in(
+        &env.svc,
+        "ada@example.com",
+        PASSWORD,
+        None,
+        &env.client(),
+        None,
+    )
+    .await;
     assert!(matches!(right, Err(Error::RateLimited { .. })), "{right:?}");
 }
 
@@ -51,12 +60,19 @@ async fn while_limited_even_the_right_password_is_refused_until_the_window_ends(
     env.sign_up("ada@example.com").await;
     let client = env.client();
     for _ in 0..10 {
-        let r =
-            sessions::sign_in(&env.svc, "ada@example.com", "Wrong-Guess-1", &client, None).await;
+        let r = sessions::sign_in(
+            &env.svc,
+            "ada@example.com",
+            "Wrong-Guess-1",
+            None,
+            &client,
+            None,
+        )
+        .await;
         assert!(matches!(r, Err(Error::InvalidCredentials)));
     }
     let Err(Error::RateLimited { retry_after }) =
-        sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, &client, None).await
+        sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None).await
     else {
         panic!("the right password must be refused while limited");
     };
@@ -64,7 +80,7 @@ async fn while_limited_even_the_right_password_is_refused_until_the_window_ends(
         retry_after <= Duration::from_secs(15 * 60) && retry_after > Duration::from_secs(14 * 60)
     );
     env.clock.advance(Duration::from_secs(15 * 60));
-    let after = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, &client, None).await;
+    let after = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None).await;
     assert!(after.is_ok(), "{after:?}");
 }
 
@@ -78,6 +94,7 @@ async fn one_client_ip_is_limited_to_100_failures_across_accounts(env: &TestEnv)
                 &svc,
                 &format!("user{i}@example.com"),
                 "Wrong-Guess-1",
+                None,
                 &client,
                 None,
             )
@@ -98,6 +115,7 @@ async fn one_client_ip_is_limited_to_100_failures_across_accounts(env: &TestEnv)
         &env.svc,
         "someone@example.com",
         "Wrong-Guess-1",
+        None,
         &client,
         None,
     )
@@ -107,6 +125,7 @@ async fn one_client_ip_is_limited_to_100_failures_across_accounts(env: &TestEnv)
         &env.svc,
         "someone@example.com",
         "Wrong-Guess-1",
+        None,
         &env.client(),
         None,
     )
@@ -121,17 +140,31 @@ async fn a_successful_sign_in_resets_the_account_counter(env: &TestEnv) {
     env.sign_up("ada@example.com").await;
     let client = env.client();
     for _ in 0..9 {
-        let _ =
-            sessions::sign_in(&env.svc, "ada@example.com", "Wrong-Guess-1", &client, None).await;
+        let _ = sessions::sign_in(
+            &env.svc,
+            "ada@example.com",
+            "Wrong-Guess-1",
+            None,
+            &client,
+            None,
+        )
+        .await;
     }
     assert!(
-        sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, &client, None)
+        sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None)
             .await
             .is_ok()
     );
     for _ in 0..10 {
-        let r =
-            sessions::sign_in(&env.svc, "ada@example.com", "Wrong-Guess-1", &client, None).await;
+        let r = sessions::sign_in(
+            &env.svc,
+            "ada@example.com",
+            "Wrong-Guess-1",
+            None,
+            &client,
+            None,
+        )
+        .await;
         assert!(matches!(r, Err(Error::InvalidCredentials)), "{r:?}");
     }
 }

@@ -1,0 +1,494 @@
+//! Invitations to an organization: issued by Owners and Admins with a role, delivered as a
+//! single-use link (emailed when SMTP is configured, always shown to the inviter), accepted by a
+//! new account or by the signed-in owner of the invited email. Only the token's hash is stored.
+
+use std::time::Duration;
+
+use sqlx::AnyConnection;
+
+use crate::accounts::{DisplayName, EmailAddress};
+use crate::audit::{self, Action as Audited, Event};
+use crate::authz::{self, Action};
+use crate::cache::{Change, Invalidation};
+use crate::clock::Timestamp;
+use crate::error::{FieldErrors, is_unique_violation};
+use crate::ids::{self, InvitationId, OrgId, UserId};
+use crate::members::{current_org, require};
+use crate::orgs::{self, Role};
+use crate::passwords::NewPassword;
+use crate::sessions::{self, Actor, ClientInfo, SignedIn};
+use crate::tokens::{self, Secret};
+use crate::{Error, Services, mail};
+
+mod store;
+
+/// How long an invitation link works.
+pub const TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Pending invitations one organization may have at once.
+pub const MAX_PENDING: i64 = 500;
+/// Invitations (new and resent) one organization may send per hour.
+const SENDS_PER_HOUR: crate::throttle::Limit = crate::throttle::Limit {
+    max: 100,
+    window: Duration::from_secs(3600),
+};
+
+/// Where an invitation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pending,
+    Expired,
+    Accepted,
+    Revoked,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Expired => "expired",
+            Status::Accepted => "accepted",
+            Status::Revoked => "revoked",
+        }
+    }
+
+    /// Why a link that is not pending cannot be used.
+    fn refusal(self) -> Error {
+        Error::Gone(
+            match self {
+                Status::Expired => "This invitation has expired. Ask for a new one.",
+                Status::Accepted => "This invitation has already been used.",
+                Status::Revoked => "This invitation was revoked.",
+                Status::Pending => "This invitation can no longer be used.",
+            }
+            .into(),
+        )
+    }
+}
+
+/// A row of the pending list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: InvitationId,
+    pub email: String,
+    pub role: Role,
+    /// The inviter's name (empty when their account is gone).
+    pub invited_by: String,
+    pub expires_at: Timestamp,
+    pub status: Status,
+}
+
+/// A freshly issued (or re-issued) link.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub id: InvitationId,
+    pub link: String,
+    pub expires_at: Timestamp,
+    /// Whether the email went out (false without SMTP or when delivery failed).
+    pub emailed: bool,
+}
+
+/// What `/invite/<token>` shows before anyone acts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Details {
+    pub organization: String,
+    pub invited_by: String,
+    pub email: String,
+    pub role: Role,
+    pub status: Status,
+    pub expires_at: Timestamp,
+    /// Whether an account with the invited email exists (it then joins by signing in).
+    pub account_exists: bool,
+}
+
+/// Invites `email` into the caller's organization with `role`, emailing the link when SMTP is
+/// configured.
+///
+/// Errors: `Validation` on `email` or `role`; `Forbidden` for a role that may not invite (or may
+/// not invite Owners); `Conflict` on `email` for a member or a pending invitation; `RateLimited`.
+pub async fn invite_member(
+    svc: &Services,
+    actor: &Actor,
+    email: &str,
+    role: &str,
+) -> Result<Issued, Error> {
+    let (org, caller_role) = current_org(actor)?;
+    let mut errors = FieldErrors::default();
+    let email = errors.check("email", EmailAddress::parse(email));
+    let role = Role::parse(role);
+    if role.is_none() {
+        errors.add("role", "Choose Admin, Member or Owner");
+    }
+    let (Some(email), Some(role)) = (email, role) else {
+        return Err(Error::Validation(errors));
+    };
+    require(authz::decide(
+        Some(caller_role),
+        Action::Invite { role },
+        None,
+    ))?;
+    let now = svc.clock.now();
+    let key = format!("invite:{org}");
+    crate::throttle::reserve(svc.db.pool(), &key, SENDS_PER_HOUR, now).await?;
+
+    let secret = Secret::generate();
+    let id = InvitationId::random();
+    let expires_at = now.plus(TTL);
+    let mut change = Change::begin(svc).await?;
+    lock_org(change.conn(), org).await?;
+    if store::is_member(change.conn(), org, email.as_str()).await? {
+        return Err(Error::Conflict {
+            field: Some("email"),
+            message: format!(
+                "{} is already a member of this organization.",
+                email.as_str()
+            ),
+        });
+    }
+    if store::has_pending(change.conn(), org, email.as_str(), now).await? {
+        return Err(Error::Conflict {
+            field: Some("email"),
+            message: format!(
+                "An invitation to {} is already pending: resend it from the list instead.",
+                email.as_str()
+            ),
+        });
+    }
+    if store::count_pending(change.conn(), org, now).await? >= MAX_PENDING {
+        return Err(Error::Conflict {
+            field: Some("email"),
+            message: format!(
+                "This organization has {MAX_PENDING} pending invitations: revoke some first."
+            ),
+        });
+    }
+    store::purge_stale(change.conn(), org, now).await?;
+    let row = store::NewRow {
+        id,
+        org,
+        email: email.as_str(),
+        role,
+        token_hash: &secret.hash(),
+        invited_by: actor.user_id,
+        now,
+        expires_at,
+    };
+    store::insert(change.conn(), &row).await?;
+    let event = Event {
+        action: Audited::InvitationCreated,
+        org: Some(org),
+        actor: Some(actor.user_id),
+        target: Some(format!("invitation:{id} role:{role}")),
+        client: &actor.client,
+    };
+    audit::record(change.conn(), event, now).await?;
+    change.commit().await?;
+
+    let link = link(svc, &secret);
+    let emailed = send(svc, actor, email.as_str(), role, &link).await;
+    Ok(Issued {
+        id,
+        link,
+        expires_at,
+        emailed,
+    })
+}
+
+/// The invitations of the caller's organization that were neither accepted nor revoked (expired
+/// ones included, marked so), newest first.
+///
+/// Errors: `Forbidden` for Members.
+pub async fn list_invitations(svc: &Services, actor: &Actor) -> Result<Vec<Invitation>, Error> {
+    let (org, caller_role) = current_org(actor)?;
+    require(authz::decide(
+        Some(caller_role),
+        Action::ManageInvitations,
+        None,
+    ))?;
+    store::list_open(svc.db.pool(), org, svc.clock.now()).await
+}
+
+/// Issues a new link (and a new 7 days) for a pending or expired invitation; the old link stops
+/// working. Emails it again when SMTP is configured.
+///
+/// Errors: `NotFound` outside the caller's organization; `Forbidden` as for inviting; `Gone` for
+/// an accepted or revoked invitation; `RateLimited`.
+pub async fn resend_invitation(
+    svc: &Services,
+    actor: &Actor,
+    invitation_id: &str,
+) -> Result<Issued, Error> {
+    let (org, caller_role) = current_org(actor)?;
+    let id = InvitationId::parse(invitation_id).ok_or(Error::NotFound)?;
+    let now = svc.clock.now();
+    let secret = Secret::generate();
+    let expires_at = now.plus(TTL);
+    let mut change = Change::begin(svc).await?;
+    lock_org(change.conn(), org).await?;
+    let found = store::find(change.conn(), org, id, now).await?;
+    let (email, role, status) = found.ok_or(Error::NotFound)?;
+    require(authz::decide(
+        Some(caller_role),
+        Action::Invite { role },
+        None,
+    ))?;
+    if matches!(status, Status::Accepted | Status::Revoked) {
+        return Err(status.refusal());
+    }
+    let key = format!("invite:{org}");
+    crate::throttle::reserve(svc.db.pool(), &key, SENDS_PER_HOUR, now).await?;
+    store::renew(change.conn(), id, &secret.hash(), now, expires_at).await?;
+    let event = Event {
+        action: Audited::InvitationResent,
+        org: Some(org),
+        actor: Some(actor.user_id),
+        target: Some(format!("invitation:{id}")),
+        client: &actor.client,
+    };
+    audit::record(change.conn(), event, now).await?;
+    change.commit().await?;
+
+    let link = link(svc, &secret);
+    let emailed = send(svc, actor, &email, role, &link).await;
+    Ok(Issued {
+        id,
+        link,
+        expires_at,
+        emailed,
+    })
+}
+
+/// Revokes a pending (or expired) invitation: its link stops working.
+///
+/// Errors: `NotFound` outside the caller's organization; `Forbidden` for Members and for an
+/// Admin revoking an Owner invitation; `Gone` when it was accepted or revoked already.
+pub async fn revoke_invitation(
+    svc: &Services,
+    actor: &Actor,
+    invitation_id: &str,
+) -> Result<(), Error> {
+    let (org, caller_role) = current_org(actor)?;
+    let id = InvitationId::parse(invitation_id).ok_or(Error::NotFound)?;
+    let now = svc.clock.now();
+    let mut change = Change::begin(svc).await?;
+    lock_org(change.conn(), org).await?;
+    let (_, role, status) = store::find(change.conn(), org, id, now)
+        .await?
+        .ok_or(Error::NotFound)?;
+    require(authz::decide(
+        Some(caller_role),
+        Action::Invite { role },
+        None,
+    ))?;
+    if matches!(status, Status::Accepted | Status::Revoked) {
+        return Err(status.refusal());
+    }
+    store::revoke(change.conn(), id, now).await?;
+    let event = Event {
+        action: Audited::InvitationRevoked,
+        org: Some(org),
+        actor: Some(actor.user_id),
+        target: Some(format!("invitation:{id}")),
+        client: &actor.client,
+    };
+    audit::record(change.conn(), event, now).await?;
+    change.commit().await
+}
+
+/// What an invitation link offers. Anyone holding the link may call it.
+///
+/// Errors: `NotFound` for a link that never existed (or was replaced by a resend).
+pub async fn invitation_details(svc: &Services, token: &str) -> Result<Details, Error> {
+    if !tokens::well_formed(token) {
+        return Err(Error::NotFound);
+    }
+    store::details(svc.db.pool(), &tokens::hash(token), svc.clock.now())
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// Who accepts an invitation.
+pub enum Acceptor<'a> {
+    /// The signed-in owner of the invited email.
+    SignedIn(&'a Actor),
+    /// A person without an account: it is created with the invited email.
+    NewAccount { name: &'a str, password: &'a str },
+}
+
+/// Accepts an invitation: the acceptor becomes a member with the invited role and their session
+/// acts in the organization. A new account is signed in (the returned session). Of two
+/// simultaneous accepts exactly one succeeds.
+///
+/// Errors: `NotFound` for an unknown link; `Gone` for an expired, revoked or used one;
+/// `Forbidden` when the signed-in account's email is not the invited one; `Validation` on `name`
+/// or `password`; `Conflict` when already a member or (new account) when the email has an account.
+pub async fn accept_invitation(
+    svc: &Services,
+    token: &str,
+    acceptor: Acceptor<'_>,
+    client: &ClientInfo,
+    previous_token: Option<&str>,
+) -> Result<Option<SignedIn>, Error> {
+    let details = invitation_details(svc, token).await?;
+    if details.status != Status::Pending {
+        return Err(details.status.refusal());
+    }
+    let new_account = match acceptor {
+        Acceptor::SignedIn(actor) => {
+            if actor.email != details.email {
+                return Err(Error::Forbidden(format!(
+                    "This invitation is for {}, but you are signed in as {}.",
+                    details.email, actor.email
+                )));
+            }
+            None
+        }
+        Acceptor::NewAccount { name, password } => {
+            let mut errors = FieldErrors::default();
+            let name = errors.check("name", DisplayName::parse(name));
+            let password = errors.check("password", NewPassword::parse(password));
+            let (Some(name), Some(password)) = (name, password) else {
+                return Err(Error::Validation(errors));
+            };
+            let hash = svc.hasher.hash(password.password()).await?;
+            Some((name, hash))
+        }
+    };
+
+    let now = svc.clock.now();
+    let mut change = Change::begin(svc).await?;
+    // The claim is the transaction's first write: of two accepts, one updates the row and the
+    // other finds it taken.
+    let Some((id, org, role)) = store::claim(change.conn(), &tokens::hash(token), now).await?
+    else {
+        drop(change);
+        let details = invitation_details(svc, token).await?;
+        return Err(details.status.refusal());
+    };
+    let (user, signed_in) = match (acceptor, new_account) {
+        (Acceptor::SignedIn(actor), _) => {
+            join(change.conn(), org, actor.user_id, role, now).await?;
+            sqlx::query("UPDATE sessions SET org_id = $1 WHERE id = $2")
+                .bind(org.to_string())
+                .bind(actor.session_id.to_string())
+                .execute(change.conn())
+                .await?;
+            change
+                .invalidate(Invalidation::Session(actor.session_id))
+                .await?;
+            (actor.user_id, None)
+        }
+        (Acceptor::NewAccount { .. }, Some((name, hash))) => {
+            let user = UserId::random();
+            let email = EmailAddress::parse(&details.email)
+                .map_err(|_| Error::internal("an invitation holds an email that does not parse"))?;
+            crate::accounts::insert_user(change.conn(), user, &email, &name, hash, now).await?;
+            join(change.conn(), org, user, role, now).await?;
+            if let Some(previous) = previous_token {
+                sessions::end_replaced(&mut change, previous, client, now).await?;
+            }
+            let new_session = sessions::NewSession {
+                user,
+                org: Some(org),
+                credential_version: 0,
+            };
+            let signed_in = sessions::create(change.conn(), svc, new_session, client, now).await?;
+            let event = Event {
+                action: Audited::SignedUp,
+                org: Some(org),
+                actor: Some(user),
+                target: Some(format!("user:{user}")),
+                client,
+            };
+            audit::record(change.conn(), event, now).await?;
+            (user, Some(signed_in))
+        }
+        (Acceptor::NewAccount { .. }, None) => {
+            return Err(Error::internal("new account without its checked input"));
+        }
+    };
+    store::mark_accepted_by(change.conn(), id, user).await?;
+    let event = Event {
+        action: Audited::InvitationAccepted,
+        org: Some(org),
+        actor: Some(user),
+        target: Some(format!("invitation:{id} role:{role}")),
+        client,
+    };
+    audit::record(change.conn(), event, now).await?;
+    change.commit().await?;
+    tracing::info!(user_id = %user, org_id = %org, "invitation accepted");
+    Ok(signed_in)
+}
+
+/// Adds the membership; an existing one (even deactivated) is a conflict.
+async fn join(
+    conn: &mut AnyConnection,
+    org: OrgId,
+    user: UserId,
+    role: Role,
+    now: Timestamp,
+) -> Result<(), Error> {
+    match orgs::store::insert_membership(conn, org, user, role, now).await {
+        Err(Error::Internal(cause))
+            if cause
+                .downcast_ref::<sqlx::Error>()
+                .is_some_and(is_unique_violation) =>
+        {
+            Err(Error::Conflict {
+                field: None,
+                message: "You are already a member of this organization.".into(),
+            })
+        }
+        other => other,
+    }
+}
+
+/// Serializes invitation changes per organization, like membership changes.
+async fn lock_org(conn: &mut AnyConnection, org: OrgId) -> Result<(), Error> {
+    sqlx::query("UPDATE organizations SET name = name WHERE id = $1")
+        .bind(org.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+fn link(svc: &Services, secret: &Secret) -> String {
+    format!("{}/invite/{}", svc.config.public_url, secret.expose())
+}
+
+/// Emails the link when SMTP is configured; whether it went out.
+async fn send(svc: &Services, actor: &Actor, to: &str, role: Role, link: &str) -> bool {
+    if !svc.mailer.is_configured() {
+        return false;
+    }
+    let organization = actor.org.as_ref().map_or("", |o| o.name.as_str());
+    let mail = mail::invitation(to, organization, &actor.name, role.label(), link);
+    match svc.mailer.send(mail).await {
+        Ok(()) => true,
+        Err(err) => {
+            tracing::warn!("invitation email not delivered: {err}");
+            false
+        }
+    }
+}
+
+pub(crate) fn status_of(
+    expires_at: i64,
+    accepted_at: Option<i64>,
+    revoked_at: Option<i64>,
+    now: Timestamp,
+) -> Status {
+    if accepted_at.is_some() {
+        Status::Accepted
+    } else if revoked_at.is_some() {
+        Status::Revoked
+    } else if Timestamp::from_millis(expires_at) <= now {
+        Status::Expired
+    } else {
+        Status::Pending
+    }
+}
+
+fn parse_id(text: &str) -> Result<InvitationId, Error> {
+    ids::from_db(text, InvitationId::parse)
+}

@@ -1,0 +1,102 @@
+//! Outgoing email over SMTP (lettre). Optional: without `GATEHOUSE_SMTP_URL` nothing is sent and
+//! callers fall back to showing links to an administrator.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::Error;
+use crate::config::MailSettings;
+
+mod templates;
+
+pub use templates::{invitation, password_reset};
+
+/// How long one delivery may take before it counts as failed.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One message, with a plain-text and an HTML body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Sends mail, or knows that it cannot.
+#[derive(Clone)]
+pub struct Mailer(Option<Arc<Smtp>>);
+
+struct Smtp {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    /// Checks the settings without connecting; the error names the variable at fault.
+    pub fn check(smtp_url: &str, from: &str) -> Result<(), (&'static str, String)> {
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url.trim()).map_err(|err| {
+            (
+                "GATEHOUSE_SMTP_URL",
+                format!("not an SMTP URL such as smtp://host:587?tls=required ({err})"),
+            )
+        })?;
+        from.trim().parse::<Mailbox>().map_err(|err| {
+            (
+                "GATEHOUSE_MAIL_FROM",
+                format!("not a mailbox such as \"Gatehouse <no-reply@example.com>\" ({err})"),
+            )
+        })?;
+        Ok(())
+    }
+
+    pub fn new(settings: Option<&MailSettings>) -> Result<Self, Error> {
+        let Some(settings) = settings else {
+            return Ok(Self(None));
+        };
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&settings.smtp_url)
+            .map_err(Error::internal)?
+            .timeout(Some(SEND_TIMEOUT))
+            .build();
+        let from = settings.from.parse().map_err(Error::internal)?;
+        Ok(Self(Some(Arc::new(Smtp { transport, from }))))
+    }
+
+    pub fn is_configured(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Delivers `mail`. Errors: `Internal` when no SMTP is configured or delivery failed.
+    pub async fn send(&self, mail: Mail) -> Result<(), Error> {
+        let Some(smtp) = &self.0 else {
+            return Err(Error::internal("no SMTP server is configured"));
+        };
+        let to: Mailbox = mail.to.parse().map_err(Error::internal)?;
+        let message = Message::builder()
+            .from(smtp.from.clone())
+            .to(to)
+            .subject(mail.subject)
+            .multipart(MultiPart::alternative_plain_html(mail.text, mail.html))
+            .map_err(Error::internal)?;
+        let sent = tokio::time::timeout(SEND_TIMEOUT, smtp.transport.send(message)).await;
+        match sent {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(err)) => Err(Error::internal(err)),
+            Err(_) => Err(Error::internal("SMTP delivery timed out")),
+        }
+    }
+
+    /// Delivers `mail` in the background: the caller's answer must not depend on (or reveal)
+    /// whether a message went out. Failures are logged.
+    pub fn send_later(&self, mail: Mail) {
+        let mailer = self.clone();
+        tokio::spawn(async move {
+            if let Err(err) = mailer.send(mail).await {
+                tracing::warn!("email not delivered: {err}");
+            }
+        });
+    }
+}

@@ -1,0 +1,101 @@
+//! The emails Gatehouse sends, each as plain text and as simple, inline-styled HTML. Every value
+//! put into HTML is escaped.
+
+use super::Mail;
+
+/// An invitation to join an organization.
+pub fn invitation(to: &str, organization: &str, inviter: &str, role: &str, link: &str) -> Mail {
+    let subject = format!("{inviter} invited you to {organization} on Gatehouse");
+    let text = format!(
+        "{inviter} invited you to join {organization} on Gatehouse as {role}.\n\n\
+         Accept the invitation:\n{link}\n\n\
+         The link works once and expires in 7 days. If you did not expect this invitation, \
+         you can ignore this email.\n"
+    );
+    let html = layout(
+        &subject,
+        &format!(
+            "<p><strong>{}</strong> invited you to join <strong>{}</strong> on Gatehouse as {}.</p>",
+            escape(inviter),
+            escape(organization),
+            escape(role)
+        ),
+        "Accept invitation",
+        link,
+        "The link works once and expires in 7 days. If you did not expect this invitation, \
+         you can ignore this email.",
+    );
+    Mail {
+        to: to.to_string(),
+        subject,
+        text,
+        html,
+    }
+}
+
+/// A link to choose a new password.
+pub fn password_reset(to: &str, link: &str) -> Mail {
+    let subject = "Reset your Gatehouse password".to_string();
+    let text = format!(
+        "Someone asked to reset the password of your Gatehouse account.\n\n\
+         Choose a new password:\n{link}\n\n\
+         The link works once and expires in 30 minutes. If you did not ask for it, you can \
+         ignore this email: your password stays as it is.\n"
+    );
+    let html = layout(
+        &subject,
+        "<p>Someone asked to reset the password of your Gatehouse account.</p>",
+        "Choose a new password",
+        link,
+        "The link works once and expires in 30 minutes. If you did not ask for it, you can \
+         ignore this email: your password stays as it is.",
+    );
+    Mail {
+        to: to.to_string(),
+        subject,
+        text,
+        html,
+    }
+}
+
+fn layout(title: &str, intro: &str, action: &str, link: &str, footnote: &str) -> String {
+    let (title, link) = (escape(title), escape(link));
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body style=\"font-family:system-ui,sans-serif;color:#1f2328;line-height:1.5\">\
+         <div style=\"max-width:32rem;margin:2rem auto\">{intro}\
+         <p><a href=\"{link}\" style=\"display:inline-block;padding:.6rem 1rem;border-radius:6px;\
+         background:#1f4fd1;color:#ffffff;text-decoration:none;font-weight:600\">{action}</a></p>\
+         <p style=\"font-size:.9rem\">Or paste this link into your browser:<br>{link}</p>\
+         <p style=\"font-size:.9rem;color:#57606a\">{footnote}</p></div></body></html>"
+    )
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_escaped_in_html_and_kept_in_text() {
+        let mail = invitation(
+            "a@example.com",
+            "<Acme & Co>",
+            "Eve \"x\"",
+            "Admin",
+            "http://h/invite/t",
+        );
+        assert!(mail.html.contains("&lt;Acme &amp; Co&gt;"));
+        assert!(!mail.html.contains("<Acme"));
+        assert!(mail.text.contains("<Acme & Co>"));
+        assert!(mail.text.contains("http://h/invite/t"));
+        assert!(mail.html.contains("href=\"http://h/invite/t\""));
+    }
+}

@@ -1,0 +1,291 @@
+//! Password reset links: asked for by email (sent by SMTP; the same answer whether or not the
+//! account exists) or created by an administrator for a member. 30 minutes, single use, only
+//! the token's hash stored. Setting the new password ends every session of the account.
+
+use std::time::Duration;
+
+use crate::accounts::EmailAddress;
+use crate::audit::{self, Action as Audited, Event};
+use crate::authz::{self, Action};
+use crate::cache::{Change, Invalidation};
+use crate::clock::Timestamp;
+use crate::error::FieldErrors;
+use crate::ids::{self, ResetId, UserId};
+use crate::members::{current_org, lock_and_read, require};
+use crate::passwords::NewPassword;
+use crate::sessions::{self, Actor, ClientInfo, EndReason};
+use crate::throttle::{self, Limit};
+use crate::tokens::{self, Secret};
+use crate::{Error, Services, mail};
+
+/// How long a reset link works.
+pub const TTL: Duration = Duration::from_secs(30 * 60);
+/// Reset emails per address and per client address.
+const REQUESTS_PER_ACCOUNT: Limit = Limit {
+    max: 5,
+    window: Duration::from_secs(3600),
+};
+const REQUESTS_PER_IP: Limit = Limit {
+    max: 30,
+    window: Duration::from_secs(3600),
+};
+
+/// A link for an administrator to hand over.
+#[derive(Debug, Clone)]
+pub struct ResetLink {
+    pub link: String,
+    pub expires_at: Timestamp,
+}
+
+/// Whether password reset by email is available (SMTP configured).
+pub fn by_email_available(svc: &Services) -> bool {
+    svc.mailer.is_configured()
+}
+
+/// Emails a reset link to `email` when an account has it. The answer (and its timing) is the
+/// same either way: the lookup and delivery run after the response. Anyone may call it.
+///
+/// Errors: `Validation` on a malformed `email`; `Unavailable` without SMTP; `RateLimited`.
+pub async fn request_password_reset(
+    svc: &Services,
+    email: &str,
+    client: &ClientInfo,
+) -> Result<(), Error> {
+    if !by_email_available(svc) {
+        return Err(Error::Unavailable(
+            "Password reset by email is not set up here: ask an administrator of your \
+             organization for a reset link."
+                .into(),
+        ));
+    }
+    let mut errors = FieldErrors::default();
+    let Some(email) = errors.check("email", EmailAddress::parse(email)) else {
+        return Err(Error::Validation(errors));
+    };
+    let now = svc.clock.now();
+    let pool = svc.db.pool();
+    if let Some(ip) = client.ip.as_deref() {
+        throttle::reserve(
+            pool,
+            &format!("reset:{}", throttle::ip_key(ip)),
+            REQUESTS_PER_IP,
+            now,
+        )
+        .await?;
+    }
+    let key = format!("reset:{}", throttle::account_key(email.as_str()));
+    throttle::reserve(pool, &key, REQUESTS_PER_ACCOUNT, now).await?;
+    let svc = svc.clone();
+    let client = client.clone();
+    tokio::spawn(async move {
+        if let Err(err) = email_link(&svc, &email, &client).await {
+            tracing::warn!("password reset email not sent: {err}");
+        }
+    });
+    Ok(())
+}
+
+async fn email_link(
+    svc: &Services,
+    email: &EmailAddress,
+    client: &ClientInfo,
+) -> Result<(), Error> {
+    let user: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_optional(svc.db.pool())
+        .await?;
+    let Some(user) = user else {
+        tracing::info!("password reset asked for an address without an account");
+        return Ok(());
+    };
+    let user = ids::from_db(&user, UserId::parse)?;
+    let issued = issue(svc, user, None, Audited::PasswordResetRequested, client).await?;
+    svc.mailer
+        .send(mail::password_reset(email.as_str(), &issued.link))
+        .await
+}
+
+/// Creates a reset link for a member of the caller's organization, to hand over in person.
+///
+/// Errors: `NotFound` for a user who is not a member here; `Forbidden` for Members and for an
+/// Admin targeting an Owner.
+pub async fn create_reset_link(
+    svc: &Services,
+    actor: &Actor,
+    user_id: &str,
+) -> Result<ResetLink, Error> {
+    let (org, caller_role) = current_org(actor)?;
+    let user = UserId::parse(user_id).ok_or(Error::NotFound)?;
+    {
+        let mut change = Change::begin(svc).await?;
+        let target = lock_and_read(change.conn(), org, user).await?;
+        require(authz::decide(
+            Some(caller_role),
+            Action::CreateResetLink,
+            Some(target),
+        ))?;
+    }
+    issue(
+        svc,
+        user,
+        Some(actor),
+        Audited::PasswordResetLinkCreated,
+        &actor.client,
+    )
+    .await
+}
+
+async fn issue(
+    svc: &Services,
+    user: UserId,
+    by: Option<&Actor>,
+    action: Audited,
+    client: &ClientInfo,
+) -> Result<ResetLink, Error> {
+    let now = svc.clock.now();
+    let secret = Secret::generate();
+    let id = ResetId::random();
+    let expires_at = now.plus(TTL);
+    let mut change = Change::begin(svc).await?;
+    sqlx::query(
+        "INSERT INTO password_resets (id, user_id, token_hash, created_by, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id.to_string())
+    .bind(user.to_string())
+    .bind(secret.hash())
+    .bind(by.map(|actor| actor.user_id.to_string()))
+    .bind(now.as_millis())
+    .bind(expires_at.as_millis())
+    .execute(change.conn())
+    .await?;
+    // Links that ended long ago are of no use to anyone.
+    sqlx::query("DELETE FROM password_resets WHERE user_id = $1 AND expires_at < $2")
+        .bind(user.to_string())
+        .bind(now.minus(Duration::from_secs(24 * 3600)).as_millis())
+        .execute(change.conn())
+        .await?;
+    let event = Event {
+        action,
+        org: by.and_then(|actor| actor.org.as_ref().map(|org| org.id)),
+        actor: Some(by.map_or(user, |actor| actor.user_id)),
+        target: Some(format!("user:{user} reset:{id}")),
+        client,
+    };
+    audit::record(change.conn(), event, now).await?;
+    change.commit().await?;
+    Ok(ResetLink {
+        link: format!(
+            "{}/reset-password/{}",
+            svc.config.public_url,
+            secret.expose()
+        ),
+        expires_at,
+    })
+}
+
+/// What the reset page shows before the new password is typed: the account's email.
+///
+/// Errors: `NotFound` for a link that never existed; `Gone` for a used or expired one.
+pub async fn reset_link_email(svc: &Services, token: &str) -> Result<String, Error> {
+    if !tokens::well_formed(token) {
+        return Err(Error::NotFound);
+    }
+    let row: Option<(String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT u.email, r.expires_at, r.used_at FROM password_resets r \
+         JOIN users u ON u.id = r.user_id WHERE r.token_hash = $1",
+    )
+    .bind(tokens::hash(token))
+    .fetch_optional(svc.db.pool())
+    .await?;
+    let (email, expires_at, used_at) = row.ok_or(Error::NotFound)?;
+    if used_at.is_some() {
+        return Err(Error::Gone(
+            "This reset link has already been used. Ask for a new one.".into(),
+        ));
+    }
+    if Timestamp::from_millis(expires_at) <= svc.clock.now() {
+        return Err(Error::Gone(
+            "This reset link has expired. Ask for a new one.".into(),
+        ));
+    }
+    Ok(email)
+}
+
+/// Sets a new password through a reset link; every session of the account ends and every other
+/// reset link of it stops working.
+///
+/// Errors: `Validation` on `new_password`; `NotFound` / `Gone` as for [`reset_link_email`].
+pub async fn reset_password(
+    svc: &Services,
+    token: &str,
+    new_password: &str,
+    client: &ClientInfo,
+) -> Result<(), Error> {
+    reset_link_email(svc, token).await?;
+    let mut errors = FieldErrors::default();
+    let Some(password) = errors.check("new_password", NewPassword::parse(new_password)) else {
+        return Err(Error::Validation(errors));
+    };
+    let hash = svc.hasher.hash(password.password()).await?;
+    let now = svc.clock.now();
+    let mut change = Change::begin(svc).await?;
+    // The claim comes first: of two uses of one link, one wins.
+    let claimed: Option<(String, String)> = sqlx::query_as(
+        "UPDATE password_resets SET used_at = $1 \
+         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING id, user_id",
+    )
+    .bind(now.as_millis())
+    .bind(tokens::hash(token))
+    .fetch_optional(change.conn())
+    .await?;
+    let Some((id, user)) = claimed else {
+        drop(change);
+        reset_link_email(svc, token).await?;
+        return Err(Error::Gone("This reset link can no longer be used.".into()));
+    };
+    let user = ids::from_db(&user, UserId::parse)?;
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, updated_at = $2, \
+         credential_version = credential_version + 1 WHERE id = $3",
+    )
+    .bind(hash)
+    .bind(now.as_millis())
+    .bind(user.to_string())
+    .execute(change.conn())
+    .await?;
+    sqlx::query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+        .bind(now.as_millis())
+        .bind(user.to_string())
+        .execute(change.conn())
+        .await?;
+    change.invalidate(Invalidation::User(user)).await?;
+    sessions::end_all_except(
+        &mut change,
+        user,
+        None,
+        EndReason::PasswordReset,
+        client,
+        now,
+    )
+    .await?;
+    let event = Event {
+        action: Audited::PasswordReset,
+        org: None,
+        actor: Some(user),
+        target: Some(format!("user:{user} reset:{id}")),
+        client,
+    };
+    audit::record(change.conn(), event, now).await?;
+    change.commit().await?;
+    // Proving the mailbox (or an administrator's link) also lifts the sign-in guess limit.
+    let email: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(user.to_string())
+        .fetch_optional(svc.db.pool())
+        .await?;
+    if let Some(email) = email {
+        throttle::clear(svc.db.pool(), &throttle::account_key(&email)).await?;
+    }
+    tracing::info!(user_id = %user, "password reset");
+    Ok(())
+}
