@@ -12,7 +12,7 @@ WASM_FILE := target/wasm32-unknown-unknown/wasm-release/gatehouse.wasm
 CARGO_HOME ?= $(HOME)/.cargo
 export PATH := $(CARGO_HOME)/bin:$(PATH)
 
-.PHONY: run build setup wasm server test fmt-check clippy test-rust e2e e2e-deps bench clean-data
+.PHONY: run build setup wasm server test fmt-check clippy test-rust e2e e2e-deps bench bench-members clean-data
 
 run: build
 	./target/release/gatehouse
@@ -65,11 +65,17 @@ e2e-deps:
 ## fresh database.
 e2e: build e2e-deps
 	cd end2end && E2E_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
+		E2E_SMTP_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 		npx playwright test
 
 ## Throughput, latency and CPU per authenticated request; cross-instance revocation lag.
 bench: build
 	bash bench/run.sh
+
+## Members screen at 10,000 members: p50/p99 per page and search (SQLite; PostgreSQL too with
+## BENCH_DATABASE_URL).
+bench-members:
+	cargo run --release -p gatehouse-server --example members_bench
 
 clean-data:
 	rm -rf data

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { defineConfig } from '@playwright/test';
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
+// A real SMTP server (Debian's aiosmtpd) that stores every message in a Maildir the tests read.
+const SMTP_PORT = Number(process.env.E2E_SMTP_PORT ?? PORT + 1);
 const baseURL = `http://127.0.0.1:${PORT}`;
 
 // Playwright evaluates this file in the runner and again in every worker. The runner creates the
@@ -12,6 +14,10 @@ const baseURL = `http://127.0.0.1:${PORT}`;
 const dataDir = (process.env.GATEHOUSE_E2E_DATA_DIR ??= fs.mkdtempSync(
   path.join(os.tmpdir(), 'gatehouse-e2e-'),
 ));
+
+// Created by aiosmtpd itself (it must not exist beforehand); the tests read it (see mail.ts).
+process.env.GATEHOUSE_E2E_MAILDIR ??= path.join(dataDir, 'maildir');
+const maildir = process.env.GATEHOUSE_E2E_MAILDIR;
 
 // E2E_NO_SERVER=1 skips starting the binary (e.g. `E2E_NO_SERVER=1 npx playwright test --list`).
 const startServer = process.env.E2E_NO_SERVER !== '1';
@@ -54,7 +60,14 @@ export default defineConfig({
     },
   ],
   webServer: startServer
-    ? {
+    ? [
+      {
+        command: `/usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:${SMTP_PORT} -c aiosmtpd.handlers.Mailbox ${maildir}`,
+        port: SMTP_PORT,
+        reuseExistingServer: false,
+        timeout: 30_000,
+      },
+      {
         // Run from the repository root (cwd is resolved against this file's folder), where the
         // server finds Leptos.toml and target/site. The shell resolves the command against cwd.
         command: './target/release/gatehouse',
@@ -62,6 +75,8 @@ export default defineConfig({
         env: {
           GATEHOUSE_ADDR: `127.0.0.1:${PORT}`,
           GATEHOUSE_DATA_DIR: dataDir,
+          GATEHOUSE_SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
+          GATEHOUSE_MAIL_FROM: 'Gatehouse <no-reply@example.com>',
           RUST_LOG: 'info',
         },
         url: `${baseURL}/login`,
@@ -69,6 +84,7 @@ export default defineConfig({
         timeout: 60_000,
         stdout: 'pipe',
         stderr: 'pipe',
-      }
+      },
+    ]
     : undefined,
 });

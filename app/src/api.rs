@@ -3,4 +3,8 @@
 
 pub mod account;
 pub mod auth;
+pub mod invitations;
+pub mod members;
+pub mod orgs;
+pub mod password_reset;
 pub mod sessions;

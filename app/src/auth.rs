@@ -5,11 +5,14 @@
 use leptos::prelude::*;
 
 use crate::api::auth::{SignedInUser, current_user};
+use crate::api::orgs::{OrganizationView, list_organizations};
 use crate::error::AppError;
 
 #[derive(Clone, Copy)]
 pub struct Auth {
     seed: Resource<Result<SignedInUser, AppError>>,
+    /// The caller's organizations for the switcher, loaded with the page like `seed`.
+    orgs: Resource<Result<Vec<OrganizationView>, AppError>>,
     latest: RwSignal<Option<Option<SignedInUser>>>,
     /// Why the session ended, when the server said so after the page loaded.
     ended: RwSignal<Option<String>>,
@@ -19,6 +22,7 @@ impl Auth {
     pub fn provide() -> Self {
         let auth = Self {
             seed: Resource::new_blocking(|| (), |_| current_user()),
+            orgs: Resource::new_blocking(|| (), |_| list_organizations()),
             latest: RwSignal::new(None),
             ended: RwSignal::new(None),
         };
@@ -31,6 +35,11 @@ impl Auth {
         let latest = self.latest.get();
         let seed = self.seed.await;
         latest.unwrap_or(seed.ok())
+    }
+
+    /// The organizations the signed-in user can switch between (empty when signed out).
+    pub async fn organizations(self) -> Vec<OrganizationView> {
+        self.orgs.await.unwrap_or_default()
     }
 
     /// Where a signed-out visitor goes: the sign-in page, saying why when their session was

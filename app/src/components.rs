@@ -1,7 +1,10 @@
-//! Reusable building blocks: form fields and messages, the signed-in app shell.
+//! Reusable building blocks: form fields and messages, dialogs, the signed-in app shell.
 
 pub mod active_sessions;
+pub mod copy;
 pub mod dialog;
 pub mod form;
+pub mod invitations;
+pub mod org_switcher;
 pub mod shell;
 pub mod toast;

@@ -22,6 +22,8 @@ pub enum ErrorCode {
     RateLimited,
     PayloadTooLarge,
     Internal,
+    /// This installation is not set up for the feature (e.g. email without SMTP).
+    Unavailable,
     /// The server could not be reached or answered something unreadable (client side only).
     Network,
 }

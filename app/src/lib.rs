@@ -1,6 +1,8 @@
 //! Gatehouse's user interface: pages, components and the server functions they call.
 //! Runs on the server (feature `ssr`) to render HTML and in the browser (feature `hydrate`).
 
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod auth;
 pub mod components;
@@ -8,6 +10,7 @@ pub mod components;
 pub mod ctx;
 pub mod error;
 pub mod pages;
+pub mod paths;
 pub mod time;
 
 use leptos::prelude::*;
@@ -17,7 +20,9 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::shell::{AppShell, SettingsLayout};
 use crate::pages::{
-    home::HomePage, login::LoginPage, not_found::NotFound, profile::ProfilePage, signup::SignupPage,
+    forgot_password::ForgotPasswordPage, home::HomePage, invite::InvitePage, login::LoginPage,
+    members::MembersPage, not_found::NotFound, organization::OrganizationPage,
+    profile::ProfilePage, reset_password::ResetPasswordPage, signup::SignupPage,
 };
 
 /// The HTML document around the app.
@@ -53,10 +58,15 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/reset-password/:token") view=ResetPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                     <ParentRoute path=path!("settings") view=SettingsLayout ssr=SsrMode::Async>
                         <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
+                        <Route path=path!("organization") view=OrganizationPage ssr=SsrMode::Async/>
+                        <Route path=path!("members") view=MembersPage ssr=SsrMode::Async/>
                         <Route
                             path=path!("")
                             view=|| view! { <Redirect path="/settings/profile"/> }

@@ -1,7 +1,12 @@
 //! One module per route.
 
+pub mod forgot_password;
 pub mod home;
+pub mod invite;
 pub mod login;
+pub mod members;
 pub mod not_found;
+pub mod organization;
 pub mod profile;
+pub mod reset_password;
 pub mod signup;

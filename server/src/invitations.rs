@@ -162,6 +162,8 @@ pub async fn invite_member(
         });
     }
     store::purge_stale(change.conn(), org, now).await?;
+    // An expired invitation to the same address is replaced by the new one.
+    store::drop_expired_for(change.conn(), org, email.as_str(), now).await?;
     let row = store::NewRow {
         id,
         org,
@@ -208,7 +210,7 @@ pub async fn list_invitations(svc: &Services, actor: &Actor) -> Result<Vec<Invit
 }
 
 /// Issues a new link (and a new 7 days) for a pending or expired invitation; the old link stops
-/// working. Emails it again when SMTP is configured.
+/// working. Emails it again when `send_email` and SMTP is configured.
 ///
 /// Errors: `NotFound` outside the caller's organization; `Forbidden` as for inviting; `Gone` for
 /// an accepted or revoked invitation; `RateLimited`.
@@ -216,12 +218,16 @@ pub async fn resend_invitation(
     svc: &Services,
     actor: &Actor,
     invitation_id: &str,
+    send_email: bool,
 ) -> Result<Issued, Error> {
     let (org, caller_role) = current_org(actor)?;
     let id = InvitationId::parse(invitation_id).ok_or(Error::NotFound)?;
     let now = svc.clock.now();
     let secret = Secret::generate();
     let expires_at = now.plus(TTL);
+    // Counted before the transaction: on SQLite a second connection could not write meanwhile.
+    let key = format!("invite:{org}");
+    crate::throttle::reserve(svc.db.pool(), &key, SENDS_PER_HOUR, now).await?;
     let mut change = Change::begin(svc).await?;
     lock_org(change.conn(), org).await?;
     let found = store::find(change.conn(), org, id, now).await?;
@@ -234,8 +240,6 @@ pub async fn resend_invitation(
     if matches!(status, Status::Accepted | Status::Revoked) {
         return Err(status.refusal());
     }
-    let key = format!("invite:{org}");
-    crate::throttle::reserve(svc.db.pool(), &key, SENDS_PER_HOUR, now).await?;
     store::renew(change.conn(), id, &secret.hash(), now, expires_at).await?;
     let event = Event {
         action: Audited::InvitationResent,
@@ -248,7 +252,7 @@ pub async fn resend_invitation(
     change.commit().await?;
 
     let link = link(svc, &secret);
-    let emailed = send(svc, actor, &email, role, &link).await;
+    let emailed = send_email && send(svc, actor, &email, role, &link).await;
     Ok(Issued {
         id,
         link,

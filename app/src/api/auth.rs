@@ -65,6 +65,7 @@ async fn start_session(
     svc: &gatehouse_server::Services,
     signed_in: gatehouse_server::SignedIn,
     client: gatehouse_server::ClientInfo,
+    next: &str,
 ) -> Result<SignedInUser, AppError> {
     let token = signed_in.token.expose();
     crate::ctx::set_session_cookie(token, signed_in.expires_at, svc.clock.now());
@@ -72,7 +73,7 @@ async fn start_session(
         .await?
         .active()
         .ok_or_else(AppError::unauthenticated)?;
-    crate::ctx::redirect_form_post("/");
+    crate::ctx::redirect_form_post(next);
     Ok(SignedInUser::from(&actor))
 }
 
@@ -96,34 +97,46 @@ pub async fn sign_up(
     let signed_in =
         gatehouse_server::accounts::sign_up(&svc, input, &request.client, previous).await?;
     let client = request.client;
-    start_session(&svc, signed_in, client).await
+    start_session(&svc, signed_in, client, "/").await
 }
 
+/// Signs in; into organization `org` when given (a `/login?org=` link), and a form post then
+/// goes to `next` when it is a path of this site.
 #[server(prefix = "/api", endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String) -> Result<SignedInUser, AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    org: Option<String>,
+    next: Option<String>,
+) -> Result<SignedInUser, AppError> {
     use crate::ctx;
     let svc = ctx::services()?;
     let request = ctx::client()?;
+    let org = org.filter(|org| !org.trim().is_empty());
     let signed_in = gatehouse_server::sessions::sign_in(
         &svc,
         &email,
         &password,
+        org.as_deref(),
         &request.client,
         request.session_cookie.as_deref(),
     )
     .await?;
-    start_session(&svc, signed_in, request.client).await
+    let next = crate::paths::safe_next(next.as_deref());
+    start_session(&svc, signed_in, request.client, &next).await
 }
 
+/// Signs out; a form post then goes to `next` when it is a path of this site, else `/login`.
 #[server(prefix = "/api", endpoint = "sign_out")]
-pub async fn sign_out() -> Result<(), AppError> {
+pub async fn sign_out(next: Option<String>) -> Result<(), AppError> {
     use crate::ctx;
     let svc = ctx::services()?;
     if let Some(actor) = ctx::caller() {
         gatehouse_server::sessions::sign_out(&svc, &actor).await?;
     }
     ctx::clear_session_cookie();
-    ctx::redirect_form_post("/login");
+    let next = next.map(|next| crate::paths::safe_next(Some(&next)));
+    ctx::redirect_form_post(next.as_deref().unwrap_or("/login"));
     Ok(())
 }
 

@@ -56,3 +56,46 @@ pub fn ConfirmDialog(
         </dialog>
     }
 }
+
+/// A modal dialog around arbitrary content (a form, a link to copy), closed by its Close button
+/// or Escape.
+#[component]
+pub fn Modal(
+    id: &'static str,
+    #[prop(into)] title: Signal<String>,
+    open: RwSignal<bool>,
+    #[prop(default = "Close")] close_label: &'static str,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let title_id = format!("{id}-title");
+    let labelled_by = title_id.clone();
+    Effect::new(move |_| {
+        let Some(element) = dialog.get() else { return };
+        if open.get() {
+            if !element.open() {
+                let _ = element.show_modal();
+            }
+        } else if element.open() {
+            element.close();
+        }
+    });
+    view! {
+        <dialog
+            node_ref=dialog
+            id=id
+            class="dialog"
+            aria-labelledby=labelled_by
+            on:close=move |_| open.set(false)
+        >
+            <h2 id=title_id>{title}</h2>
+            // Rendered only while open, so the content is fresh each time.
+            {move || open.get().then(|| children())}
+            <div class="dialog-actions">
+                <button type="button" class="button" on:click=move |_| open.set(false)>
+                    {close_label}
+                </button>
+            </div>
+        </dialog>
+    }
+}

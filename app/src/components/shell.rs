@@ -7,7 +7,9 @@ use leptos_router::components::{A, Outlet, Redirect};
 use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api::auth::{SignOut, SignedInUser, current_user};
+use crate::api::orgs::OrganizationView;
 use crate::auth::use_auth;
+use crate::components::org_switcher::OrgSwitcher;
 use crate::components::toast::ToastRegion;
 
 #[component]
@@ -32,7 +34,10 @@ pub fn AppShell() -> impl IntoView {
             <Suspense fallback=|| view! { <span class="brand">"Gatehouse"</span> }>
                 {move || Suspend::new(async move {
                     match auth.current().await {
-                        Some(me) => Either::Left(view! { <HeaderBar me/> }),
+                        Some(me) => {
+                            let organizations = auth.organizations().await;
+                            Either::Left(view! { <HeaderBar me organizations/> })
+                        }
                         None => {
                             let path = auth.sign_in_path().await;
                             Either::Right(view! { <Redirect path/> })
@@ -57,7 +62,10 @@ fn initials(name: &str) -> String {
 }
 
 #[component]
-fn HeaderBar(me: SignedInUser) -> impl IntoView {
+fn HeaderBar(
+    me: SignedInUser,
+    organizations: Vec<OrganizationView>,
+) -> impl IntoView {
     let auth = use_auth();
     let sign_out = ServerAction::<SignOut>::new();
     Effect::new(move |_| {
@@ -82,9 +90,9 @@ fn HeaderBar(me: SignedInUser) -> impl IntoView {
     view! {
         <div class="header-inner">
             <A href="/" attr:class="brand">"Gatehouse"</A>
-            <span class="org-name" title="Current organization">
-                {org_name.unwrap_or_else(|| "No organization".to_string())}
-            </span>
+            <div class="org-slot">
+                <OrgSwitcher current=org_name organizations/>
+            </div>
             <details class="account-menu" node_ref=menu on:keydown=on_key>
                 <summary>
                     <span class="avatar" aria-hidden="true">{initials(&me.user.name)}</span>
@@ -97,6 +105,9 @@ fn HeaderBar(me: SignedInUser) -> impl IntoView {
                     </p>
                     <a href="/settings/profile" class="menu-item" on:click=move |_| close()>
                         "Profile"
+                    </a>
+                    <a href="/settings/members" class="menu-item" on:click=move |_| close()>
+                        "Members"
                     </a>
                     <ActionForm action=sign_out>
                         <button type="submit" class="menu-item">"Sign out"</button>
@@ -114,6 +125,8 @@ pub fn SettingsLayout() -> impl IntoView {
         <div class="settings">
             <nav class="settings-nav" aria-label="Settings">
                 <A href="/settings/profile">"Profile"</A>
+                <A href="/settings/organization">"Organization"</A>
+                <A href="/settings/members">"Members"</A>
             </nav>
             <div class="settings-content">
                 <Outlet/>
@@ -150,20 +163,26 @@ pub fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
 /// once `signed_in` holds the user (a hydrated submission succeeded) the UI remembers them and
 /// goes home without reloading the page.
 #[component]
-pub fn GoHomeWhenSignedIn(#[prop(into)] signed_in: Signal<Option<SignedInUser>>) -> impl IntoView {
+pub fn GoHomeWhenSignedIn(
+    #[prop(into)] signed_in: Signal<Option<SignedInUser>>,
+    /// Where to go instead of home (an already checked local path).
+    #[prop(optional, into)]
+    next: Option<Signal<String>>,
+) -> impl IntoView {
     let auth = use_auth();
     let navigate = use_navigate();
+    let destination = move || next.map_or_else(|| "/".to_string(), |next| next.get());
     Effect::new(move |_| {
         if let Some(me) = signed_in.get() {
             auth.set(Some(me));
-            navigate("/", Default::default());
+            navigate(&destination(), Default::default());
         }
     });
     view! {
         <Suspense>
             {move || Suspend::new(async move {
                 let already = auth.current().await.is_some() && signed_in.get().is_none();
-                already.then(|| view! { <Redirect path="/"/> })
+                already.then(|| view! { <Redirect path=destination()/> })
             })}
         </Suspense>
     }

@@ -24,6 +24,7 @@ pub fn HomePage() -> impl IntoView {
                                     Some(org) => view! {
                                         <p class="card-title">{org.name.clone()}</p>
                                         <p>"Your role: " {org.role_label()}</p>
+                                        <A href="/settings/members">"Members"</A>
                                     }.into_any(),
                                     None => view! {
                                         <p>"You are not a member of any organization."</p>

@@ -11,6 +11,7 @@ use crate::api::auth::SignIn;
 use crate::components::form::{Field, FormError, action_error};
 use crate::components::shell::{AuthCard, GoHomeWhenSignedIn};
 use crate::error::signed_out_message;
+use crate::paths::safe_next;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -21,21 +22,29 @@ pub fn LoginPage() -> impl IntoView {
     view! {
         <Title text="Sign in"/>
         <AuthCard title="Sign in">
-            <GoHomeWhenSignedIn signed_in/>
+            <GoHomeWhenSignedIn signed_in next=Signal::derive(move || safe_next(query.read().get("next").as_deref()))/>
             {move || {
                 query
                     .read()
                     .get("signed_out")
                     .map(|reason| view! { <p class="notice" role="status">{signed_out_message(&reason)}</p> })
             }}
+            {move || {
+                (query.read().get("reset").as_deref() == Some("done")).then(|| view! {
+                    <p class="notice" role="status">"Your password has been reset. Sign in with your new password."</p>
+                })
+            }}
             <ActionForm action=action>
                 <FormError error/>
+                {move || query.read().get("org").map(|org| view! { <input type="hidden" name="org" value=org/> })}
+                {move || query.read().get("next").map(|next| view! { <input type="hidden" name="next" value=next/> })}
                 <Field label="Email" name="email" kind="email" autocomplete="username" maxlength=254 error/>
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" maxlength=1024 error/>
                 <button type="submit" class="button primary" disabled=move || action.pending().get()>
                     {move || if action.pending().get() { Either::Left("Signing in…") } else { Either::Right("Sign in") }}
                 </button>
             </ActionForm>
+            <p class="auth-switch"><A href="/forgot-password">"Forgot password?"</A></p>
             <p class="auth-switch">"New to Gatehouse? " <A href="/signup">"Create an account"</A></p>
         </AuthCard>
     }

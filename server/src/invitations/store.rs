@@ -98,6 +98,24 @@ pub async fn purge_stale(
     Ok(())
 }
 
+pub async fn drop_expired_for(
+    conn: &mut AnyConnection,
+    org: OrgId,
+    email: &str,
+    now: Timestamp,
+) -> Result<(), Error> {
+    sqlx::query(
+        "DELETE FROM invitations WHERE org_id = $1 AND email = $2 AND expires_at <= $3 \
+         AND accepted_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(org.to_string())
+    .bind(email)
+    .bind(now.as_millis())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 type OpenRow = (String, String, String, Option<String>, i64);
 
 pub async fn list_open(

@@ -10,7 +10,10 @@ mod support;
 
 mod accounts;
 mod active_sessions;
+mod deactivation;
 mod instances;
+mod invitations;
 mod members;
+mod password_resets;
 mod sessions;
 mod throttle;

@@ -211,7 +211,16 @@ async fn a_removed_member_loses_access_at_once(env: &TestEnv) {
         .await
         .expect("remove");
     let bob = env.actor(&bob).await;
-    assert!(bob.org.is_none(), "no role here any more: {:?}", bob.org);
-    let refused = members::list_members(&env.svc, &bob, "", 1).await;
-    assert!(matches!(refused, Err(Error::NotFound)));
+    let acme = owner.org.as_ref().expect("org").id;
+    // Bob's session moved to the organization he still has (his own, from sign-up).
+    let now_in = bob.org.as_ref().expect("his own organization");
+    assert_ne!(now_in.id, acme, "no role here any more");
+    assert_eq!(now_in.role, Role::Owner);
+    let listed = members::list_members(&env.svc, &bob, "", 1)
+        .await
+        .expect("his own members");
+    assert!(
+        listed.members.iter().all(|m| m.email != "owner@example.com"),
+        "the organization he left is out of reach"
+    );
 }

@@ -1,10 +1,13 @@
 //! Fresh databases per test, a test clock, and the macro that runs one case on both backends.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use gatehouse_server::config::ServiceConfig;
+use gatehouse_server::config::{MailSettings, ServiceConfig};
 use gatehouse_server::sessions::{self, SignedIn};
-use gatehouse_server::{Actor, ClientInfo, Db, Resolved, Services, TestClock, Timestamp};
+use gatehouse_server::{
+    Actor, ClientInfo, Db, OrgId, Resolved, Role, Services, TestClock, Timestamp,
+};
 use sqlx::Executor;
 
 /// 2026-11-28T00:00:00Z
@@ -21,9 +24,14 @@ pub struct TestEnv {
 
 impl TestEnv {
     pub async fn sqlite() -> Self {
+        Self::sqlite_with(ServiceConfig::default()).await
+    }
+
+    /// A SQLite environment with its own service settings (e.g. mail).
+    pub async fn sqlite_with(config: ServiceConfig) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-        let mut env = Self::open(&url).await;
+        let mut env = Self::open_with(&url, config).await;
         env._dir = Some(dir);
         env
     }
@@ -56,9 +64,13 @@ impl TestEnv {
     }
 
     async fn open(url: &str) -> Self {
+        Self::open_with(url, ServiceConfig::default()).await
+    }
+
+    async fn open_with(url: &str, config: ServiceConfig) -> Self {
         let db = Db::connect(url).await.expect("connect and migrate");
         let clock = Arc::new(TestClock::at(START));
-        let svc = Services::new(db, clock.clone(), ServiceConfig::default())
+        let svc = Services::new(db, clock.clone(), config)
             .await
             .expect("services");
         Self {
@@ -110,6 +122,43 @@ impl TestEnv {
             .expect("sign up")
     }
 
+    /// Signs up a fresh user with the given display name and first organization.
+    pub async fn sign_up_as(&self, name: &str, email: &str, organization: &str) -> SignedIn {
+        let input = gatehouse_server::accounts::SignUp {
+            name,
+            email,
+            password: PASSWORD,
+            organization,
+        };
+        gatehouse_server::accounts::sign_up(&self.svc, input, &self.client(), None)
+            .await
+            .expect("sign up")
+    }
+
+    /// Signs `email` up (in an organization of their own, used last) and adds them, by SQL, to
+    /// `org` with `role`; the returned session acts in `org`.
+    pub async fn join(&self, org: OrgId, email: &str, role: Role) -> SignedIn {
+        let signed_in = self.sign_up(email).await;
+        sqlx::query(
+            "INSERT INTO memberships (org_id, user_id, role, created_at, last_used_at) \
+             VALUES ($1, $2, $3, 0, 0)",
+        )
+        .bind(org.to_string())
+        .bind(signed_in.user_id.to_string())
+        .bind(role.as_str())
+        .execute(self.svc.db.pool())
+        .await
+        .expect("membership");
+        sqlx::query("UPDATE sessions SET org_id = $1 WHERE id = $2")
+            .bind(org.to_string())
+            .bind(signed_in.session_id.to_string())
+            .execute(self.svc.db.pool())
+            .await
+            .expect("switch");
+        self.svc.cache.invalidate_all_for_tests();
+        signed_in
+    }
+
     pub async fn resolve(&self, signed_in: &SignedIn) -> Option<Actor> {
         self.resolve_on(&self.svc, signed_in).await.active()
     }
@@ -125,6 +174,233 @@ impl TestEnv {
             .await
             .expect("session should be valid")
     }
+}
+
+/// The origin put in links by [`MailServer::env`].
+pub const PUBLIC_URL: &str = "https://gatehouse.test";
+
+/// A real SMTP server (Debian's aiosmtpd) on a free local port, storing what it receives in a
+/// Maildir; killed when dropped.
+pub struct MailServer {
+    child: std::process::Child,
+    port: u16,
+    /// Holds the Maildir (created by the server inside it).
+    dir: tempfile::TempDir,
+}
+
+impl MailServer {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = std::process::Command::new("/usr/bin/python3")
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(dir.path().join("Maildir"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("start aiosmtpd");
+        let server = Self { child, port, dir };
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("aiosmtpd did not listen on port {port} within 5 s");
+    }
+
+    /// A SQLite environment whose services send mail through this server.
+    pub async fn env(&self) -> TestEnv {
+        let config = ServiceConfig {
+            public_url: PUBLIC_URL.into(),
+            mail: Some(MailSettings {
+                smtp_url: format!("smtp://127.0.0.1:{}", self.port),
+                from: "Gatehouse <no-reply@example.com>".into(),
+            }),
+            ..ServiceConfig::default()
+        };
+        TestEnv::sqlite_with(config).await
+    }
+
+    /// Every message delivered so far, oldest first.
+    pub fn messages(&self) -> Vec<CapturedMail> {
+        let new = self.dir.path().join("Maildir").join("new");
+        let Ok(entries) = std::fs::read_dir(&new) else {
+            return Vec::new();
+        };
+        let mut files: Vec<_> = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let modified = e.metadata().and_then(|m| m.modified()).ok()?;
+                Some((modified, e.path()))
+            })
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .map(|(_, path)| {
+                CapturedMail::parse(&std::fs::read_to_string(path).expect("read mail"))
+            })
+            .collect()
+    }
+
+    /// Waits (up to 5 s) until `count` messages have arrived and returns them.
+    pub async fn wait_for(&self, count: usize) -> Vec<CapturedMail> {
+        for _ in 0..100 {
+            let messages = self.messages();
+            if messages.len() >= count {
+                return messages;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "expected {count} message(s), got {} within 5 s",
+            self.messages().len()
+        );
+    }
+}
+
+impl Drop for MailServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One received message, its MIME parts decoded.
+#[derive(Debug, Clone)]
+pub struct CapturedMail {
+    /// Unfolded header lines of the message.
+    pub headers: Vec<String>,
+    pub content_type: String,
+    /// The decoded `text/plain` part.
+    pub text: String,
+    /// The decoded `text/html` part.
+    pub html: String,
+}
+
+impl CapturedMail {
+    fn parse(raw: &str) -> Self {
+        let raw = raw.replace("\r\n", "\n");
+        let (headers, body) = split_entity(&raw);
+        let content_type = header(&headers, "content-type").unwrap_or_default();
+        let boundary = content_type
+            .split(';')
+            .filter_map(|p| p.trim().strip_prefix("boundary="))
+            .map(|b| b.trim_matches('"').to_string())
+            .next()
+            .expect("a multipart message with a boundary");
+        let (mut text, mut html) = (String::new(), String::new());
+        for part in body.split(&format!("--{boundary}")).skip(1) {
+            if part.starts_with("--") {
+                break;
+            }
+            let (part_headers, part_body) = split_entity(part.trim_start_matches('\n'));
+            let kind = header(&part_headers, "content-type").unwrap_or_default();
+            let encoding = header(&part_headers, "content-transfer-encoding").unwrap_or_default();
+            let decoded = decode(part_body, &encoding);
+            if kind.starts_with("text/plain") {
+                text = decoded;
+            } else if kind.starts_with("text/html") {
+                html = decoded;
+            }
+        }
+        Self {
+            headers,
+            content_type,
+            text,
+            html,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        header(&self.headers, name)
+    }
+}
+
+/// Unfolded headers and the body of a MIME entity.
+fn split_entity(raw: &str) -> (Vec<String>, &str) {
+    let (head, body) = raw.split_once("\n\n").unwrap_or((raw, ""));
+    let mut headers: Vec<String> = Vec::new();
+    for line in head.lines() {
+        match headers.last_mut() {
+            Some(last) if line.starts_with([' ', '\t']) => {
+                last.push(' ');
+                last.push_str(line.trim());
+            }
+            _ => headers.push(line.to_string()),
+        }
+    }
+    (headers, body)
+}
+
+fn header(headers: &[String], name: &str) -> Option<String> {
+    headers.iter().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| value.trim().to_string())
+    })
+}
+
+fn decode(body: &str, encoding: &str) -> String {
+    match encoding.to_ascii_lowercase().as_str() {
+        "quoted-printable" => {
+            let joined = body.replace("=\n", "");
+            let bytes = joined.as_bytes();
+            let mut out = Vec::with_capacity(bytes.len());
+            let mut i = 0;
+            while i < bytes.len() {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match (bytes[i], hex) {
+                    (b'=', Some(byte)) => {
+                        out.push(byte);
+                        i += 3;
+                    }
+                    (byte, _) => {
+                        out.push(byte);
+                        i += 1;
+                    }
+                }
+            }
+            String::from_utf8(out).expect("utf-8 text")
+        }
+        "base64" => {
+            const ALPHABET: &[u8] =
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+            let mut out = Vec::new();
+            let (mut acc, mut bits) = (0u32, 0u32);
+            for c in body.bytes() {
+                let Some(value) = ALPHABET.iter().position(|&a| a == c) else {
+                    continue;
+                };
+                acc = (acc << 6) | u32::try_from(value).expect("6 bits");
+                bits += 6;
+                if bits >= 8 {
+                    bits -= 8;
+                    out.push(u8::try_from((acc >> bits) & 0xff).expect("a byte"));
+                }
+            }
+            String::from_utf8(out).expect("utf-8 text")
+        }
+        _ => body.to_string(),
+    }
+}
+
+/// The token at the end of a `…/invite/<token>` or `…/reset-password/<token>` link.
+pub fn token_of(link: &str) -> String {
+    link.rsplit('/').next().expect("a path segment").to_string()
 }
 
 fn uuid_simple() -> String {

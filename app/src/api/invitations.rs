@@ -1,0 +1,195 @@
+//! Invitations: issue, list, resend, revoke (administrators) and look at or accept (anyone
+//! holding the link).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::api::auth::SignedInUser;
+use crate::error::AppError;
+
+/// A link just issued. `emailed` says whether the email went out (never without SMTP).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedInvitation {
+    pub id: String,
+    pub link: String,
+    pub expires_at: String,
+    pub emailed: bool,
+}
+
+/// A re-issued link: the earlier one stops working.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenewedLink {
+    pub link: String,
+    pub expires_at: String,
+    pub emailed: bool,
+}
+
+/// One pending (or expired) invitation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub id: String,
+    pub email: String,
+    pub role: String,
+    /// The inviter's name.
+    pub invited_by: String,
+    pub expires_at: String,
+    /// `pending` or `expired`.
+    pub status: String,
+}
+
+/// What an invitation link offers, shown before anyone acts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationOffer {
+    pub organization: String,
+    pub invited_by: String,
+    pub email: String,
+    pub role: String,
+    /// `pending`, `expired`, `accepted` or `revoked`.
+    pub status: String,
+    pub expires_at: String,
+    /// Whether an account already has the invited email (it joins by signing in).
+    pub account_exists: bool,
+}
+
+#[server(prefix = "/api", endpoint = "invite_member")]
+pub async fn invite_member(email: String, role: String) -> Result<IssuedInvitation, AppError> {
+    use crate::ctx;
+    let svc = ctx::services()?;
+    let actor = ctx::require_caller()?;
+    let issued = gatehouse_server::invitations::invite_member(&svc, &actor, &email, &role).await?;
+    ctx::redirect_form_post("/settings/members?saved=invited");
+    Ok(IssuedInvitation {
+        id: issued.id.to_string(),
+        link: issued.link,
+        expires_at: issued.expires_at.to_rfc3339(),
+        emailed: issued.emailed,
+    })
+}
+
+#[server(prefix = "/api", endpoint = "list_invitations")]
+pub async fn list_invitations() -> Result<Vec<InvitationView>, AppError> {
+    use crate::ctx;
+    let svc = ctx::services()?;
+    let actor = ctx::require_caller()?;
+    let listed = gatehouse_server::invitations::list_invitations(&svc, &actor).await?;
+    Ok(listed
+        .into_iter()
+        .map(|i| InvitationView {
+            id: i.id.to_string(),
+            email: i.email,
+            role: i.role.as_str().to_string(),
+            invited_by: i.invited_by,
+            expires_at: i.expires_at.to_rfc3339(),
+            status: i.status.as_str().to_string(),
+        })
+        .collect())
+}
+
+/// New link and new 7 days; emailed again unless `send_email` is `false` (the "Copy link"
+/// button, which only wants a working link).
+#[server(prefix = "/api", endpoint = "resend_invitation")]
+pub async fn resend_invitation(
+    invitation_id: String,
+    send_email: Option<bool>,
+) -> Result<RenewedLink, AppError> {
+    use crate::ctx;
+    let svc = ctx::services()?;
+    let actor = ctx::require_caller()?;
+    let renewed = gatehouse_server::invitations::resend_invitation(
+        &svc,
+        &actor,
+        &invitation_id,
+        send_email.unwrap_or(true),
+    )
+    .await?;
+    ctx::redirect_form_post("/settings/members?saved=resent");
+    Ok(RenewedLink {
+        link: renewed.link,
+        expires_at: renewed.expires_at.to_rfc3339(),
+        emailed: renewed.emailed,
+    })
+}
+
+#[server(prefix = "/api", endpoint = "revoke_invitation")]
+pub async fn revoke_invitation(invitation_id: String) -> Result<(), AppError> {
+    use crate::ctx;
+    let svc = ctx::services()?;
+    let actor = ctx::require_caller()?;
+    gatehouse_server::invitations::revoke_invitation(&svc, &actor, &invitation_id).await?;
+    ctx::redirect_form_post("/settings/members?saved=revoked");
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "invitation_details")]
+pub async fn invitation_details(token: String) -> Result<InvitationOffer, AppError> {
+    use crate::ctx;
+    let svc = ctx::services()?;
+    let details = gatehouse_server::invitations::invitation_details(&svc, &token)
+        .await
+        .map_err(not_valid)?;
+    Ok(InvitationOffer {
+        organization: details.organization,
+        invited_by: details.invited_by,
+        email: details.email,
+        role: details.role.as_str().to_string(),
+        status: details.status.as_str().to_string(),
+        expires_at: details.expires_at.to_rfc3339(),
+        account_exists: details.account_exists,
+    })
+}
+
+/// Joins with the signed-in account (whose email must be the invited one) or, signed out, creates
+/// the account from `name` and `password` and signs it in.
+#[server(prefix = "/api", endpoint = "accept_invitation")]
+pub async fn accept_invitation(
+    token: String,
+    name: Option<String>,
+    password: Option<String>,
+) -> Result<SignedInUser, AppError> {
+    use crate::ctx;
+    use gatehouse_server::invitations::{self, Acceptor};
+    let svc = ctx::services()?;
+    let request = ctx::client()?;
+    let caller = ctx::caller();
+    let acceptor = match &caller {
+        Some(actor) => Acceptor::SignedIn(actor),
+        None => Acceptor::NewAccount {
+            name: name.as_deref().unwrap_or_default(),
+            password: password.as_deref().unwrap_or_default(),
+        },
+    };
+    let signed_in = invitations::accept_invitation(
+        &svc,
+        &token,
+        acceptor,
+        &request.client,
+        request.session_cookie.as_deref(),
+    )
+    .await
+    .map_err(not_valid)?;
+    let token = match &signed_in {
+        Some(new) => {
+            ctx::set_session_cookie(new.token.expose(), new.expires_at, svc.clock.now());
+            new.token.expose().to_string()
+        }
+        None => request.session_cookie.clone().unwrap_or_default(),
+    };
+    let actor = gatehouse_server::sessions::resolve(&svc, &token, request.client)
+        .await?
+        .active()
+        .ok_or_else(AppError::unauthenticated)?;
+    ctx::redirect_form_post("/");
+    Ok(SignedInUser::from(&actor))
+}
+
+/// An unknown link is "not valid" rather than the generic "not yours".
+#[cfg(feature = "ssr")]
+fn not_valid(err: gatehouse_server::Error) -> AppError {
+    match err {
+        gatehouse_server::Error::NotFound => AppError::new(
+            crate::error::ErrorCode::NotFound,
+            "This invitation link is not valid. Ask for a new one.",
+        ),
+        other => other.into(),
+    }
+}

@@ -1,0 +1,51 @@
+//! The organizations a user belongs to, and switching between them.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::api::auth::SignedInUser;
+use crate::error::AppError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganizationView {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    /// The organization this session acts in.
+    pub current: bool,
+}
+
+#[server(prefix = "/api", endpoint = "list_organizations")]
+pub async fn list_organizations() -> Result<Vec<OrganizationView>, AppError> {
+    use crate::ctx;
+    let svc = ctx::services()?;
+    let actor = ctx::require_caller()?;
+    let listed = gatehouse_server::orgs::list_organizations(&svc, &actor).await?;
+    Ok(listed
+        .into_iter()
+        .map(|m| OrganizationView {
+            id: m.id.to_string(),
+            name: m.name,
+            role: m.role.as_str().to_string(),
+            current: m.current,
+        })
+        .collect())
+}
+
+/// Acts in another organization of the caller's from the next request on; answers with the
+/// caller as they now are.
+#[server(prefix = "/api", endpoint = "switch_organization")]
+pub async fn switch_organization(organization_id: String) -> Result<SignedInUser, AppError> {
+    use crate::ctx;
+    let svc = ctx::services()?;
+    let actor = ctx::require_caller()?;
+    let request = ctx::client()?;
+    gatehouse_server::orgs::switch_organization(&svc, &actor, &organization_id).await?;
+    let token = request.session_cookie.unwrap_or_default();
+    let actor = gatehouse_server::sessions::resolve(&svc, &token, request.client)
+        .await?
+        .active()
+        .ok_or_else(AppError::unauthenticated)?;
+    ctx::redirect_form_post("/");
+    Ok(SignedInUser::from(&actor))
+}

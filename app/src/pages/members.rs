@@ -1,0 +1,452 @@
+//! `/settings/members`: the organization's members, searchable and paged on the server. Owners
+//! and Admins change roles, deactivate, reactivate and remove members and hand out password
+//! reset links; everyone else sees the list read-only. The server decides every action.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{A, Form};
+use leptos_router::hooks::use_query_map;
+
+use crate::api::auth::SignedInUser;
+use crate::api::members::{
+    CreateResetLink, DeactivateMember, MemberList, MemberView, ReactivateMember, RemoveMember,
+    UpdateMemberRole, list_members,
+};
+use crate::auth::use_auth;
+use crate::components::copy::CopyField;
+use crate::components::dialog::{ConfirmDialog, Modal};
+use crate::components::form::{FormError, FormStatus, action_error};
+use crate::components::invitations::{InvitationState, Invitations};
+use crate::components::toast::use_toasts;
+use crate::time;
+
+/// The role labels people see, from the API's lowercase roles.
+pub fn role_label(role: &str) -> &'static str {
+    match role {
+        "owner" => "Owner",
+        "admin" => "Admin",
+        _ => "Member",
+    }
+}
+
+/// What the signed-in caller may attempt on the screen (the server still decides).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Powers {
+    manage: bool,
+    owner: bool,
+}
+
+impl Powers {
+    fn of(me: &SignedInUser) -> Self {
+        let role = me.organization.as_ref().map(|o| o.role.as_str());
+        Self {
+            manage: matches!(role, Some("owner" | "admin")),
+            owner: role == Some("owner"),
+        }
+    }
+
+    /// Admins do not act on Owners.
+    fn can_act_on(self, member: &MemberView) -> bool {
+        self.manage && (self.owner || member.role != "owner")
+    }
+}
+
+#[derive(Clone, Copy)]
+struct MemberActions {
+    update_role: ServerAction<UpdateMemberRole>,
+    remove: ServerAction<RemoveMember>,
+    deactivate: ServerAction<DeactivateMember>,
+    reactivate: ServerAction<ReactivateMember>,
+    reset_link: ServerAction<CreateResetLink>,
+    /// The member a confirmation dialog is about.
+    target: RwSignal<Option<MemberView>>,
+    confirm_remove: RwSignal<bool>,
+    confirm_deactivate: RwSignal<bool>,
+}
+
+#[component]
+pub fn MembersPage() -> impl IntoView {
+    let auth = use_auth();
+    let toasts = use_toasts();
+    let query = use_query_map();
+    let search = Memo::new(move |_| query.read().get("q").unwrap_or_default());
+    let page = Memo::new(move |_| {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<i64>().ok())
+            .unwrap_or(1)
+            .max(1)
+    });
+    let actions = MemberActions {
+        update_role: ServerAction::new(),
+        remove: ServerAction::new(),
+        deactivate: ServerAction::new(),
+        reactivate: ServerAction::new(),
+        reset_link: ServerAction::new(),
+        target: RwSignal::new(None),
+        confirm_remove: RwSignal::new(false),
+        confirm_deactivate: RwSignal::new(false),
+    };
+    let errors = [
+        action_error(actions.update_role),
+        action_error(actions.remove),
+        action_error(actions.deactivate),
+        action_error(actions.reactivate),
+    ];
+    let reset_error = action_error(actions.reset_link);
+    let error = Signal::derive(move || {
+        errors
+            .iter()
+            .find_map(|e| e.get())
+            .or_else(|| reset_error.get())
+    });
+    Effect::new(move |_| {
+        if let Some(error) = error.get() {
+            auth.expired(&error);
+        }
+    });
+    let members = Resource::new(
+        move || {
+            (
+                search.get(),
+                page.get(),
+                actions.update_role.version().get(),
+                actions.remove.version().get(),
+                actions.deactivate.version().get(),
+                actions.reactivate.version().get(),
+            )
+        },
+        |(q, page, ..)| async move {
+            list_members(Some(q), Some(page))
+                .await
+                .map(|list| (list, time::now_millis()))
+        },
+    );
+    let done = |action_value: Option<Result<(), crate::error::AppError>>| {
+        matches!(action_value, Some(Ok(())))
+    };
+    Effect::new(move |_| {
+        if done(actions.update_role.value().get()) {
+            toasts.show("Role updated".to_string());
+        }
+    });
+    Effect::new(move |_| {
+        if done(actions.remove.value().get()) {
+            toasts.show("Member removed from the organization".to_string());
+        }
+    });
+    Effect::new(move |_| {
+        if done(actions.deactivate.value().get()) {
+            toasts.show("Member deactivated: their sessions here have ended".to_string());
+        }
+    });
+    Effect::new(move |_| {
+        if done(actions.reactivate.value().get()) {
+            toasts.show("Member reactivated".to_string());
+        }
+    });
+    let no_js_status = Signal::derive(move || {
+        query.read().get("saved").and_then(|saved| {
+            Some(
+                match saved.as_str() {
+                    "role" => "Role updated",
+                    "removed" => "Member removed from the organization",
+                    "deactivated" => "Member deactivated: their sessions here have ended",
+                    "reactivated" => "Member reactivated",
+                    "invited" => "Invitation created",
+                    "resent" => "Invitation sent again with a new link",
+                    "revoked" => "Invitation revoked",
+                    _ => return None,
+                }
+                .to_string(),
+            )
+        })
+    });
+    // Members are refused the pending list (403); the section is only shown to managers.
+    let invitations = InvitationState::new();
+    let reset_open = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = actions.reset_link.value().get() {
+            reset_open.set(true);
+        }
+    });
+
+    view! {
+        <Title text="Members"/>
+        <h1>"Members"</h1>
+        <FormError error/>
+        <FormStatus message=no_js_status/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading members…"</p> }>
+            {move || Suspend::new(async move {
+                let me = auth.current().await?;
+                let powers = Powers::of(&me);
+                let listed = members.await;
+                Some(view! {
+                    {powers.manage.then(|| view! { <Invitations state=invitations owner=powers.owner/> })}
+                    <MemberTable listed me powers actions search=search.get_untracked()/>
+                })
+            })}
+        </Suspense>
+        <ConfirmDialog
+            id="remove-member-dialog"
+            title=Signal::derive(move || {
+                actions.target.get().map(|m| format!("Remove {}?", m.name)).unwrap_or_default()
+            })
+            confirm_label="Remove"
+            open=actions.confirm_remove
+            on_confirm=move |()| {
+                if let Some(member) = actions.target.get_untracked() {
+                    actions.remove.dispatch(RemoveMember { user_id: member.user_id });
+                }
+            }
+        >
+            <p>
+                "Their access to this organization ends at once. Their account and their other "
+                "organizations stay."
+            </p>
+        </ConfirmDialog>
+        <ConfirmDialog
+            id="deactivate-member-dialog"
+            title=Signal::derive(move || {
+                actions.target.get().map(|m| format!("Deactivate {}?", m.name)).unwrap_or_default()
+            })
+            confirm_label="Deactivate"
+            open=actions.confirm_deactivate
+            on_confirm=move |()| {
+                if let Some(member) = actions.target.get_untracked() {
+                    actions.deactivate.dispatch(DeactivateMember { user_id: member.user_id });
+                }
+            }
+        >
+            <p>
+                "All their sessions in this organization end at once and they cannot sign in to it. "
+                "Their data and role are kept: reactivate them to restore access."
+            </p>
+        </ConfirmDialog>
+        <Modal id="reset-link-dialog" title="Password reset link" open=reset_open>
+            {move || {
+                actions.reset_link.value().get().and_then(Result::ok).map(|link| view! {
+                    <p>
+                        "Share this link with the member. It works once and expires in 30 minutes; "
+                        "setting a new password signs them out everywhere."
+                    </p>
+                    <CopyField label="Reset link" id="reset-link" value=link.link/>
+                })
+            }}
+        </Modal>
+    }
+}
+
+#[component]
+fn MemberTable(
+    listed: Result<(MemberList, i64), crate::error::AppError>,
+    me: SignedInUser,
+    powers: Powers,
+    actions: MemberActions,
+    search: String,
+) -> impl IntoView {
+    let (list, now) = match listed {
+        Ok(loaded) => loaded,
+        Err(err) => return view! { <p class="form-error">{err.message}</p> }.into_any(),
+    };
+    let first = (list.page - 1) * list.page_size + 1;
+    let last = first + list.members.len() as i64 - 1;
+    let pages = (list.total + list.page_size - 1) / list.page_size;
+    let summary = if list.total == 0 {
+        "No members match.".to_string()
+    } else {
+        format!("Showing {first}–{last} of {}", list.total)
+    };
+    let page_link = {
+        let search = search.clone();
+        move |page: i64| format!("/settings/members?q={}&page={page}", encode(&search))
+    };
+    let rows = list
+        .members
+        .into_iter()
+        .map(|member| {
+            let me_id = me.user.id.clone();
+            view! { <MemberRow member me_id powers actions now/> }
+        })
+        .collect_view();
+    view! {
+        <section class="panel panel-wide" aria-labelledby="members-heading">
+            <div class="panel-head">
+                <h2 id="members-heading">"People"</h2>
+                <Form method="GET" action="" attr:class="search" attr:role="search">
+                    <label for="member-search" class="visually-hidden">"Search members"</label>
+                    <input
+                        id="member-search"
+                        type="search"
+                        name="q"
+                        placeholder="Search by name or email"
+                        maxlength="100"
+                        value=search
+                    />
+                    <button type="submit" class="button">"Search"</button>
+                </Form>
+            </div>
+            <p class="table-summary" role="status">{summary}</p>
+            <div class="table-scroll">
+                <table class="members-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Name"</th>
+                            <th scope="col">"Email"</th>
+                            <th scope="col">"Role"</th>
+                            <th scope="col">"MFA"</th>
+                            <th scope="col">"Last active"</th>
+                            <th scope="col">"Status"</th>
+                            {powers.manage.then(|| view! { <th scope="col">"Actions"</th> })}
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            {(pages > 1).then(|| view! {
+                <nav class="pagination" aria-label="Pages">
+                    {(list.page > 1).then(|| view! { <A href=page_link(list.page - 1)>"Previous"</A> })}
+                    <span>{format!("Page {} of {pages}", list.page)}</span>
+                    {(list.page < pages).then(|| view! { <A href=page_link(list.page + 1)>"Next"</A> })}
+                </nav>
+            })}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn MemberRow(
+    member: MemberView,
+    me_id: String,
+    powers: Powers,
+    actions: MemberActions,
+    now: i64,
+) -> impl IntoView {
+    let is_me = member.user_id == me_id;
+    let act = powers.can_act_on(&member);
+    let deactivated = member.status == "deactivated";
+    let last_active = member.last_active_at.clone().map_or_else(
+        || view! { <span class="muted">"—"</span> }.into_any(),
+        |iso| {
+            let text = time::parse_iso(&iso)
+                .map_or_else(|| iso.clone(), |at| time::relative(at, now));
+            view! { <time datetime=iso.clone() title=time::exact(&iso)>{text}</time> }.into_any()
+        },
+    );
+    let role_cell = if act {
+        let roles: &[&str] = if powers.owner {
+            &["owner", "admin", "member"]
+        } else {
+            &["admin", "member"]
+        };
+        let current = member.role.clone();
+        let user_id = member.user_id.clone();
+        let label = format!("Role of {}", member.name);
+        view! {
+            <ActionForm action=actions.update_role attr:class="role-form">
+                <input type="hidden" name="user_id" value=user_id/>
+                <select name="role" aria-label=label>
+                    {roles.iter().map(|role| view! {
+                        <option value=*role selected=*role == current>{role_label(role)}</option>
+                    }).collect_view()}
+                </select>
+                <button type="submit" class="button small">"Update role"</button>
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! { <span>{role_label(&member.role)}</span> }.into_any()
+    };
+    let for_remove = member.clone();
+    let for_deactivate = member.clone();
+    let actions_cell = powers.manage.then(|| {
+        act.then(|| {
+            let (reactivate_id, deactivate_id) = (member.user_id.clone(), member.user_id.clone());
+            let (reset_id, remove_id) = (member.user_id.clone(), member.user_id.clone());
+            view! {
+                <div class="row-actions">
+                    {if deactivated {
+                        view! {
+                            <ActionForm action=actions.reactivate>
+                                <input type="hidden" name="user_id" value=reactivate_id/>
+                                <button type="submit" class="button small">"Reactivate"</button>
+                            </ActionForm>
+                        }.into_any()
+                    } else {
+                        (!is_me).then(|| view! {
+                            <ActionForm action=actions.deactivate>
+                                <input type="hidden" name="user_id" value=deactivate_id/>
+                                <button
+                                    type="submit"
+                                    class="button small"
+                                    on:click=move |ev| {
+                                        ev.prevent_default();
+                                        actions.target.set(Some(for_deactivate.clone()));
+                                        actions.confirm_deactivate.set(true);
+                                    }
+                                >
+                                    "Deactivate"
+                                </button>
+                            </ActionForm>
+                        }).into_any()
+                    }}
+                    <ActionForm action=actions.reset_link>
+                        <input type="hidden" name="user_id" value=reset_id/>
+                        <button type="submit" class="button small">"Create reset link"</button>
+                    </ActionForm>
+                    {(!is_me).then(|| view! {
+                        <ActionForm action=actions.remove>
+                            <input type="hidden" name="user_id" value=remove_id/>
+                            <button
+                                type="submit"
+                                class="button small danger-text"
+                                on:click=move |ev| {
+                                    ev.prevent_default();
+                                    actions.target.set(Some(for_remove.clone()));
+                                    actions.confirm_remove.set(true);
+                                }
+                            >
+                                "Remove"
+                            </button>
+                        </ActionForm>
+                    })}
+                </div>
+            }
+        })
+    });
+    view! {
+        <tr class:deactivated=deactivated data-email=member.email.clone()>
+            <th scope="row" class="member-name">
+                {member.name.clone()}
+                {is_me.then(|| view! { <span class="badge">"You"</span> })}
+            </th>
+            <td>{member.email.clone()}</td>
+            <td>{role_cell}</td>
+            <td>{if member.mfa == "on" { "On" } else { "Off" }}</td>
+            <td>{last_active}</td>
+            <td>
+                {if deactivated {
+                    view! { <span class="status deactivated">"Deactivated"</span> }.into_any()
+                } else {
+                    view! { <span class="status active">"Active"</span> }.into_any()
+                }}
+            </td>
+            {actions_cell.map(|cell| view! { <td>{cell}</td> })}
+        </tr>
+    }
+    .into_any()
+}
+
+/// Percent-encodes a query value.
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,622 @@
+//! Deactivating and reactivating members, leaving an organization, and the organization switcher
+//! with where a sign-in lands.
+
+use std::time::Duration;
+
+use gatehouse_server::sessions;
+use gatehouse_server::{Actor, EndReason, Error, OrgId, Resolved, Role, SignedIn, members, orgs};
+
+use crate::on_both_databases;
+use crate::support::{PASSWORD, TestEnv};
+
+/// What a deactivated member is told at sign-in.
+const DEACTIVATED: &str = "This account has been deactivated.";
+
+on_both_databases!(
+    deactivation_ends_the_members_sessions_here_and_refuses_sign_in_here,
+    a_member_of_no_other_organization_is_refused_sign_in_until_reactivated,
+    a_deactivated_members_other_organizations_still_work,
+    admins_cannot_deactivate_owners_and_nobody_deactivates_themselves,
+    the_last_active_owner_cannot_be_deactivated_removed_demoted_or_leave,
+    leaving_moves_the_session_to_another_organization_or_none,
+    organizations_are_listed_and_switched_only_among_active_memberships,
+    sign_in_lands_in_the_organization_asked_for_or_the_one_used_last,
+    two_owners_deactivating_each_other_at_once_leave_an_active_owner,
+);
+
+/// The Owner of "Acme", signed in there.
+async fn owner(env: &TestEnv) -> Actor {
+    let signed_in = env
+        .sign_up_as("Olive Owner", "owner@example.com", "Acme")
+        .await;
+    env.actor(&signed_in).await
+}
+
+fn org_of(actor: &Actor) -> OrgId {
+    actor.org.as_ref().expect("an organization").id
+}
+
+async fn sign_in(env: &TestEnv, email: &str, org: Option<&str>) -> Result<SignedIn, Error> {
+    sessions::sign_in(&env.svc, email, PASSWORD, org, &env.client(), None).await
+}
+
+fn expect_forbidden(result: Result<impl std::fmt::Debug, Error>, containing: &str) {
+    match result {
+        Err(Error::Forbidden(message)) => assert!(
+            message.contains(containing),
+            "expected {containing:?} in {message:?}"
+        ),
+        other => panic!("expected Forbidden({containing:?}), got {other:?}"),
+    }
+}
+
+fn expect_conflict(result: Result<impl std::fmt::Debug, Error>) {
+    assert!(
+        matches!(result, Err(Error::Conflict { .. })),
+        "expected Conflict, got {result:?}"
+    );
+}
+
+fn expect_not_found(result: Result<impl std::fmt::Debug, Error>) {
+    assert!(
+        matches!(result, Err(Error::NotFound)),
+        "expected NotFound, got {result:?}"
+    );
+}
+
+async fn member_row(env: &TestEnv, actor: &Actor, email: &str) -> members::Member {
+    members::list_members(&env.svc, actor, "", 1)
+        .await
+        .expect("list members")
+        .members
+        .into_iter()
+        .find(|m| m.email == email)
+        .unwrap_or_else(|| panic!("{email} is listed"))
+}
+
+async fn deactivation_ends_the_members_sessions_here_and_refuses_sign_in_here(env: &TestEnv) {
+    let owner = owner(env).await;
+    let acme = org_of(&owner);
+    let bob = env.join(acme, "bob@example.com", Role::Admin).await;
+    let bob_in_acme = env.actor(&bob).await;
+    assert_eq!(bob_in_acme.org.as_ref().map(|o| o.id), Some(acme));
+    let bob_id = bob.user_id.to_string();
+
+    members::deactivate_member(&env.svc, &owner, &bob_id)
+        .await
+        .expect("deactivate");
+    let resolved = env.resolve_on(&env.svc, &bob).await;
+    assert!(
+        matches!(resolved, Resolved::Ended(EndReason::Deactivated)),
+        "the cached session acting here ends at once: {resolved:?}"
+    );
+    let refused = sign_in(env, "bob@example.com", Some(&acme.to_string())).await;
+    let Err(Error::Forbidden(message)) = refused else {
+        panic!("sign-in into the deactivating organization: {refused:?}")
+    };
+    assert_eq!(message, DEACTIVATED);
+
+    let row = member_row(env, &owner, "bob@example.com").await;
+    assert!(row.deactivated, "{row:?}");
+    assert!(!row.mfa_enabled);
+    assert_eq!(row.role, Role::Admin, "the role is kept");
+    assert_eq!(
+        row.last_active_at, None,
+        "no signed-in device here any more"
+    );
+    assert!(
+        !member_row(env, &owner, "owner@example.com")
+            .await
+            .deactivated
+    );
+
+    expect_conflict(members::deactivate_member(&env.svc, &owner, &bob_id).await);
+
+    members::reactivate_member(&env.svc, &owner, &bob_id)
+        .await
+        .expect("reactivate");
+    assert!(!member_row(env, &owner, "bob@example.com").await.deactivated);
+    let back = sign_in(env, "bob@example.com", Some(&acme.to_string()))
+        .await
+        .expect("sign-in works again");
+    let back = env.actor(&back).await;
+    assert_eq!(
+        back.org.as_ref().map(|o| (o.id, o.role)),
+        Some((acme, Role::Admin)),
+        "with the role they had"
+    );
+    expect_conflict(members::reactivate_member(&env.svc, &owner, &bob_id).await);
+    // Admin again, for real: they may manage members.
+    assert!(
+        members::list_members(&env.svc, &back, "", 1).await.is_ok(),
+        "reactivated member acts here"
+    );
+}
+
+async fn a_member_of_no_other_organization_is_refused_sign_in_until_reactivated(env: &TestEnv) {
+    let owner = owner(env).await;
+    let acme = org_of(&owner);
+    // Carol's only organization is Acme: she joined through an invitation.
+    let issued = gatehouse_server::invitations::invite_member(
+        &env.svc,
+        &owner,
+        "carol@example.com",
+        "member",
+    )
+    .await
+    .expect("invite");
+    let token = crate::support::token_of(&issued.link);
+    let carol = gatehouse_server::invitations::accept_invitation(
+        &env.svc,
+        &token,
+        gatehouse_server::invitations::Acceptor::NewAccount {
+            name: "Carol",
+            password: PASSWORD,
+        },
+        &env.client(),
+        None,
+    )
+    .await
+    .expect("accept")
+    .expect("a new session");
+    let carol_actor = env.actor(&carol).await;
+    assert_eq!(org_of(&carol_actor), acme);
+
+    members::deactivate_member(&env.svc, &owner, &carol.user_id.to_string())
+        .await
+        .expect("deactivate");
+    assert!(matches!(
+        env.resolve_on(&env.svc, &carol).await,
+        Resolved::Ended(EndReason::Deactivated)
+    ));
+    let refused = sign_in(env, "carol@example.com", None).await;
+    expect_forbidden(refused, DEACTIVATED);
+    let wrong = sessions::sign_in(
+        &env.svc,
+        "carol@example.com",
+        "Wrong-Password-1",
+        None,
+        &env.client(),
+        None,
+    )
+    .await;
+    assert!(
+        matches!(wrong, Err(Error::InvalidCredentials)),
+        "a wrong password learns nothing about deactivation: {wrong:?}"
+    );
+
+    members::reactivate_member(&env.svc, &owner, &carol.user_id.to_string())
+        .await
+        .expect("reactivate");
+    let back = sign_in(env, "carol@example.com", None)
+        .await
+        .expect("sign in again");
+    let back = env.actor(&back).await;
+    assert_eq!(back.org.map(|o| (o.id, o.role)), Some((acme, Role::Member)));
+}
+
+async fn a_deactivated_members_other_organizations_still_work(env: &TestEnv) {
+    let owner = owner(env).await;
+    let acme = org_of(&owner);
+    let bob_in_acme = env.join(acme, "bob@example.com", Role::Member).await;
+    // Bob's own organization, on another device.
+    let bob_home = sign_in(env, "bob@example.com", None)
+        .await
+        .expect("sign in");
+    let home_actor = env.actor(&bob_home).await;
+    let home = org_of(&home_actor);
+    assert_ne!(home, acme);
+    env.actor(&bob_in_acme).await;
+
+    members::deactivate_member(&env.svc, &owner, &bob_in_acme.user_id.to_string())
+        .await
+        .expect("deactivate");
+    assert!(matches!(
+        env.resolve_on(&env.svc, &bob_in_acme).await,
+        Resolved::Ended(EndReason::Deactivated)
+    ));
+    let still = env
+        .resolve(&bob_home)
+        .await
+        .expect("the session acting in Bob's own organization stays");
+    assert_eq!(
+        still.org.as_ref().map(|o| (o.id, o.role)),
+        Some((home, Role::Owner))
+    );
+
+    // Signing in without an organization lands in the other one, even had Acme been used last.
+    env.clock.advance(Duration::from_secs(5));
+    let again = sign_in(env, "bob@example.com", None)
+        .await
+        .expect("sign in elsewhere");
+    assert_eq!(org_of(&env.actor(&again).await), home);
+    let explicit = sign_in(env, "bob@example.com", Some(&home.to_string()))
+        .await
+        .expect("sign in into his own organization");
+    assert_eq!(org_of(&env.actor(&explicit).await), home);
+
+    let listed = orgs::list_organizations(&env.svc, &still)
+        .await
+        .expect("list");
+    assert_eq!(
+        listed.iter().map(|m| m.id).collect::<Vec<_>>(),
+        [home],
+        "the deactivated membership is not offered"
+    );
+    expect_not_found(orgs::switch_organization(&env.svc, &still, &acme.to_string()).await);
+    let after = env.actor(&bob_home).await;
+    assert_eq!(org_of(&after), home, "a refused switch moves nothing");
+    assert_eq!(
+        members::list_members(&env.svc, &after, "", 1)
+            .await
+            .expect("his own members")
+            .total,
+        1
+    );
+}
+
+async fn admins_cannot_deactivate_owners_and_nobody_deactivates_themselves(env: &TestEnv) {
+    let owner = owner(env).await;
+    let acme = org_of(&owner);
+    let admin = env.join(acme, "admin@example.com", Role::Admin).await;
+    let member = env.join(acme, "member@example.com", Role::Member).await;
+    let second_owner = env.join(acme, "second@example.com", Role::Owner).await;
+    let admin = env.actor(&admin).await;
+    let member_actor = env.actor(&member).await;
+    let owner_id = owner.user_id.to_string();
+    let second_id = second_owner.user_id.to_string();
+    let admin_id = admin.user_id.to_string();
+    let member_id = member.user_id.to_string();
+
+    for refused in [
+        members::deactivate_member(&env.svc, &admin, &owner_id).await,
+        members::deactivate_member(&env.svc, &admin, &second_id).await,
+    ] {
+        expect_forbidden(refused, "Only an Owner");
+    }
+    expect_forbidden(
+        members::deactivate_member(&env.svc, &admin, &admin_id).await,
+        "yourself",
+    );
+    expect_forbidden(
+        members::deactivate_member(&env.svc, &owner, &owner_id).await,
+        "yourself",
+    );
+    for refused in [
+        members::deactivate_member(&env.svc, &member_actor, &admin_id).await,
+        members::reactivate_member(&env.svc, &member_actor, &admin_id).await,
+        members::deactivate_member(&env.svc, &member_actor, &member_id).await,
+    ] {
+        expect_forbidden(refused, "role");
+    }
+    let untouched = members::list_members(&env.svc, &owner, "", 1)
+        .await
+        .expect("list");
+    assert!(
+        untouched.members.iter().all(|m| !m.deactivated),
+        "{untouched:?}"
+    );
+
+    members::deactivate_member(&env.svc, &admin, &member_id)
+        .await
+        .expect("an Admin deactivates a Member");
+    members::reactivate_member(&env.svc, &admin, &member_id)
+        .await
+        .expect("and reactivates them");
+    members::deactivate_member(&env.svc, &owner, &second_id)
+        .await
+        .expect("an Owner deactivates another Owner");
+    expect_forbidden(
+        members::reactivate_member(&env.svc, &admin, &second_id).await,
+        "Only an Owner",
+    );
+    members::reactivate_member(&env.svc, &owner, &second_id)
+        .await
+        .expect("an Owner reactivates an Owner");
+
+    for missing in [
+        members::deactivate_member(
+            &env.svc,
+            &owner,
+            &gatehouse_server::UserId::random().to_string(),
+        )
+        .await,
+        members::deactivate_member(&env.svc, &owner, "not-an-id").await,
+        members::reactivate_member(&env.svc, &owner, "not-an-id").await,
+    ] {
+        expect_not_found(missing);
+    }
+}
+
+async fn the_last_active_owner_cannot_be_deactivated_removed_demoted_or_leave(env: &TestEnv) {
+    let owner = owner(env).await;
+    let acme = org_of(&owner);
+    let second = env.join(acme, "second@example.com", Role::Owner).await;
+    let owner_id = owner.user_id.to_string();
+    let second_id = second.user_id.to_string();
+    members::deactivate_member(&env.svc, &owner, &second_id)
+        .await
+        .expect("deactivate the other Owner");
+
+    // A deactivated Owner does not count: the first is now the last active Owner.
+    expect_forbidden(
+        members::deactivate_member(&env.svc, &owner, &owner_id).await,
+        "last Owner",
+    );
+    expect_forbidden(
+        members::remove_member(&env.svc, &owner, &owner_id).await,
+        "last Owner",
+    );
+    expect_forbidden(
+        members::update_member_role(&env.svc, &owner, &owner_id, "admin").await,
+        "last Owner",
+    );
+    expect_forbidden(
+        members::leave_organization(&env.svc, &owner).await,
+        "last Owner",
+    );
+    let still = members::list_members(&env.svc, &owner, "owner@", 1)
+        .await
+        .expect("list");
+    assert_eq!(
+        still.members.first().map(|m| (m.role, m.deactivated)),
+        Some((Role::Owner, false))
+    );
+
+    members::reactivate_member(&env.svc, &owner, &second_id)
+        .await
+        .expect("reactivate");
+    members::leave_organization(&env.svc, &owner)
+        .await
+        .expect("with another active Owner the first may leave");
+    let second = sign_in(env, "second@example.com", Some(&acme.to_string()))
+        .await
+        .expect("the reactivated Owner signs in");
+    let second = env.actor(&second).await;
+    assert_eq!(second.org.as_ref().map(|o| o.role), Some(Role::Owner));
+    let listed = members::list_members(&env.svc, &second, "", 1)
+        .await
+        .expect("list");
+    let emails: Vec<_> = listed.members.iter().map(|m| m.email.as_str()).collect();
+    assert_eq!(emails, ["second@example.com"]);
+    let left = sign_in(env, "owner@example.com", None)
+        .await
+        .expect("the account outlives its membership");
+    assert!(env.actor(&left).await.org.is_none());
+}
+
+async fn leaving_moves_the_session_to_another_organization_or_none(env: &TestEnv) {
+    let owner = owner(env).await;
+    let acme = org_of(&owner);
+    let bob = env.join(acme, "bob@example.com", Role::Member).await;
+    let bob_actor = env.actor(&bob).await;
+    members::leave_organization(&env.svc, &bob_actor)
+        .await
+        .expect("a Member may leave");
+    let moved = env.actor(&bob).await;
+    let home = moved.org.as_ref().expect("moved to his own organization");
+    assert_ne!(home.id, acme);
+    assert_eq!(home.role, Role::Owner);
+    let listed = members::list_members(&env.svc, &owner, "", 1)
+        .await
+        .expect("list");
+    assert_eq!(listed.total, 1, "{listed:?}");
+    let refused = sign_in(env, "bob@example.com", Some(&acme.to_string())).await;
+    expect_forbidden(refused, "not a member");
+
+    // The only organization of a second Owner: leaving it leaves the session in none.
+    let issued =
+        gatehouse_server::invitations::invite_member(&env.svc, &owner, "dora@example.com", "owner")
+            .await
+            .expect("invite");
+    let dora = gatehouse_server::invitations::accept_invitation(
+        &env.svc,
+        &crate::support::token_of(&issued.link),
+        gatehouse_server::invitations::Acceptor::NewAccount {
+            name: "Dora",
+            password: PASSWORD,
+        },
+        &env.client(),
+        None,
+    )
+    .await
+    .expect("accept")
+    .expect("session");
+    let dora_actor = env.actor(&dora).await;
+    members::leave_organization(&env.svc, &dora_actor)
+        .await
+        .expect("not the last Owner");
+    let nowhere = env.actor(&dora).await;
+    assert!(nowhere.org.is_none(), "{:?}", nowhere.org);
+    assert!(
+        orgs::list_organizations(&env.svc, &nowhere)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    expect_not_found(members::leave_organization(&env.svc, &nowhere).await);
+    let landed = sign_in(env, "dora@example.com", None)
+        .await
+        .expect("an account without organizations still signs in");
+    assert!(env.actor(&landed).await.org.is_none());
+}
+
+async fn organizations_are_listed_and_switched_only_among_active_memberships(env: &TestEnv) {
+    let owner = owner(env).await;
+    let acme = org_of(&owner);
+    let bob = env.join(acme, "bob@example.com", Role::Admin).await;
+    let bob_actor = env.actor(&bob).await;
+    let listed = orgs::list_organizations(&env.svc, &bob_actor)
+        .await
+        .expect("list");
+    let summary: Vec<_> = listed
+        .iter()
+        .map(|m| (m.name.as_str(), m.role, m.current))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("Acme", Role::Admin, true),
+            ("Analytical Engines", Role::Owner, false)
+        ],
+        "by name, the current one marked"
+    );
+    let home = listed[1].id;
+
+    orgs::switch_organization(&env.svc, &bob_actor, &home.to_string())
+        .await
+        .expect("switch");
+    let switched = env.actor(&bob).await;
+    assert_eq!(
+        switched
+            .org
+            .as_ref()
+            .map(|o| (o.id, o.role, o.name.as_str())),
+        Some((home, Role::Owner, "Analytical Engines")),
+        "the next request acts in the new organization"
+    );
+    let listed = orgs::list_organizations(&env.svc, &switched)
+        .await
+        .expect("list");
+    assert_eq!(
+        listed.iter().map(|m| m.current).collect::<Vec<_>>(),
+        [false, true]
+    );
+
+    // Organizations Bob is not a member of, and nonsense, are not found; nothing moves.
+    let stranger = env.sign_up("stranger@example.com").await;
+    let strangers_org = org_of(&env.actor(&stranger).await);
+    for refused in [
+        orgs::switch_organization(&env.svc, &switched, &strangers_org.to_string()).await,
+        orgs::switch_organization(&env.svc, &switched, &OrgId::random().to_string()).await,
+        orgs::switch_organization(&env.svc, &switched, "acme").await,
+    ] {
+        expect_not_found(refused);
+    }
+    assert_eq!(org_of(&env.actor(&bob).await), home);
+    assert_eq!(org_of(&env.actor(&stranger).await), strangers_org);
+
+    orgs::switch_organization(&env.svc, &switched, &acme.to_string())
+        .await
+        .expect("switch back");
+    assert_eq!(
+        env.actor(&bob).await.org.map(|o| (o.id, o.role)),
+        Some((acme, Role::Admin))
+    );
+}
+
+async fn sign_in_lands_in_the_organization_asked_for_or_the_one_used_last(env: &TestEnv) {
+    let owner = owner(env).await;
+    let acme = org_of(&owner);
+    let bob = env.join(acme, "bob@example.com", Role::Member).await;
+    let bob_actor = env.actor(&bob).await;
+    let home = orgs::list_organizations(&env.svc, &bob_actor)
+        .await
+        .expect("list")
+        .into_iter()
+        .find(|m| m.id != acme)
+        .expect("his own organization")
+        .id;
+
+    // Without a request: the one used last (his own; Acme's membership was never used).
+    let plain = sign_in(env, "bob@example.com", None)
+        .await
+        .expect("sign in");
+    assert_eq!(org_of(&env.actor(&plain).await), home);
+
+    env.clock.advance(Duration::from_secs(10));
+    let asked = sign_in(env, "bob@example.com", Some(&acme.to_string()))
+        .await
+        .expect("sign in into Acme");
+    let asked = env.actor(&asked).await;
+    assert_eq!(
+        asked.org.as_ref().map(|o| (o.id, o.role)),
+        Some((acme, Role::Member))
+    );
+    env.clock.advance(Duration::from_secs(10));
+    let plain = sign_in(env, "bob@example.com", None)
+        .await
+        .expect("sign in");
+    assert_eq!(org_of(&env.actor(&plain).await), acme, "Acme was used last");
+
+    env.clock.advance(Duration::from_secs(10));
+    orgs::switch_organization(&env.svc, &asked, &home.to_string())
+        .await
+        .expect("switch");
+    env.clock.advance(Duration::from_secs(10));
+    let plain = sign_in(env, "bob@example.com", None)
+        .await
+        .expect("sign in");
+    assert_eq!(
+        org_of(&env.actor(&plain).await),
+        home,
+        "switching counts as use"
+    );
+
+    let owners_org = acme.to_string();
+    let strangers = env.sign_up("stranger@example.com").await;
+    let strangers_org = org_of(&env.actor(&strangers).await).to_string();
+    for org in [
+        strangers_org.as_str(),
+        &OrgId::random().to_string(),
+        "not-an-organization",
+        "",
+    ] {
+        expect_forbidden(
+            sign_in(env, "bob@example.com", Some(org)).await,
+            "not a member",
+        );
+    }
+    // A wrong password is told apart from nothing, whatever the organization.
+    let wrong = sessions::sign_in(
+        &env.svc,
+        "bob@example.com",
+        "Wrong-Password-1",
+        Some(&owners_org),
+        &env.client(),
+        None,
+    )
+    .await;
+    assert!(matches!(wrong, Err(Error::InvalidCredentials)), "{wrong:?}");
+}
+
+async fn two_owners_deactivating_each_other_at_once_leave_an_active_owner(env: &TestEnv) {
+    let first = owner(env).await;
+    let acme = org_of(&first);
+    let second = env.join(acme, "second@example.com", Role::Owner).await;
+    let second = env.actor(&second).await;
+    let attempts = [
+        (first.clone(), second.user_id),
+        (second.clone(), first.user_id),
+    ]
+    .map(|(actor, target)| {
+        let svc = env.svc.clone();
+        tokio::spawn(
+            async move { members::deactivate_member(&svc, &actor, &target.to_string()).await },
+        )
+    });
+    let results: Vec<_> = futures::future::join_all(attempts)
+        .await
+        .into_iter()
+        .map(|r| r.expect("task"))
+        .collect();
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    let refused = results
+        .into_iter()
+        .find(Result::is_err)
+        .expect("one refused");
+    expect_forbidden(refused, "last Owner");
+    let active_owners: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM memberships \
+         WHERE org_id = $1 AND role = 'owner' AND deactivated_at IS NULL",
+    )
+    .bind(acme.to_string())
+    .fetch_one(env.svc.db.pool())
+    .await
+    .expect("count");
+    assert_eq!(active_owners, 1);
+}

@@ -1,0 +1,881 @@
+//! Invitations: issuing, listing, resending, revoking, and accepting them, by new accounts and by
+//! signed-in users; expiry, single use, races, tenant isolation, and the email with the link.
+
+use std::time::Duration;
+
+use futures::future::join_all;
+use gatehouse_server::invitations::{self, Acceptor, Status};
+use gatehouse_server::{
+    Actor, EndReason, Error, OrgId, Resolved, Role, SignedIn, members, password_resets, sessions,
+};
+
+use crate::on_both_databases;
+use crate::support::{MailServer, PASSWORD, PUBLIC_URL, START, TestEnv, token_of};
+
+on_both_databases!(
+    a_new_account_accepts_an_invitation_and_lands_in_the_organization,
+    a_signed_in_user_with_the_invited_email_joins_with_their_session,
+    members_and_pending_invitations_conflict_and_bad_input_is_refused,
+    only_owners_and_admins_invite_and_only_owners_invite_owners,
+    an_invitation_expires_after_seven_days_and_a_resend_renews_it,
+    a_resent_invitation_replaces_the_old_link,
+    a_revoked_invitation_cannot_be_used,
+    of_two_simultaneous_new_account_accepts_exactly_one_succeeds,
+    of_two_simultaneous_signed_in_accepts_exactly_one_succeeds,
+    an_owner_of_another_organization_cannot_reach_these_invitations_or_members,
+);
+
+const TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// The Owner of "Acme", signed in there.
+async fn owner(env: &TestEnv) -> Actor {
+    let signed_in = env
+        .sign_up_as("Olive Owner", "owner@example.com", "Acme")
+        .await;
+    env.actor(&signed_in).await
+}
+
+fn org_of(actor: &Actor) -> OrgId {
+    actor.org.as_ref().expect("an organization").id
+}
+
+async fn invite(env: &TestEnv, by: &Actor, email: &str, role: &str) -> invitations::Issued {
+    invitations::invite_member(&env.svc, by, email, role)
+        .await
+        .unwrap_or_else(|err| panic!("invite {email} as {role}: {err:?}"))
+}
+
+async fn accept_new(env: &TestEnv, token: &str, name: &str) -> Result<Option<SignedIn>, Error> {
+    let acceptor = Acceptor::NewAccount {
+        name,
+        password: PASSWORD,
+    };
+    invitations::accept_invitation(&env.svc, token, acceptor, &env.client(), None).await
+}
+
+async fn accept_signed_in(
+    env: &TestEnv,
+    token: &str,
+    actor: &Actor,
+) -> Result<Option<SignedIn>, Error> {
+    invitations::accept_invitation(
+        &env.svc,
+        token,
+        Acceptor::SignedIn(actor),
+        &env.client(),
+        None,
+    )
+    .await
+}
+
+async fn status(env: &TestEnv, token: &str) -> Status {
+    invitations::invitation_details(&env.svc, token)
+        .await
+        .expect("details")
+        .status
+}
+
+fn expect_gone(result: Result<impl std::fmt::Debug, Error>, containing: &str) {
+    match result {
+        Err(Error::Gone(message)) => assert!(
+            message.contains(containing),
+            "expected {containing:?} in {message:?}"
+        ),
+        other => panic!("expected Gone({containing:?}), got {other:?}"),
+    }
+}
+
+fn expect_forbidden(result: Result<impl std::fmt::Debug, Error>) {
+    assert!(
+        matches!(result, Err(Error::Forbidden(_))),
+        "expected Forbidden, got {result:?}"
+    );
+}
+
+fn expect_not_found(result: Result<impl std::fmt::Debug, Error>) {
+    assert!(
+        matches!(result, Err(Error::NotFound)),
+        "expected NotFound, got {result:?}"
+    );
+}
+
+fn expect_email_conflict(result: Result<impl std::fmt::Debug, Error>, containing: &str) {
+    match result {
+        Err(Error::Conflict {
+            field: Some("email"),
+            message,
+        }) => assert!(
+            message.contains(containing),
+            "expected {containing:?} in {message:?}"
+        ),
+        other => panic!("expected a Conflict on email ({containing:?}), got {other:?}"),
+    }
+}
+
+fn validation_fields(result: Result<impl std::fmt::Debug, Error>) -> Vec<&'static str> {
+    match result {
+        Err(Error::Validation(errors)) => errors.iter().map(|(field, _)| field).collect(),
+        other => panic!("expected Validation, got {other:?}"),
+    }
+}
+
+async fn a_new_account_accepts_an_invitation_and_lands_in_the_organization(env: &TestEnv) {
+    let owner = owner(env).await;
+    let acme = org_of(&owner);
+    let issued = invite(env, &owner, "  New.Person@Example.COM ", "admin").await;
+    let token = token_of(&issued.link);
+    assert_eq!(
+        issued.link,
+        format!("http://127.0.0.1:3000/invite/{token}"),
+        "the default public URL"
+    );
+    assert_eq!(token.len(), 43);
+    assert!(!issued.emailed, "no SMTP configured");
+    assert_eq!(issued.expires_at, START.plus(TTL));
+
+    let listed = invitations::list_invitations(&env.svc, &owner)
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, issued.id);
+    assert_eq!(listed[0].email, "new.person@example.com");
+    assert_eq!(listed[0].role, Role::Admin);
+    assert_eq!(listed[0].invited_by, "Olive Owner");
+    assert_eq!(listed[0].status, Status::Pending);
+    assert_eq!(listed[0].expires_at, issued.expires_at);
+
+    let details = invitations::invitation_details(&env.svc, &token)
+        .await
+        .expect("details");
+    assert_eq!(
+        details,
+        invitations::Details {
+            organization: "Acme".into(),
+            invited_by: "Olive Owner".into(),
+            email: "new.person@example.com".into(),
+            role: Role::Admin,
+            status: Status::Pending,
+            expires_at: issued.expires_at,
+            account_exists: false,
+        }
+    );
+
+    // A weak password or an empty name is refused and the link stays usable.
+    let weak = invitations::accept_invitation(
+        &env.svc,
+        &token,
+        Acceptor::NewAccount {
+            name: " ",
+            password: "short",
+        },
+        &env.client(),
+        None,
+    )
+    .await;
+    assert_eq!(validation_fields(weak), ["name", "password"]);
+    assert_eq!(status(env, &token).await, Status::Pending);
+
+    // The browser was signed in as someone else: that session is replaced.
+    let earlier = env.sign_up("earlier@example.com").await;
+    env.actor(&earlier).await;
+    let signed_in = invitations::accept_invitation(
+        &env.svc,
+        &token,
+        Acceptor::NewAccount {
+            name: "Nora New",
+            password: PASSWORD,
+        },
+        &env.client(),
+        Some(earlier.token.expose()),
+    )
+    .await
+    .expect("accept")
+    .expect("a new account is signed in");
+    assert!(matches!(
+        env.resolve_on(&env.svc, &earlier).await,
+        Resolved::Ended(EndReason::Replaced)
+    ));
+    let nora = env.actor(&signed_in).await;
+    assert_eq!(nora.email, "new.person@example.com");
+    assert_eq!(nora.name, "Nora New");
+    assert_eq!(
+        nora.org.as_ref().map(|o| (o.id, o.role, o.name.as_str())),
+        Some((acme, Role::Admin, "Acme"))
+    );
+
+    let listed = members::list_members(&env.svc, &owner, "", 1)
+        .await
+        .expect("members");
+    let row = listed
+        .members
+        .iter()
+        .find(|m| m.email == "new.person@example.com")
+        .expect("the new member is listed");
+    assert_eq!(
+        (row.role, row.name.as_str(), row.deactivated),
+        (Role::Admin, "Nora New", false)
+    );
+
+    let details = invitations::invitation_details(&env.svc, &token)
+        .await
+        .expect("details");
+    assert_eq!(details.status, Status::Accepted);
+    assert!(details.account_exists);
+    assert!(
+        invitations::list_invitations(&env.svc, &owner)
+            .await
+            .expect("list")
+            .is_empty(),
+        "accepted invitations leave the list"
+    );
+    expect_gone(
+        accept_new(env, &token, "Someone Else").await,
+        "already been used",
+    );
+    expect_gone(
+        accept_signed_in(env, &token, &nora).await,
+        "already been used",
+    );
+
+    let again = sessions::sign_in(
+        &env.svc,
+        "new.person@example.com",
+        PASSWORD,
+        None,
+        &env.client(),
+        None,
+    )
+    .await
+    .expect("the new account signs in with its password");
+    assert_eq!(org_of(&env.actor(&again).await), acme);
+}
+
+async fn a_signed_in_user_with_the_invited_email_joins_with_their_session(env: &TestEnv) {
+    let owner = owner(env).await;
+    let acme = org_of(&owner);
+    let bob = env.sign_up("bob@example.com").await;
+    let bob_actor = env.actor(&bob).await;
+    let home = org_of(&bob_actor);
+    let issued = invite(env, &owner, "BOB@example.com", "member").await;
+    let token = token_of(&issued.link);
+    let details = invitations::invitation_details(&env.svc, &token)
+        .await
+        .expect("details");
+    assert!(details.account_exists);
+    assert_eq!(details.email, "bob@example.com");
+
+    // Someone else, signed in, cannot take Bob's invitation.
+    let eve = env.sign_up("eve@example.com").await;
+    let eve_actor = env.actor(&eve).await;
+    let refused = accept_signed_in(env, &token, &eve_actor).await;
+    match refused {
+        Err(Error::Forbidden(message)) => {
+            assert!(message.contains("bob@example.com"), "{message}");
+            assert!(message.contains("eve@example.com"), "{message}");
+        }
+        other => panic!("expected Forbidden, got {other:?}"),
+    }
+    assert_eq!(org_of(&env.actor(&eve).await), org_of(&eve_actor));
+    // Nor can an account be created for an email that has one.
+    let duplicate = accept_new(env, &token, "Bob Again").await;
+    assert!(
+        matches!(duplicate, Err(Error::Conflict { .. })),
+        "{duplicate:?}"
+    );
+    assert_eq!(status(env, &token).await, Status::Pending, "still usable");
+
+    let accepted = accept_signed_in(env, &token, &bob_actor)
+        .await
+        .expect("accept");
+    assert!(accepted.is_none(), "the existing session is kept");
+    let joined = env.actor(&bob).await;
+    assert_eq!(
+        joined.org.as_ref().map(|o| (o.id, o.role)),
+        Some((acme, Role::Member)),
+        "the session now acts in the organization"
+    );
+    let orgs = gatehouse_server::orgs::list_organizations(&env.svc, &joined)
+        .await
+        .expect("orgs");
+    assert_eq!(orgs.len(), 2);
+    assert!(orgs.iter().any(|m| m.id == home && m.role == Role::Owner));
+    assert!(
+        members::list_members(&env.svc, &owner, "bob@", 1)
+            .await
+            .expect("members")
+            .members
+            .iter()
+            .any(|m| m.user_id == bob.user_id && m.role == Role::Member)
+    );
+    assert_eq!(status(env, &token).await, Status::Accepted);
+    expect_gone(
+        accept_signed_in(env, &token, &joined).await,
+        "already been used",
+    );
+}
+
+async fn members_and_pending_invitations_conflict_and_bad_input_is_refused(env: &TestEnv) {
+    let owner = owner(env).await;
+    let acme = org_of(&owner);
+    expect_email_conflict(
+        invitations::invite_member(&env.svc, &owner, "Owner@Example.com", "member").await,
+        "already a member",
+    );
+    let bob = env.join(acme, "bob@example.com", Role::Member).await;
+    expect_email_conflict(
+        invitations::invite_member(&env.svc, &owner, "bob@example.com", "admin").await,
+        "already a member",
+    );
+    members::deactivate_member(&env.svc, &owner, &bob.user_id.to_string())
+        .await
+        .expect("deactivate");
+    expect_email_conflict(
+        invitations::invite_member(&env.svc, &owner, "bob@example.com", "member").await,
+        "already a member",
+    );
+
+    invite(env, &owner, "x@example.com", "member").await;
+    expect_email_conflict(
+        invitations::invite_member(&env.svc, &owner, " X@EXAMPLE.com", "admin").await,
+        "already pending",
+    );
+
+    assert_eq!(
+        validation_fields(
+            invitations::invite_member(&env.svc, &owner, "not-an-email", "member").await
+        ),
+        ["email"]
+    );
+    assert_eq!(
+        validation_fields(
+            invitations::invite_member(&env.svc, &owner, "y@example.com", "root").await
+        ),
+        ["role"]
+    );
+    assert_eq!(
+        validation_fields(invitations::invite_member(&env.svc, &owner, "", "").await),
+        ["email", "role"]
+    );
+    assert_eq!(
+        invitations::list_invitations(&env.svc, &owner)
+            .await
+            .expect("list")
+            .len(),
+        1,
+        "refused invitations leave nothing behind"
+    );
+
+    // Invited, then made a member another way: accepting is a conflict and changes nothing.
+    let issued = invite(env, &owner, "dave@example.com", "admin").await;
+    let token = token_of(&issued.link);
+    let dave = env.join(acme, "dave@example.com", Role::Member).await;
+    let dave_actor = env.actor(&dave).await;
+    let conflict = accept_signed_in(env, &token, &dave_actor).await;
+    assert!(
+        matches!(conflict, Err(Error::Conflict { .. })),
+        "{conflict:?}"
+    );
+    assert_eq!(status(env, &token).await, Status::Pending, "rolled back");
+    assert_eq!(
+        env.actor(&dave).await.org.map(|o| o.role),
+        Some(Role::Member),
+        "the role is not changed by the refused accept"
+    );
+}
+
+async fn only_owners_and_admins_invite_and_only_owners_invite_owners(env: &TestEnv) {
+    let owner = owner(env).await;
+    let acme = org_of(&owner);
+    let admin = env.join(acme, "admin@example.com", Role::Admin).await;
+    let member = env.join(acme, "member@example.com", Role::Member).await;
+    let admin = env.actor(&admin).await;
+    let member = env.actor(&member).await;
+
+    for role in ["member", "admin", "owner"] {
+        expect_forbidden(
+            invitations::invite_member(&env.svc, &member, "m@example.com", role).await,
+        );
+    }
+    expect_forbidden(invitations::list_invitations(&env.svc, &member).await);
+    expect_forbidden(invitations::invite_member(&env.svc, &admin, "o@example.com", "owner").await);
+
+    let by_admin = invite(env, &admin, "a@example.com", "admin").await;
+    let by_owner = invite(env, &owner, "o@example.com", "owner").await;
+    let listed = invitations::list_invitations(&env.svc, &admin)
+        .await
+        .expect("admins see the list");
+    assert_eq!(listed.len(), 2);
+    let by_admin_row = listed.iter().find(|i| i.id == by_admin.id).expect("listed");
+    assert_eq!(by_admin_row.invited_by, "Ada Lovelace");
+
+    // Members manage nothing; Admins do not touch Owner invitations.
+    for id in [by_admin.id.to_string(), by_owner.id.to_string()] {
+        expect_forbidden(invitations::revoke_invitation(&env.svc, &member, &id).await);
+        expect_forbidden(invitations::resend_invitation(&env.svc, &member, &id, true).await);
+    }
+    expect_forbidden(
+        invitations::revoke_invitation(&env.svc, &admin, &by_owner.id.to_string()).await,
+    );
+    expect_forbidden(
+        invitations::resend_invitation(&env.svc, &admin, &by_owner.id.to_string(), true).await,
+    );
+    assert_eq!(
+        status(env, &token_of(&by_owner.link)).await,
+        Status::Pending
+    );
+    invitations::revoke_invitation(&env.svc, &admin, &by_admin.id.to_string())
+        .await
+        .expect("an Admin revokes an Admin invitation");
+    invitations::revoke_invitation(&env.svc, &owner, &by_owner.id.to_string())
+        .await
+        .expect("an Owner revokes an Owner invitation");
+}
+
+async fn an_invitation_expires_after_seven_days_and_a_resend_renews_it(env: &TestEnv) {
+    let owner = owner(env).await;
+    let issued = invite(env, &owner, "late@example.com", "member").await;
+    let token = token_of(&issued.link);
+    env.clock.advance(TTL - Duration::from_secs(1));
+    assert_eq!(
+        status(env, &token).await,
+        Status::Pending,
+        "valid to the end"
+    );
+    env.clock.advance(Duration::from_secs(1));
+    assert_eq!(status(env, &token).await, Status::Expired);
+    expect_gone(accept_new(env, &token, "Late Comer").await, "expired");
+    let listed = invitations::list_invitations(&env.svc, &owner)
+        .await
+        .expect("list");
+    assert_eq!(
+        listed.iter().map(|i| (i.id, i.status)).collect::<Vec<_>>(),
+        [(issued.id, Status::Expired)],
+        "expired invitations stay listed, marked"
+    );
+    let no_account = sessions::sign_in(
+        &env.svc,
+        "late@example.com",
+        PASSWORD,
+        None,
+        &env.client(),
+        None,
+    )
+    .await;
+    assert!(
+        matches!(no_account, Err(Error::InvalidCredentials)),
+        "the refused accept created no account: {no_account:?}"
+    );
+
+    let renewed = invitations::resend_invitation(&env.svc, &owner, &issued.id.to_string(), true)
+        .await
+        .expect("resend an expired invitation");
+    assert_eq!(renewed.id, issued.id);
+    assert_eq!(
+        renewed.expires_at,
+        START.plus(TTL).plus(TTL),
+        "seven days from now"
+    );
+    expect_not_found(invitations::invitation_details(&env.svc, &token).await);
+    let new_token = token_of(&renewed.link);
+    assert_eq!(status(env, &new_token).await, Status::Pending);
+    let listed = invitations::list_invitations(&env.svc, &owner)
+        .await
+        .expect("list");
+    assert_eq!(
+        listed.iter().map(|i| (i.id, i.status)).collect::<Vec<_>>(),
+        [(issued.id, Status::Pending)]
+    );
+    let signed_in = accept_new(env, &new_token, "Late Comer")
+        .await
+        .expect("accept")
+        .expect("session");
+    assert_eq!(
+        env.actor(&signed_in).await.org.map(|o| o.id),
+        Some(org_of(&owner))
+    );
+}
+
+async fn a_resent_invitation_replaces_the_old_link(env: &TestEnv) {
+    let owner = owner(env).await;
+    let issued = invite(env, &owner, "sam@example.com", "admin").await;
+    let old = token_of(&issued.link);
+    env.clock.advance(Duration::from_secs(3600));
+    let resent = invitations::resend_invitation(&env.svc, &owner, &issued.id.to_string(), true)
+        .await
+        .expect("resend");
+    let new = token_of(&resent.link);
+    assert_ne!(old, new);
+    assert_eq!(resent.id, issued.id);
+    assert!(!resent.emailed);
+    assert_eq!(
+        resent.expires_at,
+        START.plus(Duration::from_secs(3600)).plus(TTL)
+    );
+    expect_not_found(invitations::invitation_details(&env.svc, &old).await);
+    expect_not_found(accept_new(env, &old, "Sam").await);
+    assert_eq!(
+        invitations::list_invitations(&env.svc, &owner)
+            .await
+            .expect("list")
+            .len(),
+        1,
+        "one invitation, not two"
+    );
+
+    let sam = accept_new(env, &new, "Sam")
+        .await
+        .expect("the new link works")
+        .expect("session");
+    assert_eq!(env.actor(&sam).await.org.map(|o| o.role), Some(Role::Admin));
+    expect_gone(
+        invitations::resend_invitation(&env.svc, &owner, &issued.id.to_string(), true).await,
+        "already been used",
+    );
+    expect_gone(
+        invitations::revoke_invitation(&env.svc, &owner, &issued.id.to_string()).await,
+        "already been used",
+    );
+}
+
+async fn a_revoked_invitation_cannot_be_used(env: &TestEnv) {
+    let owner = owner(env).await;
+    let issued = invite(env, &owner, "rita@example.com", "member").await;
+    let token = token_of(&issued.link);
+    let id = issued.id.to_string();
+    invitations::revoke_invitation(&env.svc, &owner, &id)
+        .await
+        .expect("revoke");
+    assert_eq!(status(env, &token).await, Status::Revoked);
+    expect_gone(accept_new(env, &token, "Rita").await, "revoked");
+    assert!(
+        invitations::list_invitations(&env.svc, &owner)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    expect_gone(
+        invitations::revoke_invitation(&env.svc, &owner, &id).await,
+        "revoked",
+    );
+    expect_gone(
+        invitations::resend_invitation(&env.svc, &owner, &id, true).await,
+        "revoked",
+    );
+    let again = invite(env, &owner, "rita@example.com", "member").await;
+    assert_ne!(again.id, issued.id);
+    assert_eq!(status(env, &token_of(&again.link)).await, Status::Pending);
+    assert_eq!(
+        status(env, &token).await,
+        Status::Revoked,
+        "the old link stays dead"
+    );
+}
+
+async fn of_two_simultaneous_new_account_accepts_exactly_one_succeeds(env: &TestEnv) {
+    let owner = owner(env).await;
+    let acme = org_of(&owner);
+    let issued = invite(env, &owner, "twin@example.com", "member").await;
+    let token = token_of(&issued.link);
+    let attempts = ["First Twin", "Second Twin"].map(|name| {
+        let svc = env.svc.clone();
+        let token = token.clone();
+        let client = env.client();
+        tokio::spawn(async move {
+            let acceptor = Acceptor::NewAccount {
+                name,
+                password: PASSWORD,
+            };
+            invitations::accept_invitation(&svc, &token, acceptor, &client, None).await
+        })
+    });
+    let results: Vec<_> = join_all(attempts)
+        .await
+        .into_iter()
+        .map(|r| r.expect("task"))
+        .collect();
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    let (winners, losers): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
+    expect_gone(
+        losers.into_iter().next().expect("one refused"),
+        "already been used",
+    );
+
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1")
+        .bind("twin@example.com")
+        .fetch_one(env.svc.db.pool())
+        .await
+        .expect("count");
+    assert_eq!(users, 1);
+    let listed = members::list_members(&env.svc, &owner, "twin@", 1)
+        .await
+        .expect("members");
+    assert_eq!(listed.total, 1);
+    let winner = winners
+        .into_iter()
+        .next()
+        .and_then(Result::ok)
+        .flatten()
+        .expect("a new account is signed in");
+    assert_eq!(
+        env.actor(&winner).await.org.map(|o| (o.id, o.role)),
+        Some((acme, Role::Member))
+    );
+}
+
+async fn of_two_simultaneous_signed_in_accepts_exactly_one_succeeds(env: &TestEnv) {
+    let owner = owner(env).await;
+    let acme = org_of(&owner);
+    let phone = env.sign_up("pat@example.com").await;
+    let laptop = sessions::sign_in(
+        &env.svc,
+        "pat@example.com",
+        PASSWORD,
+        None,
+        &env.client(),
+        None,
+    )
+    .await
+    .expect("second device");
+    let devices = [env.actor(&phone).await, env.actor(&laptop).await];
+    let issued = invite(env, &owner, "pat@example.com", "admin").await;
+    let token = token_of(&issued.link);
+    let attempts = devices.map(|actor| {
+        let svc = env.svc.clone();
+        let token = token.clone();
+        let client = env.client();
+        tokio::spawn(async move {
+            invitations::accept_invitation(&svc, &token, Acceptor::SignedIn(&actor), &client, None)
+                .await
+        })
+    });
+    let results: Vec<_> = join_all(attempts)
+        .await
+        .into_iter()
+        .map(|r| r.expect("task"))
+        .collect();
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    let winner = usize::from(results[0].is_err());
+    let loser = results
+        .into_iter()
+        .find(Result::is_err)
+        .expect("one refused");
+    expect_gone(loser, "already been used");
+    let sessions = [&phone, &laptop];
+    let moved = env.actor(sessions[winner]).await;
+    assert_eq!(
+        moved.org.map(|o| (o.id, o.role)),
+        Some((acme, Role::Admin)),
+        "the winning device acts in the organization"
+    );
+    let memberships: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND user_id = $2")
+            .bind(acme.to_string())
+            .bind(phone.user_id.to_string())
+            .fetch_one(env.svc.db.pool())
+            .await
+            .expect("count");
+    assert_eq!(memberships, 1);
+}
+
+async fn an_owner_of_another_organization_cannot_reach_these_invitations_or_members(env: &TestEnv) {
+    let owner_a = owner(env).await;
+    let acme = org_of(&owner_a);
+    let issued = invite(env, &owner_a, "invitee@example.com", "member").await;
+    let bob = env.join(acme, "bob@example.com", Role::Member).await;
+    let carl = env.join(acme, "carl@example.com", Role::Member).await;
+    members::deactivate_member(&env.svc, &owner_a, &carl.user_id.to_string())
+        .await
+        .expect("deactivate");
+    let owner_b = env
+        .sign_up_as("Brenda", "owner-b@example.com", "Beta")
+        .await;
+    let owner_b = env.actor(&owner_b).await;
+    let own = invite(env, &owner_b, "someone@example.com", "member").await;
+
+    let id = issued.id.to_string();
+    expect_not_found(invitations::resend_invitation(&env.svc, &owner_b, &id, true).await);
+    expect_not_found(invitations::revoke_invitation(&env.svc, &owner_b, &id).await);
+    let listed = invitations::list_invitations(&env.svc, &owner_b)
+        .await
+        .expect("list");
+    assert_eq!(
+        listed.iter().map(|i| i.id).collect::<Vec<_>>(),
+        [own.id],
+        "only Beta's invitation"
+    );
+    let bob_id = bob.user_id.to_string();
+    let carl_id = carl.user_id.to_string();
+    expect_not_found(members::deactivate_member(&env.svc, &owner_b, &bob_id).await);
+    expect_not_found(members::reactivate_member(&env.svc, &owner_b, &carl_id).await);
+    expect_not_found(password_resets::create_reset_link(&env.svc, &owner_b, &bob_id).await);
+    expect_not_found(
+        password_resets::create_reset_link(&env.svc, &owner_b, &owner_a.user_id.to_string()).await,
+    );
+
+    // Unknown ids and links are "not found" too.
+    for unknown in [
+        gatehouse_server::ids::InvitationId::random().to_string(),
+        "42".to_string(),
+    ] {
+        expect_not_found(invitations::resend_invitation(&env.svc, &owner_a, &unknown, true).await);
+        expect_not_found(invitations::revoke_invitation(&env.svc, &owner_a, &unknown).await);
+    }
+    for token in [
+        "",
+        "short",
+        &"A".repeat(43),
+        &format!("{}'", "a".repeat(42)),
+    ] {
+        expect_not_found(invitations::invitation_details(&env.svc, token).await);
+        expect_not_found(accept_new(env, token, "Mallory").await);
+    }
+
+    // Nothing in Acme changed.
+    assert_eq!(status(env, &token_of(&issued.link)).await, Status::Pending);
+    assert_eq!(
+        env.actor(&bob).await.org.map(|o| (o.id, o.role)),
+        Some((acme, Role::Member))
+    );
+    let rows = members::list_members(&env.svc, &owner_a, "carl@", 1)
+        .await
+        .expect("members");
+    assert!(rows.members[0].deactivated, "still deactivated");
+}
+
+/// Plain SQLite test with a real SMTP server: the invitation goes out as text and HTML.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_invitation_is_emailed_with_its_link() {
+    let smtp = MailServer::start().await;
+    let env = smtp.env().await;
+    let owner = owner(&env).await;
+    let issued = invite(&env, &owner, "New@Example.com", "admin").await;
+    assert!(issued.emailed, "delivered to the SMTP server");
+    assert!(
+        issued.link.starts_with(&format!("{PUBLIC_URL}/invite/")),
+        "{}",
+        issued.link
+    );
+    let mail = smtp.wait_for(1).await.remove(0);
+    eprintln!("received headers: {:?}", mail.headers);
+    assert!(
+        mail.header("to")
+            .is_some_and(|to| to.contains("new@example.com")),
+        "{:?}",
+        mail.headers
+    );
+    assert!(
+        mail.header("from")
+            .is_some_and(|from| from.contains("no-reply@example.com")),
+        "{:?}",
+        mail.headers
+    );
+    let subject = mail.header("subject").expect("a subject");
+    assert!(
+        subject.contains("Olive Owner") && subject.contains("Acme"),
+        "{subject}"
+    );
+    assert!(
+        mail.content_type.starts_with("multipart/alternative"),
+        "{}",
+        mail.content_type
+    );
+    assert!(mail.text.contains(&issued.link), "text: {}", mail.text);
+    assert!(mail.text.contains("as Admin"), "text: {}", mail.text);
+    assert!(
+        mail.html.contains(&format!("href=\"{}\"", issued.link)),
+        "html: {}",
+        mail.html
+    );
+    assert!(
+        mail.html.contains("<strong>Acme</strong>"),
+        "html: {}",
+        mail.html
+    );
+
+    // The link in the mail is the one that works.
+    let link = mail
+        .text
+        .lines()
+        .find(|line| line.starts_with(PUBLIC_URL))
+        .expect("a link line");
+    let signed_in = accept_new(&env, &token_of(link.trim()), "New Person")
+        .await
+        .expect("accept")
+        .expect("session");
+    assert_eq!(
+        env.actor(&signed_in).await.org.map(|o| (o.id, o.role)),
+        Some((org_of(&owner), Role::Admin))
+    );
+    env.finish().await;
+}
+
+/// Plain SQLite test with a real SMTP server: a resend mails the new link only when asked to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_resend_emails_the_new_link_when_asked() {
+    let smtp = MailServer::start().await;
+    let env = smtp.env().await;
+    let owner = owner(&env).await;
+    let issued = invite(&env, &owner, "again@example.com", "member").await;
+    assert!(issued.emailed);
+    smtp.wait_for(1).await;
+
+    let quiet = invitations::resend_invitation(&env.svc, &owner, &issued.id.to_string(), false)
+        .await
+        .expect("resend without email");
+    assert!(!quiet.emailed);
+    let loud = invitations::resend_invitation(&env.svc, &owner, &issued.id.to_string(), true)
+        .await
+        .expect("resend with email");
+    assert!(loud.emailed);
+    let received = smtp.wait_for(2).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.messages().len(), 2, "the quiet resend sent nothing");
+    let last = received.last().expect("the resent mail");
+    assert!(last.text.contains(&loud.link), "text: {}", last.text);
+    assert!(!last.text.contains(&quiet.link));
+    expect_not_found(invitations::invitation_details(&env.svc, &token_of(&quiet.link)).await);
+    assert_eq!(status(&env, &token_of(&loud.link)).await, Status::Pending);
+    env.finish().await;
+}
+
+/// Plain SQLite test: with SMTP configured but unreachable, the invitation is still issued and
+/// the inviter is told the email did not go out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_undeliverable_invitation_is_still_issued() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let config = gatehouse_server::ServiceConfig {
+        mail: Some(gatehouse_server::config::MailSettings {
+            smtp_url: format!("smtp://127.0.0.1:{port}"),
+            from: "Gatehouse <no-reply@example.com>".into(),
+        }),
+        ..gatehouse_server::ServiceConfig::default()
+    };
+    let env = TestEnv::sqlite_with(config).await;
+    let owner = owner(&env).await;
+    let issued = invite(&env, &owner, "lost@example.com", "member").await;
+    assert!(!issued.emailed, "nothing listens on port {port}");
+    assert_eq!(
+        status(&env, &token_of(&issued.link)).await,
+        Status::Pending,
+        "the link works anyway"
+    );
+    assert_eq!(
+        invitations::list_invitations(&env.svc, &owner)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    env.finish().await;
+}
