@@ -20,10 +20,23 @@ pub struct Auth {
 
 impl Auth {
     pub fn provide() -> Self {
+        let latest = RwSignal::new(None::<Option<SignedInUser>>);
         let auth = Self {
             seed: Resource::new_blocking(|| (), |_| current_user()),
-            orgs: Resource::new_blocking(|| (), |_| list_organizations()),
-            latest: RwSignal::new(None),
+            // Reloaded whenever the UI learns of another user or organization (sign-in,
+            // accepting an invitation).
+            orgs: Resource::new_blocking(
+                move || {
+                    latest.with(|me| {
+                        me.as_ref().map(|me| {
+                            me.as_ref()
+                                .map(|m| (m.user.id.clone(), m.organization.clone()))
+                        })
+                    })
+                },
+                |_| list_organizations(),
+            ),
+            latest,
             ended: RwSignal::new(None),
         };
         provide_context(auth);

@@ -24,7 +24,10 @@ mod tests {
     #[test]
     fn only_local_paths_pass() {
         assert_eq!(safe_next(Some("/invite/abc")), "/invite/abc");
-        assert_eq!(safe_next(Some("/settings/members?page=2")), "/settings/members?page=2");
+        assert_eq!(
+            safe_next(Some("/settings/members?page=2")),
+            "/settings/members?page=2"
+        );
         for bad in [
             "//evil.example",
             "/\\evil.example",

@@ -2,7 +2,11 @@
 //! page of 25, with "last active" and the total) for the first page, a deep page, and searches.
 //! Seeds a fresh SQLite database (and, with `BENCH_DATABASE_URL`, a PostgreSQL one) and prints
 //! p50/p99/max per scenario. Run it with `make bench-members` (release build).
-#![expect(clippy::print_stdout, clippy::expect_used, reason = "a benchmark prints its results")]
+#![expect(
+    clippy::print_stdout,
+    clippy::expect_used,
+    reason = "a benchmark prints its results"
+)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,7 +20,10 @@ const ROUNDS: usize = 300;
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let sqlite = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
+    let sqlite = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("bench.db").display()
+    );
     run("SQLite", &sqlite).await;
     if let Ok(url) = std::env::var("BENCH_DATABASE_URL") {
         run("PostgreSQL", &url).await;
@@ -90,8 +97,9 @@ async fn seed(svc: &Services, org: &str) {
         let mut users = String::from(
             "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES ",
         );
-        let mut memberships =
-            String::from("INSERT INTO memberships (org_id, user_id, role, created_at, last_used_at) VALUES ");
+        let mut memberships = String::from(
+            "INSERT INTO memberships (org_id, user_id, role, created_at, last_used_at) VALUES ",
+        );
         let mut devices = String::from(
             "INSERT INTO sessions (id, token_hash, user_id, org_id, user_agent, device, created_at, \
              last_active_at, expires_at) VALUES ",
@@ -123,5 +131,8 @@ async fn seed(svc: &Services, org: &str) {
         }
     }
     tx.commit().await.expect("commit");
-    println!("seeded {MEMBERS} members in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "seeded {MEMBERS} members in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }

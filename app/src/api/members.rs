@@ -63,7 +63,12 @@ pub async fn list_members(
                 email: m.email,
                 role: m.role.as_str().to_string(),
                 mfa: if m.mfa_enabled { "on" } else { "off" }.to_string(),
-                status: if m.deactivated { "deactivated" } else { "active" }.to_string(),
+                status: if m.deactivated {
+                    "deactivated"
+                } else {
+                    "active"
+                }
+                .to_string(),
                 last_active_at: m.last_active_at.map(|at| at.to_rfc3339()),
             })
             .collect(),

@@ -6,12 +6,12 @@ use leptos::prelude::*;
 use crate::api::invitations::{
     InvitationView, InviteMember, ResendInvitation, RevokeInvitation, list_invitations,
 };
-use crate::error::AppError;
 use crate::auth::use_auth;
 use crate::components::copy::CopyField;
 use crate::components::dialog::Modal;
 use crate::components::form::{Field, FormError, action_error};
 use crate::components::toast::use_toasts;
+use crate::error::AppError;
 use crate::pages::members::role_label;
 use crate::time;
 
@@ -25,8 +25,8 @@ pub struct InvitationState {
     pending: Resource<Result<(Vec<InvitationView>, i64), AppError>>,
 }
 
-impl InvitationState {
-    pub fn new() -> Self {
+impl Default for InvitationState {
+    fn default() -> Self {
         let invite = ServerAction::<InviteMember>::new();
         let resend = ServerAction::<ResendInvitation>::new();
         let revoke = ServerAction::<RevokeInvitation>::new();
@@ -38,7 +38,11 @@ impl InvitationState {
                     revoke.version().get(),
                 )
             },
-            |_| async { list_invitations().await.map(|list| (list, time::now_millis())) },
+            |_| async {
+                list_invitations()
+                    .await
+                    .map(|list| (list, time::now_millis()))
+            },
         );
         Self {
             invite,

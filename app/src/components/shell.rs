@@ -62,10 +62,7 @@ fn initials(name: &str) -> String {
 }
 
 #[component]
-fn HeaderBar(
-    me: SignedInUser,
-    organizations: Vec<OrganizationView>,
-) -> impl IntoView {
+fn HeaderBar(me: SignedInUser, organizations: Vec<OrganizationView>) -> impl IntoView {
     let auth = use_auth();
     let sign_out = ServerAction::<SignOut>::new();
     Effect::new(move |_| {

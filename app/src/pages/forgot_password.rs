@@ -17,9 +17,8 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let request = ServerAction::<RequestPasswordReset>::new();
     let error = action_error(request);
     let query = use_query_map();
-    let sent = move || {
-        matches!(request.value().get(), Some(Ok(()))) || query.read().get("sent").is_some()
-    };
+    let sent =
+        move || matches!(request.value().get(), Some(Ok(()))) || query.read().get("sent").is_some();
     view! {
         <Title text="Reset your password"/>
         <AuthCard title="Reset your password">

@@ -68,7 +68,9 @@ fn Offer(details: InvitationOffer) -> impl IntoView {
 #[component]
 fn WayIn(details: InvitationOffer, me: Option<SignedInUser>, token: String) -> impl IntoView {
     let dead = match details.status.as_str() {
-        "expired" => Some("This invitation has expired. Ask the person who invited you for a new one."),
+        "expired" => {
+            Some("This invitation has expired. Ask the person who invited you for a new one.")
+        }
         "revoked" => Some("This invitation was revoked."),
         "accepted" => Some("This invitation has already been used."),
         _ => None,
@@ -82,7 +84,9 @@ fn WayIn(details: InvitationOffer, me: Option<SignedInUser>, token: String) -> i
     }
     match me {
         Some(me) if me.user.email == details.email => view! { <JoinForm token/> }.into_any(),
-        Some(me) => view! { <Mismatch invited=details.email signed_in=me.user.email token/> }.into_any(),
+        Some(me) => {
+            view! { <Mismatch invited=details.email signed_in=me.user.email token/> }.into_any()
+        }
         None if details.account_exists => {
             let next = format!("/invite/{token}");
             view! {

@@ -164,7 +164,7 @@ pub fn MembersPage() -> impl IntoView {
         })
     });
     // Members are refused the pending list (403); the section is only shown to managers.
-    let invitations = InvitationState::new();
+    let invitations = InvitationState::default();
     let reset_open = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(Ok(_)) = actions.reset_link.value().get() {
@@ -330,8 +330,8 @@ fn MemberRow(
     let last_active = member.last_active_at.clone().map_or_else(
         || view! { <span class="muted">"—"</span> }.into_any(),
         |iso| {
-            let text = time::parse_iso(&iso)
-                .map_or_else(|| iso.clone(), |at| time::relative(at, now));
+            let text =
+                time::parse_iso(&iso).map_or_else(|| iso.clone(), |at| time::relative(at, now));
             view! { <time datetime=iso.clone() title=time::exact(&iso)>{text}</time> }.into_any()
         },
     );

@@ -220,7 +220,10 @@ async fn a_removed_member_loses_access_at_once(env: &TestEnv) {
         .await
         .expect("his own members");
     assert!(
-        listed.members.iter().all(|m| m.email != "owner@example.com"),
+        listed
+            .members
+            .iter()
+            .all(|m| m.email != "owner@example.com"),
         "the organization he left is out of reach"
     );
 }
