@@ -73,6 +73,13 @@ function memberRow(page: Page, email: string) {
   return page.locator('tbody tr').filter({ hasText: email });
 }
 
+/** Opens the row's "Manage" menu and chooses `action`. */
+async function memberAction(page: Page, email: string, action: string): Promise<void> {
+  const row = memberRow(page, email);
+  await row.locator('summary').filter({ hasText: 'Manage' }).click();
+  await button(row, action).click();
+}
+
 test('an invitation is emailed, accepted by a new person, and they are listed with the role', async ({ page, browser }) => {
   const owner = await ownerOnMembers(page);
   const email = `invitee-${Date.now()}@example.com`;
@@ -127,7 +134,7 @@ test('invite dialog refuses an existing member and a pending email; members see 
   await visit(member.page, MEMBERS);
   await expect(memberRow(member.page, owner.email)).toContainText('Owner');
   await expect(button(member.page, 'Invite member')).toHaveCount(0);
-  await expect(member.page.getByRole('button', { name: 'Remove' })).toHaveCount(0);
+  await expect(member.page.locator('summary').filter({ hasText: 'Manage' })).toHaveCount(0);
   await expect(member.page.getByRole('combobox')).toHaveCount(0);
   // The server refuses what the screen does not offer.
   const refused = await apiPost(member.page.request, 'invite_member', { email: 'x@example.com', role: 'member' });
@@ -161,7 +168,7 @@ test('role change, removal, and the last Owner protections', async ({ page, brow
   await expect(page.getByRole('alert').filter({ hasText: 'last Owner' })).toBeVisible();
 
   await visit(page, MEMBERS);
-  await button(memberRow(page, email), 'Remove').click();
+  await memberAction(page, email, 'Remove from organization');
   const dialog = page.getByRole('dialog', { name: 'Remove Rolf Role?' });
   await expect(dialog).toContainText('Their account and their other organizations stay.');
   await button(dialog, 'Remove').click();
@@ -178,7 +185,7 @@ test('deactivation ends the open session and blocks sign-in; reactivation restor
   const member = await acceptAsNew(browser, link, 'Dora Deact');
 
   await visit(page, MEMBERS);
-  await button(memberRow(page, email), 'Deactivate').click();
+  await memberAction(page, email, 'Deactivate');
   await button(page.getByRole('dialog', { name: 'Deactivate Dora Deact?' }), 'Deactivate').click();
   await expect(memberRow(page, email)).toContainText('Deactivated');
 
@@ -189,7 +196,7 @@ test('deactivation ends the open session and blocks sign-in; reactivation restor
   await submitSignIn(member.page, email, newAccount().password);
   await expect(member.page.getByRole('alert').filter({ hasText: DEACTIVATED })).toBeVisible();
 
-  await button(memberRow(page, email), 'Reactivate').click();
+  await memberAction(page, email, 'Reactivate');
   await expect(memberRow(page, email)).toContainText('Active');
   await signIn(member.page, email, newAccount().password);
   const me = await (await apiPost(member.page.request, 'current_user')).json();
@@ -349,7 +356,7 @@ test('an admin hands a member a reset link; using it signs the member out everyw
   const member = await acceptAsNew(browser, link, 'Rita Reset');
 
   await visit(page, MEMBERS);
-  await button(memberRow(page, email), 'Create reset link').click();
+  await memberAction(page, email, 'Create reset link');
   const dialog = page.getByRole('dialog', { name: 'Password reset link' });
   const resetLink = await dialog.getByLabel('Reset link').inputValue();
   expect(resetLink).toMatch(/\/reset-password\/[A-Za-z0-9_-]{43}$/);
@@ -364,4 +371,30 @@ test('an admin hands a member a reset link; using it signs the member out everyw
   await signIn(holder, email, 'Handed-Over-Pass-3!');
   await other.close();
   await member.context.close();
+});
+
+test('an existing account signs in from the invitation and joins with one click', async ({ page, browser }) => {
+  await ownerOnMembers(page);
+  const other = await browser.newContext();
+  const person = await other.newPage();
+  const account = newAccount();
+  await signUp(person, account);
+  await person.context().clearCookies();
+  const link = await invite(page, account.email, 'Member');
+
+  await visit(person, link);
+  await checkA11y(person);
+  await person.getByRole('link', { name: 'Sign in to accept' }).click();
+  await expectPath(person, '/login');
+  await waitForHydration(person);
+  await submitSignIn(person, account.email, account.password);
+  await expect(person).toHaveURL(link);
+  await waitForHydration(person);
+  await button(person, 'Accept invitation').click();
+  await expectPath(person, '/');
+  const orgs = await (await apiPost(person.request, 'list_organizations')).json();
+  expect(orgs).toHaveLength(2);
+  await visit(person, '/settings/organization');
+  await checkA11y(person);
+  await other.close();
 });

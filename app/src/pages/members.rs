@@ -361,58 +361,70 @@ fn MemberRow(
     };
     let for_remove = member.clone();
     let for_deactivate = member.clone();
+    let name = member.name.clone();
+    // One "Manage" menu per row (a <details>, so it works without JavaScript). Your own
+    // membership is managed from the Organization page (Leave).
     let actions_cell = powers.manage.then(|| {
-        act.then(|| {
+        (act && !is_me).then(|| {
             let (reactivate_id, deactivate_id) = (member.user_id.clone(), member.user_id.clone());
             let (reset_id, remove_id) = (member.user_id.clone(), member.user_id.clone());
+            let menu = NodeRef::<leptos::html::Details>::new();
+            let close = move || {
+                if let Some(menu) = menu.get() {
+                    let _ = menu.remove_attribute("open");
+                }
+            };
             view! {
-                <div class="row-actions">
-                    {if deactivated {
-                        view! {
-                            <ActionForm action=actions.reactivate>
-                                <input type="hidden" name="user_id" value=reactivate_id/>
-                                <button type="submit" class="button small">"Reactivate"</button>
-                            </ActionForm>
-                        }.into_any()
-                    } else {
-                        (!is_me).then(|| view! {
-                            <ActionForm action=actions.deactivate>
-                                <input type="hidden" name="user_id" value=deactivate_id/>
-                                <button
-                                    type="submit"
-                                    class="button small"
-                                    on:click=move |ev| {
-                                        ev.prevent_default();
-                                        actions.target.set(Some(for_deactivate.clone()));
-                                        actions.confirm_deactivate.set(true);
-                                    }
-                                >
-                                    "Deactivate"
-                                </button>
-                            </ActionForm>
-                        }).into_any()
-                    }}
-                    <ActionForm action=actions.reset_link>
-                        <input type="hidden" name="user_id" value=reset_id/>
-                        <button type="submit" class="button small">"Create reset link"</button>
-                    </ActionForm>
-                    {(!is_me).then(|| view! {
+                <details class="row-menu" node_ref=menu>
+                    <summary class="button small" aria-label=format!("Manage {name}")>"Manage"</summary>
+                    <div class="menu">
+                        {if deactivated {
+                            view! {
+                                <ActionForm action=actions.reactivate>
+                                    <input type="hidden" name="user_id" value=reactivate_id/>
+                                    <button type="submit" class="menu-item" on:click=move |_| close()>"Reactivate"</button>
+                                </ActionForm>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <ActionForm action=actions.deactivate>
+                                    <input type="hidden" name="user_id" value=deactivate_id/>
+                                    <button
+                                        type="submit"
+                                        class="menu-item"
+                                        on:click=move |ev| {
+                                            ev.prevent_default();
+                                            close();
+                                            actions.target.set(Some(for_deactivate.clone()));
+                                            actions.confirm_deactivate.set(true);
+                                        }
+                                    >
+                                        "Deactivate"
+                                    </button>
+                                </ActionForm>
+                            }.into_any()
+                        }}
+                        <ActionForm action=actions.reset_link>
+                            <input type="hidden" name="user_id" value=reset_id/>
+                            <button type="submit" class="menu-item" on:click=move |_| close()>"Create reset link"</button>
+                        </ActionForm>
                         <ActionForm action=actions.remove>
                             <input type="hidden" name="user_id" value=remove_id/>
                             <button
                                 type="submit"
-                                class="button small danger-text"
+                                class="menu-item danger-text"
                                 on:click=move |ev| {
                                     ev.prevent_default();
+                                    close();
                                     actions.target.set(Some(for_remove.clone()));
                                     actions.confirm_remove.set(true);
                                 }
                             >
-                                "Remove"
+                                "Remove from organization"
                             </button>
                         </ActionForm>
-                    })}
-                </div>
+                    </div>
+                </details>
             }
         })
     });
