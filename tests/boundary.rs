@@ -290,7 +290,12 @@ async fn a_form_post_without_javascript_is_redirected_with_its_error() {
 #[tokio::test]
 async fn signed_out_visitors_are_sent_to_the_login_page() {
     let server = server(None).await;
-    for path in ["/", "/settings/profile"] {
+    for path in [
+        "/",
+        "/settings/profile",
+        "/settings/members",
+        "/settings/organization",
+    ] {
         let request = Request::get(path)
             .header(header::ACCEPT, "text/html")
             .body(Body::empty());
@@ -343,4 +348,62 @@ async fn an_oversized_body_is_a_413_not_a_500() {
     let response = server.call("/api/sign_in", &body, None).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(json(response).await["code"], "payload_too_large");
+}
+
+#[tokio::test]
+async fn without_smtp_password_reset_points_to_an_administrator() {
+    let server = server(None).await;
+    let options = json(server.call("/api/sign_in_options", "", None).await).await;
+    assert_eq!(options["password_reset_by_email"], false);
+    let response = server
+        .call(
+            "/api/request_password_reset",
+            "email=ada%40example.com",
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body = json(response).await;
+    assert_eq!(body["code"], "unavailable");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("ask an administrator")),
+        "{body}"
+    );
+    let page = Request::get("/forgot-password")
+        .header(header::ACCEPT, "text/html")
+        .body(Body::empty())
+        .expect("request");
+    let response = server.send(page).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    let html = String::from_utf8_lossy(&bytes);
+    assert!(html.contains("Ask an administrator"), "{html}");
+    assert!(!html.contains("Send reset link"));
+}
+
+#[tokio::test]
+async fn invitation_and_reset_links_that_never_existed_are_404_with_a_clear_message() {
+    let server = server(None).await;
+    let token = "A".repeat(43);
+    for (path, message) in [
+        (
+            "/api/invitation_details",
+            "This invitation link is not valid.",
+        ),
+        ("/api/reset_link_status", "This reset link is not valid."),
+    ] {
+        let response = server.call(path, &format!("token={token}"), None).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let body = json(response).await;
+        assert!(
+            body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(message)),
+            "{body}"
+        );
+    }
 }

@@ -92,13 +92,15 @@ fn ms(d: Duration) -> f64 {
 /// of multi-row inserts. The password hash is a placeholder: nobody signs in as them.
 async fn seed(svc: &Services, org: &str) {
     let started = Instant::now();
+    // Emails are unique per run, so a database can be benchmarked again.
+    let run = &uuid::Uuid::new_v4().simple().to_string()[..8];
     let mut tx = svc.db.pool().begin().await.expect("begin");
     for chunk in (0..MEMBERS).collect::<Vec<_>>().chunks(500) {
         let mut users = String::from(
             "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES ",
         );
         let mut memberships = String::from(
-            "INSERT INTO memberships (org_id, user_id, role, created_at, last_used_at) VALUES ",
+            "INSERT INTO memberships (org_id, user_id, role, created_at, last_used_at, sort_key) VALUES ",
         );
         let mut devices = String::from(
             "INSERT INTO sessions (id, token_hash, user_id, org_id, user_agent, device, created_at, \
@@ -109,10 +111,11 @@ async fn seed(svc: &Services, org: &str) {
             let id = uuid::Uuid::new_v4();
             let sep = if n == 0 { "" } else { "," };
             users.push_str(&format!(
-                "{sep}('{id}', 'member{i}@example.org', 'Member {i}', 'x', 0, 0)"
+                "{sep}('{id}', 'member{i}-{run}@example.org', 'Member {i}', 'x', 0, 0)"
             ));
             let role = if i % 50 == 0 { "admin" } else { "member" };
-            memberships.push_str(&format!("{sep}('{org}', '{id}', '{role}', 0, 0)"));
+            let key = format!("member {i} member{i}-{run}@example.org");
+            memberships.push_str(&format!("{sep}('{org}', '{id}', '{role}', 0, 0, '{key}')"));
             if i % 10 == 0 {
                 let sep = if any_device { "," } else { "" };
                 any_device = true;

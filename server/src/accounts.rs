@@ -227,6 +227,7 @@ pub async fn update_profile(svc: &Services, actor: &Actor, name: &str) -> Result
         .bind(actor.user_id.to_string())
         .execute(change.conn())
         .await?;
+    orgs::store::resort(change.conn(), actor.user_id).await?;
     change.invalidate(Invalidation::User(actor.user_id)).await?;
     audit::record(
         change.conn(),

@@ -83,38 +83,59 @@ pub async fn list_members(
             format!("Use at most {QUERY_MAX} characters"),
         ));
     }
-    let pattern = format!("%{}%", like_escape(&query.to_lowercase()));
     let offset = (page.max(1) - 1).saturating_mul(PAGE_SIZE);
     let pool = svc.db.pool();
-    let total: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
-         WHERE m.org_id = $1 AND (LOWER(u.name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\')",
-    )
-    .bind(org.to_string())
-    .bind(pattern.as_str())
-    .fetch_one(pool)
-    .await?;
-    // The page is cut first, so "last active" is looked up for its 25 rows only.
-    let rows: Vec<MemberRow> = sqlx::query_as(
-        "SELECT p.id, p.name, p.email, p.role, p.deactivated_at, \
+    // Browsing walks the (org_id, sort_key) index in name order and cuts the page before anything
+    // else is read; the count comes from the same index. A search must look at every member's
+    // name and email once: it counts the matches in that same pass (a window count). Either way
+    // "last active" is looked up for the page's rows only.
+    let (filter, pattern, total) = if query.is_empty() {
+        (
+            "",
+            String::new(),
+            "(SELECT COUNT(*) FROM memberships WHERE org_id = $1)",
+        )
+    } else {
+        (
+            "AND (LOWER(u.name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\')",
+            format!("%{}%", like_escape(&query.to_lowercase())),
+            "COUNT(*) OVER ()",
+        )
+    };
+    let rows: Vec<MemberRow> = sqlx::query_as(&format!(
+        "SELECT u.id, u.name, u.email, p.role, p.deactivated_at, p.total, \
                 (SELECT MAX(s.last_active_at) FROM sessions s \
-                 WHERE s.user_id = p.id AND s.org_id = $1 AND s.ended_at IS NULL) \
-         FROM (SELECT u.id, u.name, u.email, m.role, m.deactivated_at \
+                 WHERE s.user_id = u.id AND s.org_id = $1 AND s.ended_at IS NULL) \
+         FROM (SELECT m.user_id, m.role, m.deactivated_at, m.sort_key, {total} AS total \
                FROM memberships m JOIN users u ON u.id = m.user_id \
-               WHERE m.org_id = $1 \
-                 AND (LOWER(u.name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\') \
-               ORDER BY LOWER(u.name), u.email LIMIT $3 OFFSET $4) p \
-         ORDER BY LOWER(p.name), p.email",
-    )
+               WHERE m.org_id = $1 AND $2 = $2 {filter} \
+               ORDER BY m.sort_key LIMIT $3 OFFSET $4) p \
+         JOIN users u ON u.id = p.user_id \
+         ORDER BY p.sort_key"
+    ))
     .bind(org.to_string())
     .bind(pattern.as_str())
     .bind(PAGE_SIZE)
     .bind(offset)
     .fetch_all(pool)
     .await?;
+    let total = match rows.first() {
+        Some(row) => row.5,
+        // Past the last page (or nothing matches): count on its own.
+        None => {
+            sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.org_id = $1 AND $2 = $2 {filter}"
+            ))
+            .bind(org.to_string())
+            .bind(pattern.as_str())
+            .fetch_one(pool)
+            .await?
+        }
+    };
     let members = rows
         .into_iter()
-        .map(|(id, name, email, role, deactivated_at, last_active)| {
+        .map(|(id, name, email, role, deactivated_at, _, last_active)| {
             Ok(Member {
                 user_id: ids::from_db(&id, UserId::parse)?,
                 name,
@@ -129,8 +150,16 @@ pub async fn list_members(
     Ok(MemberPage { members, total })
 }
 
-/// id, name, email, role, deactivated_at, last_active_at
-type MemberRow = (String, String, String, String, Option<i64>, Option<i64>);
+/// id, name, email, role, deactivated_at, matches in all, last_active_at
+type MemberRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    i64,
+    Option<i64>,
+);
 
 /// `%`, `_` and `\` match themselves in a search.
 fn like_escape(text: &str) -> String {

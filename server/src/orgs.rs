@@ -214,6 +214,21 @@ pub(crate) async fn relocate_sessions(
 pub(crate) mod store {
     use super::*;
 
+    /// A member's place in the Members screen's name order, from `users u`.
+    pub const SORT_KEY: &str = "LOWER(u.name) || ' ' || u.email";
+
+    /// Keeps the user's memberships in name order after a rename.
+    pub async fn resort(conn: &mut AnyConnection, user: UserId) -> Result<(), Error> {
+        sqlx::query(&format!(
+            "UPDATE memberships SET sort_key = \
+             (SELECT {SORT_KEY} FROM users u WHERE u.id = memberships.user_id) WHERE user_id = $1"
+        ))
+        .bind(user.to_string())
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+
     pub async fn insert_org(
         conn: &mut AnyConnection,
         id: OrgId,
@@ -236,10 +251,10 @@ pub(crate) mod store {
         role: Role,
         now: Timestamp,
     ) -> Result<(), Error> {
-        sqlx::query(
-            "INSERT INTO memberships (org_id, user_id, role, created_at, last_used_at) \
-             VALUES ($1, $2, $3, $4, $4)",
-        )
+        sqlx::query(&format!(
+            "INSERT INTO memberships (org_id, user_id, role, created_at, last_used_at, sort_key) \
+             SELECT $1, $2, $3, $4, $4, {SORT_KEY} FROM users u WHERE u.id = $2"
+        ))
         .bind(org.to_string())
         .bind(user.to_string())
         .bind(role.as_str())

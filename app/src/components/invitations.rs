@@ -145,7 +145,7 @@ pub fn Invitations(
     };
 
     view! {
-        <section class="panel panel-wide" aria-labelledby="invitations-heading">
+        <section class="panel panel-table" aria-labelledby="invitations-heading">
             <div class="panel-head">
                 <h2 id="invitations-heading">"Pending invitations"</h2>
                 <button type="button" class="button primary" on:click=move |_| invite_open.set(true)>
@@ -203,7 +203,7 @@ fn InvitationRow(
         <tr class:expired=expired data-email=invitation.email.clone()>
             <th scope="row">{invitation.email.clone()}</th>
             <td>{role_label(&invitation.role)}</td>
-            <td>{invitation.invited_by.clone()}</td>
+            <td data-label="Invited by">{invitation.invited_by.clone()}</td>
             <td>
                 {if expired {
                     view! { <span class="status deactivated">"Expired"</span> }.into_any()

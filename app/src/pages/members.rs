@@ -271,7 +271,7 @@ fn MemberTable(
         })
         .collect_view();
     view! {
-        <section class="panel panel-wide" aria-labelledby="members-heading">
+        <section class="panel panel-table" aria-labelledby="members-heading">
             <div class="panel-head">
                 <h2 id="members-heading">"People"</h2>
                 <Form method="GET" action="" attr:class="search" attr:role="search">
@@ -436,8 +436,8 @@ fn MemberRow(
             </th>
             <td>{member.email.clone()}</td>
             <td>{role_cell}</td>
-            <td>{if member.mfa == "on" { "On" } else { "Off" }}</td>
-            <td>{last_active}</td>
+            <td data-label="MFA">{if member.mfa == "on" { "On" } else { "Off" }}</td>
+            <td data-label="Last active">{last_active}</td>
             <td>
                 {if deactivated {
                     view! { <span class="status deactivated">"Deactivated"</span> }.into_any()

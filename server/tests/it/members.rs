@@ -12,6 +12,7 @@ on_both_databases!(
     an_owner_of_another_organization_cannot_reach_these_members,
     two_owners_demoting_each_other_at_once_leave_an_owner,
     a_removed_member_loses_access_at_once,
+    a_renamed_member_moves_to_their_place_in_name_order,
 );
 
 /// Signs `email` up (in an organization of their own) and adds them to `org_of`'s organization.
@@ -19,8 +20,8 @@ async fn join(env: &TestEnv, org_of: &Actor, email: &str, role: Role) -> SignedI
     let signed_in = env.sign_up(email).await;
     let org = org_of.org.as_ref().expect("an organization").id;
     sqlx::query(
-        "INSERT INTO memberships (org_id, user_id, role, created_at, last_used_at) \
-         VALUES ($1, $2, $3, 0, 0)",
+        "INSERT INTO memberships (org_id, user_id, role, created_at, last_used_at, sort_key) \
+         SELECT $1, $2, $3, 0, 0, LOWER(name) || ' ' || email FROM users WHERE id = $2",
     )
     .bind(org.to_string())
     .bind(signed_in.user_id.to_string())
@@ -226,4 +227,35 @@ async fn a_removed_member_loses_access_at_once(env: &TestEnv) {
             .all(|m| m.email != "owner@example.com"),
         "the organization he left is out of reach"
     );
+}
+
+async fn a_renamed_member_moves_to_their_place_in_name_order(env: &TestEnv) {
+    let owner = owner(env).await;
+    let bob = join(env, &owner, "bob@example.com", Role::Member).await;
+    let bob = env.actor(&bob).await;
+    let names = |page: members::MemberPage| -> Vec<String> {
+        page.members.into_iter().map(|m| m.email).collect()
+    };
+    // Both are "Ada Lovelace" at first: the email breaks the tie.
+    let before = members::list_members(&env.svc, &owner, "", 1)
+        .await
+        .expect("list");
+    assert_eq!(names(before), ["bob@example.com", "owner@example.com"]);
+    gatehouse_server::accounts::update_profile(&env.svc, &bob, "Zora Zed")
+        .await
+        .expect("rename");
+    let after = members::list_members(&env.svc, &owner, "", 1)
+        .await
+        .expect("list");
+    assert_eq!(names(after), ["owner@example.com", "bob@example.com"]);
+    let found = members::list_members(&env.svc, &owner, "zora", 1)
+        .await
+        .expect("search");
+    assert_eq!(found.total, 1);
+    assert_eq!(found.members[0].name, "Zora Zed");
+    let past_the_end = members::list_members(&env.svc, &owner, "", 9)
+        .await
+        .expect("empty page");
+    assert!(past_the_end.members.is_empty());
+    assert_eq!(past_the_end.total, 2);
 }

@@ -140,8 +140,8 @@ impl TestEnv {
     pub async fn join(&self, org: OrgId, email: &str, role: Role) -> SignedIn {
         let signed_in = self.sign_up(email).await;
         sqlx::query(
-            "INSERT INTO memberships (org_id, user_id, role, created_at, last_used_at) \
-             VALUES ($1, $2, $3, 0, 0)",
+            "INSERT INTO memberships (org_id, user_id, role, created_at, last_used_at, sort_key) \
+             SELECT $1, $2, $3, 0, 0, LOWER(name) || ' ' || email FROM users WHERE id = $2",
         )
         .bind(org.to_string())
         .bind(signed_in.user_id.to_string())
