@@ -285,6 +285,15 @@ test('the organization switcher and /login?org= choose the organization', async 
   const second = orgs.find((o: { name: string }) => o.name === otherOwner.organization);
   expect(orgs).toHaveLength(2);
 
+  // Opened while signed in to the first organization, the link offers to switch.
+  await visit(page, `/login?org=${second.id}`);
+  await button(page, 'Continue in that organization').click();
+  await expectPath(page, '/');
+  await expect(page.locator('.org-switcher summary')).toContainText(otherOwner.organization);
+  await page.locator('.org-switcher summary').click();
+  await page.getByRole('button', { name: new RegExp(owner.organization) }).click();
+  await expect(page.locator('.org-switcher summary')).toContainText(owner.organization);
+
   // A sign-in link for the other organization lands there, although it was not the last used.
   await page.context().clearCookies();
   await visit(page, `/login?org=${second.id}`);

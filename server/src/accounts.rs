@@ -227,7 +227,7 @@ pub async fn update_profile(svc: &Services, actor: &Actor, name: &str) -> Result
         .bind(actor.user_id.to_string())
         .execute(change.conn())
         .await?;
-    orgs::store::resort(change.conn(), actor.user_id).await?;
+    orgs::store::resort(change.conn(), actor.user_id, name.as_str(), &actor.email).await?;
     change.invalidate(Invalidation::User(actor.user_id)).await?;
     audit::record(
         change.conn(),

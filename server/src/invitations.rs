@@ -13,7 +13,7 @@ use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
 use crate::error::{FieldErrors, is_unique_violation};
 use crate::ids::{self, InvitationId, OrgId, UserId};
-use crate::members::{current_org, require};
+use crate::members::{current_org, lock_as_caller, require};
 use crate::orgs::{self, Role};
 use crate::passwords::NewPassword;
 use crate::sessions::{self, Actor, ClientInfo, SignedIn};
@@ -29,6 +29,11 @@ pub const MAX_PENDING: i64 = 500;
 /// Invitations (new and resent) one organization may send per hour.
 const SENDS_PER_HOUR: crate::throttle::Limit = crate::throttle::Limit {
     max: 100,
+    window: Duration::from_secs(3600),
+};
+/// ...and one person may send per hour, whatever their organizations.
+const SENDS_PER_INVITER_PER_HOUR: crate::throttle::Limit = crate::throttle::Limit {
+    max: 50,
     window: Duration::from_secs(3600),
 };
 
@@ -127,14 +132,18 @@ pub async fn invite_member(
         None,
     ))?;
     let now = svc.clock.now();
-    let key = format!("invite:{org}");
-    crate::throttle::reserve(svc.db.pool(), &key, SENDS_PER_HOUR, now).await?;
+    limit_sends(svc, org, actor, now).await?;
 
     let secret = Secret::generate();
     let id = InvitationId::random();
     let expires_at = now.plus(TTL);
     let mut change = Change::begin(svc).await?;
-    lock_org(change.conn(), org).await?;
+    let caller_role = lock_as_caller(change.conn(), org, actor.user_id).await?;
+    require(authz::decide(
+        Some(caller_role),
+        Action::Invite { role },
+        None,
+    ))?;
     if store::is_member(change.conn(), org, email.as_str()).await? {
         return Err(Error::Conflict {
             field: Some("email"),
@@ -220,16 +229,14 @@ pub async fn resend_invitation(
     invitation_id: &str,
     send_email: bool,
 ) -> Result<Issued, Error> {
-    let (org, caller_role) = current_org(actor)?;
+    let (org, _) = current_org(actor)?;
     let id = InvitationId::parse(invitation_id).ok_or(Error::NotFound)?;
     let now = svc.clock.now();
     let secret = Secret::generate();
     let expires_at = now.plus(TTL);
-    // Counted before the transaction: on SQLite a second connection could not write meanwhile.
-    let key = format!("invite:{org}");
-    crate::throttle::reserve(svc.db.pool(), &key, SENDS_PER_HOUR, now).await?;
+    limit_sends(svc, org, actor, now).await?;
     let mut change = Change::begin(svc).await?;
-    lock_org(change.conn(), org).await?;
+    let caller_role = lock_as_caller(change.conn(), org, actor.user_id).await?;
     let found = store::find(change.conn(), org, id, now).await?;
     let (email, role, status) = found.ok_or(Error::NotFound)?;
     require(authz::decide(
@@ -240,7 +247,10 @@ pub async fn resend_invitation(
     if matches!(status, Status::Accepted | Status::Revoked) {
         return Err(status.refusal());
     }
-    store::renew(change.conn(), id, &secret.hash(), now, expires_at).await?;
+    // Still open: an accept that committed after the read above has won.
+    if !store::renew(change.conn(), id, &secret.hash(), now, expires_at).await? {
+        return Err(Status::Accepted.refusal());
+    }
     let event = Event {
         action: Audited::InvitationResent,
         org: Some(org),
@@ -270,11 +280,11 @@ pub async fn revoke_invitation(
     actor: &Actor,
     invitation_id: &str,
 ) -> Result<(), Error> {
-    let (org, caller_role) = current_org(actor)?;
+    let (org, _) = current_org(actor)?;
     let id = InvitationId::parse(invitation_id).ok_or(Error::NotFound)?;
     let now = svc.clock.now();
     let mut change = Change::begin(svc).await?;
-    lock_org(change.conn(), org).await?;
+    let caller_role = lock_as_caller(change.conn(), org, actor.user_id).await?;
     let (_, role, status) = store::find(change.conn(), org, id, now)
         .await?
         .ok_or(Error::NotFound)?;
@@ -286,7 +296,9 @@ pub async fn revoke_invitation(
     if matches!(status, Status::Accepted | Status::Revoked) {
         return Err(status.refusal());
     }
-    store::revoke(change.conn(), id, now).await?;
+    if !store::revoke(change.conn(), id, now).await? {
+        return Err(Status::Accepted.refusal());
+    }
     let event = Event {
         action: Audited::InvitationRevoked,
         org: Some(org),
@@ -368,6 +380,15 @@ pub async fn accept_invitation(
         let details = invitation_details(svc, token).await?;
         return Err(details.status.refusal());
     };
+    // The invitation speaks for its sender: it holds only while they may still invite so.
+    let inviter_role = store::inviter_role(change.conn(), id).await?;
+    if !authz::decide(inviter_role, Action::Invite { role }, None).is_allowed() {
+        return Err(Error::Gone(
+            "This invitation is no longer valid: the person who sent it can no longer invite. \
+             Ask for a new one."
+                .into(),
+        ));
+    }
     let (user, signed_in) = match (acceptor, new_account) {
         (Acceptor::SignedIn(actor), _) => {
             join(change.conn(), org, actor.user_id, role, now).await?;
@@ -447,13 +468,18 @@ async fn join(
     }
 }
 
-/// Serializes invitation changes per organization, like membership changes.
-async fn lock_org(conn: &mut AnyConnection, org: OrgId) -> Result<(), Error> {
-    sqlx::query("UPDATE organizations SET name = name WHERE id = $1")
-        .bind(org.to_string())
-        .execute(conn)
-        .await?;
-    Ok(())
+/// Counts one invitation email against the organization's and the inviter's hourly budgets.
+/// Before any transaction: on SQLite a second connection could not write while one is open.
+async fn limit_sends(
+    svc: &Services,
+    org: OrgId,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let pool = svc.db.pool();
+    crate::throttle::reserve(pool, &format!("invite:{org}"), SENDS_PER_HOUR, now).await?;
+    let key = format!("invite-by:{}", actor.user_id);
+    crate::throttle::reserve(pool, &key, SENDS_PER_INVITER_PER_HOUR, now).await
 }
 
 fn link(svc: &Services, secret: &Secret) -> String {

@@ -86,9 +86,10 @@ pub async fn list_members(
     let offset = (page.max(1) - 1).saturating_mul(PAGE_SIZE);
     let pool = svc.db.pool();
     // Browsing walks the (org_id, sort_key) index in name order and cuts the page before anything
-    // else is read; the count comes from the same index. A search must look at every member's
-    // name and email once: it counts the matches in that same pass (a window count). Either way
-    // "last active" is looked up for the page's rows only.
+    // else is read; the count comes from the same index. A search matches the sort key (the
+    // lower-cased name and the email) of each of the organization's members once, counting the
+    // matches in that same pass (a window count). Either way "last active" is looked up for the
+    // page's rows only.
     let (filter, pattern, total) = if query.is_empty() {
         (
             "",
@@ -97,7 +98,7 @@ pub async fn list_members(
         )
     } else {
         (
-            "AND (LOWER(u.name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\')",
+            "AND m.sort_key LIKE $2 ESCAPE '\\'",
             format!("%{}%", like_escape(&query.to_lowercase())),
             "COUNT(*) OVER ()",
         )
@@ -107,7 +108,7 @@ pub async fn list_members(
                 (SELECT MAX(s.last_active_at) FROM sessions s \
                  WHERE s.user_id = u.id AND s.org_id = $1 AND s.ended_at IS NULL) \
          FROM (SELECT m.user_id, m.role, m.deactivated_at, m.sort_key, {total} AS total \
-               FROM memberships m JOIN users u ON u.id = m.user_id \
+               FROM memberships m \
                WHERE m.org_id = $1 AND $2 = $2 {filter} \
                ORDER BY m.sort_key LIMIT $3 OFFSET $4) p \
          JOIN users u ON u.id = p.user_id \
@@ -124,8 +125,7 @@ pub async fn list_members(
         // Past the last page (or nothing matches): count on its own.
         None => {
             sqlx::query_scalar(&format!(
-                "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
-             WHERE m.org_id = $1 AND $2 = $2 {filter}"
+                "SELECT COUNT(*) FROM memberships m WHERE m.org_id = $1 AND $2 = $2 {filter}"
             ))
             .bind(org.to_string())
             .bind(pattern.as_str())
@@ -178,14 +178,14 @@ pub async fn update_member_role(
     user_id: &str,
     role: &str,
 ) -> Result<(), Error> {
-    let (org, caller_role) = current_org(actor)?;
+    let (org, _) = current_org(actor)?;
     let Some(to) = Role::parse(role) else {
         return Err(FieldErrors::single("role", "Choose Owner, Admin or Member"));
     };
     let user = UserId::parse(user_id).ok_or(Error::NotFound)?;
     let now = svc.clock.now();
     let mut change = Change::begin(svc).await?;
-    let target = lock_and_read(change.conn(), org, user).await?;
+    let (caller_role, target) = lock_and_read(change.conn(), org, actor.user_id, user).await?;
     require(authz::decide(
         Some(caller_role),
         Action::ChangeRole { to },
@@ -215,11 +215,11 @@ pub async fn update_member_role(
 ///
 /// Errors: `NotFound` for a user who is not a member here; `Forbidden` as for role changes.
 pub async fn remove_member(svc: &Services, actor: &Actor, user_id: &str) -> Result<(), Error> {
-    let (org, caller_role) = current_org(actor)?;
+    let (org, _) = current_org(actor)?;
     let user = UserId::parse(user_id).ok_or(Error::NotFound)?;
     let now = svc.clock.now();
     let mut change = Change::begin(svc).await?;
-    let target = lock_and_read(change.conn(), org, user).await?;
+    let (caller_role, target) = lock_and_read(change.conn(), org, actor.user_id, user).await?;
     require(authz::decide(
         Some(caller_role),
         Action::RemoveMember,
@@ -245,11 +245,11 @@ pub async fn remove_member(svc: &Services, actor: &Actor, user_id: &str) -> Resu
 /// Errors: `NotFound` for a user who is not a member here; `Forbidden` as for role changes, for
 /// the last Owner, and for the caller themselves.
 pub async fn deactivate_member(svc: &Services, actor: &Actor, user_id: &str) -> Result<(), Error> {
-    let (org, caller_role) = current_org(actor)?;
+    let (org, _) = current_org(actor)?;
     let user = UserId::parse(user_id).ok_or(Error::NotFound)?;
     let now = svc.clock.now();
     let mut change = Change::begin(svc).await?;
-    let target = lock_and_read(change.conn(), org, user).await?;
+    let (caller_role, target) = lock_and_read(change.conn(), org, actor.user_id, user).await?;
     require(authz::decide(
         Some(caller_role),
         Action::DeactivateMember,
@@ -303,11 +303,11 @@ pub async fn deactivate_member(svc: &Services, actor: &Actor, user_id: &str) -> 
 /// Errors: `NotFound` for a user who is not a member here; `Forbidden` as for role changes;
 /// `Conflict` when they are not deactivated.
 pub async fn reactivate_member(svc: &Services, actor: &Actor, user_id: &str) -> Result<(), Error> {
-    let (org, caller_role) = current_org(actor)?;
+    let (org, _) = current_org(actor)?;
     let user = UserId::parse(user_id).ok_or(Error::NotFound)?;
     let now = svc.clock.now();
     let mut change = Change::begin(svc).await?;
-    let target = lock_and_read(change.conn(), org, user).await?;
+    let (caller_role, target) = lock_and_read(change.conn(), org, actor.user_id, user).await?;
     require(authz::decide(
         Some(caller_role),
         Action::ReactivateMember,
@@ -347,7 +347,7 @@ pub async fn leave_organization(svc: &Services, actor: &Actor) -> Result<(), Err
     let (org, _) = current_org(actor)?;
     let now = svc.clock.now();
     let mut change = Change::begin(svc).await?;
-    let target = lock_and_read(change.conn(), org, actor.user_id).await?;
+    let (_, target) = lock_and_read(change.conn(), org, actor.user_id, actor.user_id).await?;
     if target.last_owner {
         return Err(Error::Forbidden(
             "You are this organization's last Owner: make someone else Owner before leaving."
@@ -405,18 +405,38 @@ async fn finish(
     change.commit().await
 }
 
-/// Serializes membership changes per organization (a write on its row comes first, which also
-/// takes SQLite's write lock), then reads the target's role and whether they are the last active
-/// Owner.
-pub(crate) async fn lock_and_read(
+/// Serializes changes per organization (a write on its row comes first, which also takes
+/// SQLite's write lock) and re-reads the caller's role there: a demotion, removal or deactivation
+/// that committed while this request waited holds. `NotFound` when the caller is no longer an
+/// active member.
+pub(crate) async fn lock_as_caller(
     conn: &mut AnyConnection,
     org: OrgId,
-    user: UserId,
-) -> Result<Target, Error> {
+    caller: UserId,
+) -> Result<Role, Error> {
     sqlx::query("UPDATE organizations SET name = name WHERE id = $1")
         .bind(org.to_string())
         .execute(&mut *conn)
         .await?;
+    let role: Option<String> = sqlx::query_scalar(
+        "SELECT role FROM memberships \
+         WHERE org_id = $1 AND user_id = $2 AND deactivated_at IS NULL",
+    )
+    .bind(org.to_string())
+    .bind(caller.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    crate::orgs::parse_role(&role.ok_or(Error::NotFound)?)
+}
+
+/// [`lock_as_caller`], then the target's role and whether they are the last active Owner.
+pub(crate) async fn lock_and_read(
+    conn: &mut AnyConnection,
+    org: OrgId,
+    caller: UserId,
+    user: UserId,
+) -> Result<(Role, Target), Error> {
+    let caller_role = lock_as_caller(conn, org, caller).await?;
     let row: Option<(String, Option<i64>)> = sqlx::query_as(
         "SELECT role, deactivated_at FROM memberships WHERE org_id = $1 AND user_id = $2",
     )
@@ -433,10 +453,11 @@ pub(crate) async fn lock_and_read(
     .bind(org.to_string())
     .fetch_one(&mut *conn)
     .await?;
-    Ok(Target {
+    let target = Target {
         role,
         last_owner: role == Role::Owner && deactivated_at.is_none() && owners <= 1,
-    })
+    };
+    Ok((caller_role, target))
 }
 
 #[cfg(test)]

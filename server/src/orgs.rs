@@ -214,18 +214,33 @@ pub(crate) async fn relocate_sessions(
 pub(crate) mod store {
     use super::*;
 
-    /// A member's place in the Members screen's name order, from `users u`.
-    pub const SORT_KEY: &str = "LOWER(u.name) || ' ' || u.email";
+    /// A member's place in the Members screen's name order, also what its search matches:
+    /// the name lower-cased here (Unicode-aware, unlike SQLite's `LOWER`), then the email.
+    pub fn sort_key(name: &str, email: &str) -> String {
+        format!("{} {email}", name.to_lowercase())
+    }
+
+    /// Row-locks (PostgreSQL) the user's memberships with a no-op write.
+    pub async fn lock_memberships_of(conn: &mut AnyConnection, user: UserId) -> Result<(), Error> {
+        sqlx::query("UPDATE memberships SET last_used_at = last_used_at WHERE user_id = $1")
+            .bind(user.to_string())
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
 
     /// Keeps the user's memberships in name order after a rename.
-    pub async fn resort(conn: &mut AnyConnection, user: UserId) -> Result<(), Error> {
-        sqlx::query(&format!(
-            "UPDATE memberships SET sort_key = \
-             (SELECT {SORT_KEY} FROM users u WHERE u.id = memberships.user_id) WHERE user_id = $1"
-        ))
-        .bind(user.to_string())
-        .execute(conn)
-        .await?;
+    pub async fn resort(
+        conn: &mut AnyConnection,
+        user: UserId,
+        name: &str,
+        email: &str,
+    ) -> Result<(), Error> {
+        sqlx::query("UPDATE memberships SET sort_key = $1 WHERE user_id = $2")
+            .bind(sort_key(name, email))
+            .bind(user.to_string())
+            .execute(conn)
+            .await?;
         Ok(())
     }
 
@@ -251,14 +266,20 @@ pub(crate) mod store {
         role: Role,
         now: Timestamp,
     ) -> Result<(), Error> {
-        sqlx::query(&format!(
+        let (name, email): (String, String) =
+            sqlx::query_as("SELECT name, email FROM users WHERE id = $1")
+                .bind(user.to_string())
+                .fetch_one(&mut *conn)
+                .await?;
+        sqlx::query(
             "INSERT INTO memberships (org_id, user_id, role, created_at, last_used_at, sort_key) \
-             SELECT $1, $2, $3, $4, $4, {SORT_KEY} FROM users u WHERE u.id = $2"
-        ))
+             VALUES ($1, $2, $3, $4, $4, $5)",
+        )
         .bind(org.to_string())
         .bind(user.to_string())
         .bind(role.as_str())
         .bind(now.as_millis())
+        .bind(sort_key(&name, &email))
         .execute(conn)
         .await?;
         Ok(())

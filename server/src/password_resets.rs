@@ -99,54 +99,64 @@ async fn email_link(
         return Ok(());
     };
     let user = ids::from_db(&user, UserId::parse)?;
-    let issued = issue(svc, user, None, Audited::PasswordResetRequested, client).await?;
+    let mut change = Change::begin(svc).await?;
+    let issued = issue(&mut change, svc, user, None, client).await?;
+    change.commit().await?;
     svc.mailer
         .send(mail::password_reset(email.as_str(), &issued.link))
         .await
 }
 
 /// Creates a reset link for a member of the caller's organization, to hand over in person.
+/// A password is the whole account's, so an organization may only reset accounts that belong to
+/// it alone: anyone who is also in another organization resets their own password by email.
 ///
-/// Errors: `NotFound` for a user who is not a member here; `Forbidden` for Members and for an
-/// Admin targeting an Owner.
+/// Errors: `NotFound` for a user who is not a member here; `Forbidden` for Members, for an Admin
+/// targeting an Owner, and for accounts that belong to other organizations too.
 pub async fn create_reset_link(
     svc: &Services,
     actor: &Actor,
     user_id: &str,
 ) -> Result<ResetLink, Error> {
-    let (org, caller_role) = current_org(actor)?;
+    let (org, _) = current_org(actor)?;
     let user = UserId::parse(user_id).ok_or(Error::NotFound)?;
-    {
-        let mut change = Change::begin(svc).await?;
-        let target = lock_and_read(change.conn(), org, user).await?;
-        require(authz::decide(
-            Some(caller_role),
-            Action::CreateResetLink,
-            Some(target),
-        ))?;
+    let mut change = Change::begin(svc).await?;
+    let (caller_role, target) = lock_and_read(change.conn(), org, actor.user_id, user).await?;
+    require(authz::decide(
+        Some(caller_role),
+        Action::CreateResetLink,
+        Some(target),
+    ))?;
+    let elsewhere: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE user_id = $1 AND org_id <> $2")
+            .bind(user.to_string())
+            .bind(org.to_string())
+            .fetch_one(change.conn())
+            .await?;
+    if elsewhere > 0 && user != actor.user_id {
+        return Err(Error::Forbidden(
+            "This account also belongs to other organizations, so only its owner can reset \
+             its password: ask them to use \"Forgot password?\" on the sign-in page."
+                .into(),
+        ));
     }
-    issue(
-        svc,
-        user,
-        Some(actor),
-        Audited::PasswordResetLinkCreated,
-        &actor.client,
-    )
-    .await
+    let link = issue(&mut change, svc, user, Some(actor), &actor.client).await?;
+    change.commit().await?;
+    Ok(link)
 }
 
+/// Stores a new reset link for `user` inside the caller's transaction and audits it.
 async fn issue(
+    change: &mut Change<'_>,
     svc: &Services,
     user: UserId,
     by: Option<&Actor>,
-    action: Audited,
     client: &ClientInfo,
 ) -> Result<ResetLink, Error> {
     let now = svc.clock.now();
     let secret = Secret::generate();
     let id = ResetId::random();
     let expires_at = now.plus(TTL);
-    let mut change = Change::begin(svc).await?;
     sqlx::query(
         "INSERT INTO password_resets (id, user_id, token_hash, created_by, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -165,6 +175,10 @@ async fn issue(
         .bind(now.minus(Duration::from_secs(24 * 3600)).as_millis())
         .execute(change.conn())
         .await?;
+    let action = match by {
+        Some(_) => Audited::PasswordResetLinkCreated,
+        None => Audited::PasswordResetRequested,
+    };
     let event = Event {
         action,
         org: by.and_then(|actor| actor.org.as_ref().map(|org| org.id)),
@@ -173,7 +187,6 @@ async fn issue(
         client,
     };
     audit::record(change.conn(), event, now).await?;
-    change.commit().await?;
     Ok(ResetLink {
         link: format!(
             "{}/reset-password/{}",

@@ -165,9 +165,14 @@ pub fn GoHomeWhenSignedIn(
     /// Where to go instead of home (an already checked local path).
     #[prop(optional, into)]
     next: Option<Signal<String>>,
+    /// Organization asked for by a sign-in link: a visitor signed in elsewhere is asked first
+    /// (see the sign-in page) instead of being sent on.
+    #[prop(optional, into)]
+    org: Option<Signal<Option<String>>>,
 ) -> impl IntoView {
     let auth = use_auth();
     let navigate = use_navigate();
+    let asks_for_org = move || org.is_some_and(|org| org.get().is_some());
     let destination = move || next.map_or_else(|| "/".to_string(), |next| next.get());
     Effect::new(move |_| {
         if let Some(me) = signed_in.get() {
@@ -178,7 +183,13 @@ pub fn GoHomeWhenSignedIn(
     view! {
         <Suspense>
             {move || Suspend::new(async move {
-                let already = auth.current().await.is_some() && signed_in.get().is_none();
+                let me = auth.current().await;
+                let elsewhere = me.as_ref().is_some_and(|me| {
+                    asks_for_org()
+                        && me.organization.as_ref().map(|o| Some(o.id.clone()))
+                            != org.map(|org| org.get())
+                });
+                let already = me.is_some() && signed_in.get().is_none() && !elsewhere;
                 already.then(|| view! { <Redirect path=destination()/> })
             })}
         </Suspense>

@@ -8,6 +8,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::SignIn;
+use crate::api::orgs::SwitchOrganization;
+use crate::auth::use_auth;
 use crate::components::form::{Field, FormError, action_error};
 use crate::components::shell::{AuthCard, GoHomeWhenSignedIn};
 use crate::error::signed_out_message;
@@ -19,10 +21,12 @@ pub fn LoginPage() -> impl IntoView {
     let error = action_error(action);
     let query = use_query_map();
     let signed_in = Signal::derive(move || action.value().get().and_then(Result::ok));
+    let org = Signal::derive(move || query.read().get("org"));
     view! {
         <Title text="Sign in"/>
         <AuthCard title="Sign in">
-            <GoHomeWhenSignedIn signed_in next=Signal::derive(move || safe_next(query.read().get("next").as_deref()))/>
+            <GoHomeWhenSignedIn signed_in org next=Signal::derive(move || safe_next(query.read().get("next").as_deref()))/>
+            <SwitchFromLink org/>
             {move || {
                 query
                     .read()
@@ -47,5 +51,45 @@ pub fn LoginPage() -> impl IntoView {
             <p class="auth-switch"><A href="/forgot-password">"Forgot password?"</A></p>
             <p class="auth-switch">"New to Gatehouse? " <A href="/signup">"Create an account"</A></p>
         </AuthCard>
+    }
+}
+
+/// A `/login?org=` link opened while signed in to another organization: offer to switch.
+#[component]
+fn SwitchFromLink(#[prop(into)] org: Signal<Option<String>>) -> impl IntoView {
+    let auth = use_auth();
+    let switch = ServerAction::<SwitchOrganization>::new();
+    let error = action_error(switch);
+    Effect::new(move |_| {
+        if let Some(Ok(me)) = switch.value().get() {
+            auth.set(Some(me));
+            #[cfg(feature = "hydrate")]
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().assign("/");
+            }
+        }
+    });
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let me = auth.current().await?;
+                let wanted = org.get()?;
+                let here = me.organization.as_ref().map(|o| o.id.clone());
+                (here.as_deref() != Some(wanted.as_str())).then(|| view! {
+                    <div class="notice" role="status">
+                        <p>
+                            "You are signed in as " <strong>{me.user.email.clone()}</strong>
+                            ". This link is for another organization."
+                        </p>
+                    </div>
+                    <ActionForm action=switch>
+                        <FormError error/>
+                        <input type="hidden" name="organization_id" value=wanted/>
+                        <button type="submit" class="button primary">"Continue in that organization"</button>
+                    </ActionForm>
+                    <p class="auth-switch"><A href="/">"Stay where you are"</A></p>
+                })
+            })}
+        </Suspense>
     }
 }

@@ -174,15 +174,17 @@ pub async fn find(
     .transpose()
 }
 
+/// New token and expiry for an invitation that is still open; whether it was.
 pub async fn renew(
     conn: &mut AnyConnection,
     id: InvitationId,
     token_hash: &str,
     now: Timestamp,
     expires_at: Timestamp,
-) -> Result<(), Error> {
-    sqlx::query(
-        "UPDATE invitations SET token_hash = $1, created_at = $2, expires_at = $3 WHERE id = $4",
+) -> Result<bool, Error> {
+    let renewed = sqlx::query(
+        "UPDATE invitations SET token_hash = $1, created_at = $2, expires_at = $3 \
+         WHERE id = $4 AND accepted_at IS NULL AND revoked_at IS NULL",
     )
     .bind(token_hash)
     .bind(now.as_millis())
@@ -190,20 +192,24 @@ pub async fn renew(
     .bind(id.to_string())
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(renewed.rows_affected() == 1)
 }
 
+/// Revokes an invitation that is still open; whether it was.
 pub async fn revoke(
     conn: &mut AnyConnection,
     id: InvitationId,
     now: Timestamp,
-) -> Result<(), Error> {
-    sqlx::query("UPDATE invitations SET revoked_at = $1 WHERE id = $2")
-        .bind(now.as_millis())
-        .bind(id.to_string())
-        .execute(conn)
-        .await?;
-    Ok(())
+) -> Result<bool, Error> {
+    let revoked = sqlx::query(
+        "UPDATE invitations SET revoked_at = $1 \
+         WHERE id = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(now.as_millis())
+    .bind(id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(revoked.rows_affected() == 1)
 }
 
 type DetailsRow = (
@@ -284,4 +290,21 @@ pub async fn mark_accepted_by(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// The sender's current role in the invitation's organization (`None` once they left it or
+/// were deactivated there).
+pub async fn inviter_role(
+    conn: &mut AnyConnection,
+    id: InvitationId,
+) -> Result<Option<Role>, Error> {
+    let role: Option<String> = sqlx::query_scalar(
+        "SELECT m.role FROM invitations i JOIN memberships m \
+           ON m.org_id = i.org_id AND m.user_id = i.invited_by AND m.deactivated_at IS NULL \
+         WHERE i.id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_optional(conn)
+    .await?;
+    role.map(|role| orgs::parse_role(&role)).transpose()
 }

@@ -73,6 +73,9 @@ pub async fn sign_in(
     let mut change = Change::begin(svc).await?;
     // Writes come first in every transaction: on SQLite a transaction that read before its
     // first write could be refused (SQLITE_BUSY_SNAPSHOT) when another connection wrote meanwhile.
+    // The account's memberships are locked before any session, the order a deactivation takes
+    // them in, so the two cannot deadlock on PostgreSQL.
+    orgs::store::lock_memberships_of(change.conn(), user.id).await?;
     if let Some(previous) = previous_token {
         end_replaced(&mut change, previous, client, now).await?;
     }

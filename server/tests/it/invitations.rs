@@ -23,6 +23,7 @@ on_both_databases!(
     of_two_simultaneous_new_account_accepts_exactly_one_succeeds,
     of_two_simultaneous_signed_in_accepts_exactly_one_succeeds,
     an_owner_of_another_organization_cannot_reach_these_invitations_or_members,
+    an_invitation_dies_with_its_senders_right_to_invite,
 );
 
 const TTL: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -878,4 +879,27 @@ async fn an_undeliverable_invitation_is_still_issued() {
         1
     );
     env.finish().await;
+}
+
+async fn an_invitation_dies_with_its_senders_right_to_invite(env: &TestEnv) {
+    let owner = owner(env).await;
+    let acme = org_of(&owner);
+    let admin = env.join(acme, "admin@example.com", Role::Admin).await;
+    let admin = env.actor(&admin).await;
+    let issued = invite(env, &admin, "new@example.com", "member").await;
+    gatehouse_server::members::update_member_role(
+        &env.svc,
+        &owner,
+        &admin.user_id.to_string(),
+        "member",
+    )
+    .await
+    .expect("demote the sender");
+    let token = token_of(&issued.link);
+    expect_gone(
+        accept_new(env, &token, "Nina New").await,
+        "can no longer invite",
+    );
+    // Nothing was used up: the link is still pending for an Owner to resend.
+    assert_eq!(status(env, &token).await, Status::Pending);
 }

@@ -159,6 +159,20 @@ impl TestEnv {
         signed_in
     }
 
+    /// [`Self::join`], then leaves the organization sign-up created: the account belongs to
+    /// `org` alone, as one created through an invitation does.
+    pub async fn join_only(&self, org: OrgId, email: &str, role: Role) -> SignedIn {
+        let signed_in = self.join(org, email, role).await;
+        sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND org_id <> $2")
+            .bind(signed_in.user_id.to_string())
+            .bind(org.to_string())
+            .execute(self.svc.db.pool())
+            .await
+            .expect("leave own organization");
+        self.svc.cache.invalidate_all_for_tests();
+        signed_in
+    }
+
     pub async fn resolve(&self, signed_in: &SignedIn) -> Option<Actor> {
         self.resolve_on(&self.svc, signed_in).await.active()
     }
