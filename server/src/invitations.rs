@@ -20,7 +20,10 @@ use crate::sessions::{self, Actor, ClientInfo, SignedIn};
 use crate::tokens::{self, Secret};
 use crate::{Error, Services, mail};
 
+mod accept;
 mod store;
+
+pub use accept::{Acceptor, accept_invitation};
 
 /// How long an invitation link works.
 pub const TTL: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -320,152 +323,6 @@ pub async fn invitation_details(svc: &Services, token: &str) -> Result<Details, 
     store::details(svc.db.pool(), &tokens::hash(token), svc.clock.now())
         .await?
         .ok_or(Error::NotFound)
-}
-
-/// Who accepts an invitation.
-pub enum Acceptor<'a> {
-    /// The signed-in owner of the invited email.
-    SignedIn(&'a Actor),
-    /// A person without an account: it is created with the invited email.
-    NewAccount { name: &'a str, password: &'a str },
-}
-
-/// Accepts an invitation: the acceptor becomes a member with the invited role and their session
-/// acts in the organization. A new account is signed in (the returned session). Of two
-/// simultaneous accepts exactly one succeeds.
-///
-/// Errors: `NotFound` for an unknown link; `Gone` for an expired, revoked or used one;
-/// `Forbidden` when the signed-in account's email is not the invited one; `Validation` on `name`
-/// or `password`; `Conflict` when already a member or (new account) when the email has an account.
-pub async fn accept_invitation(
-    svc: &Services,
-    token: &str,
-    acceptor: Acceptor<'_>,
-    client: &ClientInfo,
-    previous_token: Option<&str>,
-) -> Result<Option<SignedIn>, Error> {
-    let details = invitation_details(svc, token).await?;
-    if details.status != Status::Pending {
-        return Err(details.status.refusal());
-    }
-    let new_account = match acceptor {
-        Acceptor::SignedIn(actor) => {
-            if actor.email != details.email {
-                return Err(Error::Forbidden(format!(
-                    "This invitation is for {}, but you are signed in as {}.",
-                    details.email, actor.email
-                )));
-            }
-            None
-        }
-        Acceptor::NewAccount { name, password } => {
-            let mut errors = FieldErrors::default();
-            let name = errors.check("name", DisplayName::parse(name));
-            let password = errors.check("password", NewPassword::parse(password));
-            let (Some(name), Some(password)) = (name, password) else {
-                return Err(Error::Validation(errors));
-            };
-            let hash = svc.hasher.hash(password.password()).await?;
-            Some((name, hash))
-        }
-    };
-
-    let now = svc.clock.now();
-    let mut change = Change::begin(svc).await?;
-    // The claim is the transaction's first write: of two accepts, one updates the row and the
-    // other finds it taken.
-    let Some((id, org, role)) = store::claim(change.conn(), &tokens::hash(token), now).await?
-    else {
-        drop(change);
-        let details = invitation_details(svc, token).await?;
-        return Err(details.status.refusal());
-    };
-    // The invitation speaks for its sender: it holds only while they may still invite so.
-    let inviter_role = store::inviter_role(change.conn(), id).await?;
-    if !authz::decide(inviter_role, Action::Invite { role }, None).is_allowed() {
-        return Err(Error::Gone(
-            "This invitation is no longer valid: the person who sent it can no longer invite. \
-             Ask for a new one."
-                .into(),
-        ));
-    }
-    let (user, signed_in) = match (acceptor, new_account) {
-        (Acceptor::SignedIn(actor), _) => {
-            join(change.conn(), org, actor.user_id, role, now).await?;
-            sqlx::query("UPDATE sessions SET org_id = $1 WHERE id = $2")
-                .bind(org.to_string())
-                .bind(actor.session_id.to_string())
-                .execute(change.conn())
-                .await?;
-            change
-                .invalidate(Invalidation::Session(actor.session_id))
-                .await?;
-            (actor.user_id, None)
-        }
-        (Acceptor::NewAccount { .. }, Some((name, hash))) => {
-            let user = UserId::random();
-            let email = EmailAddress::parse(&details.email)
-                .map_err(|_| Error::internal("an invitation holds an email that does not parse"))?;
-            crate::accounts::insert_user(change.conn(), user, &email, &name, hash, now).await?;
-            join(change.conn(), org, user, role, now).await?;
-            if let Some(previous) = previous_token {
-                sessions::end_replaced(&mut change, previous, client, now).await?;
-            }
-            let new_session = sessions::NewSession {
-                user,
-                org: Some(org),
-                credential_version: 0,
-            };
-            let signed_in = sessions::create(change.conn(), svc, new_session, client, now).await?;
-            let event = Event {
-                action: Audited::SignedUp,
-                org: Some(org),
-                actor: Some(user),
-                target: Some(format!("user:{user}")),
-                client,
-            };
-            audit::record(change.conn(), event, now).await?;
-            (user, Some(signed_in))
-        }
-        (Acceptor::NewAccount { .. }, None) => {
-            return Err(Error::internal("new account without its checked input"));
-        }
-    };
-    store::mark_accepted_by(change.conn(), id, user).await?;
-    let event = Event {
-        action: Audited::InvitationAccepted,
-        org: Some(org),
-        actor: Some(user),
-        target: Some(format!("invitation:{id} role:{role}")),
-        client,
-    };
-    audit::record(change.conn(), event, now).await?;
-    change.commit().await?;
-    tracing::info!(user_id = %user, org_id = %org, "invitation accepted");
-    Ok(signed_in)
-}
-
-/// Adds the membership; an existing one (even deactivated) is a conflict.
-async fn join(
-    conn: &mut AnyConnection,
-    org: OrgId,
-    user: UserId,
-    role: Role,
-    now: Timestamp,
-) -> Result<(), Error> {
-    match orgs::store::insert_membership(conn, org, user, role, now).await {
-        Err(Error::Internal(cause))
-            if cause
-                .downcast_ref::<sqlx::Error>()
-                .is_some_and(is_unique_violation) =>
-        {
-            Err(Error::Conflict {
-                field: None,
-                message: "You are already a member of this organization.".into(),
-            })
-        }
-        other => other,
-    }
 }
 
 /// Counts one invitation email against the organization's and the inviter's hourly budgets.
