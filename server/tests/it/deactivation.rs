@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use gatehouse_server::sessions;
-use gatehouse_server::{Actor, EndReason, Error, OrgId, Resolved, Role, SignedIn, members, orgs};
+use gatehouse_server::{Actor, EndReason, Error, Resolved, Role, SignedIn, members, orgs};
 
+use crate::expect::{expect_conflict, expect_forbidden_saying, expect_not_found};
 use crate::on_both_databases;
-use crate::support::{PASSWORD, TestEnv};
+use crate::support::{PASSWORD, TestEnv, acme_owner, org_of};
 
 /// What a deactivated member is told at sign-in.
 const DEACTIVATED: &str = "This account has been deactivated.";
@@ -18,53 +19,18 @@ on_both_databases!(
     a_deactivated_members_other_organizations_still_work,
     admins_cannot_deactivate_owners_and_nobody_deactivates_themselves,
     the_last_active_owner_cannot_be_deactivated_removed_demoted_or_leave,
-    leaving_moves_the_session_to_another_organization_or_none,
-    organizations_are_listed_and_switched_only_among_active_memberships,
-    sign_in_lands_in_the_organization_asked_for_or_the_one_used_last,
     two_owners_deactivating_each_other_at_once_leave_an_active_owner,
 );
 
-/// The Owner of "Acme", signed in there.
-async fn owner(env: &TestEnv) -> Actor {
-    let signed_in = env
-        .sign_up_as("Olive Owner", "owner@example.com", "Acme")
-        .await;
-    env.actor(&signed_in).await
-}
-
-fn org_of(actor: &Actor) -> OrgId {
-    actor.org.as_ref().expect("an organization").id
-}
-
-async fn sign_in(env: &TestEnv, email: &str, org: Option<&str>) -> Result<SignedIn, Error> {
+pub(crate) async fn sign_in(
+    env: &TestEnv,
+    email: &str,
+    org: Option<&str>,
+) -> Result<SignedIn, Error> {
     sessions::sign_in(&env.svc, email, PASSWORD, org, &env.client(), None).await
 }
 
-fn expect_forbidden(result: Result<impl std::fmt::Debug, Error>, containing: &str) {
-    match result {
-        Err(Error::Forbidden(message)) => assert!(
-            message.contains(containing),
-            "expected {containing:?} in {message:?}"
-        ),
-        other => panic!("expected Forbidden({containing:?}), got {other:?}"),
-    }
-}
-
-fn expect_conflict(result: Result<impl std::fmt::Debug, Error>) {
-    assert!(
-        matches!(result, Err(Error::Conflict { .. })),
-        "expected Conflict, got {result:?}"
-    );
-}
-
-fn expect_not_found(result: Result<impl std::fmt::Debug, Error>) {
-    assert!(
-        matches!(result, Err(Error::NotFound)),
-        "expected NotFound, got {result:?}"
-    );
-}
-
-async fn member_row(env: &TestEnv, actor: &Actor, email: &str) -> members::Member {
+pub(crate) async fn member_row(env: &TestEnv, actor: &Actor, email: &str) -> members::Member {
     members::list_members(&env.svc, actor, "", 1)
         .await
         .expect("list members")
@@ -75,7 +41,7 @@ async fn member_row(env: &TestEnv, actor: &Actor, email: &str) -> members::Membe
 }
 
 async fn deactivation_ends_the_members_sessions_here_and_refuses_sign_in_here(env: &TestEnv) {
-    let owner = owner(env).await;
+    let owner = acme_owner(env).await;
     let acme = org_of(&owner);
     let bob = env.join(acme, "bob@example.com", Role::Admin).await;
     let bob_in_acme = env.actor(&bob).await;
@@ -134,7 +100,7 @@ async fn deactivation_ends_the_members_sessions_here_and_refuses_sign_in_here(en
 }
 
 async fn a_member_of_no_other_organization_is_refused_sign_in_until_reactivated(env: &TestEnv) {
-    let owner = owner(env).await;
+    let owner = acme_owner(env).await;
     let acme = org_of(&owner);
     // Carol's only organization is Acme: she joined through an invitation.
     let issued = gatehouse_server::invitations::invite_member(
@@ -170,7 +136,7 @@ async fn a_member_of_no_other_organization_is_refused_sign_in_until_reactivated(
         Resolved::Ended(EndReason::Deactivated)
     ));
     let refused = sign_in(env, "carol@example.com", None).await;
-    expect_forbidden(refused, DEACTIVATED);
+    expect_forbidden_saying(refused, DEACTIVATED);
     let wrong = sessions::sign_in(
         &env.svc,
         "carol@example.com",
@@ -196,7 +162,7 @@ async fn a_member_of_no_other_organization_is_refused_sign_in_until_reactivated(
 }
 
 async fn a_deactivated_members_other_organizations_still_work(env: &TestEnv) {
-    let owner = owner(env).await;
+    let owner = acme_owner(env).await;
     let acme = org_of(&owner);
     let bob_in_acme = env.join(acme, "bob@example.com", Role::Member).await;
     // Bob's own organization, on another device.
@@ -256,7 +222,7 @@ async fn a_deactivated_members_other_organizations_still_work(env: &TestEnv) {
 }
 
 async fn admins_cannot_deactivate_owners_and_nobody_deactivates_themselves(env: &TestEnv) {
-    let owner = owner(env).await;
+    let owner = acme_owner(env).await;
     let acme = org_of(&owner);
     let admin = env.join(acme, "admin@example.com", Role::Admin).await;
     let member = env.join(acme, "member@example.com", Role::Member).await;
@@ -272,13 +238,13 @@ async fn admins_cannot_deactivate_owners_and_nobody_deactivates_themselves(env: 
         members::deactivate_member(&env.svc, &admin, &owner_id).await,
         members::deactivate_member(&env.svc, &admin, &second_id).await,
     ] {
-        expect_forbidden(refused, "Only an Owner");
+        expect_forbidden_saying(refused, "Only an Owner");
     }
-    expect_forbidden(
+    expect_forbidden_saying(
         members::deactivate_member(&env.svc, &admin, &admin_id).await,
         "yourself",
     );
-    expect_forbidden(
+    expect_forbidden_saying(
         members::deactivate_member(&env.svc, &owner, &owner_id).await,
         "yourself",
     );
@@ -287,7 +253,7 @@ async fn admins_cannot_deactivate_owners_and_nobody_deactivates_themselves(env: 
         members::reactivate_member(&env.svc, &member_actor, &admin_id).await,
         members::deactivate_member(&env.svc, &member_actor, &member_id).await,
     ] {
-        expect_forbidden(refused, "role");
+        expect_forbidden_saying(refused, "role");
     }
     let untouched = members::list_members(&env.svc, &owner, "", 1)
         .await
@@ -306,7 +272,7 @@ async fn admins_cannot_deactivate_owners_and_nobody_deactivates_themselves(env: 
     members::deactivate_member(&env.svc, &owner, &second_id)
         .await
         .expect("an Owner deactivates another Owner");
-    expect_forbidden(
+    expect_forbidden_saying(
         members::reactivate_member(&env.svc, &admin, &second_id).await,
         "Only an Owner",
     );
@@ -329,7 +295,7 @@ async fn admins_cannot_deactivate_owners_and_nobody_deactivates_themselves(env: 
 }
 
 async fn the_last_active_owner_cannot_be_deactivated_removed_demoted_or_leave(env: &TestEnv) {
-    let owner = owner(env).await;
+    let owner = acme_owner(env).await;
     let acme = org_of(&owner);
     let second = env.join(acme, "second@example.com", Role::Owner).await;
     let owner_id = owner.user_id.to_string();
@@ -339,19 +305,19 @@ async fn the_last_active_owner_cannot_be_deactivated_removed_demoted_or_leave(en
         .expect("deactivate the other Owner");
 
     // A deactivated Owner does not count: the first is now the last active Owner.
-    expect_forbidden(
+    expect_forbidden_saying(
         members::deactivate_member(&env.svc, &owner, &owner_id).await,
         "last Owner",
     );
-    expect_forbidden(
+    expect_forbidden_saying(
         members::remove_member(&env.svc, &owner, &owner_id).await,
         "last Owner",
     );
-    expect_forbidden(
+    expect_forbidden_saying(
         members::update_member_role(&env.svc, &owner, &owner_id, "admin").await,
         "last Owner",
     );
-    expect_forbidden(
+    expect_forbidden_saying(
         members::leave_organization(&env.svc, &owner).await,
         "last Owner",
     );
@@ -385,203 +351,8 @@ async fn the_last_active_owner_cannot_be_deactivated_removed_demoted_or_leave(en
     assert!(env.actor(&left).await.org.is_none());
 }
 
-async fn leaving_moves_the_session_to_another_organization_or_none(env: &TestEnv) {
-    let owner = owner(env).await;
-    let acme = org_of(&owner);
-    let bob = env.join(acme, "bob@example.com", Role::Member).await;
-    let bob_actor = env.actor(&bob).await;
-    members::leave_organization(&env.svc, &bob_actor)
-        .await
-        .expect("a Member may leave");
-    let moved = env.actor(&bob).await;
-    let home = moved.org.as_ref().expect("moved to his own organization");
-    assert_ne!(home.id, acme);
-    assert_eq!(home.role, Role::Owner);
-    let listed = members::list_members(&env.svc, &owner, "", 1)
-        .await
-        .expect("list");
-    assert_eq!(listed.total, 1, "{listed:?}");
-    let refused = sign_in(env, "bob@example.com", Some(&acme.to_string())).await;
-    expect_forbidden(refused, "not a member");
-
-    // The only organization of a second Owner: leaving it leaves the session in none.
-    let issued =
-        gatehouse_server::invitations::invite_member(&env.svc, &owner, "dora@example.com", "owner")
-            .await
-            .expect("invite");
-    let dora = gatehouse_server::invitations::accept_invitation(
-        &env.svc,
-        &crate::support::token_of(&issued.link),
-        gatehouse_server::invitations::Acceptor::NewAccount {
-            name: "Dora",
-            password: PASSWORD,
-        },
-        &env.client(),
-        None,
-    )
-    .await
-    .expect("accept")
-    .expect("session");
-    let dora_actor = env.actor(&dora).await;
-    members::leave_organization(&env.svc, &dora_actor)
-        .await
-        .expect("not the last Owner");
-    let nowhere = env.actor(&dora).await;
-    assert!(nowhere.org.is_none(), "{:?}", nowhere.org);
-    assert!(
-        orgs::list_organizations(&env.svc, &nowhere)
-            .await
-            .expect("list")
-            .is_empty()
-    );
-    expect_not_found(members::leave_organization(&env.svc, &nowhere).await);
-    let landed = sign_in(env, "dora@example.com", None)
-        .await
-        .expect("an account without organizations still signs in");
-    assert!(env.actor(&landed).await.org.is_none());
-}
-
-async fn organizations_are_listed_and_switched_only_among_active_memberships(env: &TestEnv) {
-    let owner = owner(env).await;
-    let acme = org_of(&owner);
-    let bob = env.join(acme, "bob@example.com", Role::Admin).await;
-    let bob_actor = env.actor(&bob).await;
-    let listed = orgs::list_organizations(&env.svc, &bob_actor)
-        .await
-        .expect("list");
-    let summary: Vec<_> = listed
-        .iter()
-        .map(|m| (m.name.as_str(), m.role, m.current))
-        .collect();
-    assert_eq!(
-        summary,
-        [
-            ("Acme", Role::Admin, true),
-            ("Analytical Engines", Role::Owner, false)
-        ],
-        "by name, the current one marked"
-    );
-    let home = listed[1].id;
-
-    orgs::switch_organization(&env.svc, &bob_actor, &home.to_string())
-        .await
-        .expect("switch");
-    let switched = env.actor(&bob).await;
-    assert_eq!(
-        switched
-            .org
-            .as_ref()
-            .map(|o| (o.id, o.role, o.name.as_str())),
-        Some((home, Role::Owner, "Analytical Engines")),
-        "the next request acts in the new organization"
-    );
-    let listed = orgs::list_organizations(&env.svc, &switched)
-        .await
-        .expect("list");
-    assert_eq!(
-        listed.iter().map(|m| m.current).collect::<Vec<_>>(),
-        [false, true]
-    );
-
-    // Organizations Bob is not a member of, and nonsense, are not found; nothing moves.
-    let stranger = env.sign_up("stranger@example.com").await;
-    let strangers_org = org_of(&env.actor(&stranger).await);
-    for refused in [
-        orgs::switch_organization(&env.svc, &switched, &strangers_org.to_string()).await,
-        orgs::switch_organization(&env.svc, &switched, &OrgId::random().to_string()).await,
-        orgs::switch_organization(&env.svc, &switched, "acme").await,
-    ] {
-        expect_not_found(refused);
-    }
-    assert_eq!(org_of(&env.actor(&bob).await), home);
-    assert_eq!(org_of(&env.actor(&stranger).await), strangers_org);
-
-    orgs::switch_organization(&env.svc, &switched, &acme.to_string())
-        .await
-        .expect("switch back");
-    assert_eq!(
-        env.actor(&bob).await.org.map(|o| (o.id, o.role)),
-        Some((acme, Role::Admin))
-    );
-}
-
-async fn sign_in_lands_in_the_organization_asked_for_or_the_one_used_last(env: &TestEnv) {
-    let owner = owner(env).await;
-    let acme = org_of(&owner);
-    let bob = env.join(acme, "bob@example.com", Role::Member).await;
-    let bob_actor = env.actor(&bob).await;
-    let home = orgs::list_organizations(&env.svc, &bob_actor)
-        .await
-        .expect("list")
-        .into_iter()
-        .find(|m| m.id != acme)
-        .expect("his own organization")
-        .id;
-
-    // Without a request: the one used last (his own; Acme's membership was never used).
-    let plain = sign_in(env, "bob@example.com", None)
-        .await
-        .expect("sign in");
-    assert_eq!(org_of(&env.actor(&plain).await), home);
-
-    env.clock.advance(Duration::from_secs(10));
-    let asked = sign_in(env, "bob@example.com", Some(&acme.to_string()))
-        .await
-        .expect("sign in into Acme");
-    let asked = env.actor(&asked).await;
-    assert_eq!(
-        asked.org.as_ref().map(|o| (o.id, o.role)),
-        Some((acme, Role::Member))
-    );
-    env.clock.advance(Duration::from_secs(10));
-    let plain = sign_in(env, "bob@example.com", None)
-        .await
-        .expect("sign in");
-    assert_eq!(org_of(&env.actor(&plain).await), acme, "Acme was used last");
-
-    env.clock.advance(Duration::from_secs(10));
-    orgs::switch_organization(&env.svc, &asked, &home.to_string())
-        .await
-        .expect("switch");
-    env.clock.advance(Duration::from_secs(10));
-    let plain = sign_in(env, "bob@example.com", None)
-        .await
-        .expect("sign in");
-    assert_eq!(
-        org_of(&env.actor(&plain).await),
-        home,
-        "switching counts as use"
-    );
-
-    let owners_org = acme.to_string();
-    let strangers = env.sign_up("stranger@example.com").await;
-    let strangers_org = org_of(&env.actor(&strangers).await).to_string();
-    for org in [
-        strangers_org.as_str(),
-        &OrgId::random().to_string(),
-        "not-an-organization",
-        "",
-    ] {
-        expect_forbidden(
-            sign_in(env, "bob@example.com", Some(org)).await,
-            "not a member",
-        );
-    }
-    // A wrong password is told apart from nothing, whatever the organization.
-    let wrong = sessions::sign_in(
-        &env.svc,
-        "bob@example.com",
-        "Wrong-Password-1",
-        Some(&owners_org),
-        &env.client(),
-        None,
-    )
-    .await;
-    assert!(matches!(wrong, Err(Error::InvalidCredentials)), "{wrong:?}");
-}
-
 async fn two_owners_deactivating_each_other_at_once_leave_an_active_owner(env: &TestEnv) {
-    let first = owner(env).await;
+    let first = acme_owner(env).await;
     let acme = org_of(&first);
     let second = env.join(acme, "second@example.com", Role::Owner).await;
     let second = env.actor(&second).await;

@@ -6,47 +6,41 @@ use std::time::Duration;
 use futures::future::join_all;
 use gatehouse_server::invitations::{self, Acceptor, Status};
 use gatehouse_server::{
-    Actor, EndReason, Error, OrgId, Resolved, Role, SignedIn, members, password_resets, sessions,
+    Actor, EndReason, Error, Resolved, Role, SignedIn, members, password_resets, sessions,
 };
 
+use crate::expect::{expect_forbidden, expect_gone, expect_not_found};
 use crate::on_both_databases;
-use crate::support::{MailServer, PASSWORD, PUBLIC_URL, START, TestEnv, token_of};
+use crate::support::{PASSWORD, START, TestEnv, acme_owner, org_of, token_of};
 
 on_both_databases!(
     a_new_account_accepts_an_invitation_and_lands_in_the_organization,
     a_signed_in_user_with_the_invited_email_joins_with_their_session,
     members_and_pending_invitations_conflict_and_bad_input_is_refused,
     only_owners_and_admins_invite_and_only_owners_invite_owners,
-    an_invitation_expires_after_seven_days_and_a_resend_renews_it,
-    a_resent_invitation_replaces_the_old_link,
-    a_revoked_invitation_cannot_be_used,
     of_two_simultaneous_new_account_accepts_exactly_one_succeeds,
     of_two_simultaneous_signed_in_accepts_exactly_one_succeeds,
     an_owner_of_another_organization_cannot_reach_these_invitations_or_members,
-    an_invitation_dies_with_its_senders_right_to_invite,
 );
 
-const TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+pub(crate) const TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 
-/// The Owner of "Acme", signed in there.
-async fn owner(env: &TestEnv) -> Actor {
-    let signed_in = env
-        .sign_up_as("Olive Owner", "owner@example.com", "Acme")
-        .await;
-    env.actor(&signed_in).await
-}
-
-fn org_of(actor: &Actor) -> OrgId {
-    actor.org.as_ref().expect("an organization").id
-}
-
-async fn invite(env: &TestEnv, by: &Actor, email: &str, role: &str) -> invitations::Issued {
+pub(crate) async fn invite(
+    env: &TestEnv,
+    by: &Actor,
+    email: &str,
+    role: &str,
+) -> invitations::Issued {
     invitations::invite_member(&env.svc, by, email, role)
         .await
         .unwrap_or_else(|err| panic!("invite {email} as {role}: {err:?}"))
 }
 
-async fn accept_new(env: &TestEnv, token: &str, name: &str) -> Result<Option<SignedIn>, Error> {
+pub(crate) async fn accept_new(
+    env: &TestEnv,
+    token: &str,
+    name: &str,
+) -> Result<Option<SignedIn>, Error> {
     let acceptor = Acceptor::NewAccount {
         name,
         password: PASSWORD,
@@ -54,7 +48,7 @@ async fn accept_new(env: &TestEnv, token: &str, name: &str) -> Result<Option<Sig
     invitations::accept_invitation(&env.svc, token, acceptor, &env.client(), None).await
 }
 
-async fn accept_signed_in(
+pub(crate) async fn accept_signed_in(
     env: &TestEnv,
     token: &str,
     actor: &Actor,
@@ -69,35 +63,11 @@ async fn accept_signed_in(
     .await
 }
 
-async fn status(env: &TestEnv, token: &str) -> Status {
+pub(crate) async fn status(env: &TestEnv, token: &str) -> Status {
     invitations::invitation_details(&env.svc, token)
         .await
         .expect("details")
         .status
-}
-
-fn expect_gone(result: Result<impl std::fmt::Debug, Error>, containing: &str) {
-    match result {
-        Err(Error::Gone(message)) => assert!(
-            message.contains(containing),
-            "expected {containing:?} in {message:?}"
-        ),
-        other => panic!("expected Gone({containing:?}), got {other:?}"),
-    }
-}
-
-fn expect_forbidden(result: Result<impl std::fmt::Debug, Error>) {
-    assert!(
-        matches!(result, Err(Error::Forbidden(_))),
-        "expected Forbidden, got {result:?}"
-    );
-}
-
-fn expect_not_found(result: Result<impl std::fmt::Debug, Error>) {
-    assert!(
-        matches!(result, Err(Error::NotFound)),
-        "expected NotFound, got {result:?}"
-    );
 }
 
 fn expect_email_conflict(result: Result<impl std::fmt::Debug, Error>, containing: &str) {
@@ -121,7 +91,7 @@ fn validation_fields(result: Result<impl std::fmt::Debug, Error>) -> Vec<&'stati
 }
 
 async fn a_new_account_accepts_an_invitation_and_lands_in_the_organization(env: &TestEnv) {
-    let owner = owner(env).await;
+    let owner = acme_owner(env).await;
     let acme = org_of(&owner);
     let issued = invite(env, &owner, "  New.Person@Example.COM ", "admin").await;
     let token = token_of(&issued.link);
@@ -252,7 +222,7 @@ async fn a_new_account_accepts_an_invitation_and_lands_in_the_organization(env: 
 }
 
 async fn a_signed_in_user_with_the_invited_email_joins_with_their_session(env: &TestEnv) {
-    let owner = owner(env).await;
+    let owner = acme_owner(env).await;
     let acme = org_of(&owner);
     let bob = env.sign_up("bob@example.com").await;
     let bob_actor = env.actor(&bob).await;
@@ -316,7 +286,7 @@ async fn a_signed_in_user_with_the_invited_email_joins_with_their_session(env: &
 }
 
 async fn members_and_pending_invitations_conflict_and_bad_input_is_refused(env: &TestEnv) {
-    let owner = owner(env).await;
+    let owner = acme_owner(env).await;
     let acme = org_of(&owner);
     expect_email_conflict(
         invitations::invite_member(&env.svc, &owner, "Owner@Example.com", "member").await,
@@ -385,7 +355,7 @@ async fn members_and_pending_invitations_conflict_and_bad_input_is_refused(env: 
 }
 
 async fn only_owners_and_admins_invite_and_only_owners_invite_owners(env: &TestEnv) {
-    let owner = owner(env).await;
+    let owner = acme_owner(env).await;
     let acme = org_of(&owner);
     let admin = env.join(acme, "admin@example.com", Role::Admin).await;
     let member = env.join(acme, "member@example.com", Role::Member).await;
@@ -432,148 +402,8 @@ async fn only_owners_and_admins_invite_and_only_owners_invite_owners(env: &TestE
         .expect("an Owner revokes an Owner invitation");
 }
 
-async fn an_invitation_expires_after_seven_days_and_a_resend_renews_it(env: &TestEnv) {
-    let owner = owner(env).await;
-    let issued = invite(env, &owner, "late@example.com", "member").await;
-    let token = token_of(&issued.link);
-    env.clock.advance(TTL - Duration::from_secs(1));
-    assert_eq!(
-        status(env, &token).await,
-        Status::Pending,
-        "valid to the end"
-    );
-    env.clock.advance(Duration::from_secs(1));
-    assert_eq!(status(env, &token).await, Status::Expired);
-    expect_gone(accept_new(env, &token, "Late Comer").await, "expired");
-    let listed = invitations::list_invitations(&env.svc, &owner)
-        .await
-        .expect("list");
-    assert_eq!(
-        listed.iter().map(|i| (i.id, i.status)).collect::<Vec<_>>(),
-        [(issued.id, Status::Expired)],
-        "expired invitations stay listed, marked"
-    );
-    let no_account = sessions::sign_in(
-        &env.svc,
-        "late@example.com",
-        PASSWORD,
-        None,
-        &env.client(),
-        None,
-    )
-    .await;
-    assert!(
-        matches!(no_account, Err(Error::InvalidCredentials)),
-        "the refused accept created no account: {no_account:?}"
-    );
-
-    let renewed = invitations::resend_invitation(&env.svc, &owner, &issued.id.to_string(), true)
-        .await
-        .expect("resend an expired invitation");
-    assert_eq!(renewed.id, issued.id);
-    assert_eq!(
-        renewed.expires_at,
-        START.plus(TTL).plus(TTL),
-        "seven days from now"
-    );
-    expect_not_found(invitations::invitation_details(&env.svc, &token).await);
-    let new_token = token_of(&renewed.link);
-    assert_eq!(status(env, &new_token).await, Status::Pending);
-    let listed = invitations::list_invitations(&env.svc, &owner)
-        .await
-        .expect("list");
-    assert_eq!(
-        listed.iter().map(|i| (i.id, i.status)).collect::<Vec<_>>(),
-        [(issued.id, Status::Pending)]
-    );
-    let signed_in = accept_new(env, &new_token, "Late Comer")
-        .await
-        .expect("accept")
-        .expect("session");
-    assert_eq!(
-        env.actor(&signed_in).await.org.map(|o| o.id),
-        Some(org_of(&owner))
-    );
-}
-
-async fn a_resent_invitation_replaces_the_old_link(env: &TestEnv) {
-    let owner = owner(env).await;
-    let issued = invite(env, &owner, "sam@example.com", "admin").await;
-    let old = token_of(&issued.link);
-    env.clock.advance(Duration::from_secs(3600));
-    let resent = invitations::resend_invitation(&env.svc, &owner, &issued.id.to_string(), true)
-        .await
-        .expect("resend");
-    let new = token_of(&resent.link);
-    assert_ne!(old, new);
-    assert_eq!(resent.id, issued.id);
-    assert!(!resent.emailed);
-    assert_eq!(
-        resent.expires_at,
-        START.plus(Duration::from_secs(3600)).plus(TTL)
-    );
-    expect_not_found(invitations::invitation_details(&env.svc, &old).await);
-    expect_not_found(accept_new(env, &old, "Sam").await);
-    assert_eq!(
-        invitations::list_invitations(&env.svc, &owner)
-            .await
-            .expect("list")
-            .len(),
-        1,
-        "one invitation, not two"
-    );
-
-    let sam = accept_new(env, &new, "Sam")
-        .await
-        .expect("the new link works")
-        .expect("session");
-    assert_eq!(env.actor(&sam).await.org.map(|o| o.role), Some(Role::Admin));
-    expect_gone(
-        invitations::resend_invitation(&env.svc, &owner, &issued.id.to_string(), true).await,
-        "already been used",
-    );
-    expect_gone(
-        invitations::revoke_invitation(&env.svc, &owner, &issued.id.to_string()).await,
-        "already been used",
-    );
-}
-
-async fn a_revoked_invitation_cannot_be_used(env: &TestEnv) {
-    let owner = owner(env).await;
-    let issued = invite(env, &owner, "rita@example.com", "member").await;
-    let token = token_of(&issued.link);
-    let id = issued.id.to_string();
-    invitations::revoke_invitation(&env.svc, &owner, &id)
-        .await
-        .expect("revoke");
-    assert_eq!(status(env, &token).await, Status::Revoked);
-    expect_gone(accept_new(env, &token, "Rita").await, "revoked");
-    assert!(
-        invitations::list_invitations(&env.svc, &owner)
-            .await
-            .expect("list")
-            .is_empty()
-    );
-    expect_gone(
-        invitations::revoke_invitation(&env.svc, &owner, &id).await,
-        "revoked",
-    );
-    expect_gone(
-        invitations::resend_invitation(&env.svc, &owner, &id, true).await,
-        "revoked",
-    );
-    let again = invite(env, &owner, "rita@example.com", "member").await;
-    assert_ne!(again.id, issued.id);
-    assert_eq!(status(env, &token_of(&again.link)).await, Status::Pending);
-    assert_eq!(
-        status(env, &token).await,
-        Status::Revoked,
-        "the old link stays dead"
-    );
-}
-
 async fn of_two_simultaneous_new_account_accepts_exactly_one_succeeds(env: &TestEnv) {
-    let owner = owner(env).await;
+    let owner = acme_owner(env).await;
     let acme = org_of(&owner);
     let issued = invite(env, &owner, "twin@example.com", "member").await;
     let token = token_of(&issued.link);
@@ -628,7 +458,7 @@ async fn of_two_simultaneous_new_account_accepts_exactly_one_succeeds(env: &Test
 }
 
 async fn of_two_simultaneous_signed_in_accepts_exactly_one_succeeds(env: &TestEnv) {
-    let owner = owner(env).await;
+    let owner = acme_owner(env).await;
     let acme = org_of(&owner);
     let phone = env.sign_up("pat@example.com").await;
     let laptop = sessions::sign_in(
@@ -687,7 +517,7 @@ async fn of_two_simultaneous_signed_in_accepts_exactly_one_succeeds(env: &TestEn
 }
 
 async fn an_owner_of_another_organization_cannot_reach_these_invitations_or_members(env: &TestEnv) {
-    let owner_a = owner(env).await;
+    let owner_a = acme_owner(env).await;
     let acme = org_of(&owner_a);
     let issued = invite(env, &owner_a, "invitee@example.com", "member").await;
     let bob = env.join(acme, "bob@example.com", Role::Member).await;
@@ -749,157 +579,4 @@ async fn an_owner_of_another_organization_cannot_reach_these_invitations_or_memb
         .await
         .expect("members");
     assert!(rows.members[0].deactivated, "still deactivated");
-}
-
-/// Plain SQLite test with a real SMTP server: the invitation goes out as text and HTML.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_invitation_is_emailed_with_its_link() {
-    let smtp = MailServer::start().await;
-    let env = smtp.env().await;
-    let owner = owner(&env).await;
-    let issued = invite(&env, &owner, "New@Example.com", "admin").await;
-    assert!(issued.emailed, "delivered to the SMTP server");
-    assert!(
-        issued.link.starts_with(&format!("{PUBLIC_URL}/invite/")),
-        "{}",
-        issued.link
-    );
-    let mail = smtp.wait_for(1).await.remove(0);
-    eprintln!("received headers: {:?}", mail.headers);
-    assert!(
-        mail.header("to")
-            .is_some_and(|to| to.contains("new@example.com")),
-        "{:?}",
-        mail.headers
-    );
-    assert!(
-        mail.header("from")
-            .is_some_and(|from| from.contains("no-reply@example.com")),
-        "{:?}",
-        mail.headers
-    );
-    let subject = mail.header("subject").expect("a subject");
-    assert!(
-        subject.contains("Olive Owner") && subject.contains("Acme"),
-        "{subject}"
-    );
-    assert!(
-        mail.content_type.starts_with("multipart/alternative"),
-        "{}",
-        mail.content_type
-    );
-    assert!(mail.text.contains(&issued.link), "text: {}", mail.text);
-    assert!(mail.text.contains("as Admin"), "text: {}", mail.text);
-    assert!(
-        mail.html.contains(&format!("href=\"{}\"", issued.link)),
-        "html: {}",
-        mail.html
-    );
-    assert!(
-        mail.html.contains("<strong>Acme</strong>"),
-        "html: {}",
-        mail.html
-    );
-
-    // The link in the mail is the one that works.
-    let link = mail
-        .text
-        .lines()
-        .find(|line| line.starts_with(PUBLIC_URL))
-        .expect("a link line");
-    let signed_in = accept_new(&env, &token_of(link.trim()), "New Person")
-        .await
-        .expect("accept")
-        .expect("session");
-    assert_eq!(
-        env.actor(&signed_in).await.org.map(|o| (o.id, o.role)),
-        Some((org_of(&owner), Role::Admin))
-    );
-    env.finish().await;
-}
-
-/// Plain SQLite test with a real SMTP server: a resend mails the new link only when asked to.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_resend_emails_the_new_link_when_asked() {
-    let smtp = MailServer::start().await;
-    let env = smtp.env().await;
-    let owner = owner(&env).await;
-    let issued = invite(&env, &owner, "again@example.com", "member").await;
-    assert!(issued.emailed);
-    smtp.wait_for(1).await;
-
-    let quiet = invitations::resend_invitation(&env.svc, &owner, &issued.id.to_string(), false)
-        .await
-        .expect("resend without email");
-    assert!(!quiet.emailed);
-    let loud = invitations::resend_invitation(&env.svc, &owner, &issued.id.to_string(), true)
-        .await
-        .expect("resend with email");
-    assert!(loud.emailed);
-    let received = smtp.wait_for(2).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(smtp.messages().len(), 2, "the quiet resend sent nothing");
-    let last = received.last().expect("the resent mail");
-    assert!(last.text.contains(&loud.link), "text: {}", last.text);
-    assert!(!last.text.contains(&quiet.link));
-    expect_not_found(invitations::invitation_details(&env.svc, &token_of(&quiet.link)).await);
-    assert_eq!(status(&env, &token_of(&loud.link)).await, Status::Pending);
-    env.finish().await;
-}
-
-/// Plain SQLite test: with SMTP configured but unreachable, the invitation is still issued and
-/// the inviter is told the email did not go out.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_undeliverable_invitation_is_still_issued() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let config = gatehouse_server::ServiceConfig {
-        mail: Some(gatehouse_server::config::MailSettings {
-            smtp_url: format!("smtp://127.0.0.1:{port}"),
-            from: "Gatehouse <no-reply@example.com>".into(),
-        }),
-        ..gatehouse_server::ServiceConfig::default()
-    };
-    let env = TestEnv::sqlite_with(config).await;
-    let owner = owner(&env).await;
-    let issued = invite(&env, &owner, "lost@example.com", "member").await;
-    assert!(!issued.emailed, "nothing listens on port {port}");
-    assert_eq!(
-        status(&env, &token_of(&issued.link)).await,
-        Status::Pending,
-        "the link works anyway"
-    );
-    assert_eq!(
-        invitations::list_invitations(&env.svc, &owner)
-            .await
-            .expect("list")
-            .len(),
-        1
-    );
-    env.finish().await;
-}
-
-async fn an_invitation_dies_with_its_senders_right_to_invite(env: &TestEnv) {
-    let owner = owner(env).await;
-    let acme = org_of(&owner);
-    let admin = env.join(acme, "admin@example.com", Role::Admin).await;
-    let admin = env.actor(&admin).await;
-    let issued = invite(env, &admin, "new@example.com", "member").await;
-    gatehouse_server::members::update_member_role(
-        &env.svc,
-        &owner,
-        &admin.user_id.to_string(),
-        "member",
-    )
-    .await
-    .expect("demote the sender");
-    let token = token_of(&issued.link);
-    expect_gone(
-        accept_new(env, &token, "Nina New").await,
-        "can no longer invite",
-    );
-    // Nothing was used up: the link is still pending for an Owner to resend.
-    assert_eq!(status(env, &token).await, Status::Pending);
 }

@@ -6,14 +6,17 @@
     reason = "a failing test should stop loudly"
 )]
 
+mod expect;
 mod support;
 
 mod accounts;
 mod active_sessions;
 mod deactivation;
 mod instances;
+mod invitation_links;
 mod invitations;
 mod members;
+mod organizations;
 mod password_resets;
 mod sessions;
 mod throttle;

@@ -17,27 +17,7 @@ on_both_databases!(
 
 /// Signs `email` up (in an organization of their own) and adds them to `org_of`'s organization.
 async fn join(env: &TestEnv, org_of: &Actor, email: &str, role: Role) -> SignedIn {
-    let signed_in = env.sign_up(email).await;
-    let org = org_of.org.as_ref().expect("an organization").id;
-    sqlx::query(
-        "INSERT INTO memberships (org_id, user_id, role, created_at, last_used_at, sort_key) \
-         SELECT $1, $2, $3, 0, 0, LOWER(name) || ' ' || email FROM users WHERE id = $2",
-    )
-    .bind(org.to_string())
-    .bind(signed_in.user_id.to_string())
-    .bind(role.as_str())
-    .execute(env.svc.db.pool())
-    .await
-    .expect("membership");
-    // Act in the joined organization from now on.
-    sqlx::query("UPDATE sessions SET org_id = $1 WHERE id = $2")
-        .bind(org.to_string())
-        .bind(signed_in.session_id.to_string())
-        .execute(env.svc.db.pool())
-        .await
-        .expect("switch");
-    env.svc.cache.invalidate_all_for_tests();
-    signed_in
+    env.join(crate::support::org_of(org_of), email, role).await
 }
 
 async fn owner(env: &TestEnv) -> Actor {

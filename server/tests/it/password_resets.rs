@@ -9,8 +9,11 @@ use gatehouse_server::password_resets::{
 };
 use gatehouse_server::{Actor, EndReason, Error, Resolved, Role, SignedIn, sessions};
 
+use crate::expect::{expect_forbidden, expect_gone, expect_not_found};
 use crate::on_both_databases;
-use crate::support::{MailServer, PASSWORD, PUBLIC_URL, START, TestEnv, token_of};
+use crate::support::{
+    MailServer, PASSWORD, PUBLIC_URL, START, TestEnv, acme_owner, org_of, token_of,
+};
 
 on_both_databases!(
     a_handed_over_link_sets_a_new_password_and_ends_every_session,
@@ -27,18 +30,6 @@ on_both_databases!(
 const NEW_PASSWORD: &str = "Brand-New-Pass-7";
 const TTL: Duration = Duration::from_secs(30 * 60);
 
-/// The Owner of "Acme", signed in there.
-async fn owner(env: &TestEnv) -> Actor {
-    let signed_in = env
-        .sign_up_as("Olive Owner", "owner@example.com", "Acme")
-        .await;
-    env.actor(&signed_in).await
-}
-
-fn acme(owner: &Actor) -> gatehouse_server::OrgId {
-    owner.org.as_ref().expect("an organization").id
-}
-
 async fn sign_in(env: &TestEnv, email: &str, password: &str) -> Result<SignedIn, Error> {
     sessions::sign_in(&env.svc, email, password, None, &env.client(), None).await
 }
@@ -51,34 +42,10 @@ async fn link_for(env: &TestEnv, by: &Actor, user: &SignedIn) -> String {
     token_of(&link)
 }
 
-fn expect_gone(result: Result<impl std::fmt::Debug, Error>, containing: &str) {
-    match result {
-        Err(Error::Gone(message)) => assert!(
-            message.contains(containing),
-            "expected {containing:?} in {message:?}"
-        ),
-        other => panic!("expected Gone({containing:?}), got {other:?}"),
-    }
-}
-
-fn expect_not_found(result: Result<impl std::fmt::Debug, Error>) {
-    assert!(
-        matches!(result, Err(Error::NotFound)),
-        "expected NotFound, got {result:?}"
-    );
-}
-
-fn expect_forbidden(result: Result<impl std::fmt::Debug, Error>) {
-    assert!(
-        matches!(result, Err(Error::Forbidden(_))),
-        "expected Forbidden, got {result:?}"
-    );
-}
-
 async fn a_handed_over_link_sets_a_new_password_and_ends_every_session(env: &TestEnv) {
-    let owner = owner(env).await;
+    let owner = acme_owner(env).await;
     let bob_in_acme = env
-        .join_only(acme(&owner), "bob@example.com", Role::Member)
+        .join_only(org_of(&owner), "bob@example.com", Role::Member)
         .await;
     let bob_at_home = sign_in(env, "bob@example.com", PASSWORD)
         .await
@@ -139,9 +106,9 @@ async fn a_handed_over_link_sets_a_new_password_and_ends_every_session(env: &Tes
 }
 
 async fn a_reset_link_works_once_and_for_thirty_minutes(env: &TestEnv) {
-    let owner = owner(env).await;
+    let owner = acme_owner(env).await;
     let bob = env
-        .join_only(acme(&owner), "bob@example.com", Role::Member)
+        .join_only(org_of(&owner), "bob@example.com", Role::Member)
         .await;
     assert_eq!(password_resets::TTL, TTL);
     let token = link_for(env, &owner, &bob).await;
@@ -182,12 +149,12 @@ async fn a_reset_link_works_once_and_for_thirty_minutes(env: &TestEnv) {
 }
 
 async fn using_one_link_retires_the_accounts_other_links(env: &TestEnv) {
-    let owner = owner(env).await;
+    let owner = acme_owner(env).await;
     let bob = env
-        .join_only(acme(&owner), "bob@example.com", Role::Member)
+        .join_only(org_of(&owner), "bob@example.com", Role::Member)
         .await;
     let carl = env
-        .join_only(acme(&owner), "carl@example.com", Role::Member)
+        .join_only(org_of(&owner), "carl@example.com", Role::Member)
         .await;
     let first = link_for(env, &owner, &bob).await;
     let second = link_for(env, &owner, &bob).await;
@@ -216,9 +183,9 @@ async fn using_one_link_retires_the_accounts_other_links(env: &TestEnv) {
 }
 
 async fn a_weak_new_password_is_refused_and_the_link_stays_usable(env: &TestEnv) {
-    let owner = owner(env).await;
+    let owner = acme_owner(env).await;
     let bob = env
-        .join_only(acme(&owner), "bob@example.com", Role::Member)
+        .join_only(org_of(&owner), "bob@example.com", Role::Member)
         .await;
     let token = link_for(env, &owner, &bob).await;
     for weak in ["short", "password", ""] {
@@ -242,8 +209,8 @@ async fn a_weak_new_password_is_refused_and_the_link_stays_usable(env: &TestEnv)
 }
 
 async fn only_owners_and_admins_create_links_and_admins_not_for_owners(env: &TestEnv) {
-    let owner = owner(env).await;
-    let org = acme(&owner);
+    let owner = acme_owner(env).await;
+    let org = org_of(&owner);
     let admin = env.join_only(org, "admin@example.com", Role::Admin).await;
     let member = env.join_only(org, "member@example.com", Role::Member).await;
     let second_owner = env.join_only(org, "second@example.com", Role::Owner).await;
@@ -313,9 +280,9 @@ async fn reset_by_email_is_unavailable_without_smtp(env: &TestEnv) {
 }
 
 async fn a_reset_lifts_the_sign_in_guess_limit(env: &TestEnv) {
-    let owner = owner(env).await;
+    let owner = acme_owner(env).await;
     let bob = env
-        .join_only(acme(&owner), "bob@example.com", Role::Member)
+        .join_only(org_of(&owner), "bob@example.com", Role::Member)
         .await;
     let mut limited = false;
     for _ in 0..20 {
@@ -344,9 +311,9 @@ async fn a_reset_lifts_the_sign_in_guess_limit(env: &TestEnv) {
 }
 
 async fn of_two_simultaneous_uses_of_one_link_exactly_one_succeeds(env: &TestEnv) {
-    let owner = owner(env).await;
+    let owner = acme_owner(env).await;
     let bob = env
-        .join_only(acme(&owner), "bob@example.com", Role::Member)
+        .join_only(org_of(&owner), "bob@example.com", Role::Member)
         .await;
     let token = link_for(env, &owner, &bob).await;
     let passwords = ["First-Choice-Pass-1", "Second-Choice-Pass-2"];

@@ -435,6 +435,19 @@ fn replace_database(url: &str, name: &str) -> String {
     }
 }
 
+/// The Owner of "Acme", signed in there.
+pub async fn acme_owner(env: &TestEnv) -> Actor {
+    let signed_in = env
+        .sign_up_as("Olive Owner", "owner@example.com", "Acme")
+        .await;
+    env.actor(&signed_in).await
+}
+
+/// The organization `actor`'s session acts in.
+pub fn org_of(actor: &Actor) -> gatehouse_server::OrgId {
+    actor.org.as_ref().expect("an organization").id
+}
+
 /// Declares each named `async fn(&TestEnv)` as two tests, `<name>::sqlite` and `<name>::postgres`.
 #[macro_export]
 macro_rules! on_both_databases {
