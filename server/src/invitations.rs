@@ -187,14 +187,14 @@ pub async fn invite_member(
         expires_at,
     };
     store::insert(change.conn(), &row).await?;
-    let event = Event {
-        action: Audited::InvitationCreated,
-        org: Some(org),
-        actor: Some(actor.user_id),
-        target: Some(format!("invitation:{id} role:{role}")),
-        client: &actor.client,
-    };
-    audit::record(change.conn(), event, now).await?;
+    record(
+        change.conn(),
+        actor,
+        Audited::InvitationCreated,
+        format!("invitation:{id} role:{role}"),
+        now,
+    )
+    .await?;
     change.commit().await?;
 
     let link = link(svc, &secret);
@@ -238,30 +238,19 @@ pub async fn resend_invitation(
     let secret = Secret::generate();
     let expires_at = now.plus(TTL);
     limit_sends(svc, org, actor, now).await?;
-    let mut change = Change::begin(svc).await?;
-    let caller_role = lock_as_caller(change.conn(), org, actor.user_id).await?;
-    let found = store::find(change.conn(), org, id, now).await?;
-    let (email, role, status) = found.ok_or(Error::NotFound)?;
-    require(authz::decide(
-        Some(caller_role),
-        Action::Invite { role },
-        None,
-    ))?;
-    if matches!(status, Status::Accepted | Status::Revoked) {
-        return Err(status.refusal());
-    }
+    let (mut change, email, role) = begin_invitation_change(svc, actor, org, id, now).await?;
     // Still open: an accept that committed after the read above has won.
     if !store::renew(change.conn(), id, &secret.hash(), now, expires_at).await? {
         return Err(Status::Accepted.refusal());
     }
-    let event = Event {
-        action: Audited::InvitationResent,
-        org: Some(org),
-        actor: Some(actor.user_id),
-        target: Some(format!("invitation:{id}")),
-        client: &actor.client,
-    };
-    audit::record(change.conn(), event, now).await?;
+    record(
+        change.conn(),
+        actor,
+        Audited::InvitationResent,
+        format!("invitation:{id}"),
+        now,
+    )
+    .await?;
     change.commit().await?;
 
     let link = link(svc, &secret);
@@ -286,30 +275,18 @@ pub async fn revoke_invitation(
     let (org, _) = current_org(actor)?;
     let id = InvitationId::parse(invitation_id).ok_or(Error::NotFound)?;
     let now = svc.clock.now();
-    let mut change = Change::begin(svc).await?;
-    let caller_role = lock_as_caller(change.conn(), org, actor.user_id).await?;
-    let (_, role, status) = store::find(change.conn(), org, id, now)
-        .await?
-        .ok_or(Error::NotFound)?;
-    require(authz::decide(
-        Some(caller_role),
-        Action::Invite { role },
-        None,
-    ))?;
-    if matches!(status, Status::Accepted | Status::Revoked) {
-        return Err(status.refusal());
-    }
+    let (mut change, _, _) = begin_invitation_change(svc, actor, org, id, now).await?;
     if !store::revoke(change.conn(), id, now).await? {
         return Err(Status::Accepted.refusal());
     }
-    let event = Event {
-        action: Audited::InvitationRevoked,
-        org: Some(org),
-        actor: Some(actor.user_id),
-        target: Some(format!("invitation:{id}")),
-        client: &actor.client,
-    };
-    audit::record(change.conn(), event, now).await?;
+    record(
+        change.conn(),
+        actor,
+        Audited::InvitationRevoked,
+        format!("invitation:{id}"),
+        now,
+    )
+    .await?;
     change.commit().await
 }
 
@@ -323,6 +300,48 @@ pub async fn invitation_details(svc: &Services, token: &str) -> Result<Details, 
     store::details(svc.db.pool(), &tokens::hash(token), svc.clock.now())
         .await?
         .ok_or(Error::NotFound)
+}
+
+/// The opening resend and revoke share: the organization locked, the invitation found in it
+/// (else "not found"), the caller's fresh role allowed to invite with its role, and it still open.
+async fn begin_invitation_change<'a>(
+    svc: &'a Services,
+    actor: &Actor,
+    org: OrgId,
+    id: InvitationId,
+    now: Timestamp,
+) -> Result<(Change<'a>, String, Role), Error> {
+    let mut change = Change::begin(svc).await?;
+    let caller_role = lock_as_caller(change.conn(), org, actor.user_id).await?;
+    let found = store::find(change.conn(), org, id, now).await?;
+    let (email, role, status) = found.ok_or(Error::NotFound)?;
+    require(authz::decide(
+        Some(caller_role),
+        Action::Invite { role },
+        None,
+    ))?;
+    if matches!(status, Status::Accepted | Status::Revoked) {
+        return Err(status.refusal());
+    }
+    Ok((change, email, role))
+}
+
+/// Audits an administrator's change to an invitation of their current organization.
+async fn record(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    action: Audited,
+    target: String,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let event = Event {
+        action,
+        org: actor.org.as_ref().map(|org| org.id),
+        actor: Some(actor.user_id),
+        target: Some(target),
+        client: &actor.client,
+    };
+    audit::record(conn, event, now).await
 }
 
 /// Counts one invitation email against the organization's and the inviter's hourly budgets.

@@ -178,33 +178,26 @@ pub async fn update_member_role(
     user_id: &str,
     role: &str,
 ) -> Result<(), Error> {
-    let (org, _) = current_org(actor)?;
     let Some(to) = Role::parse(role) else {
         return Err(FieldErrors::single("role", "Choose Owner, Admin or Member"));
     };
-    let user = UserId::parse(user_id).ok_or(Error::NotFound)?;
     let now = svc.clock.now();
-    let mut change = Change::begin(svc).await?;
-    let (caller_role, target) = lock_and_read(change.conn(), org, actor.user_id, user).await?;
-    require(authz::decide(
-        Some(caller_role),
-        Action::ChangeRole { to },
-        Some(target),
-    ))?;
+    let (mut change, org, user, target) =
+        begin_member_change(svc, actor, user_id, Action::ChangeRole { to }).await?;
     sqlx::query("UPDATE memberships SET role = $1 WHERE org_id = $2 AND user_id = $3")
         .bind(to.as_str())
         .bind(org.to_string())
         .bind(user.to_string())
         .execute(change.conn())
         .await?;
-    let detail = format!("user:{user} role:{}->{}", target.role, to);
+    let detail = format!(" role:{}->{}", target.role, to);
     finish(
         change,
         actor,
         org,
         user,
         Audited::MemberRoleChanged,
-        detail,
+        &detail,
         now,
     )
     .await
@@ -215,28 +208,11 @@ pub async fn update_member_role(
 ///
 /// Errors: `NotFound` for a user who is not a member here; `Forbidden` as for role changes.
 pub async fn remove_member(svc: &Services, actor: &Actor, user_id: &str) -> Result<(), Error> {
-    let (org, _) = current_org(actor)?;
-    let user = UserId::parse(user_id).ok_or(Error::NotFound)?;
     let now = svc.clock.now();
-    let mut change = Change::begin(svc).await?;
-    let (caller_role, target) = lock_and_read(change.conn(), org, actor.user_id, user).await?;
-    require(authz::decide(
-        Some(caller_role),
-        Action::RemoveMember,
-        Some(target),
-    ))?;
+    let (mut change, org, user, _) =
+        begin_member_change(svc, actor, user_id, Action::RemoveMember).await?;
     delete_membership(change.conn(), org, user).await?;
-    let detail = format!("user:{user}");
-    finish(
-        change,
-        actor,
-        org,
-        user,
-        Audited::MemberRemoved,
-        detail,
-        now,
-    )
-    .await
+    finish(change, actor, org, user, Audited::MemberRemoved, "", now).await
 }
 
 /// Deactivates a member of the caller's organization: every session they have here ends at
@@ -245,16 +221,9 @@ pub async fn remove_member(svc: &Services, actor: &Actor, user_id: &str) -> Resu
 /// Errors: `NotFound` for a user who is not a member here; `Forbidden` as for role changes, for
 /// the last Owner, and for the caller themselves.
 pub async fn deactivate_member(svc: &Services, actor: &Actor, user_id: &str) -> Result<(), Error> {
-    let (org, _) = current_org(actor)?;
-    let user = UserId::parse(user_id).ok_or(Error::NotFound)?;
     let now = svc.clock.now();
-    let mut change = Change::begin(svc).await?;
-    let (caller_role, target) = lock_and_read(change.conn(), org, actor.user_id, user).await?;
-    require(authz::decide(
-        Some(caller_role),
-        Action::DeactivateMember,
-        Some(target),
-    ))?;
+    let (mut change, org, user, _) =
+        begin_member_change(svc, actor, user_id, Action::DeactivateMember).await?;
     if user == actor.user_id {
         return Err(Error::Forbidden(
             "You cannot deactivate yourself: ask another administrator.".into(),
@@ -285,14 +254,13 @@ pub async fn deactivate_member(svc: &Services, actor: &Actor, user_id: &str) -> 
         now,
     )
     .await?;
-    let detail = format!("user:{user}");
     finish(
         change,
         actor,
         org,
         user,
         Audited::MemberDeactivated,
-        detail,
+        "",
         now,
     )
     .await
@@ -303,16 +271,9 @@ pub async fn deactivate_member(svc: &Services, actor: &Actor, user_id: &str) -> 
 /// Errors: `NotFound` for a user who is not a member here; `Forbidden` as for role changes;
 /// `Conflict` when they are not deactivated.
 pub async fn reactivate_member(svc: &Services, actor: &Actor, user_id: &str) -> Result<(), Error> {
-    let (org, _) = current_org(actor)?;
-    let user = UserId::parse(user_id).ok_or(Error::NotFound)?;
     let now = svc.clock.now();
-    let mut change = Change::begin(svc).await?;
-    let (caller_role, target) = lock_and_read(change.conn(), org, actor.user_id, user).await?;
-    require(authz::decide(
-        Some(caller_role),
-        Action::ReactivateMember,
-        Some(target),
-    ))?;
+    let (mut change, org, user, _) =
+        begin_member_change(svc, actor, user_id, Action::ReactivateMember).await?;
     let changed = sqlx::query(
         "UPDATE memberships SET deactivated_at = NULL \
          WHERE org_id = $1 AND user_id = $2 AND deactivated_at IS NOT NULL",
@@ -328,14 +289,13 @@ pub async fn reactivate_member(svc: &Services, actor: &Actor, user_id: &str) -> 
             message: "This member is not deactivated.".into(),
         });
     }
-    let detail = format!("user:{user}");
     finish(
         change,
         actor,
         org,
         user,
         Audited::MemberReactivated,
-        detail,
+        "",
         now,
     )
     .await
@@ -355,14 +315,13 @@ pub async fn leave_organization(svc: &Services, actor: &Actor) -> Result<(), Err
         ));
     }
     delete_membership(change.conn(), org, actor.user_id).await?;
-    let detail = format!("user:{}", actor.user_id);
     finish(
         change,
         actor,
         org,
         actor.user_id,
         Audited::MemberLeft,
-        detail,
+        "",
         now,
     )
     .await
@@ -382,15 +341,32 @@ async fn delete_membership(
     crate::orgs::relocate_sessions(conn, user, org).await
 }
 
+/// The opening every change to a member shares: their id parsed (an unknown one is "not
+/// found"), the organization locked, and `action` decided with the caller's fresh role.
+pub(crate) async fn begin_member_change<'a>(
+    svc: &'a Services,
+    actor: &Actor,
+    user_id: &str,
+    action: Action,
+) -> Result<(Change<'a>, OrgId, UserId, Target), Error> {
+    let (org, _) = current_org(actor)?;
+    let user = UserId::parse(user_id).ok_or(Error::NotFound)?;
+    let mut change = Change::begin(svc).await?;
+    let (caller_role, target) = lock_and_read(change.conn(), org, actor.user_id, user).await?;
+    require(authz::decide(Some(caller_role), action, Some(target)))?;
+    Ok((change, org, user, target))
+}
+
 /// Every membership change ends alike: the member's cached sessions are dropped everywhere (the
-/// change holds on their next request), the change is audited, then committed.
+/// change holds on their next request), the change is audited (`user:<id>` then `detail`), then
+/// committed.
 async fn finish(
     mut change: Change<'_>,
     actor: &Actor,
     org: OrgId,
     user: UserId,
     action: Audited,
-    target: String,
+    detail: &str,
     now: Timestamp,
 ) -> Result<(), Error> {
     change.invalidate(Invalidation::User(user)).await?;
@@ -398,7 +374,7 @@ async fn finish(
         action,
         org: Some(org),
         actor: Some(actor.user_id),
-        target: Some(target),
+        target: Some(format!("user:{user}{detail}")),
         client: &actor.client,
     };
     audit::record(change.conn(), event, now).await?;

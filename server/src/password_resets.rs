@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use crate::accounts::EmailAddress;
 use crate::audit::{self, Action as Audited, Event};
-use crate::authz::{self, Action};
+use crate::authz::Action;
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
 use crate::error::FieldErrors;
 use crate::ids::{self, ResetId, UserId};
-use crate::members::{current_org, lock_and_read, require};
+use crate::members::begin_member_change;
 use crate::passwords::NewPassword;
 use crate::sessions::{self, Actor, ClientInfo, EndReason};
 use crate::throttle::{self, Limit};
@@ -118,15 +118,8 @@ pub async fn create_reset_link(
     actor: &Actor,
     user_id: &str,
 ) -> Result<ResetLink, Error> {
-    let (org, _) = current_org(actor)?;
-    let user = UserId::parse(user_id).ok_or(Error::NotFound)?;
-    let mut change = Change::begin(svc).await?;
-    let (caller_role, target) = lock_and_read(change.conn(), org, actor.user_id, user).await?;
-    require(authz::decide(
-        Some(caller_role),
-        Action::CreateResetLink,
-        Some(target),
-    ))?;
+    let (mut change, org, user, _) =
+        begin_member_change(svc, actor, user_id, Action::CreateResetLink).await?;
     let elsewhere: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE user_id = $1 AND org_id <> $2")
             .bind(user.to_string())

@@ -4,16 +4,13 @@
 
 use leptos::prelude::*;
 
-#[component]
-pub fn ConfirmDialog(
-    /// Unique on the page; the title's id derives from it.
+/// The `<dialog>` element around `content`, labelled by its title, opened modally while `open`
+/// holds and closed when it no longer does (Escape sets `open` back).
+fn frame(
     id: &'static str,
-    #[prop(into)] title: Signal<String>,
-    confirm_label: &'static str,
-    /// Opens and closes the dialog; set back to `false` when the user cancels.
+    title: Signal<String>,
     open: RwSignal<bool>,
-    #[prop(into)] on_confirm: Callback<()>,
-    children: Children,
+    content: impl IntoView + 'static,
 ) -> impl IntoView {
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     let title_id = format!("{id}-title");
@@ -37,6 +34,27 @@ pub fn ConfirmDialog(
             on:close=move |_| open.set(false)
         >
             <h2 id=title_id>{title}</h2>
+            {content}
+        </dialog>
+    }
+}
+
+#[component]
+pub fn ConfirmDialog(
+    /// Unique on the page; the title's id derives from it.
+    id: &'static str,
+    #[prop(into)] title: Signal<String>,
+    confirm_label: &'static str,
+    /// Opens and closes the dialog; set back to `false` when the user cancels.
+    open: RwSignal<bool>,
+    #[prop(into)] on_confirm: Callback<()>,
+    children: Children,
+) -> impl IntoView {
+    frame(
+        id,
+        title,
+        open,
+        view! {
             <div class="dialog-body">{children()}</div>
             <div class="dialog-actions">
                 <button type="button" class="button" on:click=move |_| open.set(false)>
@@ -53,8 +71,8 @@ pub fn ConfirmDialog(
                     {confirm_label}
                 </button>
             </div>
-        </dialog>
-    }
+        },
+    )
 }
 
 /// A modal dialog around arbitrary content (a form, a link to copy), closed by its Close button
@@ -67,28 +85,11 @@ pub fn Modal(
     #[prop(default = "Close")] close_label: &'static str,
     children: ChildrenFn,
 ) -> impl IntoView {
-    let dialog = NodeRef::<leptos::html::Dialog>::new();
-    let title_id = format!("{id}-title");
-    let labelled_by = title_id.clone();
-    Effect::new(move |_| {
-        let Some(element) = dialog.get() else { return };
-        if open.get() {
-            if !element.open() {
-                let _ = element.show_modal();
-            }
-        } else if element.open() {
-            element.close();
-        }
-    });
-    view! {
-        <dialog
-            node_ref=dialog
-            id=id
-            class="dialog"
-            aria-labelledby=labelled_by
-            on:close=move |_| open.set(false)
-        >
-            <h2 id=title_id>{title}</h2>
+    frame(
+        id,
+        title,
+        open,
+        view! {
             // Rendered only while open, so the content is fresh each time.
             {move || open.get().then(|| children())}
             <div class="dialog-actions">
@@ -96,6 +97,6 @@ pub fn Modal(
                     {close_label}
                 </button>
             </div>
-        </dialog>
-    }
+        },
+    )
 }
