@@ -14,6 +14,7 @@ mod active_sessions;
 mod deactivation;
 mod instances;
 mod invitation_links;
+mod invitation_races;
 mod invitations;
 mod members;
 mod organizations;
