@@ -27,13 +27,14 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let settings = Settings::from_lookup(|name| std::env::var(name).ok())?;
+    let mut settings = Settings::from_lookup(|name| std::env::var(name).ok())?;
     std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
         format!(
             "GATEHOUSE_DATA_DIR: cannot create {:?}: {e}",
             settings.data_dir
         )
     })?;
+    settings.load_secret_key()?;
     let mut leptos_options = get_configuration(Some("Leptos.toml"))?.leptos_options;
     leptos_options.site_addr = settings.addr;
 

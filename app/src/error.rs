@@ -143,6 +143,9 @@ pub fn signed_out_message(reason: &str) -> &'static str {
         "expired" => "Your session expired. Please sign in again.",
         "deactivated" => "This account has been deactivated.",
         "password_reset" => "Your password was reset. Sign in with the new password.",
+        "mfa_reset" => {
+            "An administrator reset your multi-factor authentication. Sign in again to continue."
+        }
         _ => "You were signed out. Please sign in again.",
     }
 }

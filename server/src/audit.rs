@@ -30,6 +30,15 @@ pub enum Action {
     PasswordResetRequested,
     PasswordResetLinkCreated,
     PasswordReset,
+    MfaEnrollmentStarted,
+    MfaEnabled,
+    MfaDisabled,
+    MfaReset,
+    MfaBackupCodesRegenerated,
+    MfaBackupCodeUsed,
+    MfaCodeRefused,
+    MfaThrottled,
+    SecurityPolicyUpdated,
 }
 
 impl Action {
@@ -54,6 +63,15 @@ impl Action {
             Action::PasswordResetRequested => "user.password_reset_requested",
             Action::PasswordResetLinkCreated => "user.password_reset_link_created",
             Action::PasswordReset => "user.password_reset",
+            Action::MfaEnrollmentStarted => "mfa.enrollment_started",
+            Action::MfaEnabled => "mfa.enabled",
+            Action::MfaDisabled => "mfa.disabled",
+            Action::MfaReset => "mfa.reset",
+            Action::MfaBackupCodesRegenerated => "mfa.backup_codes_regenerated",
+            Action::MfaBackupCodeUsed => "mfa.backup_code_used",
+            Action::MfaCodeRefused => "mfa.code_refused",
+            Action::MfaThrottled => "mfa.throttled",
+            Action::SecurityPolicyUpdated => "security_policy.updated",
         }
     }
 }

@@ -26,8 +26,8 @@ use tokio::sync::{Notify, oneshot};
 
 use crate::clock::Timestamp;
 use crate::db::{Backend, Db};
-use crate::ids::{SessionId, UserId};
-use crate::sessions::{OrgContext, SessionInfo};
+use crate::ids::{OrgId, SessionId, UserId};
+use crate::sessions::{MfaState, OrgContext, SessionInfo};
 use crate::{Error, Services};
 
 mod change;
@@ -58,6 +58,8 @@ const ECHO_TIMEOUT: Duration = Duration::from_millis(250);
 pub enum Invalidation {
     Session(SessionId),
     User(UserId),
+    /// Every session acting in the organization (its security policy changed).
+    Org(OrgId),
 }
 
 impl Invalidation {
@@ -65,6 +67,7 @@ impl Invalidation {
         match self {
             Invalidation::Session(id) => format!("s:{id}:{nonce}:{origin}"),
             Invalidation::User(id) => format!("u:{id}:{nonce}:{origin}"),
+            Invalidation::Org(id) => format!("o:{id}:{nonce}:{origin}"),
         }
     }
 
@@ -77,6 +80,7 @@ impl Invalidation {
         let invalidation = match kind {
             "s" => Invalidation::Session(SessionId::parse(id)?),
             "u" => Invalidation::User(UserId::parse(id)?),
+            "o" => Invalidation::Org(OrgId::parse(id)?),
             _ => return None,
         };
         Some((invalidation, nonce, origin))
@@ -91,6 +95,7 @@ pub(crate) struct Cached {
     pub name: String,
     pub email: String,
     pub org: Option<OrgContext>,
+    pub mfa: MfaState,
     pub expires_at: Timestamp,
     pub last_active_at: Timestamp,
 }
@@ -250,6 +255,11 @@ impl SessionCache {
                 entries.by_token_hash.retain(|_, e| e.user_id != id);
                 entries.lists.remove(&id);
             }
+            Invalidation::Org(id) => {
+                entries
+                    .by_token_hash
+                    .retain(|_, e| e.org.as_ref().is_none_or(|org| org.id != id));
+            }
         }
     }
 
@@ -368,6 +378,7 @@ mod tests {
             name: "Ada".into(),
             email: "ada@example.com".into(),
             org: None,
+            mfa: MfaState::default(),
             expires_at: Timestamp::from_millis(10),
             last_active_at: Timestamp::from_millis(0),
         }

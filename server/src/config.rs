@@ -5,6 +5,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::secret_key::SecretKey;
+
 /// Knobs the domain services need.
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
@@ -17,6 +19,8 @@ pub struct ServiceConfig {
     /// Outgoing mail; without it invitation links are only shown to the inviter and password
     /// reset goes through an administrator.
     pub mail: Option<MailSettings>,
+    /// Seals second-factor secrets and keys backup-code hashes.
+    pub secret_key: SecretKey,
 }
 
 /// Where and as whom mail is sent.
@@ -36,6 +40,7 @@ impl Default for ServiceConfig {
             hash_concurrency: default_hashers(),
             public_url: "http://127.0.0.1:3000".into(),
             mail: None,
+            secret_key: SecretKey::ephemeral(),
         }
     }
 }
@@ -54,6 +59,11 @@ pub struct Settings {
     pub public_url: String,
     pub services: ServiceConfig,
     pub trusted_proxies: TrustedProxies,
+    /// Where the server secret key is read from.
+    pub secret_key_file: PathBuf,
+    /// Whether a missing key file is generated (the embedded SQLite default only: instances
+    /// sharing a PostgreSQL database must share one key, so there it has to be provided).
+    pub generate_secret_key: bool,
 }
 
 /// Reverse proxies whose `X-Forwarded-For` is believed.
@@ -174,6 +184,23 @@ impl Settings {
             })?,
             None => TrustedProxies::default(),
         };
+        let (secret_key_file, generate_secret_key) = match get("GATEHOUSE_SECRET_KEY_FILE") {
+            Some(path) => (PathBuf::from(path.trim()), false),
+            None if crate::db::Backend::of_url(&database_url)
+                == Some(crate::db::Backend::Sqlite) =>
+            {
+                (data_dir.join("secret.key"), true)
+            }
+            None => {
+                return Err(ConfigError {
+                    variable: "GATEHOUSE_SECRET_KEY_FILE",
+                    message: "is required with PostgreSQL (every instance must use the same \
+                              key): create one with `openssl rand -base64 32 > secret.key` and \
+                              keep it private"
+                        .into(),
+                });
+            }
+        };
         Ok(Self {
             addr,
             data_dir,
@@ -181,7 +208,20 @@ impl Settings {
             public_url,
             services,
             trusted_proxies,
+            secret_key_file,
+            generate_secret_key,
         })
+    }
+
+    /// Reads (or, for the embedded default, first generates) the server secret key into the
+    /// service settings. Call after the data directory exists.
+    pub fn load_secret_key(&mut self) -> Result<(), ConfigError> {
+        self.services.secret_key = SecretKey::load(&self.secret_key_file, self.generate_secret_key)
+            .map_err(|e| ConfigError {
+                variable: "GATEHOUSE_SECRET_KEY_FILE",
+                message: e.to_string(),
+            })?;
+        Ok(())
     }
 
     /// Whether cookies must carry `Secure`.

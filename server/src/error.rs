@@ -77,6 +77,9 @@ pub enum Error {
     /// A feature this installation is not set up for (e.g. email without SMTP).
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The organization's policy requires MFA and the caller's grace period is over.
+    #[error("MFA enrollment required: {0}")]
+    MfaEnrollmentRequired(String),
     #[error("too many attempts; retry after {retry_after:?}")]
     RateLimited { retry_after: Duration },
     #[error("internal error: {0}")]

@@ -55,6 +55,11 @@ id_type!(
     ResetId
 );
 
+id_type!(
+    /// A sign-in waiting for its second step; public, unlike its token.
+    ChallengeId
+);
+
 /// Parses an id read back from our own database; a malformed one is corruption, not user error.
 pub(crate) fn from_db<T>(text: &str, parse: fn(&str) -> Option<T>) -> Result<T, crate::Error> {
     parse(text).ok_or_else(|| crate::Error::internal(format!("malformed id in database: {text:?}")))

@@ -18,9 +18,12 @@ pub mod ids;
 pub mod invitations;
 pub mod mail;
 pub mod members;
+pub mod mfa;
 pub mod orgs;
 pub mod password_resets;
 pub mod passwords;
+pub mod secret_key;
+pub mod security_policy;
 pub mod sessions;
 mod throttle;
 pub mod tokens;
@@ -55,6 +58,7 @@ impl Services {
     pub async fn new(db: Db, clock: Arc<dyn Clock>, config: ServiceConfig) -> Result<Self, Error> {
         let hasher = PasswordHasher::new(config.hash_concurrency).await?;
         let mailer = mail::Mailer::new(config.mail.as_ref())?;
+        secret_key::check_against(&db, &config.secret_key, clock.now()).await?;
         let cache = Arc::new(cache::SessionCache::new(db.backend()));
         cache::spawn_listener(&db, cache.clone());
         cache

@@ -360,7 +360,7 @@ pub(crate) async fn begin_member_change<'a>(
 /// Every membership change ends alike: the member's cached sessions are dropped everywhere (the
 /// change holds on their next request), the change is audited (`user:<id>` then `detail`), then
 /// committed.
-async fn finish(
+pub(crate) async fn finish(
     mut change: Change<'_>,
     actor: &Actor,
     org: OrgId,

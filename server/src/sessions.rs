@@ -24,7 +24,8 @@ mod sign_in;
 mod store;
 
 pub use active::{SessionInfo, list_sessions, revoke_other_sessions, revoke_session};
-pub use sign_in::sign_in;
+pub(crate) use sign_in::complete_sign_in;
+pub use sign_in::{SignInStep, sign_in};
 
 /// "Last active" is written at most this often per session, so ordinary requests don't write.
 pub const ACTIVITY_RESOLUTION: Duration = Duration::from_secs(60);
@@ -83,6 +84,24 @@ pub struct OrgContext {
     pub role: Role,
 }
 
+/// The caller's second factor, and what their organization's policy asks of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MfaState {
+    pub enabled: bool,
+    /// Unused backup codes (0 without MFA).
+    pub backup_codes_left: i64,
+    /// Set when the current organization's policy covers the caller and they have no MFA yet:
+    /// the end of their grace period.
+    pub required_by: Option<Timestamp>,
+}
+
+impl MfaState {
+    /// Past the grace period without MFA.
+    pub fn overdue(&self, now: Timestamp) -> bool {
+        self.required_by.is_some_and(|deadline| deadline <= now)
+    }
+}
+
 /// The signed-in caller of a request, resolved once per request.
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -91,7 +110,25 @@ pub struct Actor {
     pub name: String,
     pub email: String,
     pub org: Option<OrgContext>,
+    pub mfa: MfaState,
     pub client: ClientInfo,
+}
+
+/// What the MFA gate answers a caller whose grace period is over.
+pub const MFA_ENROLLMENT_REQUIRED: &str = "Your organization requires multi-factor \
+     authentication. Set up MFA in Settings → Security to continue.";
+
+impl Actor {
+    /// The organization's MFA policy, enforced: past their grace period without MFA, a covered
+    /// member may do nothing but enroll (and sign out or switch organization). Every server
+    /// function asks this before anything else, except those few.
+    pub fn check_mfa_policy(&self, now: Timestamp) -> Result<(), Error> {
+        if self.mfa.overdue(now) {
+            Err(Error::MfaEnrollmentRequired(MFA_ENROLLMENT_REQUIRED.into()))
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// A freshly issued session.
@@ -115,17 +152,20 @@ pub enum EndReason {
     PasswordReset,
     /// An administrator deactivated the member in the session's organization.
     Deactivated,
+    /// An administrator reset the user's MFA.
+    MfaReset,
     Expired,
 }
 
 impl EndReason {
-    const ALL: [EndReason; 7] = [
+    const ALL: [EndReason; 8] = [
         EndReason::SignedOut,
         EndReason::Replaced,
         EndReason::Revoked,
         EndReason::PasswordChanged,
         EndReason::PasswordReset,
         EndReason::Deactivated,
+        EndReason::MfaReset,
         EndReason::Expired,
     ];
 
@@ -137,6 +177,7 @@ impl EndReason {
             EndReason::PasswordChanged => "password_changed",
             EndReason::PasswordReset => "password_reset",
             EndReason::Deactivated => "deactivated",
+            EndReason::MfaReset => "mfa_reset",
             EndReason::Expired => "expired",
         }
     }
@@ -284,12 +325,27 @@ pub async fn resolve(svc: &Services, token: &str, client: ClientInfo) -> Result<
         }),
         _ => None,
     };
+    let enabled = row.mfa_enabled_at.is_some();
+    let policy = crate::security_policy::SecurityPolicy::from_columns(
+        row.enforced_since,
+        row.policy_roles.as_deref(),
+        row.grace_days,
+    );
+    let mfa = MfaState {
+        enabled,
+        backup_codes_left: if enabled { row.backup_codes_left } else { 0 },
+        required_by: match &org {
+            Some(org) if !enabled => policy.mfa_deadline(org.role),
+            _ => None,
+        },
+    };
     let cached = Cached {
         session_id,
         user_id,
         name: row.name,
         email: row.email,
         org,
+        mfa,
         expires_at: Timestamp::from_millis(row.expires_at),
         last_active_at,
     };
@@ -304,6 +360,7 @@ fn actor_of(cached: Cached, client: ClientInfo) -> Actor {
         name: cached.name,
         email: cached.email,
         org: cached.org,
+        mfa: cached.mfa,
         client,
     }
 }

@@ -28,6 +28,12 @@ pub(crate) const SIGN_IN_PER_IP: Limit = Limit {
     window: Duration::from_secs(15 * 60),
 };
 
+/// Wrong second-factor codes per account (sign-in, and the settings that ask for a code).
+pub(crate) const MFA_PER_ACCOUNT: Limit = Limit {
+    max: 5,
+    window: Duration::from_secs(5 * 60),
+};
+
 /// Counts one attempt against `key`. `Err(RateLimited)` when the window's budget is spent.
 pub(crate) async fn reserve(
     pool: &AnyPool,

@@ -5,8 +5,19 @@ use super::*;
 /// What a deactivated member is told when they try to sign in.
 pub const DEACTIVATED: &str = "This account has been deactivated.";
 
+/// Where a correct password leads.
+#[derive(Debug)]
+pub enum SignInStep {
+    /// Signed in: a new session.
+    Done(SignedIn),
+    /// The account uses MFA: no session yet. [`crate::mfa::verify_sign_in`] with this pending
+    /// sign-in's token and a code completes it.
+    SecondFactor(crate::mfa::PendingSignIn),
+}
+
 /// Signs in with email and password, into `organization` when given (a `/login?org=` link) or
-/// else the organization used last. Anyone may call it.
+/// else the organization used last. Anyone may call it. An account with MFA gets a pending
+/// sign-in instead of a session.
 ///
 /// Errors: `InvalidCredentials` for a wrong email or password alike (same work either way),
 /// `RateLimited` after too many failures for the account or the client's IP (then even the right
@@ -19,7 +30,7 @@ pub async fn sign_in(
     organization: Option<&str>,
     client: &ClientInfo,
     previous_token: Option<&str>,
-) -> Result<SignedIn, Error> {
+) -> Result<SignInStep, Error> {
     let now = svc.clock.now();
     let pool = svc.db.pool();
     let normalized = EmailAddress::normalize(email);
@@ -70,30 +81,62 @@ pub async fn sign_in(
         throttle::release(pool, ip_key).await?;
     }
     throttle::purge_finished_windows(pool, now).await?;
+    if crate::mfa::is_enabled(svc, user.id).await? {
+        let pending =
+            crate::mfa::begin_second_step(svc, user.id, user.credential_version, organization)
+                .await?;
+        tracing::info!(user_id = %user.id, "password accepted; second factor pending");
+        return Ok(SignInStep::SecondFactor(pending));
+    }
+    complete_sign_in(
+        svc,
+        user.id,
+        user.credential_version,
+        organization,
+        client,
+        previous_token,
+    )
+    .await
+    .map(SignInStep::Done)
+}
+
+/// Issues the session of a sign-in whose credentials all passed: lands in `organization` (or
+/// the one used last), replacing the browser's previous session. `Forbidden` when the account
+/// is deactivated there or is not a member of the organization asked for.
+pub(crate) async fn complete_sign_in(
+    svc: &Services,
+    user_id: UserId,
+    credential_version: i64,
+    organization: Option<&str>,
+    client: &ClientInfo,
+    previous_token: Option<&str>,
+) -> Result<SignedIn, Error> {
+    let now = svc.clock.now();
+    let pool = svc.db.pool();
     let mut change = Change::begin(svc).await?;
     // Writes come first in every transaction: on SQLite a transaction that read before its
     // first write could be refused (SQLITE_BUSY_SNAPSHOT) when another connection wrote meanwhile.
     // The account's memberships are locked before any session, the order a deactivation takes
     // them in, so the two cannot deadlock on PostgreSQL.
-    orgs::store::lock_memberships_of(change.conn(), user.id).await?;
+    orgs::store::lock_memberships_of(change.conn(), user_id).await?;
     if let Some(previous) = previous_token {
         end_replaced(&mut change, previous, client, now).await?;
     }
-    let expired = store::end_expired(change.conn(), user.id, now).await?;
+    let expired = store::end_expired(change.conn(), user_id, now).await?;
     record_ended(
         &mut change,
-        user.id,
+        user_id,
         &expired,
         EndReason::Expired,
         client,
         now,
     )
     .await?;
-    store::purge_finished(change.conn(), user.id, now).await?;
+    store::purge_finished(change.conn(), user_id, now).await?;
     let requested = organization.map(|text| OrgId::parse(text).ok_or(text));
     let landing = match requested {
-        None => orgs::landing_org(change.conn(), user.id, None, now).await?,
-        Some(Ok(org)) => orgs::landing_org(change.conn(), user.id, Some(org), now).await?,
+        None => orgs::landing_org(change.conn(), user_id, None, now).await?,
+        Some(Ok(org)) => orgs::landing_org(change.conn(), user_id, Some(org), now).await?,
         Some(Err(_)) => orgs::Landing::NotAMember,
     };
     let org = match landing {
@@ -112,7 +155,7 @@ pub async fn sign_in(
             let event = Event {
                 action: Action::SignInFailed,
                 org: None,
-                actor: Some(user.id),
+                actor: Some(user_id),
                 target: Some(format!("reason:{reason}")),
                 client,
             };
@@ -121,17 +164,17 @@ pub async fn sign_in(
         }
     };
     let new_session = NewSession {
-        user: user.id,
+        user: user_id,
         org,
-        credential_version: user.credential_version,
+        credential_version,
     };
     let signed_in = create(change.conn(), svc, new_session, client, now).await?;
     // A new device appears in the user's session list on every instance.
-    change.invalidate(Invalidation::User(user.id)).await?;
-    let surplus = store::end_surplus(change.conn(), user.id, MAX_SESSIONS_PER_USER, now).await?;
+    change.invalidate(Invalidation::User(user_id)).await?;
+    let surplus = store::end_surplus(change.conn(), user_id, MAX_SESSIONS_PER_USER, now).await?;
     record_ended(
         &mut change,
-        user.id,
+        user_id,
         &surplus,
         EndReason::Replaced,
         client,
@@ -141,13 +184,13 @@ pub async fn sign_in(
     let event = Event {
         action: Action::SignedIn,
         org,
-        actor: Some(user.id),
+        actor: Some(user_id),
         target: Some(format!("session:{}", signed_in.session_id)),
         client,
     };
     audit::record(change.conn(), event, now).await?;
     change.commit().await?;
-    tracing::info!(user_id = %user.id, session_id = %signed_in.session_id, "signed in");
+    tracing::info!(user_id = %user_id, session_id = %signed_in.session_id, "signed in");
     Ok(signed_in)
 }
 

@@ -19,6 +19,11 @@ pub struct SessionRow {
     pub role: Option<String>,
     pub org_name: Option<String>,
     pub deactivated_at: Option<i64>,
+    pub mfa_enabled_at: Option<i64>,
+    pub backup_codes_left: i64,
+    pub enforced_since: Option<i64>,
+    pub policy_roles: Option<String>,
+    pub grace_days: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -67,18 +72,24 @@ pub async fn insert(
     Ok(())
 }
 
-/// One query: the session, its user, and the membership in the session's organization
-/// (absent when the membership no longer exists).
+/// One query: the session, its user, the membership in the session's organization (absent when
+/// the membership no longer exists), the user's second factor and the organization's policy.
 pub async fn lookup(pool: &AnyPool, token_hash: &str) -> Result<Option<SessionRow>, Error> {
     Ok(sqlx::query_as(
         "SELECT s.id, s.user_id, m.org_id, s.last_active_at, s.expires_at, s.end_reason, \
                 s.credential_version AS session_version, \
                 u.credential_version AS user_version, \
-                u.name, u.email, m.role, o.name AS org_name, m.deactivated_at \
+                u.name, u.email, m.role, o.name AS org_name, m.deactivated_at, \
+                t.enabled_at AS mfa_enabled_at, \
+                (SELECT COUNT(*) FROM mfa_backup_codes b \
+                 WHERE b.user_id = s.user_id AND b.used_at IS NULL) AS backup_codes_left, \
+                p.enforced_since, p.roles AS policy_roles, p.grace_days \
          FROM sessions s \
          JOIN users u ON u.id = s.user_id \
          LEFT JOIN memberships m ON m.org_id = s.org_id AND m.user_id = s.user_id \
          LEFT JOIN organizations o ON o.id = m.org_id \
+         LEFT JOIN mfa_totp t ON t.user_id = s.user_id \
+         LEFT JOIN security_policies p ON p.org_id = m.org_id \
          WHERE s.token_hash = $1",
     )
     .bind(token_hash)

@@ -20,6 +20,7 @@ async fn sign_in_as(env: &TestEnv, email: &str, user_agent: &str) -> SignedIn {
     let client = ClientInfo::new(Some("198.51.100.4".into()), user_agent);
     sessions::sign_in(&env.svc, email, PASSWORD, None, &client, None)
         .await
+        .map(crate::support::session)
         .expect("sign in")
 }
 

@@ -27,7 +27,9 @@ pub(crate) async fn sign_in(
     email: &str,
     org: Option<&str>,
 ) -> Result<SignedIn, Error> {
-    sessions::sign_in(&env.svc, email, PASSWORD, org, &env.client(), None).await
+    sessions::sign_in(&env.svc, email, PASSWORD, org, &env.client(), None)
+        .await
+        .map(crate::support::session)
 }
 
 pub(crate) async fn member_row(env: &TestEnv, actor: &Actor, email: &str) -> members::Member {
@@ -145,7 +147,8 @@ async fn a_member_of_no_other_organization_is_refused_sign_in_until_reactivated(
         &env.client(),
         None,
     )
-    .await;
+    .await
+    .map(crate::support::session);
     assert!(
         matches!(wrong, Err(Error::InvalidCredentials)),
         "a wrong password learns nothing about deactivation: {wrong:?}"

@@ -148,6 +148,7 @@ async fn another_instance_lists_a_new_device_at_once() {
         None,
     )
     .await
+    .map(crate::support::session)
     .expect("sign in on A");
     assert_eq!(
         sessions::list_sessions(&b, &on_b)

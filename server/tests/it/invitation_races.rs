@@ -84,6 +84,7 @@ async fn of_two_simultaneous_signed_in_accepts_exactly_one_succeeds(env: &TestEn
         None,
     )
     .await
+    .map(crate::support::session)
     .expect("second device");
     let devices = [env.actor(&phone).await, env.actor(&laptop).await];
     let issued = invite(env, &owner, "pat@example.com", "admin").await;

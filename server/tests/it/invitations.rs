@@ -211,6 +211,7 @@ async fn a_new_account_accepts_an_invitation_and_lands_in_the_organization(env: 
         None,
     )
     .await
+    .map(crate::support::session)
     .expect("the new account signs in with its password");
     assert_eq!(org_of(&env.actor(&again).await), acme);
 }

@@ -31,7 +31,9 @@ const NEW_PASSWORD: &str = "Brand-New-Pass-7";
 const TTL: Duration = Duration::from_secs(30 * 60);
 
 async fn sign_in(env: &TestEnv, email: &str, password: &str) -> Result<SignedIn, Error> {
-    sessions::sign_in(&env.svc, email, password, None, &env.client(), None).await
+    sessions::sign_in(&env.svc, email, password, None, &env.client(), None)
+        .await
+        .map(crate::support::session)
 }
 
 async fn link_for(env: &TestEnv, by: &Actor, user: &SignedIn) -> String {

@@ -27,7 +27,8 @@ async fn a_wrong_password_and_an_unknown_email_fail_alike(env: &TestEnv) {
         &client,
         None,
     )
-    .await;
+    .await
+    .map(crate::support::session);
     let unknown = sessions::sign_in(
         &env.svc,
         "nobody@example.com",
@@ -36,7 +37,8 @@ async fn a_wrong_password_and_an_unknown_email_fail_alike(env: &TestEnv) {
         &client,
         None,
     )
-    .await;
+    .await
+    .map(crate::support::session);
     assert!(matches!(wrong, Err(Error::InvalidCredentials)), "{wrong:?}");
     assert!(
         matches!(unknown, Err(Error::InvalidCredentials)),
@@ -95,6 +97,7 @@ async fn signing_in_again_replaces_the_previous_session(env: &TestEnv) {
         Some(first.token.expose()),
     )
     .await
+    .map(crate::support::session)
     .expect("sign in");
     assert_ne!(first.token.expose(), second.token.expose());
     assert!(
@@ -144,6 +147,7 @@ async fn a_session_signed_in_with_a_since_changed_password_is_refused(env: &Test
     let client = env.client();
     let second = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None)
         .await
+        .map(crate::support::session)
         .expect("sign in");
     // As if a password change committed between this sign-in's check and its session insert.
     sqlx::query("UPDATE users SET credential_version = credential_version + 1")

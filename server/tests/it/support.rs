@@ -14,6 +14,14 @@ use sqlx::Executor;
 pub const START: Timestamp = Timestamp::from_millis(1_795_824_000_000);
 pub const PASSWORD: &str = "Correct-Horse-9";
 
+/// The session of a sign-in that needed no second step.
+pub fn session(step: sessions::SignInStep) -> SignedIn {
+    match step {
+        sessions::SignInStep::Done(signed_in) => signed_in,
+        sessions::SignInStep::SecondFactor(_) => panic!("expected a session, got an MFA step"),
+    }
+}
+
 pub struct TestEnv {
     pub svc: Services,
     pub clock: Arc<TestClock>,
@@ -85,7 +93,7 @@ impl TestEnv {
     /// Another app instance on the same database, with its own pool, cache and listener.
     pub async fn another_instance(&self) -> Services {
         let db = Db::connect(&self.url).await.expect("connect");
-        Services::new(db, self.clock.clone(), ServiceConfig::default())
+        Services::new(db, self.clock.clone(), self.svc.config.clone())
             .await
             .expect("services")
     }

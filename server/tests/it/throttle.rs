@@ -28,6 +28,7 @@ async fn fifty_parallel_wrong_guesses_leave_the_account_limited_after_exactly_te
                 None,
             )
             .await
+            .map(crate::support::session)
         })
     });
     let results: Vec<_> = join_all(guesses)
@@ -52,7 +53,8 @@ async fn fifty_parallel_wrong_guesses_leave_the_account_limited_after_exactly_te
         &env.client(),
         None,
     )
-    .await;
+    .await
+    .map(crate::support::session);
     assert!(matches!(right, Err(Error::RateLimited { .. })), "{right:?}");
 }
 
@@ -68,11 +70,14 @@ async fn while_limited_even_the_right_password_is_refused_until_the_window_ends(
             &client,
             None,
         )
-        .await;
+        .await
+        .map(crate::support::session);
         assert!(matches!(r, Err(Error::InvalidCredentials)));
     }
     let Err(Error::RateLimited { retry_after }) =
-        sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None).await
+        sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None)
+            .await
+            .map(crate::support::session)
     else {
         panic!("the right password must be refused while limited");
     };
@@ -80,7 +85,9 @@ async fn while_limited_even_the_right_password_is_refused_until_the_window_ends(
         retry_after <= Duration::from_secs(15 * 60) && retry_after > Duration::from_secs(14 * 60)
     );
     env.clock.advance(Duration::from_secs(15 * 60));
-    let after = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None).await;
+    let after = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None)
+        .await
+        .map(crate::support::session);
     assert!(after.is_ok(), "{after:?}");
 }
 
@@ -99,6 +106,7 @@ async fn one_client_ip_is_limited_to_100_failures_across_accounts(env: &TestEnv)
                 None,
             )
             .await
+            .map(crate::support::session)
         })
     });
     let results: Vec<_> = join_all(guesses)
@@ -119,7 +127,8 @@ async fn one_client_ip_is_limited_to_100_failures_across_accounts(env: &TestEnv)
         &client,
         None,
     )
-    .await;
+    .await
+    .map(crate::support::session);
     assert!(matches!(next, Err(Error::RateLimited { .. })), "{next:?}");
     let elsewhere = sessions::sign_in(
         &env.svc,
@@ -129,7 +138,8 @@ async fn one_client_ip_is_limited_to_100_failures_across_accounts(env: &TestEnv)
         &env.client(),
         None,
     )
-    .await;
+    .await
+    .map(crate::support::session);
     assert!(
         matches!(elsewhere, Err(Error::InvalidCredentials)),
         "other clients are unaffected"
@@ -148,11 +158,13 @@ async fn a_successful_sign_in_resets_the_account_counter(env: &TestEnv) {
             &client,
             None,
         )
-        .await;
+        .await
+        .map(crate::support::session);
     }
     assert!(
         sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None)
             .await
+            .map(crate::support::session)
             .is_ok()
     );
     for _ in 0..10 {
@@ -164,7 +176,8 @@ async fn a_successful_sign_in_resets_the_account_counter(env: &TestEnv) {
             &client,
             None,
         )
-        .await;
+        .await
+        .map(crate::support::session);
         assert!(matches!(r, Err(Error::InvalidCredentials)), "{r:?}");
     }
 }

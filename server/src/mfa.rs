@@ -1,0 +1,525 @@
+//! Multi-factor authentication: a TOTP authenticator per account plus ten single-use backup
+//! codes, the second step of sign-in, and an administrator's reset.
+//!
+//! - Enrollment takes three calls — start (secret, QR), confirm (a first correct code; backup
+//!   codes shown once), activate — and protects nothing until the last. An abandoned one leaves
+//!   MFA off and expires.
+//! - The secret is sealed with the server key; a time step is accepted once; backup codes are
+//!   stored as keyed hashes and used up atomically.
+//! - Every code check counts against one per-account budget (5 wrong codes per 5 minutes),
+//!   whether at sign-in or in settings, reserved before the code is checked.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::audit::{self, Action as Audited, Event};
+use crate::authz::{self, Action};
+use crate::cache::{Change, Invalidation};
+use crate::clock::Timestamp;
+use crate::error::FieldErrors;
+use crate::ids::UserId;
+use crate::members::begin_member_change;
+use crate::orgs::Role;
+use crate::sessions::{self, Actor, ClientInfo, EndReason, SignedIn};
+use crate::tokens::{self, Secret};
+use crate::{Error, Services, throttle};
+
+mod backup_codes;
+mod store;
+mod totp;
+
+pub use backup_codes::{BackupCode, COUNT as BACKUP_CODE_COUNT, LOW as BACKUP_CODES_LOW};
+pub use totp::TotpCode;
+
+/// How long a sign-in waits for its second step.
+pub const CHALLENGE_TTL: Duration = Duration::from_secs(5 * 60);
+/// How long an enrollment may take from "Enable MFA" to "Activate MFA".
+pub const ENROLLMENT_TTL: Duration = Duration::from_secs(30 * 60);
+
+const WRONG_CODE: &str = "That code is not valid. Enter the current code from your authenticator \
+                          app, or one of your backup codes.";
+const REPLAYED_CODE: &str =
+    "That code was already used. Wait for the next code from your authenticator app.";
+const SIGN_IN_EXPIRED: &str = "This sign-in has expired. Sign in again.";
+
+/// What an authenticator app needs to be set up.
+#[derive(Debug, Clone)]
+pub struct Enrollment {
+    /// The secret in base32, grouped by four, for typing it in.
+    pub secret: String,
+    pub otpauth_uri: String,
+    /// The URI as a QR code, an `<svg>` element.
+    pub qr_svg: String,
+}
+
+/// A new set of backup codes, in clear for the one time they are shown.
+pub struct BackupCodes(Vec<String>);
+
+impl BackupCodes {
+    pub fn codes(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for BackupCodes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BackupCodes(<{} redacted>)", self.0.len())
+    }
+}
+
+/// A sign-in whose password was right, waiting for its second step.
+#[derive(Debug)]
+pub struct PendingSignIn {
+    /// For the browser (a cookie); the database keeps its hash.
+    pub token: Secret,
+    pub expires_at: Timestamp,
+}
+
+/// A completed second step.
+#[derive(Debug)]
+pub struct MfaSignedIn {
+    pub signed_in: SignedIn,
+    /// Set when a backup code was used: how many remain.
+    pub backup_codes_left: Option<i64>,
+}
+
+/// Which kind of code proved the second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Proof {
+    Authenticator,
+    BackupCode,
+}
+
+pub async fn is_enabled(svc: &Services, user: UserId) -> Result<bool, Error> {
+    store::is_enabled(svc.db.pool(), user).await
+}
+
+/// Stores the pending state of a sign-in that needs its second step.
+pub(crate) async fn begin_second_step(
+    svc: &Services,
+    user: UserId,
+    credential_version: i64,
+    organization: Option<&str>,
+) -> Result<PendingSignIn, Error> {
+    let now = svc.clock.now();
+    let token = Secret::generate();
+    let expires_at = now.plus(CHALLENGE_TTL);
+    let organization: Option<String> = organization.map(|o| o.chars().take(64).collect());
+    let challenge = store::NewChallenge {
+        token_hash: &token.hash(),
+        user,
+        org: organization.as_deref(),
+        credential_version,
+        now,
+        expires_at,
+    };
+    store::insert_challenge(svc.db.pool(), challenge).await?;
+    Ok(PendingSignIn { token, expires_at })
+}
+
+/// Whether `token` belongs to a sign-in still waiting for its second step.
+pub async fn pending_sign_in_is_live(svc: &Services, token: &str) -> Result<bool, Error> {
+    if !tokens::well_formed(token) {
+        return Ok(false);
+    }
+    let now = svc.clock.now();
+    let challenge = store::live_challenge(svc.db.pool(), &tokens::hash(token), now).await?;
+    Ok(challenge.is_some())
+}
+
+/// The second step of sign-in: an authenticator or backup code for the pending sign-in behind
+/// `token` issues the session (and ends the one it replaces, as sign-in does).
+///
+/// Errors: `Gone` when the pending sign-in expired or was used; `Validation` (field `code`) for
+/// a wrong, replayed or malformed code; `RateLimited` past the account's guess budget;
+/// `Forbidden` as for sign-in (deactivated meanwhile).
+pub async fn verify_sign_in(
+    svc: &Services,
+    token: &str,
+    code: &str,
+    client: &ClientInfo,
+    previous_token: Option<&str>,
+) -> Result<MfaSignedIn, Error> {
+    let now = svc.clock.now();
+    let expired = || Error::Gone(SIGN_IN_EXPIRED.into());
+    if !tokens::well_formed(token) {
+        return Err(expired());
+    }
+    let pool = svc.db.pool();
+    let challenge = store::live_challenge(pool, &tokens::hash(token), now)
+        .await?
+        .ok_or_else(expired)?;
+    let proof = check_code(svc, challenge.user, code, client).await?;
+    let mut conn = pool.acquire().await?;
+    // Single use: of two requests racing with two good codes, one proceeds.
+    if !store::consume_challenge(&mut conn, challenge.id).await? {
+        return Err(expired());
+    }
+    let backup_codes_left = match proof {
+        Proof::BackupCode => Some(store::unused_backup_codes(&mut conn, challenge.user).await?),
+        Proof::Authenticator => None,
+    };
+    drop(conn);
+    let signed_in = sessions::complete_sign_in(
+        svc,
+        challenge.user,
+        challenge.credential_version,
+        challenge.org.as_deref(),
+        client,
+        previous_token,
+    )
+    .await?;
+    Ok(MfaSignedIn {
+        signed_in,
+        backup_codes_left,
+    })
+}
+
+/// "Enable MFA": a new secret for the caller's authenticator app. Starting again replaces an
+/// unfinished enrollment. `Conflict` when MFA is already on.
+pub async fn start_enrollment(svc: &Services, actor: &Actor) -> Result<Enrollment, Error> {
+    let now = svc.clock.now();
+    let secret = totp::generate_secret();
+    let provisioning = totp::provisioning(&secret, &actor.email)?;
+    let sealed = svc
+        .config
+        .secret_key
+        .seal(&secret, &actor.user_id.to_string())?;
+    let mut change = Change::begin(svc).await?;
+    if !store::begin_enrollment(change.conn(), actor.user_id, &sealed, now).await? {
+        return Err(already_on());
+    }
+    record(&mut change, actor, Audited::MfaEnrollmentStarted, now).await?;
+    change.commit().await?;
+    Ok(Enrollment {
+        secret: provisioning.secret_base32,
+        otpauth_uri: provisioning.otpauth_uri,
+        qr_svg: provisioning.qr_svg,
+    })
+}
+
+/// The first code from the newly set-up app proves it works; the ten backup codes are made
+/// now and shown this once. MFA is still off until [`activate`].
+pub async fn confirm_enrollment(
+    svc: &Services,
+    actor: &Actor,
+    code: &str,
+) -> Result<BackupCodes, Error> {
+    let now = svc.clock.now();
+    let user = actor.user_id;
+    let code = TotpCode::parse(code).ok_or_else(|| {
+        FieldErrors::single("code", "Enter the 6-digit code from your authenticator app")
+    })?;
+    let row = pending_enrollment(svc, user, now).await?;
+    let secret = svc
+        .config
+        .secret_key
+        .open(&row.secret_sealed, &user.to_string())?;
+    guarded(svc, user, &actor.client, async {
+        let Some(step) = totp::check(&secret, &code, now)? else {
+            return Ok(None);
+        };
+        let mut conn = svc.db.pool().acquire().await?;
+        Ok(store::accept_step(&mut conn, user, step, false)
+            .await?
+            .then_some(()))
+    })
+    .await?;
+    let codes = backup_codes::generate();
+    let mut change = Change::begin(svc).await?;
+    store::mark_confirmed(change.conn(), user, now).await?;
+    replace_backup_codes(&mut change, svc, user, &codes).await?;
+    change.commit().await?;
+    Ok(BackupCodes(codes))
+}
+
+/// "Activate MFA": turns on a confirmed enrollment.
+pub async fn activate(svc: &Services, actor: &Actor) -> Result<(), Error> {
+    let now = svc.clock.now();
+    let row = pending_enrollment(svc, actor.user_id, now).await?;
+    if row.confirmed_at.is_none() {
+        return Err(FieldErrors::single(
+            "code",
+            "Enter a code from your authenticator app first",
+        ));
+    }
+    let mut change = Change::begin(svc).await?;
+    if !store::enable(change.conn(), actor.user_id, now).await? {
+        return Err(already_on());
+    }
+    change.invalidate(Invalidation::User(actor.user_id)).await?;
+    record(&mut change, actor, Audited::MfaEnabled, now).await?;
+    change.commit().await?;
+    tracing::info!(user_id = %actor.user_id, "MFA enabled");
+    Ok(())
+}
+
+/// A new set of backup codes (the old set stops working); needs a current code.
+pub async fn regenerate_backup_codes(
+    svc: &Services,
+    actor: &Actor,
+    code: &str,
+) -> Result<BackupCodes, Error> {
+    require_enabled(svc, actor.user_id).await?;
+    check_code(svc, actor.user_id, code, &actor.client).await?;
+    let now = svc.clock.now();
+    let codes = backup_codes::generate();
+    let mut change = Change::begin(svc).await?;
+    replace_backup_codes(&mut change, svc, actor.user_id, &codes).await?;
+    change.invalidate(Invalidation::User(actor.user_id)).await?;
+    record(&mut change, actor, Audited::MfaBackupCodesRegenerated, now).await?;
+    change.commit().await?;
+    Ok(BackupCodes(codes))
+}
+
+/// Turns MFA off; needs a current code, and is refused while an organization of the caller's
+/// requires MFA of them.
+pub async fn disable(svc: &Services, actor: &Actor, code: &str) -> Result<(), Error> {
+    require_enabled(svc, actor.user_id).await?;
+    let mut conn = svc.db.pool().acquire().await?;
+    let requiring =
+        crate::security_policy::organizations_requiring_mfa(&mut conn, actor.user_id).await?;
+    drop(conn);
+    if let Some(org) = requiring.first() {
+        return Err(Error::Forbidden(format!(
+            "{org} requires multi-factor authentication for your role, so MFA cannot be \
+             turned off."
+        )));
+    }
+    check_code(svc, actor.user_id, code, &actor.client).await?;
+    let now = svc.clock.now();
+    let mut change = Change::begin(svc).await?;
+    store::remove_all(change.conn(), actor.user_id).await?;
+    change.invalidate(Invalidation::User(actor.user_id)).await?;
+    record(&mut change, actor, Audited::MfaDisabled, now).await?;
+    change.commit().await?;
+    tracing::info!(user_id = %actor.user_id, "MFA disabled");
+    Ok(())
+}
+
+/// "Reset MFA" for a member who lost their authenticator: their authenticator and backup codes
+/// are removed and every session of theirs ends. Owners and Admins (an Owner's only by an
+/// Owner). MFA belongs to the whole account, so the caller must be allowed the same in every
+/// organization the member belongs to; one's own MFA is managed in settings, with a code.
+pub async fn reset_member_mfa(svc: &Services, actor: &Actor, user_id: &str) -> Result<(), Error> {
+    let (mut change, org, user, _) =
+        begin_member_change(svc, actor, user_id, Action::ResetMemberMfa).await?;
+    if user == actor.user_id {
+        return Err(Error::Forbidden(
+            "Manage your own MFA in Settings → Security.".into(),
+        ));
+    }
+    let elsewhere: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT t.role, c.role FROM memberships t \
+         LEFT JOIN memberships c ON c.org_id = t.org_id AND c.user_id = $2 \
+                                AND c.deactivated_at IS NULL \
+         WHERE t.user_id = $1 AND t.org_id <> $3",
+    )
+    .bind(user.to_string())
+    .bind(actor.user_id.to_string())
+    .bind(org.to_string())
+    .fetch_all(change.conn())
+    .await?;
+    for (role, caller_role) in elsewhere {
+        let target = authz::Target {
+            role: crate::orgs::parse_role(&role)?,
+            last_owner: false,
+        };
+        let caller_role = caller_role.as_deref().and_then(Role::parse);
+        if !authz::decide(caller_role, Action::ResetMemberMfa, Some(target)).is_allowed() {
+            return Err(Error::Forbidden(
+                "This account also belongs to organizations where you cannot manage it, so \
+                 you cannot reset its MFA. The member can sign in with a backup code and set \
+                 MFA up again."
+                    .into(),
+            ));
+        }
+    }
+    if !store::remove_all(change.conn(), user).await? {
+        return Err(Error::Conflict {
+            field: None,
+            message: "This member has not set up MFA.".into(),
+        });
+    }
+    let now = svc.clock.now();
+    sessions::end_all_except(
+        &mut change,
+        user,
+        None,
+        EndReason::MfaReset,
+        &actor.client,
+        now,
+    )
+    .await?;
+    crate::members::finish(change, actor, org, user, Audited::MfaReset, "", now).await?;
+    tracing::info!(user_id = %user, by = %actor.user_id, "MFA reset");
+    Ok(())
+}
+
+/// Checks a code of an account with MFA on — an authenticator code (each time step once) or an
+/// unused backup code (used up) — within the account's guess budget.
+async fn check_code(
+    svc: &Services,
+    user: UserId,
+    code: &str,
+    client: &ClientInfo,
+) -> Result<Proof, Error> {
+    let now = svc.clock.now();
+    let pool = svc.db.pool();
+    if let Some(code) = TotpCode::parse(code) {
+        let mut conn = pool.acquire().await?;
+        let row = store::totp_of(&mut conn, user)
+            .await?
+            .filter(|row| row.enabled_at.is_some())
+            .ok_or_else(|| Error::Forbidden("MFA is not turned on for this account.".into()))?;
+        drop(conn);
+        let secret = svc
+            .config
+            .secret_key
+            .open(&row.secret_sealed, &user.to_string())?;
+        guarded(svc, user, client, async {
+            let Some(step) = totp::check(&secret, &code, now)? else {
+                return Ok(None);
+            };
+            let mut conn = pool.acquire().await?;
+            if store::accept_step(&mut conn, user, step, true).await? {
+                Ok(Some(Proof::Authenticator))
+            } else {
+                Err(FieldErrors::single("code", REPLAYED_CODE))
+            }
+        })
+        .await
+    } else if let Some(code) = BackupCode::parse(code) {
+        let hash = code.hash(&svc.config.secret_key, user);
+        let proof = guarded(svc, user, client, async {
+            let mut conn = pool.acquire().await?;
+            Ok(store::use_backup_code(&mut conn, user, &hash, now)
+                .await?
+                .then_some(Proof::BackupCode))
+        })
+        .await?;
+        let mut change = Change::begin(svc).await?;
+        change.invalidate(Invalidation::User(user)).await?;
+        let event = Event {
+            action: Audited::MfaBackupCodeUsed,
+            org: None,
+            actor: Some(user),
+            target: Some(format!("user:{user}")),
+            client,
+        };
+        audit::record(change.conn(), event, now).await?;
+        change.commit().await?;
+        Ok(proof)
+    } else {
+        Err(FieldErrors::single(
+            "code",
+            "Enter the 6-digit code from your authenticator app, or a backup code \
+             (xxxx-xxxx-xxxx)",
+        ))
+    }
+}
+
+/// Runs one code check against the account's budget: the attempt is reserved first (so
+/// parallel guesses cannot exceed it), a wrong code is audited, a right one clears the count.
+/// `check` answers `Some` for a right code, `None` for a wrong one.
+async fn guarded<T>(
+    svc: &Services,
+    user: UserId,
+    client: &ClientInfo,
+    check: impl Future<Output = Result<Option<T>, Error>>,
+) -> Result<T, Error> {
+    let now = svc.clock.now();
+    let pool = svc.db.pool();
+    let key = format!("mfa:{user}");
+    let audit_as = |action| async move {
+        let mut conn = pool.acquire().await?;
+        let event = Event {
+            action,
+            org: None,
+            actor: Some(user),
+            target: Some(format!("user:{user}")),
+            client,
+        };
+        audit::record(&mut conn, event, now).await
+    };
+    if let Err(limited) = throttle::reserve(pool, &key, throttle::MFA_PER_ACCOUNT, now).await {
+        audit_as(Audited::MfaThrottled).await?;
+        tracing::info!(user_id = %user, "MFA code refused: too many attempts");
+        return Err(limited);
+    }
+    match check.await {
+        Ok(Some(value)) => {
+            throttle::clear(pool, &key).await?;
+            Ok(value)
+        }
+        Ok(None) => {
+            audit_as(Audited::MfaCodeRefused).await?;
+            Err(FieldErrors::single("code", WRONG_CODE))
+        }
+        Err(err) => {
+            audit_as(Audited::MfaCodeRefused).await?;
+            Err(err)
+        }
+    }
+}
+
+/// The caller's unfinished enrollment, refused once it is older than [`ENROLLMENT_TTL`].
+async fn pending_enrollment(
+    svc: &Services,
+    user: UserId,
+    now: Timestamp,
+) -> Result<store::TotpRow, Error> {
+    let mut conn = svc.db.pool().acquire().await?;
+    let row = store::totp_of(&mut conn, user).await?;
+    match row {
+        Some(row) if row.enabled_at.is_some() => Err(already_on()),
+        Some(row) if Timestamp::from_millis(row.created_at).plus(ENROLLMENT_TTL) > now => Ok(row),
+        Some(_) => Err(Error::Gone(
+            "This MFA set-up has expired. Start again with Enable MFA.".into(),
+        )),
+        None => Err(Error::Gone(
+            "There is no MFA set-up in progress. Start with Enable MFA.".into(),
+        )),
+    }
+}
+
+async fn require_enabled(svc: &Services, user: UserId) -> Result<(), Error> {
+    if store::is_enabled(svc.db.pool(), user).await? {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "MFA is not turned on for this account.".into(),
+        ))
+    }
+}
+
+async fn replace_backup_codes(
+    change: &mut Change<'_>,
+    svc: &Services,
+    user: UserId,
+    codes: &[String],
+) -> Result<(), Error> {
+    let hashes: Vec<String> = codes
+        .iter()
+        .filter_map(|code| BackupCode::parse(code))
+        .map(|code| code.hash(&svc.config.secret_key, user))
+        .collect();
+    store::delete_backup_codes(change.conn(), user).await?;
+    store::insert_backup_codes(change.conn(), user, &hashes).await
+}
+
+async fn record(
+    change: &mut Change<'_>,
+    actor: &Actor,
+    action: Audited,
+    now: Timestamp,
+) -> Result<(), Error> {
+    audit::record(change.conn(), Event::about_self(action, actor), now).await
+}
+
+fn already_on() -> Error {
+    Error::Conflict {
+        field: None,
+        message: "MFA is already on for this account.".into(),
+    }
+}

@@ -1,0 +1,280 @@
+//! An organization's security policy: whether members must use MFA, which roles that covers and
+//! how many days of grace they get from the moment it is switched on. Owners set it; every
+//! member may read it. Covered members without MFA are told their deadline; past it they can
+//! reach nothing but MFA enrollment (see [`crate::sessions::Actor::check_mfa_policy`]).
+
+use std::time::Duration;
+
+use sqlx::AnyConnection;
+
+use crate::audit::{self, Action as Audited, Event};
+use crate::authz::{self, Action};
+use crate::cache::{Change, Invalidation};
+use crate::clock::Timestamp;
+use crate::error::FieldErrors;
+use crate::members::{current_org, lock_as_caller, require};
+use crate::orgs::Role;
+use crate::sessions::Actor;
+use crate::{Error, Services};
+
+pub const MAX_GRACE_DAYS: i64 = 90;
+const DEFAULT_GRACE_DAYS: i64 = 7;
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityPolicy {
+    pub require_mfa: bool,
+    /// The roles MFA is required for (all three means every member).
+    pub roles: Vec<Role>,
+    pub grace_days: i64,
+    /// When MFA became required; the grace period counts from here.
+    pub enforced_since: Option<Timestamp>,
+}
+
+impl Default for SecurityPolicy {
+    fn default() -> Self {
+        Self {
+            require_mfa: false,
+            roles: Role::ALL.to_vec(),
+            grace_days: DEFAULT_GRACE_DAYS,
+            enforced_since: None,
+        }
+    }
+}
+
+impl SecurityPolicy {
+    /// Reads the stored columns (absent row: the default, MFA not required).
+    pub(crate) fn from_columns(
+        enforced_since: Option<i64>,
+        roles: Option<&str>,
+        grace_days: Option<i64>,
+    ) -> Self {
+        let Some(roles) = roles else {
+            return Self::default();
+        };
+        Self {
+            require_mfa: enforced_since.is_some(),
+            roles: Role::ALL
+                .into_iter()
+                .filter(|r| roles.split(',').any(|s| s == r.as_str()))
+                .collect(),
+            grace_days: grace_days.unwrap_or(DEFAULT_GRACE_DAYS),
+            enforced_since: enforced_since.map(Timestamp::from_millis),
+        }
+    }
+
+    /// When a member holding `role` must have MFA by, if the policy covers them.
+    pub fn mfa_deadline(&self, role: Role) -> Option<Timestamp> {
+        let since = self.enforced_since.filter(|_| self.require_mfa)?;
+        let days = u32::try_from(self.grace_days.clamp(0, MAX_GRACE_DAYS)).unwrap_or(0);
+        self.roles.contains(&role).then(|| since.plus(DAY * days))
+    }
+}
+
+/// Whole days left until `deadline` (rounded up; 0 once it passed).
+pub fn days_left(deadline: Timestamp, now: Timestamp) -> i64 {
+    let millis = deadline.as_millis() - now.as_millis();
+    if millis <= 0 {
+        0
+    } else {
+        let day = i64::try_from(DAY.as_millis()).unwrap_or(i64::MAX);
+        (millis + day - 1) / day
+    }
+}
+
+/// The policy of the caller's current organization. Any member may read it.
+pub async fn get_security_policy(svc: &Services, actor: &Actor) -> Result<SecurityPolicy, Error> {
+    let (org, role) = current_org(actor)?;
+    require(authz::decide(Some(role), Action::ViewMembers, None))?;
+    let mut conn = svc.db.pool().acquire().await?;
+    policy_of(&mut conn, &org.to_string()).await
+}
+
+/// Sets the caller's organization's policy (Owners only). Switching MFA on starts the grace
+/// period now; changing roles or days while it is on keeps the original start.
+pub async fn update_security_policy(
+    svc: &Services,
+    actor: &Actor,
+    require_mfa: bool,
+    roles: &[String],
+    grace_days: i64,
+) -> Result<SecurityPolicy, Error> {
+    let (org, _) = current_org(actor)?;
+    let mut errors = FieldErrors::default();
+    let mut parsed = Vec::new();
+    for text in roles.iter().take(Role::ALL.len() + 1) {
+        match Role::parse(text) {
+            Some(role) if !parsed.contains(&role) => parsed.push(role),
+            Some(_) => {}
+            None => errors.add("roles", format!("{text:?} is not a role")),
+        }
+    }
+    if roles.len() > Role::ALL.len() {
+        errors.add("roles", "Choose among Owner, Admin and Member");
+    }
+    if require_mfa && parsed.is_empty() && errors.is_empty() {
+        errors.add("roles", "Choose at least one role, or all members");
+    }
+    if !(0..=MAX_GRACE_DAYS).contains(&grace_days) {
+        errors.add(
+            "grace_days",
+            format!("Enter a number of days from 0 to {MAX_GRACE_DAYS}"),
+        );
+    }
+    errors.into_result()?;
+    if parsed.is_empty() {
+        parsed = Role::ALL.to_vec();
+    }
+    let roles_text = Role::ALL
+        .into_iter()
+        .filter(|r| parsed.contains(r))
+        .map(Role::as_str)
+        .collect::<Vec<_>>()
+        .join(",");
+
+    let now = svc.clock.now();
+    let mut change = Change::begin(svc).await?;
+    let role = lock_as_caller(change.conn(), org, actor.user_id).await?;
+    require(authz::decide(
+        Some(role),
+        Action::ManageSecurityPolicy,
+        None,
+    ))?;
+    let before = policy_of(change.conn(), &org.to_string()).await?;
+    let enforced_since = match (require_mfa, before.enforced_since) {
+        (false, _) => None,
+        (true, Some(since)) => Some(since),
+        (true, None) => Some(now),
+    };
+    sqlx::query(
+        "INSERT INTO security_policies (org_id, enforced_since, roles, grace_days, updated_at, \
+         updated_by) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (org_id) DO UPDATE SET enforced_since = $2, roles = $3, grace_days = $4, \
+         updated_at = $5, updated_by = $6",
+    )
+    .bind(org.to_string())
+    .bind(enforced_since.map(Timestamp::as_millis))
+    .bind(roles_text.as_str())
+    .bind(grace_days)
+    .bind(now.as_millis())
+    .bind(actor.user_id.to_string())
+    .execute(change.conn())
+    .await?;
+    // Every session acting here carries the policy's verdict: re-read it on each instance.
+    change.invalidate(Invalidation::Org(org)).await?;
+    let detail = if require_mfa {
+        format!("require_mfa:on roles:{roles_text} grace_days:{grace_days}")
+    } else {
+        "require_mfa:off".to_string()
+    };
+    let event = Event {
+        action: Audited::SecurityPolicyUpdated,
+        org: Some(org),
+        actor: Some(actor.user_id),
+        target: Some(format!("org:{org} {detail}")),
+        client: &actor.client,
+    };
+    audit::record(change.conn(), event, now).await?;
+    change.commit().await?;
+    Ok(SecurityPolicy {
+        require_mfa,
+        roles: parsed,
+        grace_days,
+        enforced_since,
+    })
+}
+
+pub(crate) async fn policy_of(
+    conn: &mut AnyConnection,
+    org: &str,
+) -> Result<SecurityPolicy, Error> {
+    let row: Option<(Option<i64>, String, i64)> = sqlx::query_as(
+        "SELECT enforced_since, roles, grace_days FROM security_policies WHERE org_id = $1",
+    )
+    .bind(org)
+    .fetch_optional(conn)
+    .await?;
+    Ok(match row {
+        Some((since, roles, days)) => SecurityPolicy::from_columns(since, Some(&roles), Some(days)),
+        None => SecurityPolicy::default(),
+    })
+}
+
+/// The names of the organizations whose policy requires MFA of `user` (active memberships).
+pub(crate) async fn organizations_requiring_mfa(
+    conn: &mut AnyConnection,
+    user: crate::ids::UserId,
+) -> Result<Vec<String>, Error> {
+    let rows: Vec<(String, String, Option<i64>, String, i64)> = sqlx::query_as(
+        "SELECT o.name, m.role, p.enforced_since, p.roles, p.grace_days \
+         FROM memberships m \
+         JOIN security_policies p ON p.org_id = m.org_id \
+         JOIN organizations o ON o.id = m.org_id \
+         WHERE m.user_id = $1 AND m.deactivated_at IS NULL AND p.enforced_since IS NOT NULL \
+         ORDER BY o.name",
+    )
+    .bind(user.to_string())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, role, since, roles, days)| {
+            let policy = SecurityPolicy::from_columns(*since, Some(roles), Some(*days));
+            Role::parse(role).is_some_and(|role| policy.mfa_deadline(role).is_some())
+        })
+        .map(|(name, ..)| name)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: i64 = 1_800_000_000_000;
+
+    fn policy(roles: &[Role], days: i64) -> SecurityPolicy {
+        SecurityPolicy {
+            require_mfa: true,
+            roles: roles.to_vec(),
+            grace_days: days,
+            enforced_since: Some(Timestamp::from_millis(T0)),
+        }
+    }
+
+    #[test]
+    fn the_deadline_covers_chosen_roles_only() {
+        let p = policy(&[Role::Admin], 7);
+        let week = Timestamp::from_millis(T0).plus(DAY * 7);
+        assert_eq!(p.mfa_deadline(Role::Admin), Some(week));
+        assert_eq!(p.mfa_deadline(Role::Member), None);
+        assert_eq!(SecurityPolicy::default().mfa_deadline(Role::Owner), None);
+        let off = SecurityPolicy {
+            require_mfa: false,
+            ..policy(&Role::ALL, 7)
+        };
+        assert_eq!(off.mfa_deadline(Role::Owner), None);
+    }
+
+    #[test]
+    fn days_left_round_up_and_stop_at_zero() {
+        let deadline = Timestamp::from_millis(T0).plus(DAY * 3);
+        assert_eq!(days_left(deadline, Timestamp::from_millis(T0)), 3);
+        assert_eq!(days_left(deadline, Timestamp::from_millis(T0 + 1)), 3);
+        assert_eq!(
+            days_left(deadline, deadline.minus(Duration::from_secs(1))),
+            1
+        );
+        assert_eq!(days_left(deadline, deadline), 0);
+        assert_eq!(days_left(deadline, deadline.plus(DAY)), 0);
+    }
+
+    #[test]
+    fn stored_roles_are_read_back() {
+        let p = SecurityPolicy::from_columns(Some(T0), Some("owner,member"), Some(3));
+        assert!(p.require_mfa);
+        assert_eq!(p.roles, vec![Role::Owner, Role::Member]);
+        assert_eq!(p.grace_days, 3);
+        let off = SecurityPolicy::from_columns(None, Some("admin"), Some(3));
+        assert!(!off.require_mfa);
+    }
+}
