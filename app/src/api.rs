@@ -5,6 +5,8 @@ pub mod account;
 pub mod auth;
 pub mod invitations;
 pub mod members;
+pub mod mfa;
 pub mod orgs;
 pub mod password_reset;
+pub mod security_policy;
 pub mod sessions;

@@ -1,10 +1,12 @@
 //! Reusable building blocks: form fields and messages, dialogs, the signed-in app shell.
 
 pub mod active_sessions;
+pub mod backup_codes;
 pub mod copy;
 pub mod dialog;
 pub mod form;
 pub mod invitations;
 pub mod org_switcher;
+pub mod security_policy;
 pub mod shell;
 pub mod toast;

@@ -12,6 +12,8 @@ use leptos_axum::ResponseOptions;
 use crate::error::AppError;
 
 pub const SESSION_COOKIE: &str = "gatehouse_session";
+/// A sign-in waiting for its second step (MFA), for five minutes.
+pub const MFA_COOKIE: &str = "gatehouse_mfa";
 
 /// What every server function may need, provided as Leptos context by the router.
 #[derive(Clone)]
@@ -63,14 +65,35 @@ pub fn caller() -> Option<Actor> {
     }
 }
 
-/// The signed-in caller, or `unauthenticated` — saying why, when the session was ended.
+/// The signed-in caller, or `unauthenticated` — saying why, when the session was ended. Past
+/// the grace period of their organization's MFA policy, `mfa_enrollment_required` (the server
+/// decides; see [`Actor::check_mfa_policy`]).
 pub fn require_caller() -> Result<Actor, AppError> {
+    let actor = require_caller_enrolling()?;
+    actor.check_mfa_policy(services()?.clock.now())?;
+    Ok(actor)
+}
+
+/// The signed-in caller, even one their organization's MFA policy holds back: only for what
+/// such a caller may still do — see who they are, enroll in MFA, switch organization.
+pub fn require_caller_enrolling() -> Result<Actor, AppError> {
     let ended = match parts()?.extensions.get::<RequestCaller>() {
         Some(RequestCaller::SignedIn(actor)) => return Ok((**actor).clone()),
         Some(RequestCaller::Ended(reason)) => Some(*reason),
         _ => None,
     };
     Err(ended.map_or_else(AppError::unauthenticated, AppError::session_ended))
+}
+
+/// The caller read again after a change to their own session or account (whose cached entry
+/// the change dropped).
+pub async fn caller_after_change(svc: &Services) -> Result<Actor, AppError> {
+    let request = client()?;
+    let token = request.session_cookie.unwrap_or_default();
+    gatehouse_server::sessions::resolve(svc, &token, request.client)
+        .await?
+        .active()
+        .ok_or_else(AppError::unauthenticated)
 }
 
 pub fn client() -> Result<RequestClient, AppError> {
@@ -121,15 +144,34 @@ pub fn clear_session_cookie() {
     set_cookie(&format!("{SESSION_COOKIE}=; Max-Age=0"));
 }
 
+/// Remembers a sign-in waiting for its second step.
+pub fn set_mfa_cookie(token: &str, expires_at: Timestamp, now: Timestamp) {
+    let max_age = now.until(expires_at).as_secs();
+    set_cookie(&format!("{MFA_COOKIE}={token}; Max-Age={max_age}"));
+}
+
+pub fn clear_mfa_cookie() {
+    set_cookie(&format!("{MFA_COOKIE}=; Max-Age=0"));
+}
+
+/// The pending second step's token from this request, if any.
+pub fn mfa_cookie() -> Option<String> {
+    cookie(&parts().ok()?.headers, MFA_COOKIE)
+}
+
 /// The session token from a request's `Cookie` headers, if any.
 pub fn session_cookie(headers: &http::HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE)
+}
+
+fn cookie(headers: &http::HeaderMap, wanted: &str) -> Option<String> {
     headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value.to_string())
         .filter(|value| !value.is_empty())
 }
@@ -144,7 +186,7 @@ fn set_cookie(name_value: &str) {
     }
 }
 
-/// The one definition of the session cookie's attributes.
+/// The one definition of the cookies' attributes.
 pub fn cookie_header(name_value: &str, secure: bool) -> String {
     format!(
         "{name_value}; Path=/; HttpOnly; SameSite=Lax{}",

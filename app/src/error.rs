@@ -19,6 +19,10 @@ pub enum ErrorCode {
     NotFound,
     Conflict,
     Gone,
+    /// The password was right; the account's second factor is next (`/login/mfa`).
+    MfaRequired,
+    /// The organization requires MFA and the grace period is over: enroll first.
+    MfaEnrollmentRequired,
     RateLimited,
     PayloadTooLarge,
     Internal,
@@ -84,8 +88,10 @@ impl AppError {
         match self.code {
             ErrorCode::BadRequest => 400,
             ErrorCode::Validation => 422,
-            ErrorCode::InvalidCredentials | ErrorCode::Unauthenticated => 401,
-            ErrorCode::Forbidden => 403,
+            ErrorCode::InvalidCredentials | ErrorCode::Unauthenticated | ErrorCode::MfaRequired => {
+                401
+            }
+            ErrorCode::Forbidden | ErrorCode::MfaEnrollmentRequired => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::Gone => 410,
@@ -189,6 +195,9 @@ impl From<gatehouse_server::Error> for AppError {
                 out
             }
             E::Gone(message) => Self::new(ErrorCode::Gone, message),
+            E::MfaEnrollmentRequired(message) => {
+                Self::new(ErrorCode::MfaEnrollmentRequired, message)
+            }
             E::Unavailable(message) => Self::new(ErrorCode::Unavailable, message),
             E::RateLimited { retry_after } => {
                 let secs = retry_after.as_secs().max(1);

@@ -21,8 +21,9 @@ use leptos_router::{SsrMode, path};
 use crate::components::shell::{AppShell, SettingsLayout};
 use crate::pages::{
     forgot_password::ForgotPasswordPage, home::HomePage, invite::InvitePage, login::LoginPage,
-    members::MembersPage, not_found::NotFound, organization::OrganizationPage,
-    profile::ProfilePage, reset_password::ResetPasswordPage, signup::SignupPage,
+    login_mfa::LoginMfaPage, members::MembersPage, not_found::NotFound,
+    organization::OrganizationPage, profile::ProfilePage, reset_password::ResetPasswordPage,
+    security::SecurityPage, signup::SignupPage,
 };
 
 /// The HTML document around the app.
@@ -57,6 +58,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/login/mfa") view=LoginMfaPage ssr=SsrMode::Async/>
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/reset-password/:token") view=ResetPasswordPage ssr=SsrMode::Async/>
@@ -67,6 +69,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
                         <Route path=path!("organization") view=OrganizationPage ssr=SsrMode::Async/>
                         <Route path=path!("members") view=MembersPage ssr=SsrMode::Async/>
+                        <Route path=path!("security") view=SecurityPage ssr=SsrMode::Async/>
                         <Route
                             path=path!("")
                             view=|| view! { <Redirect path="/settings/profile"/> }

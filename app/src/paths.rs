@@ -17,6 +17,27 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// Percent-encodes a query value.
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The second step of a sign-in that goes on to `next` afterwards.
+pub fn mfa_step(next: &str) -> String {
+    if next == "/" {
+        "/login/mfa".to_string()
+    } else {
+        format!("/login/mfa?next={}", encode(next))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_next;

@@ -25,9 +25,11 @@ pub struct Member {
     pub name: String,
     pub email: String,
     pub role: Role,
-    /// Whether they sign in with a second factor (MFA enrollment comes with its own issue; until
-    /// then no account has it).
+    /// Whether they sign in with a second factor.
     pub mfa_enabled: bool,
+    /// Set when the organization's policy requires MFA of them and they have none yet: the end
+    /// of their grace period.
+    pub mfa_required_by: Option<Timestamp>,
     /// Deactivated members keep their row and role but cannot reach the organization.
     pub deactivated: bool,
     /// The latest activity of any of their signed-in devices; `None` when none is signed in.
@@ -106,12 +108,14 @@ pub async fn list_members(
     let rows: Vec<MemberRow> = sqlx::query_as(&format!(
         "SELECT u.id, u.name, u.email, p.role, p.deactivated_at, p.total, \
                 (SELECT MAX(s.last_active_at) FROM sessions s \
-                 WHERE s.user_id = u.id AND s.org_id = $1 AND s.ended_at IS NULL) \
+                 WHERE s.user_id = u.id AND s.org_id = $1 AND s.ended_at IS NULL), \
+                t.enabled_at \
          FROM (SELECT m.user_id, m.role, m.deactivated_at, m.sort_key, {total} AS total \
                FROM memberships m \
                WHERE m.org_id = $1 AND $2 = $2 {filter} \
                ORDER BY m.sort_key LIMIT $3 OFFSET $4) p \
          JOIN users u ON u.id = p.user_id \
+         LEFT JOIN mfa_totp t ON t.user_id = p.user_id \
          ORDER BY p.sort_key"
     ))
     .bind(org.to_string())
@@ -133,24 +137,35 @@ pub async fn list_members(
             .await?
         }
     };
+    let policy = {
+        let mut conn = pool.acquire().await?;
+        crate::security_policy::policy_of(&mut conn, &org.to_string()).await?
+    };
     let members = rows
         .into_iter()
-        .map(|(id, name, email, role, deactivated_at, _, last_active)| {
-            Ok(Member {
-                user_id: ids::from_db(&id, UserId::parse)?,
-                name,
-                email,
-                role: crate::orgs::parse_role(&role)?,
-                mfa_enabled: false,
-                deactivated: deactivated_at.is_some(),
-                last_active_at: last_active.map(Timestamp::from_millis),
-            })
-        })
+        .map(
+            |(id, name, email, role, deactivated_at, _, last_active, mfa)| {
+                let role = crate::orgs::parse_role(&role)?;
+                Ok(Member {
+                    user_id: ids::from_db(&id, UserId::parse)?,
+                    name,
+                    email,
+                    role,
+                    mfa_enabled: mfa.is_some(),
+                    mfa_required_by: match mfa {
+                        Some(_) => None,
+                        None => policy.mfa_deadline(role),
+                    },
+                    deactivated: deactivated_at.is_some(),
+                    last_active_at: last_active.map(Timestamp::from_millis),
+                })
+            },
+        )
         .collect::<Result<Vec<_>, Error>>()?;
     Ok(MemberPage { members, total })
 }
 
-/// id, name, email, role, deactivated_at, matches in all, last_active_at
+/// id, name, email, role, deactivated_at, matches in all, last_active_at, MFA enabled_at
 type MemberRow = (
     String,
     String,
@@ -158,6 +173,7 @@ type MemberRow = (
     String,
     Option<i64>,
     i64,
+    Option<i64>,
     Option<i64>,
 );
 

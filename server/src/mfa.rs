@@ -220,9 +220,11 @@ pub async fn confirm_enrollment(
             return Ok(None);
         };
         let mut conn = svc.db.pool().acquire().await?;
-        Ok(store::accept_step(&mut conn, user, step, false)
-            .await?
-            .then_some(()))
+        if store::accept_step(&mut conn, user, step, false).await? {
+            Ok(Some(()))
+        } else {
+            Err(FieldErrors::single("code", REPLAYED_CODE))
+        }
     })
     .await?;
     let codes = backup_codes::generate();

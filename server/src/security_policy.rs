@@ -99,7 +99,13 @@ pub async fn update_security_policy(
     roles: &[String],
     grace_days: i64,
 ) -> Result<SecurityPolicy, Error> {
-    let (org, _) = current_org(actor)?;
+    let (org, role) = current_org(actor)?;
+    // Refused callers learn nothing about the input; the role is checked again under the lock.
+    require(authz::decide(
+        Some(role),
+        Action::ManageSecurityPolicy,
+        None,
+    ))?;
     let mut errors = FieldErrors::default();
     let mut parsed = Vec::new();
     for text in roles.iter().take(Role::ALL.len() + 1) {
@@ -125,6 +131,7 @@ pub async fn update_security_policy(
     if parsed.is_empty() {
         parsed = Role::ALL.to_vec();
     }
+    parsed.sort_by_key(|r| Role::ALL.iter().position(|a| a == r));
     let roles_text = Role::ALL
         .into_iter()
         .filter(|r| parsed.contains(r))

@@ -12,7 +12,7 @@ pub async fn update_profile(name: String) -> Result<SignedInUser, AppError> {
     let mut actor = ctx::require_caller()?;
     actor.name = gatehouse_server::accounts::update_profile(&svc, &actor, &name).await?;
     ctx::redirect_form_post("/settings/profile?saved=profile");
-    Ok(SignedInUser::from(&actor))
+    Ok(SignedInUser::of(&actor, svc.clock.now()))
 }
 
 #[server(prefix = "/api", endpoint = "change_password")]

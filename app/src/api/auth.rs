@@ -11,6 +11,16 @@ pub struct SignedInUser {
     pub user: UserInfo,
     /// The organization this session acts in; `null` when the user belongs to none.
     pub organization: Option<OrgInfo>,
+    /// Set when the organization's policy requires MFA of the user and they have none yet: the
+    /// end of their grace period (milliseconds since the Unix epoch).
+    #[serde(default)]
+    pub mfa_required_by: Option<i64>,
+    /// Whole days left of that grace period (0 once it is over).
+    #[serde(default)]
+    pub mfa_days_left: Option<i64>,
+    /// The grace period is over: nothing but MFA enrollment is allowed until the user enrolls.
+    #[serde(default)]
+    pub mfa_enrollment_required: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +29,9 @@ pub struct UserInfo {
     pub name: String,
     pub email: String,
     pub mfa_enabled: bool,
+    /// Unused backup codes (0 without MFA).
+    #[serde(default)]
+    pub backup_codes_remaining: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,27 +54,34 @@ impl OrgInfo {
 }
 
 #[cfg(feature = "ssr")]
-impl From<&gatehouse_server::Actor> for SignedInUser {
-    fn from(actor: &gatehouse_server::Actor) -> Self {
+impl SignedInUser {
+    /// The caller as the UI sees them, at `now`.
+    pub fn of(actor: &gatehouse_server::Actor, now: gatehouse_server::Timestamp) -> Self {
+        let required_by = actor.mfa.required_by;
         Self {
             user: UserInfo {
                 id: actor.user_id.to_string(),
                 name: actor.name.clone(),
                 email: actor.email.clone(),
-                mfa_enabled: false,
+                mfa_enabled: actor.mfa.enabled,
+                backup_codes_remaining: actor.mfa.backup_codes_left,
             },
             organization: actor.org.as_ref().map(|org| OrgInfo {
                 id: org.id.to_string(),
                 name: org.name.clone(),
                 role: org.role.as_str().to_string(),
             }),
+            mfa_required_by: required_by.map(gatehouse_server::Timestamp::as_millis),
+            mfa_days_left: required_by
+                .map(|deadline| gatehouse_server::security_policy::days_left(deadline, now)),
+            mfa_enrollment_required: actor.mfa.overdue(now),
         }
     }
 }
 
 /// Sets the cookie for a new session and describes its user.
 #[cfg(feature = "ssr")]
-async fn start_session(
+pub(crate) async fn start_session(
     svc: &gatehouse_server::Services,
     signed_in: gatehouse_server::SignedIn,
     client: gatehouse_server::ClientInfo,
@@ -74,7 +94,7 @@ async fn start_session(
         .active()
         .ok_or_else(AppError::unauthenticated)?;
     crate::ctx::redirect_form_post(next);
-    Ok(SignedInUser::from(&actor))
+    Ok(SignedInUser::of(&actor, svc.clock.now()))
 }
 
 #[server(prefix = "/api", endpoint = "sign_up")]
@@ -101,7 +121,9 @@ pub async fn sign_up(
 }
 
 /// Signs in; into organization `org` when given (a `/login?org=` link), and a form post then
-/// goes to `next` when it is a path of this site.
+/// goes to `next` when it is a path of this site. An account with MFA is not signed in yet: the
+/// answer is `mfa_required` (401), a cookie remembers the pending sign-in for five minutes, and
+/// `verify_mfa` completes it (a form post goes on to `/login/mfa`).
 #[server(prefix = "/api", endpoint = "sign_in")]
 pub async fn sign_in(
     email: String,
@@ -113,7 +135,7 @@ pub async fn sign_in(
     let svc = ctx::services()?;
     let request = ctx::client()?;
     let org = org.filter(|org| !org.trim().is_empty());
-    let signed_in = gatehouse_server::sessions::sign_in(
+    let step = gatehouse_server::sessions::sign_in(
         &svc,
         &email,
         &password,
@@ -123,7 +145,19 @@ pub async fn sign_in(
     )
     .await?;
     let next = crate::paths::safe_next(next.as_deref());
-    start_session(&svc, signed_in, request.client, &next).await
+    match step {
+        gatehouse_server::sessions::SignInStep::Done(signed_in) => {
+            start_session(&svc, signed_in, request.client, &next).await
+        }
+        gatehouse_server::sessions::SignInStep::SecondFactor(pending) => {
+            ctx::set_mfa_cookie(pending.token.expose(), pending.expires_at, svc.clock.now());
+            ctx::redirect_form_post(&crate::paths::mfa_step(&next));
+            Err(AppError::new(
+                crate::error::ErrorCode::MfaRequired,
+                "Enter the code from your authenticator app to finish signing in.",
+            ))
+        }
+    }
 }
 
 /// Signs out; a form post then goes to `next` when it is a path of this site, else `/login`.
@@ -142,6 +176,7 @@ pub async fn sign_out(next: Option<String>) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "current_user")]
 pub async fn current_user() -> Result<SignedInUser, AppError> {
-    let actor = crate::ctx::require_caller()?;
-    Ok(SignedInUser::from(&actor))
+    use crate::ctx;
+    let actor = ctx::require_caller_enrolling()?;
+    Ok(SignedInUser::of(&actor, ctx::services()?.clock.now()))
 }

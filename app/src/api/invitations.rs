@@ -179,7 +179,7 @@ pub async fn accept_invitation(
         .active()
         .ok_or_else(AppError::unauthenticated)?;
     ctx::redirect_form_post("/");
-    Ok(SignedInUser::from(&actor))
+    Ok(SignedInUser::of(&actor, svc.clock.now()))
 }
 
 /// An unknown link is "not valid" rather than the generic "not yours".

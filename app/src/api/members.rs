@@ -15,6 +15,11 @@ pub struct MemberView {
     pub role: String,
     /// `on` or `off`.
     pub mfa: String,
+    /// Set when the organization's policy requires MFA of this member and they have none yet:
+    /// the end of their grace period (milliseconds since the Unix epoch).
+    pub mfa_required_by: Option<i64>,
+    /// Whole days left of that grace period (0 once it is over).
+    pub mfa_days_left: Option<i64>,
     /// `active` or `deactivated`.
     pub status: String,
     /// Latest activity of their devices in this organization; `null` when none is signed in.
@@ -46,6 +51,7 @@ pub async fn list_members(
     let svc = ctx::services()?;
     let actor = ctx::require_caller()?;
     let page = page.unwrap_or(1).max(1);
+    let now = svc.clock.now();
     let listed = gatehouse_server::members::list_members(
         &svc,
         &actor,
@@ -63,6 +69,12 @@ pub async fn list_members(
                 email: m.email,
                 role: m.role.as_str().to_string(),
                 mfa: if m.mfa_enabled { "on" } else { "off" }.to_string(),
+                mfa_required_by: m
+                    .mfa_required_by
+                    .map(gatehouse_server::Timestamp::as_millis),
+                mfa_days_left: m
+                    .mfa_required_by
+                    .map(|deadline| gatehouse_server::security_policy::days_left(deadline, now)),
                 status: if m.deactivated {
                     "deactivated"
                 } else {

@@ -19,7 +19,7 @@ pub struct OrganizationView {
 pub async fn list_organizations() -> Result<Vec<OrganizationView>, AppError> {
     use crate::ctx;
     let svc = ctx::services()?;
-    let actor = ctx::require_caller()?;
+    let actor = ctx::require_caller_enrolling()?;
     let listed = gatehouse_server::orgs::list_organizations(&svc, &actor).await?;
     Ok(listed
         .into_iter()
@@ -38,14 +38,9 @@ pub async fn list_organizations() -> Result<Vec<OrganizationView>, AppError> {
 pub async fn switch_organization(organization_id: String) -> Result<SignedInUser, AppError> {
     use crate::ctx;
     let svc = ctx::services()?;
-    let actor = ctx::require_caller()?;
-    let request = ctx::client()?;
+    let actor = ctx::require_caller_enrolling()?;
     gatehouse_server::orgs::switch_organization(&svc, &actor, &organization_id).await?;
-    let token = request.session_cookie.unwrap_or_default();
-    let actor = gatehouse_server::sessions::resolve(&svc, &token, request.client)
-        .await?
-        .active()
-        .ok_or_else(AppError::unauthenticated)?;
+    let actor = ctx::caller_after_change(&svc).await?;
     ctx::redirect_form_post("/");
-    Ok(SignedInUser::from(&actor))
+    Ok(SignedInUser::of(&actor, svc.clock.now()))
 }

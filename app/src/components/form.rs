@@ -44,6 +44,9 @@ pub fn Field(
     #[prop(optional, into)] value: Option<String>,
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] maxlength: Option<u32>,
+    /// The on-screen keyboard to offer, e.g. `numeric`.
+    #[prop(optional)]
+    inputmode: Option<&'static str>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
@@ -78,6 +81,7 @@ pub fn Field(
                 autocomplete=autocomplete
                 value=value
                 maxlength=maxlength
+                inputmode=inputmode
                 required
                 aria-invalid=move || invalid().then_some("true")
                 aria-describedby=described_by

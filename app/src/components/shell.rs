@@ -1,12 +1,13 @@
 //! The frame around signed-in pages: the header with the organization and the account menu, and
 //! the settings area. A signed-out visitor is sent to the sign-in page.
 
-use leptos::either::Either;
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet, Redirect};
 use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api::auth::{SignOut, SignedInUser, current_user};
+use crate::api::mfa::BACKUP_CODES_LOW;
 use crate::api::orgs::OrganizationView;
 use crate::auth::use_auth;
 use crate::components::org_switcher::OrgSwitcher;
@@ -36,7 +37,10 @@ pub fn AppShell() -> impl IntoView {
                     match auth.current().await {
                         Some(me) => {
                             let organizations = auth.organizations().await;
-                            Either::Left(view! { <HeaderBar me organizations/> })
+                            Either::Left(view! {
+                                <HeaderBar me=me.clone() organizations/>
+                                <MfaNotices me/>
+                            })
                         }
                         None => {
                             let path = auth.sign_in_path().await;
@@ -103,6 +107,9 @@ fn HeaderBar(me: SignedInUser, organizations: Vec<OrganizationView>) -> impl Int
                     <a href="/settings/profile" class="menu-item" on:click=move |_| close()>
                         "Profile"
                     </a>
+                    <a href="/settings/security" class="menu-item" on:click=move |_| close()>
+                        "Security"
+                    </a>
                     <a href="/settings/members" class="menu-item" on:click=move |_| close()>
                         "Members"
                     </a>
@@ -115,6 +122,59 @@ fn HeaderBar(me: SignedInUser, organizations: Vec<OrganizationView>) -> impl Int
     }
 }
 
+/// What MFA asks of the user now: their organization's deadline (past it, every page but
+/// Security sends them there: the server refuses everything else anyway), or a warning that few
+/// backup codes are left.
+#[component]
+fn MfaNotices(me: SignedInUser) -> impl IntoView {
+    let location = use_location();
+    let org = me
+        .organization
+        .as_ref()
+        .map_or_else(|| "Your organization".to_string(), |o| o.name.clone());
+    let on_security = move || location.pathname.get() == SECURITY;
+    let set_up = move || (!on_security()).then(|| view! { " " <A href=SECURITY>"Set up MFA"</A> });
+    if me.mfa_enrollment_required {
+        Some(EitherOf3::A(view! {
+            <Show when=move || !on_security()>
+                <Redirect path=SECURITY/>
+            </Show>
+            <p class="banner warning" role="alert">
+                {format!("{org} requires multi-factor authentication. Set it up to continue.")}
+                {set_up}
+            </p>
+        }))
+    } else if let Some(days) = me.mfa_days_left {
+        let when = match days {
+            0 | 1 => "within a day".to_string(),
+            n => format!("within {n} days"),
+        };
+        Some(EitherOf3::B(view! {
+            <p class="banner" role="status">
+                {format!("{org} requires multi-factor authentication. Set it up {when}.")}
+                {set_up}
+            </p>
+        }))
+    } else if me.user.mfa_enabled && me.user.backup_codes_remaining <= BACKUP_CODES_LOW {
+        let left = me.user.backup_codes_remaining;
+        let count = if left == 1 {
+            "1 backup code".to_string()
+        } else {
+            format!("{left} backup codes")
+        };
+        Some(EitherOf3::C(view! {
+            <p class="banner" role="status">
+                {format!("Only {count} left.")}
+                " " <A href=SECURITY>"Regenerate backup codes"</A>
+            </p>
+        }))
+    } else {
+        None
+    }
+}
+
+const SECURITY: &str = "/settings/security";
+
 /// Settings pages with their navigation; lists only screens that exist.
 #[component]
 pub fn SettingsLayout() -> impl IntoView {
@@ -122,6 +182,7 @@ pub fn SettingsLayout() -> impl IntoView {
         <div class="settings">
             <nav class="settings-nav" aria-label="Settings">
                 <A href="/settings/profile">"Profile"</A>
+                <A href="/settings/security">"Security"</A>
                 <A href="/settings/organization">"Organization"</A>
                 <A href="/settings/members">"Members"</A>
             </nav>

@@ -91,7 +91,7 @@ fn WayIn(details: InvitationOffer, me: Option<SignedInUser>, token: String) -> i
             let next = format!("/invite/{token}");
             view! {
                 <p>"You already have an account. Sign in to accept the invitation."</p>
-                <A href=format!("/login?next={}", crate::pages::members::encode(&next)) attr:class="button primary wide">
+                <A href=format!("/login?next={}", crate::paths::encode(&next)) attr:class="button primary wide">
                     "Sign in to accept"
                 </A>
             }

@@ -5,21 +5,35 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::auth::SignIn;
 use crate::api::orgs::SwitchOrganization;
 use crate::auth::use_auth;
 use crate::components::form::{Field, FormError, action_error};
 use crate::components::shell::{AuthCard, GoHomeWhenSignedIn};
-use crate::error::signed_out_message;
-use crate::paths::safe_next;
+use crate::error::{ErrorCode, signed_out_message};
+use crate::paths::{mfa_step, safe_next};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
-    let error = action_error(action);
     let query = use_query_map();
+    let navigate = use_navigate();
+    // A right password for an account with MFA: the second step comes next (a form post
+    // without JavaScript was redirected there by the server).
+    let raw_error = action_error(action);
+    Effect::new(move |_| {
+        if raw_error
+            .get()
+            .is_some_and(|e| e.code == ErrorCode::MfaRequired)
+        {
+            let next = safe_next(query.read_untracked().get("next").as_deref());
+            navigate(&mfa_step(&next), Default::default());
+        }
+    });
+    let error =
+        Signal::derive(move || raw_error.get().filter(|e| e.code != ErrorCode::MfaRequired));
     let signed_in = Signal::derive(move || action.value().get().and_then(Result::ok));
     let org = Signal::derive(move || query.read().get("org"));
     view! {

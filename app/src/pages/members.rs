@@ -8,10 +8,8 @@ use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::SignedInUser;
-use crate::api::members::{
-    CreateResetLink, DeactivateMember, MemberList, MemberView, ReactivateMember, RemoveMember,
-    UpdateMemberRole, list_members,
-};
+use crate::api::members::{DeactivateMember, MemberList, RemoveMember, list_members};
+use crate::api::mfa::ResetMemberMfa;
 use crate::auth::use_auth;
 use crate::components::copy::CopyField;
 use crate::components::dialog::{ConfirmDialog, Modal};
@@ -20,6 +18,10 @@ use crate::components::invitations::{InvitationState, Invitations};
 use crate::components::toast::use_toasts;
 use crate::time;
 
+mod row;
+
+use row::{MemberActions, MemberRow, Powers};
+
 /// The role labels people see, from the API's lowercase roles.
 pub fn role_label(role: &str) -> &'static str {
     match role {
@@ -27,41 +29,6 @@ pub fn role_label(role: &str) -> &'static str {
         "admin" => "Admin",
         _ => "Member",
     }
-}
-
-/// What the signed-in caller may attempt on the screen (the server still decides).
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Powers {
-    manage: bool,
-    owner: bool,
-}
-
-impl Powers {
-    fn of(me: &SignedInUser) -> Self {
-        let role = me.organization.as_ref().map(|o| o.role.as_str());
-        Self {
-            manage: matches!(role, Some("owner" | "admin")),
-            owner: role == Some("owner"),
-        }
-    }
-
-    /// Admins do not act on Owners.
-    fn can_act_on(self, member: &MemberView) -> bool {
-        self.manage && (self.owner || member.role != "owner")
-    }
-}
-
-#[derive(Clone, Copy)]
-struct MemberActions {
-    update_role: ServerAction<UpdateMemberRole>,
-    remove: ServerAction<RemoveMember>,
-    deactivate: ServerAction<DeactivateMember>,
-    reactivate: ServerAction<ReactivateMember>,
-    reset_link: ServerAction<CreateResetLink>,
-    /// The member a confirmation dialog is about.
-    target: RwSignal<Option<MemberView>>,
-    confirm_remove: RwSignal<bool>,
-    confirm_deactivate: RwSignal<bool>,
 }
 
 #[component]
@@ -84,15 +51,18 @@ pub fn MembersPage() -> impl IntoView {
         deactivate: ServerAction::new(),
         reactivate: ServerAction::new(),
         reset_link: ServerAction::new(),
+        reset_mfa: ServerAction::new(),
         target: RwSignal::new(None),
         confirm_remove: RwSignal::new(false),
         confirm_deactivate: RwSignal::new(false),
+        confirm_reset_mfa: RwSignal::new(false),
     };
     let errors = [
         action_error(actions.update_role),
         action_error(actions.remove),
         action_error(actions.deactivate),
         action_error(actions.reactivate),
+        action_error(actions.reset_mfa),
     ];
     let reset_error = action_error(actions.reset_link);
     let error = Signal::derive(move || {
@@ -115,6 +85,7 @@ pub fn MembersPage() -> impl IntoView {
                 actions.remove.version().get(),
                 actions.deactivate.version().get(),
                 actions.reactivate.version().get(),
+                actions.reset_mfa.version().get(),
             )
         },
         |(q, page, ..)| async move {
@@ -146,6 +117,11 @@ pub fn MembersPage() -> impl IntoView {
             toasts.show("Member reactivated".to_string());
         }
     });
+    Effect::new(move |_| {
+        if done(actions.reset_mfa.value().get()) {
+            toasts.show("MFA reset: the member was signed out everywhere".to_string());
+        }
+    });
     let no_js_status = Signal::derive(move || {
         query.read().get("saved").and_then(|saved| {
             Some(
@@ -154,6 +130,7 @@ pub fn MembersPage() -> impl IntoView {
                     "removed" => "Member removed from the organization",
                     "deactivated" => "Member deactivated: their sessions here have ended",
                     "reactivated" => "Member reactivated",
+                    "mfa_reset" => "MFA reset: the member was signed out everywhere",
                     "invited" => "Invitation created",
                     "resent" => "Invitation sent again with a new link",
                     "revoked" => "Invitation revoked",
@@ -224,6 +201,25 @@ pub fn MembersPage() -> impl IntoView {
                 "Their data and role are kept: reactivate them to restore access."
             </p>
         </ConfirmDialog>
+        <ConfirmDialog
+            id="reset-mfa-dialog"
+            title=Signal::derive(move || {
+                actions.target.get().map(|m| format!("Reset MFA for {}?", m.name)).unwrap_or_default()
+            })
+            confirm_label="Reset MFA"
+            open=actions.confirm_reset_mfa
+            on_confirm=move |()| {
+                if let Some(member) = actions.target.get_untracked() {
+                    actions.reset_mfa.dispatch(ResetMemberMfa { user_id: member.user_id });
+                }
+            }
+        >
+            <p>
+                "Their authenticator app and backup codes stop working and they are signed out "
+                "everywhere. They sign in with their password and set MFA up again when your "
+                "policy requires it."
+            </p>
+        </ConfirmDialog>
         <Modal id="reset-link-dialog" title="Password reset link" open=reset_open>
             {move || {
                 actions.reset_link.value().get().and_then(Result::ok).map(|link| view! {
@@ -260,7 +256,12 @@ fn MemberTable(
     };
     let page_link = {
         let search = search.clone();
-        move |page: i64| format!("/settings/members?q={}&page={page}", encode(&search))
+        move |page: i64| {
+            format!(
+                "/settings/members?q={}&page={page}",
+                crate::paths::encode(&search)
+            )
+        }
     };
     let rows = list
         .members
@@ -314,151 +315,4 @@ fn MemberTable(
         </section>
     }
     .into_any()
-}
-
-#[component]
-fn MemberRow(
-    member: MemberView,
-    me_id: String,
-    powers: Powers,
-    actions: MemberActions,
-    now: i64,
-) -> impl IntoView {
-    let is_me = member.user_id == me_id;
-    let act = powers.can_act_on(&member);
-    let deactivated = member.status == "deactivated";
-    let last_active = member.last_active_at.clone().map_or_else(
-        || view! { <span class="muted">"—"</span> }.into_any(),
-        |iso| {
-            let text =
-                time::parse_iso(&iso).map_or_else(|| iso.clone(), |at| time::relative(at, now));
-            view! { <time datetime=iso.clone() title=time::exact(&iso)>{text}</time> }.into_any()
-        },
-    );
-    let role_cell = if act {
-        let roles: &[&str] = if powers.owner {
-            &["owner", "admin", "member"]
-        } else {
-            &["admin", "member"]
-        };
-        let current = member.role.clone();
-        let user_id = member.user_id.clone();
-        let label = format!("Role of {}", member.name);
-        view! {
-            <ActionForm action=actions.update_role attr:class="role-form">
-                <input type="hidden" name="user_id" value=user_id/>
-                <select name="role" aria-label=label>
-                    {roles.iter().map(|role| view! {
-                        <option value=*role selected=*role == current>{role_label(role)}</option>
-                    }).collect_view()}
-                </select>
-                <button type="submit" class="button small">"Update role"</button>
-            </ActionForm>
-        }
-        .into_any()
-    } else {
-        view! { <span>{role_label(&member.role)}</span> }.into_any()
-    };
-    let for_remove = member.clone();
-    let for_deactivate = member.clone();
-    let name = member.name.clone();
-    // One "Manage" menu per row (a <details>, so it works without JavaScript). Your own
-    // membership is managed from the Organization page (Leave).
-    let actions_cell = powers.manage.then(|| {
-        (act && !is_me).then(|| {
-            let (reactivate_id, deactivate_id) = (member.user_id.clone(), member.user_id.clone());
-            let (reset_id, remove_id) = (member.user_id.clone(), member.user_id.clone());
-            let menu = NodeRef::<leptos::html::Details>::new();
-            let close = move || {
-                if let Some(menu) = menu.get() {
-                    let _ = menu.remove_attribute("open");
-                }
-            };
-            view! {
-                <details class="row-menu" node_ref=menu>
-                    <summary class="button small" aria-label=format!("Manage {name}")>"Manage"</summary>
-                    <div class="menu">
-                        {if deactivated {
-                            view! {
-                                <ActionForm action=actions.reactivate>
-                                    <input type="hidden" name="user_id" value=reactivate_id/>
-                                    <button type="submit" class="menu-item" on:click=move |_| close()>"Reactivate"</button>
-                                </ActionForm>
-                            }.into_any()
-                        } else {
-                            view! {
-                                <ActionForm action=actions.deactivate>
-                                    <input type="hidden" name="user_id" value=deactivate_id/>
-                                    <button
-                                        type="submit"
-                                        class="menu-item"
-                                        on:click=move |ev| {
-                                            ev.prevent_default();
-                                            close();
-                                            actions.target.set(Some(for_deactivate.clone()));
-                                            actions.confirm_deactivate.set(true);
-                                        }
-                                    >
-                                        "Deactivate"
-                                    </button>
-                                </ActionForm>
-                            }.into_any()
-                        }}
-                        <ActionForm action=actions.reset_link>
-                            <input type="hidden" name="user_id" value=reset_id/>
-                            <button type="submit" class="menu-item" on:click=move |_| close()>"Create reset link"</button>
-                        </ActionForm>
-                        <ActionForm action=actions.remove>
-                            <input type="hidden" name="user_id" value=remove_id/>
-                            <button
-                                type="submit"
-                                class="menu-item danger-text"
-                                on:click=move |ev| {
-                                    ev.prevent_default();
-                                    close();
-                                    actions.target.set(Some(for_remove.clone()));
-                                    actions.confirm_remove.set(true);
-                                }
-                            >
-                                "Remove from organization"
-                            </button>
-                        </ActionForm>
-                    </div>
-                </details>
-            }
-        })
-    });
-    view! {
-        <tr class:deactivated=deactivated data-email=member.email.clone()>
-            <th scope="row" class="member-name">
-                {member.name.clone()}
-                {is_me.then(|| view! { <span class="badge">"You"</span> })}
-            </th>
-            <td>{member.email.clone()}</td>
-            <td>{role_cell}</td>
-            <td data-label="MFA">{if member.mfa == "on" { "On" } else { "Off" }}</td>
-            <td data-label="Last active">{last_active}</td>
-            <td>
-                {if deactivated {
-                    view! { <span class="status deactivated">"Deactivated"</span> }.into_any()
-                } else {
-                    view! { <span class="status active">"Active"</span> }.into_any()
-                }}
-            </td>
-            {actions_cell.map(|cell| view! { <td>{cell}</td> })}
-        </tr>
-    }
-    .into_any()
-}
-
-/// Percent-encodes a query value.
-pub fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -230,15 +230,17 @@ pub async fn insert_challenge(pool: &AnyPool, new: NewChallenge<'_>) -> Result<(
     Ok(())
 }
 
-/// The live challenge with this token hash, if any.
+/// The live challenge with this token hash, if any: unexpired, and signed in with the account's
+/// current password (a password changed meanwhile ends it).
 pub async fn live_challenge(
     pool: &AnyPool,
     token_hash: &str,
     now: Timestamp,
 ) -> Result<Option<Challenge>, Error> {
     let row: Option<(String, String, Option<String>, i64)> = sqlx::query_as(
-        "SELECT id, user_id, org_id, credential_version FROM mfa_challenges \
-         WHERE token_hash = $1 AND expires_at > $2",
+        "SELECT c.id, c.user_id, c.org_id, c.credential_version FROM mfa_challenges c \
+         JOIN users u ON u.id = c.user_id AND u.credential_version = c.credential_version \
+         WHERE c.token_hash = $1 AND c.expires_at > $2",
     )
     .bind(token_hash)
     .bind(now.as_millis())

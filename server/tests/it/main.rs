@@ -17,6 +17,8 @@ mod invitation_links;
 mod invitation_races;
 mod invitations;
 mod members;
+mod mfa;
+mod mfa_policy;
 mod organizations;
 mod password_resets;
 mod sessions;

@@ -1,0 +1,71 @@
+//! The organization's security policy: whether (and for which roles) MFA is required, with a
+//! grace period in days. Every member may read it; Owners change it.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityPolicyView {
+    pub require_mfa: bool,
+    /// Lowercase roles MFA is required for; all three means every member.
+    pub roles: Vec<String>,
+    pub grace_days: i64,
+    /// When MFA became required (milliseconds since the Unix epoch); the grace period counts
+    /// from here. `null` while it is not required.
+    pub enforced_since: Option<i64>,
+}
+
+#[cfg(feature = "ssr")]
+impl From<gatehouse_server::security_policy::SecurityPolicy> for SecurityPolicyView {
+    fn from(policy: gatehouse_server::security_policy::SecurityPolicy) -> Self {
+        Self {
+            require_mfa: policy.require_mfa,
+            roles: policy
+                .roles
+                .iter()
+                .map(|r| r.as_str().to_string())
+                .collect(),
+            grace_days: policy.grace_days,
+            enforced_since: policy
+                .enforced_since
+                .map(gatehouse_server::Timestamp::as_millis),
+        }
+    }
+}
+
+#[server(prefix = "/api", endpoint = "get_security_policy")]
+pub async fn get_security_policy() -> Result<SecurityPolicyView, AppError> {
+    use crate::ctx;
+    let svc = ctx::services()?;
+    let actor = ctx::require_caller()?;
+    Ok(
+        gatehouse_server::security_policy::get_security_policy(&svc, &actor)
+            .await?
+            .into(),
+    )
+}
+
+/// "Save Policy" (Owners). `roles` lists the roles MFA is required for (all three for every
+/// member); switching MFA on starts the grace period of `grace_days` (0–90) now.
+#[server(prefix = "/api", endpoint = "update_security_policy")]
+pub async fn update_security_policy(
+    #[server(default)] require_mfa: bool,
+    #[server(default)] roles: Vec<String>,
+    grace_days: i64,
+) -> Result<SecurityPolicyView, AppError> {
+    use crate::ctx;
+    let svc = ctx::services()?;
+    let actor = ctx::require_caller()?;
+    let policy = gatehouse_server::security_policy::update_security_policy(
+        &svc,
+        &actor,
+        require_mfa,
+        &roles,
+        grace_days,
+    )
+    .await?;
+    ctx::redirect_form_post("/settings/security?saved=policy");
+    Ok(policy.into())
+}

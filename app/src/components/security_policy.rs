@@ -1,0 +1,155 @@
+//! The organization's security policy panel: Owners edit it ("Save Policy"); everyone else sees
+//! what it asks of them.
+
+use leptos::either::Either;
+use leptos::prelude::*;
+
+use crate::api::auth::current_user;
+use crate::api::security_policy::{SecurityPolicyView, UpdateSecurityPolicy, get_security_policy};
+use crate::auth::use_auth;
+use crate::components::form::{FormError, action_error};
+use crate::components::toast::use_toasts;
+
+const ROLES: [(&str, &str); 3] = [
+    ("owner", "Owners"),
+    ("admin", "Admins"),
+    ("member", "Members"),
+];
+
+/// "All members", "Admins", "Owners and Admins"…
+pub fn covered(roles: &[String]) -> String {
+    if ROLES
+        .iter()
+        .all(|(role, _)| roles.iter().any(|r| r == role))
+    {
+        return "all members".to_string();
+    }
+    let names: Vec<&str> = ROLES
+        .iter()
+        .filter(|(role, _)| roles.iter().any(|r| r == role))
+        .map(|(_, label)| *label)
+        .collect();
+    names.join(" and ")
+}
+
+#[component]
+pub fn SecurityPolicyPanel() -> impl IntoView {
+    let auth = use_auth();
+    let toasts = use_toasts();
+    let save = ServerAction::<UpdateSecurityPolicy>::new();
+    let error = action_error(save);
+    let policy = Resource::new(move || save.version().get(), |_| get_security_policy());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            toasts.show("Security policy saved.");
+            // The owner's own deadline may have changed with it.
+            leptos::task::spawn_local(async move {
+                if let Ok(me) = current_user().await {
+                    auth.set(Some(me));
+                }
+            });
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(error) = error.get() {
+            auth.expired(&error);
+        }
+    });
+    view! {
+        <section class="panel" aria-labelledby="policy-heading">
+            <h2 id="policy-heading">"Security policy"</h2>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let me = auth.current().await?;
+                    let org = me.organization.clone()?;
+                    let owner = org.role == "owner";
+                    Some(match policy.await {
+                        Err(err) => Either::Left(view! { <p class="form-error">{err.message}</p> }),
+                        Ok(current) => Either::Right(view! {
+                            <p class="panel-intro">{summary(&org.name, &current)}</p>
+                            {owner.then(|| view! { <PolicyForm current save error/> })}
+                        }),
+                    })
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+fn summary(org: &str, policy: &SecurityPolicyView) -> String {
+    if policy.require_mfa {
+        let days = match policy.grace_days {
+            0 => "no grace period".to_string(),
+            1 => "a grace period of 1 day".to_string(),
+            n => format!("a grace period of {n} days"),
+        };
+        format!(
+            "{org} requires MFA for {}, with {days}.",
+            covered(&policy.roles)
+        )
+    } else {
+        format!("{org} does not require MFA.")
+    }
+}
+
+#[component]
+fn PolicyForm(
+    current: SecurityPolicyView,
+    save: ServerAction<UpdateSecurityPolicy>,
+    #[prop(into)] error: Signal<Option<crate::error::AppError>>,
+) -> impl IntoView {
+    let field_errors = move |name: &'static str| {
+        move || {
+            error
+                .get()
+                .map(|e| e.field(name).to_vec())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|m| view! { <li>{m}</li> })
+                .collect_view()
+        }
+    };
+    view! {
+        <ActionForm action=save attr:class="policy-form">
+            <FormError error/>
+            <label class="check">
+                <input type="checkbox" name="require_mfa" value="true" checked=current.require_mfa/>
+                "Require MFA"
+            </label>
+            <fieldset class="roles" aria-describedby="roles-hint roles-error">
+                <legend>"Required for"</legend>
+                {ROLES.iter().enumerate().map(|(i, (role, label))| {
+                    let checked = current.roles.iter().any(|r| r == role);
+                    view! {
+                        <label class="check">
+                            <input type="checkbox" name=format!("roles[{i}]") value=*role checked=checked/>
+                            {*label}
+                        </label>
+                    }
+                }).collect_view()}
+                <p class="field-hint" id="roles-hint">"Choose all three to cover all members."</p>
+                <ul class="field-error" id="roles-error">{field_errors("roles")}</ul>
+            </fieldset>
+            <div class="field">
+                <label for="grace-days">"Grace period (days)"</label>
+                <input
+                    id="grace-days"
+                    type="number"
+                    name="grace_days"
+                    min="0"
+                    max="90"
+                    required
+                    value=current.grace_days.to_string()
+                    aria-describedby="grace-hint grace-error"
+                />
+                <p class="field-hint" id="grace-hint">
+                    "Members without MFA can keep working this long after MFA becomes required; then they must set it up first."
+                </p>
+                <ul class="field-error" id="grace-error">{field_errors("grace_days")}</ul>
+            </div>
+            <button type="submit" class="button primary" disabled=move || save.pending().get()>
+                "Save Policy"
+            </button>
+        </ActionForm>
+    }
+}
