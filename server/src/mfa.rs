@@ -40,7 +40,7 @@ const WRONG_CODE: &str = "That code is not valid. Enter the current code from yo
                           app, or one of your backup codes.";
 const REPLAYED_CODE: &str =
     "That code was already used. Wait for the next code from your authenticator app.";
-const SIGN_IN_EXPIRED: &str = "This sign-in has expired. Sign in again.";
+pub(crate) const SIGN_IN_EXPIRED: &str = "This sign-in has expired. Sign in again.";
 
 /// What an authenticator app needs to be set up.
 #[derive(Debug, Clone)]
@@ -117,6 +117,14 @@ pub(crate) async fn begin_second_step(
     Ok(PendingSignIn { token, expires_at })
 }
 
+/// Uses up a pending sign-in inside the caller's transaction; `false` when it is gone already.
+pub(crate) async fn consume_pending(
+    conn: &mut sqlx::AnyConnection,
+    challenge: crate::ids::ChallengeId,
+) -> Result<bool, Error> {
+    store::consume_challenge(conn, challenge).await
+}
+
 /// Whether `token` belongs to a sign-in still waiting for its second step.
 pub async fn pending_sign_in_is_live(svc: &Services, token: &str) -> Result<bool, Error> {
     if !tokens::well_formed(token) {
@@ -150,25 +158,26 @@ pub async fn verify_sign_in(
         .await?
         .ok_or_else(expired)?;
     let proof = check_code(svc, challenge.user, code, client).await?;
-    let mut conn = pool.acquire().await?;
-    // Single use: of two requests racing with two good codes, one proceeds.
-    if !store::consume_challenge(&mut conn, challenge.id).await? {
-        return Err(expired());
-    }
-    let backup_codes_left = match proof {
-        Proof::BackupCode => Some(store::unused_backup_codes(&mut conn, challenge.user).await?),
-        Proof::Authenticator => None,
-    };
-    drop(conn);
+    // The pending sign-in is used up in the transaction that issues the session: of two
+    // requests racing with good codes one proceeds, and an MFA reset either deletes it first
+    // (then this is refused) or comes after and ends the session issued here.
     let signed_in = sessions::complete_sign_in(
         svc,
         challenge.user,
         challenge.credential_version,
         challenge.org.as_deref(),
+        Some(challenge.id),
         client,
         previous_token,
     )
     .await?;
+    let backup_codes_left = match proof {
+        Proof::BackupCode => {
+            let mut conn = pool.acquire().await?;
+            Some(store::unused_backup_codes(&mut conn, challenge.user).await?)
+        }
+        Proof::Authenticator => None,
+    };
     Ok(MfaSignedIn {
         signed_in,
         backup_codes_left,

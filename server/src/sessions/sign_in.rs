@@ -93,6 +93,7 @@ pub async fn sign_in(
         user.id,
         user.credential_version,
         organization,
+        None,
         client,
         previous_token,
     )
@@ -101,13 +102,15 @@ pub async fn sign_in(
 }
 
 /// Issues the session of a sign-in whose credentials all passed: lands in `organization` (or
-/// the one used last), replacing the browser's previous session. `Forbidden` when the account
-/// is deactivated there or is not a member of the organization asked for.
+/// the one used last), replacing the browser's previous session; a second step's pending sign-in
+/// is used up in the same transaction. `Forbidden` when the account is deactivated there or is
+/// not a member of the organization asked for; `Gone` when the pending sign-in already went.
 pub(crate) async fn complete_sign_in(
     svc: &Services,
     user_id: UserId,
     credential_version: i64,
     organization: Option<&str>,
+    second_step: Option<crate::ids::ChallengeId>,
     client: &ClientInfo,
     previous_token: Option<&str>,
 ) -> Result<SignedIn, Error> {
@@ -119,6 +122,11 @@ pub(crate) async fn complete_sign_in(
     // The account's memberships are locked before any session, the order a deactivation takes
     // them in, so the two cannot deadlock on PostgreSQL.
     orgs::store::lock_memberships_of(change.conn(), user_id).await?;
+    if let Some(challenge) = second_step
+        && !crate::mfa::consume_pending(change.conn(), challenge).await?
+    {
+        return Err(Error::Gone(crate::mfa::SIGN_IN_EXPIRED.into()));
+    }
     if let Some(previous) = previous_token {
         end_replaced(&mut change, previous, client, now).await?;
     }
