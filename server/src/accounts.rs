@@ -128,9 +128,86 @@ pub async fn sign_up(
     };
 
     let password_hash = svc.hasher.hash(password.password()).await?;
+    create(
+        svc,
+        Opened {
+            name,
+            email,
+            org_name,
+            password_hash,
+        },
+        None,
+        client,
+        previous_token,
+    )
+    .await
+}
+
+/// A new account through a sign-in provider: the person's name and organization as at sign-up,
+/// the email the provider verified, and no password.
+pub(crate) struct NewAccount<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub organization: &'a str,
+    pub password_hash: Option<String>,
+}
+
+/// Opens an account for a provider's verified identity (linked in the same transaction, and the
+/// pending identity with `pending_hash` used up) and signs it in.
+pub(crate) async fn open_account(
+    svc: &Services,
+    input: NewAccount<'_>,
+    identity: Option<(&crate::oauth::store::NewIdentity<'_>, &str)>,
+    client: &ClientInfo,
+    previous_token: Option<&str>,
+) -> Result<SignedIn, Error> {
+    let mut errors = FieldErrors::default();
+    let name = errors.check("name", DisplayName::parse(input.name));
+    let email = errors.check("email", EmailAddress::parse(input.email));
+    let org_name = errors.check("organization", OrgName::parse(input.organization));
+    let (Some(name), Some(email), Some(org_name)) = (name, email, org_name) else {
+        return Err(Error::Validation(errors));
+    };
+    let opened = Opened {
+        name,
+        email,
+        org_name,
+        password_hash: input.password_hash.unwrap_or_default(),
+    };
+    create(svc, opened, identity, client, previous_token).await
+}
+
+struct Opened {
+    name: DisplayName,
+    email: EmailAddress,
+    org_name: OrgName,
+    /// Empty for an account without a password (it signs in through a provider).
+    password_hash: String,
+}
+
+async fn create(
+    svc: &Services,
+    opened: Opened,
+    identity: Option<(&crate::oauth::store::NewIdentity<'_>, &str)>,
+    client: &ClientInfo,
+    previous_token: Option<&str>,
+) -> Result<SignedIn, Error> {
+    let Opened {
+        name,
+        email,
+        org_name,
+        password_hash,
+    } = opened;
     let now = svc.clock.now();
     let user_id = UserId::random();
     let mut change = Change::begin(svc).await?;
+    if let Some((_, pending_hash)) = identity
+        && crate::oauth::store::take_pending(change.conn(), pending_hash, now)
+            .await?
+            .is_none()
+    {
+        return Err(Error::Gone("This sign-in has expired. Start again.".into()));
+    }
     insert_user(change.conn(), user_id, &email, &name, password_hash, now).await?;
     let org_id = orgs::create_with_owner(change.conn(), &org_name, user_id, now).await?;
     if let Some(previous) = previous_token {
@@ -142,6 +219,10 @@ pub async fn sign_up(
         credential_version: 0,
     };
     let signed_in = sessions::create(change.conn(), svc, new_session, client, now).await?;
+    if let Some((identity, _)) = identity {
+        crate::oauth::store::insert_identity(change.conn(), identity, user_id, now).await?;
+        sessions::mark_via(change.conn(), signed_in.session_id, identity.provider).await?;
+    }
     let event = Event {
         action: Action::SignedUp,
         org: Some(org_id),
@@ -323,6 +404,28 @@ pub async fn change_password(
     change.commit().await?;
     tracing::info!(user_id = %actor.user_id, "password changed");
     Ok(())
+}
+
+/// The account with this normalized email, if any.
+pub(crate) async fn user_id_by_email(
+    pool: &AnyPool,
+    normalized_email: &str,
+) -> Result<Option<UserId>, Error> {
+    let id: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(normalized_email)
+        .fetch_optional(pool)
+        .await?;
+    id.map(|id| ids::from_db(&id, UserId::parse)).transpose()
+}
+
+/// The account's current credential version (sessions remember the one they started with).
+pub(crate) async fn credential_version(pool: &AnyPool, user: UserId) -> Result<i64, Error> {
+    Ok(
+        sqlx::query_scalar("SELECT credential_version FROM users WHERE id = $1")
+            .bind(user.to_string())
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
 #[cfg(test)]

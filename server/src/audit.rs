@@ -39,6 +39,8 @@ pub enum Action {
     MfaCodeRefused,
     MfaThrottled,
     SecurityPolicyUpdated,
+    IdentityLinked,
+    IdentityUnlinked,
 }
 
 impl Action {
@@ -72,6 +74,8 @@ impl Action {
             Action::MfaCodeRefused => "mfa.code_refused",
             Action::MfaThrottled => "mfa.throttled",
             Action::SecurityPolicyUpdated => "security_policy.updated",
+            Action::IdentityLinked => "identity.linked",
+            Action::IdentityUnlinked => "identity.unlinked",
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod invitations;
 pub mod mail;
 pub mod members;
 pub mod mfa;
+pub mod oauth;
 pub mod orgs;
 pub mod password_resets;
 pub mod passwords;
@@ -50,6 +51,8 @@ pub struct Services {
     pub config: ServiceConfig,
     pub cache: Arc<cache::SessionCache>,
     pub mailer: mail::Mailer,
+    /// The configured sign-in providers, discovered at start-up.
+    pub oauth: Arc<oauth::Providers>,
 }
 
 impl Services {
@@ -59,6 +62,8 @@ impl Services {
         let hasher = PasswordHasher::new(config.hash_concurrency).await?;
         let mailer = mail::Mailer::new(config.mail.as_ref())?;
         secret_key::check_against(&db, &config.secret_key, clock.now()).await?;
+        let oauth =
+            Arc::new(oauth::Providers::discover(&config.providers, &config.public_url).await?);
         let cache = Arc::new(cache::SessionCache::new(db.backend()));
         cache::spawn_listener(&db, cache.clone());
         cache
@@ -71,6 +76,7 @@ impl Services {
             config,
             cache,
             mailer,
+            oauth,
         })
     }
 }

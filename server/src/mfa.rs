@@ -100,6 +100,7 @@ pub(crate) async fn begin_second_step(
     user: UserId,
     credential_version: i64,
     organization: Option<&str>,
+    via_provider: Option<&str>,
 ) -> Result<PendingSignIn, Error> {
     let now = svc.clock.now();
     let token = Secret::generate();
@@ -109,6 +110,7 @@ pub(crate) async fn begin_second_step(
         token_hash: &token.hash(),
         user,
         org: organization.as_deref(),
+        via_provider,
         credential_version,
         now,
         expires_at,
@@ -161,16 +163,14 @@ pub async fn verify_sign_in(
     // The pending sign-in is used up in the transaction that issues the session: of two
     // requests racing with good codes one proceeds, and an MFA reset either deletes it first
     // (then this is refused) or comes after and ends the session issued here.
-    let signed_in = sessions::complete_sign_in(
-        svc,
-        challenge.user,
-        challenge.credential_version,
-        challenge.org.as_deref(),
-        Some(challenge.id),
-        client,
-        previous_token,
-    )
-    .await?;
+    let completion = sessions::Completion {
+        user_id: challenge.user,
+        credential_version: challenge.credential_version,
+        organization: challenge.org.as_deref(),
+        second_step: Some(challenge.id),
+        via_provider: challenge.via_provider.as_deref(),
+    };
+    let signed_in = sessions::complete_sign_in(svc, completion, client, previous_token).await?;
     let backup_codes_left = match proof {
         Proof::BackupCode => {
             let mut conn = pool.acquire().await?;

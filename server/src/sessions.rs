@@ -24,8 +24,10 @@ mod sign_in;
 mod store;
 
 pub use active::{SessionInfo, list_sessions, revoke_other_sessions, revoke_session};
-pub(crate) use sign_in::complete_sign_in;
+pub use sign_in::DEACTIVATED;
+pub(crate) use sign_in::{Completion, complete_sign_in};
 pub use sign_in::{SignInStep, sign_in};
+pub(crate) use store::mark_via;
 
 /// "Last active" is written at most this often per session, so ordinary requests don't write.
 pub const ACTIVITY_RESOLUTION: Duration = Duration::from_secs(60);
@@ -325,6 +327,10 @@ pub async fn resolve(svc: &Services, token: &str, client: ClientInfo) -> Result<
         }),
         _ => None,
     };
+    // The organization lets the provider this session came through stand in for our MFA.
+    let provider_mfa = row.via_provider.is_some()
+        && row.via_provider == row.sign_in_provider
+        && row.provider_enforces_mfa == Some(1);
     let enabled = row.mfa_enabled_at.is_some();
     let policy = crate::security_policy::SecurityPolicy::from_columns(
         row.enforced_since,
@@ -335,7 +341,7 @@ pub async fn resolve(svc: &Services, token: &str, client: ClientInfo) -> Result<
         enabled,
         backup_codes_left: if enabled { row.backup_codes_left } else { 0 },
         required_by: match &org {
-            Some(org) if !enabled => policy.mfa_deadline(org.role),
+            Some(org) if !enabled && !provider_mfa => policy.mfa_deadline(org.role),
             _ => None,
         },
     };

@@ -5,11 +5,19 @@
 use super::*;
 
 /// Who accepts an invitation.
+#[derive(Clone, Copy)]
 pub enum Acceptor<'a> {
     /// The signed-in owner of the invited email.
     SignedIn(&'a Actor),
     /// A person without an account: it is created with the invited email.
     NewAccount { name: &'a str, password: &'a str },
+    /// A person a sign-in provider vouched for (`email` verified): the account is created
+    /// without a password and the identity linked.
+    Identity {
+        name: &'a str,
+        email: &'a str,
+        identity: &'a crate::oauth::store::NewIdentity<'a>,
+    },
 }
 
 /// Accepts an invitation: the acceptor becomes a member with the invited role and their session
@@ -50,6 +58,20 @@ pub async fn accept_invitation(
             let hash = svc.hasher.hash(password.password()).await?;
             Some((name, hash))
         }
+        Acceptor::Identity { name, email, .. } => {
+            if email != details.email {
+                return Err(Error::Forbidden(format!(
+                    "This invitation is for {}, but you signed in as {email}.",
+                    details.email
+                )));
+            }
+            let name = DisplayName::parse(name).map_err(|messages| {
+                let mut errors = FieldErrors::default();
+                errors.check::<()>("name", Err(messages));
+                Error::Validation(errors)
+            })?;
+            Some((name, String::new()))
+        }
     };
 
     let now = svc.clock.now();
@@ -84,7 +106,7 @@ pub async fn accept_invitation(
                 .await?;
             (actor.user_id, None)
         }
-        (Acceptor::NewAccount { .. }, Some((name, hash))) => {
+        (Acceptor::NewAccount { .. } | Acceptor::Identity { .. }, Some((name, hash))) => {
             let user = UserId::random();
             let email = EmailAddress::parse(&details.email)
                 .map_err(|_| Error::internal("an invitation holds an email that does not parse"))?;
@@ -99,6 +121,10 @@ pub async fn accept_invitation(
                 credential_version: 0,
             };
             let signed_in = sessions::create(change.conn(), svc, new_session, client, now).await?;
+            if let Acceptor::Identity { identity, .. } = acceptor {
+                crate::oauth::store::insert_identity(change.conn(), identity, user, now).await?;
+                sessions::mark_via(change.conn(), signed_in.session_id, identity.provider).await?;
+            }
             let event = Event {
                 action: Audited::SignedUp,
                 org: Some(org),
@@ -109,7 +135,7 @@ pub async fn accept_invitation(
             audit::record(change.conn(), event, now).await?;
             (user, Some(signed_in))
         }
-        (Acceptor::NewAccount { .. }, None) => {
+        (Acceptor::NewAccount { .. } | Acceptor::Identity { .. }, None) => {
             return Err(Error::internal("new account without its checked input"));
         }
     };

@@ -195,6 +195,7 @@ pub struct Challenge {
     pub id: ChallengeId,
     pub user: UserId,
     pub org: Option<String>,
+    pub via_provider: Option<String>,
     pub credential_version: i64,
 }
 
@@ -202,6 +203,7 @@ pub struct NewChallenge<'a> {
     pub token_hash: &'a str,
     pub user: UserId,
     pub org: Option<&'a str>,
+    pub via_provider: Option<&'a str>,
     pub credential_version: i64,
     pub now: Timestamp,
     pub expires_at: Timestamp,
@@ -216,7 +218,7 @@ pub async fn insert_challenge(pool: &AnyPool, new: NewChallenge<'_>) -> Result<(
         .await?;
     sqlx::query(
         "INSERT INTO mfa_challenges (id, token_hash, user_id, org_id, credential_version, \
-         created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         created_at, expires_at, via_provider) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(ChallengeId::random().to_string())
     .bind(new.token_hash)
@@ -225,10 +227,14 @@ pub async fn insert_challenge(pool: &AnyPool, new: NewChallenge<'_>) -> Result<(
     .bind(new.credential_version)
     .bind(new.now.as_millis())
     .bind(new.expires_at.as_millis())
+    .bind(new.via_provider)
     .execute(pool)
     .await?;
     Ok(())
 }
+
+#[derive(sqlx::FromRow)]
+struct ChallengeRow(String, String, Option<String>, i64, Option<String>);
 
 /// The live challenge with this token hash, if any: unexpired, and signed in with the account's
 /// current password (a password changed meanwhile ends it).
@@ -237,8 +243,9 @@ pub async fn live_challenge(
     token_hash: &str,
     now: Timestamp,
 ) -> Result<Option<Challenge>, Error> {
-    let row: Option<(String, String, Option<String>, i64)> = sqlx::query_as(
-        "SELECT c.id, c.user_id, c.org_id, c.credential_version FROM mfa_challenges c \
+    let row: Option<ChallengeRow> = sqlx::query_as(
+        "SELECT c.id, c.user_id, c.org_id, c.credential_version, c.via_provider \
+         FROM mfa_challenges c \
          JOIN users u ON u.id = c.user_id AND u.credential_version = c.credential_version \
          WHERE c.token_hash = $1 AND c.expires_at > $2",
     )
@@ -246,14 +253,17 @@ pub async fn live_challenge(
     .bind(now.as_millis())
     .fetch_optional(pool)
     .await?;
-    row.map(|(id, user, org, credential_version)| {
-        Ok(Challenge {
-            id: ids::from_db(&id, ChallengeId::parse)?,
-            user: ids::from_db(&user, UserId::parse)?,
-            org,
-            credential_version,
-        })
-    })
+    row.map(
+        |ChallengeRow(id, user, org, credential_version, via_provider)| {
+            Ok(Challenge {
+                id: ids::from_db(&id, ChallengeId::parse)?,
+                user: ids::from_db(&user, UserId::parse)?,
+                org,
+                via_provider,
+                credential_version,
+            })
+        },
+    )
     .transpose()
 }
 

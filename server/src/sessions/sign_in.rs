@@ -55,10 +55,13 @@ pub async fn sign_in(
 
     let user = accounts::credentials_for(pool, &normalized).await?;
     let password = Password::new(password);
-    let matched = svc
-        .hasher
-        .verify(&password, user.as_ref().map(|u| u.password_hash.as_str()))
-        .await?;
+    // An account without a password (it signs in through a provider) matches nothing, after
+    // the same work as any other.
+    let stored = user
+        .as_ref()
+        .map(|u| u.password_hash.as_str())
+        .filter(|hash| !hash.is_empty());
+    let matched = svc.hasher.verify(&password, stored).await? && stored.is_some();
     let user = match (matched, user) {
         (true, Some(user)) => user,
         (_, user) => {
@@ -82,23 +85,40 @@ pub async fn sign_in(
     }
     throttle::purge_finished_windows(pool, now).await?;
     if crate::mfa::is_enabled(svc, user.id).await? {
-        let pending =
-            crate::mfa::begin_second_step(svc, user.id, user.credential_version, organization)
-                .await?;
+        let pending = crate::mfa::begin_second_step(
+            svc,
+            user.id,
+            user.credential_version,
+            organization,
+            None,
+        )
+        .await?;
         tracing::info!(user_id = %user.id, "password accepted; second factor pending");
         return Ok(SignInStep::SecondFactor(pending));
     }
-    complete_sign_in(
-        svc,
-        user.id,
-        user.credential_version,
+    let completion = Completion {
+        user_id: user.id,
+        credential_version: user.credential_version,
         organization,
-        None,
-        client,
-        previous_token,
-    )
-    .await
-    .map(SignInStep::Done)
+        second_step: None,
+        via_provider: None,
+    };
+    complete_sign_in(svc, completion, client, previous_token)
+        .await
+        .map(SignInStep::Done)
+}
+
+/// A sign-in whose credentials all passed.
+pub(crate) struct Completion<'a> {
+    pub user_id: UserId,
+    /// The account's credential version when the password (or provider) was checked.
+    pub credential_version: i64,
+    /// As asked by a `/login?org=` link.
+    pub organization: Option<&'a str>,
+    /// The pending sign-in a second step used up (in the same transaction).
+    pub second_step: Option<crate::ids::ChallengeId>,
+    /// The provider it came through; `None` for a password.
+    pub via_provider: Option<&'a str>,
 }
 
 /// Issues the session of a sign-in whose credentials all passed: lands in `organization` (or
@@ -107,13 +127,17 @@ pub async fn sign_in(
 /// not a member of the organization asked for; `Gone` when the pending sign-in already went.
 pub(crate) async fn complete_sign_in(
     svc: &Services,
-    user_id: UserId,
-    credential_version: i64,
-    organization: Option<&str>,
-    second_step: Option<crate::ids::ChallengeId>,
+    completion: Completion<'_>,
     client: &ClientInfo,
     previous_token: Option<&str>,
 ) -> Result<SignedIn, Error> {
+    let Completion {
+        user_id,
+        credential_version,
+        organization,
+        second_step,
+        via_provider,
+    } = completion;
     let now = svc.clock.now();
     let pool = svc.db.pool();
     let mut change = Change::begin(svc).await?;
@@ -171,12 +195,26 @@ pub(crate) async fn complete_sign_in(
             return Err(Error::Forbidden(message.into()));
         }
     };
+    if let Some(org) = org
+        && let Some(required) = required_provider(change.conn(), org).await?
+        && via_provider != Some(required.as_str())
+    {
+        drop(change);
+        let (name, provider) = (org_name(pool, org).await?, svc.oauth.get(&required));
+        let provider = provider.map_or(required.as_str(), |p| p.name.as_str());
+        return Err(Error::Forbidden(format!(
+            "Members of {name} must sign in with {provider}."
+        )));
+    }
     let new_session = NewSession {
         user: user_id,
         org,
         credential_version,
     };
     let signed_in = create(change.conn(), svc, new_session, client, now).await?;
+    if let Some(provider) = via_provider {
+        store::mark_via(change.conn(), signed_in.session_id, provider).await?;
+    }
     // A new device appears in the user's session list on every instance.
     change.invalidate(Invalidation::User(user_id)).await?;
     let surplus = store::end_surplus(change.conn(), user_id, MAX_SESSIONS_PER_USER, now).await?;
@@ -226,4 +264,23 @@ async fn record_unowned(
         "sign-in refused: too many attempts"
     );
     Ok(())
+}
+
+/// The provider an organization requires its members to sign in with, if any.
+async fn required_provider(conn: &mut AnyConnection, org: OrgId) -> Result<Option<String>, Error> {
+    let required: Option<Option<String>> =
+        sqlx::query_scalar("SELECT sign_in_provider FROM security_policies WHERE org_id = $1")
+            .bind(org.to_string())
+            .fetch_optional(conn)
+            .await?;
+    Ok(required.flatten())
+}
+
+async fn org_name(pool: &sqlx::AnyPool, org: OrgId) -> Result<String, Error> {
+    Ok(
+        sqlx::query_scalar("SELECT name FROM organizations WHERE id = $1")
+            .bind(org.to_string())
+            .fetch_one(pool)
+            .await?,
+    )
 }

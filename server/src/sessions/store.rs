@@ -24,6 +24,11 @@ pub struct SessionRow {
     pub enforced_since: Option<i64>,
     pub policy_roles: Option<String>,
     pub grace_days: Option<i64>,
+    /// The provider the session was started through, and the one the organization requires
+    /// (whose own MFA may stand in for Gatehouse's).
+    pub via_provider: Option<String>,
+    pub sign_in_provider: Option<String>,
+    pub provider_enforces_mfa: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -83,7 +88,8 @@ pub async fn lookup(pool: &AnyPool, token_hash: &str) -> Result<Option<SessionRo
                 t.enabled_at AS mfa_enabled_at, \
                 (SELECT COUNT(*) FROM mfa_backup_codes b \
                  WHERE b.user_id = s.user_id AND b.used_at IS NULL) AS backup_codes_left, \
-                p.enforced_since, p.roles AS policy_roles, p.grace_days \
+                p.enforced_since, p.roles AS policy_roles, p.grace_days, s.via_provider, \
+                p.sign_in_provider, p.provider_enforces_mfa \
          FROM sessions s \
          JOIN users u ON u.id = s.user_id \
          LEFT JOIN memberships m ON m.org_id = s.org_id AND m.user_id = s.user_id \
@@ -275,4 +281,18 @@ pub async fn active_of_user(
     .bind(now.as_millis())
     .fetch_all(pool)
     .await?)
+}
+
+/// Records that a session was started through a sign-in provider.
+pub async fn mark_via(
+    conn: &mut AnyConnection,
+    id: SessionId,
+    provider: &str,
+) -> Result<(), Error> {
+    sqlx::query("UPDATE sessions SET via_provider = $1 WHERE id = $2")
+        .bind(provider)
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -1,0 +1,707 @@
+//! Sign-in with Google and any OpenID Connect provider (authorization code flow with PKCE S256,
+//! `state` and `nonce`, exact redirect URI). Identities are keyed on (issuer, subject), never on
+//! the email alone, and an email counts only when the provider verified it.
+//!
+//! Where a provider's answer leads:
+//! - a known identity signs its account in (its MFA still applies, unless the organization
+//!   signed into lets this provider's own MFA stand in);
+//! - a verified email of an existing, unlinked account is linked only after the person proves
+//!   that account (password, and MFA when on) — see [`link_pending`];
+//! - a new email creates the account: in the organization of the invitation it came through,
+//!   or in a new organization the person names (as at sign-up).
+
+use openidconnect::core::CoreResponseType;
+use openidconnect::{
+    AuthenticationFlow, AuthorizationCode, CsrfToken, Nonce, OAuth2TokenResponse,
+    PkceCodeChallenge, PkceCodeVerifier, Scope, TokenResponse,
+};
+
+use crate::accounts::{self, DisplayName, EmailAddress};
+use crate::audit::{self, Action as Audited, Event};
+use crate::authz::{self, Action};
+use crate::cache::{Change, Invalidation};
+use crate::clock::Timestamp;
+use crate::ids::UserId;
+use crate::members::{current_org, lock_as_caller, require};
+use crate::sessions::{self, Actor, ClientInfo, SignInStep, SignedIn};
+use crate::tokens::{self, Secret};
+use crate::{Error, Services};
+
+mod providers;
+pub(crate) mod store;
+
+pub use providers::{Provider, Providers, VerifiedIdentity};
+
+/// How long a trip to the provider and back may take.
+const FLOW_TTL: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+/// How long a verified identity waits for its person to finish.
+pub const PENDING_TTL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// A trip to the provider: where to send the browser, and the cookie that binds the answer to it.
+pub struct Started {
+    pub url: String,
+    pub cookie: Secret,
+}
+
+/// The query a provider sends the browser back with.
+#[derive(Debug, Default)]
+pub struct CallbackParams<'a> {
+    pub code: Option<&'a str>,
+    pub state: Option<&'a str>,
+    pub error: Option<&'a str>,
+}
+
+/// Why a provider sign-in did not go through, as the sign-in page explains it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The person declined at the provider.
+    Denied,
+    /// The provider answered with another error.
+    ProviderError,
+    /// The answer's `state` is not this browser's request (tampered, or another browser's).
+    StateMismatch,
+    /// No trip under way in this browser (expired, used, or never started).
+    Expired,
+    /// The code exchange or the ID token failed a check.
+    Unverifiable,
+    /// The provider did not verify the email.
+    EmailUnverified,
+    Deactivated,
+    /// Not a member of the organization, an invitation for someone else, or the organization
+    /// requires another way of signing in.
+    NotAllowed,
+}
+
+impl Refusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::Denied => "denied",
+            Refusal::ProviderError => "provider_error",
+            Refusal::StateMismatch => "state",
+            Refusal::Expired => "expired",
+            Refusal::Unverifiable => "unverifiable",
+            Refusal::EmailUnverified => "email_unverified",
+            Refusal::Deactivated => "deactivated",
+            Refusal::NotAllowed => "not_allowed",
+        }
+    }
+}
+
+/// Where the provider's answer leads.
+#[derive(Debug)]
+pub enum Arrival {
+    /// A known identity (or a new account from an invitation): signed in, or MFA comes next.
+    SignedIn {
+        step: SignInStep,
+        next: String,
+    },
+    /// The email belongs to an account not linked yet: its owner signs in to prove it.
+    ProveAccount {
+        cookie: Secret,
+        next: String,
+    },
+    /// A new person: they name their organization next.
+    NewAccount {
+        cookie: Secret,
+    },
+    Refused(Refusal),
+}
+
+/// Starts a sign-in with `provider`: `next` is where to go afterwards, `invitation` the token of
+/// the invitation it came through. `NotFound` for a provider that is not configured.
+pub async fn start(
+    svc: &Services,
+    provider: &str,
+    next: Option<&str>,
+    invitation: Option<&str>,
+) -> Result<Started, Error> {
+    let provider = svc.oauth.get(provider).ok_or(Error::NotFound)?;
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, state, nonce) = provider
+        .client()
+        .authorize_url(
+            AuthenticationFlow::<CoreResponseType>::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new("email".into()))
+        .add_scope(Scope::new("profile".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+    let cookie = Secret::generate();
+    let now = svc.clock.now();
+    let flow = store::Flow {
+        provider: provider.key.clone(),
+        state: state.secret().clone(),
+        nonce: nonce.secret().clone(),
+        verifier_sealed: svc
+            .config
+            .secret_key
+            .seal(verifier.secret().as_bytes(), &cookie.hash())?,
+        next_path: next.map(|n| n.chars().take(512).collect()),
+        invitation: invitation
+            .filter(|t| tokens::well_formed(t))
+            .map(str::to_string),
+    };
+    let new = store::NewFlow {
+        id: &uuid::Uuid::new_v4().to_string(),
+        token_hash: &cookie.hash(),
+        flow: &flow,
+        now,
+        expires_at: now.plus(FLOW_TTL),
+    };
+    store::insert_flow(svc.db.pool(), new).await?;
+    Ok(Started {
+        url: url.to_string(),
+        cookie,
+    })
+}
+
+/// The provider sent the browser back. Checks it is this browser's trip (cookie and `state`,
+/// once), exchanges the code (PKCE), verifies the ID token, and decides where it leads. No code
+/// or token is logged.
+pub async fn callback(
+    svc: &Services,
+    provider_key: &str,
+    cookie: Option<&str>,
+    params: CallbackParams<'_>,
+    client: &ClientInfo,
+    previous_token: Option<&str>,
+) -> Result<Arrival, Error> {
+    let now = svc.clock.now();
+    let refused = |why: Refusal| {
+        tracing::info!(
+            provider = provider_key,
+            reason = why.as_str(),
+            "provider sign-in refused"
+        );
+        Ok(Arrival::Refused(why))
+    };
+    let Some(provider) = svc.oauth.get(provider_key) else {
+        return Err(Error::NotFound);
+    };
+    let Some(cookie) = cookie.filter(|c| tokens::well_formed(c)) else {
+        return refused(Refusal::Expired);
+    };
+    let Some((_, flow)) = store::take_flow(svc.db.pool(), &tokens::hash(cookie), now).await? else {
+        return refused(Refusal::Expired);
+    };
+    let state_matches = params.state.is_some_and(|state| {
+        flow.provider == provider.key && constant_time_eq(state.as_bytes(), flow.state.as_bytes())
+    });
+    if !state_matches {
+        return refused(Refusal::StateMismatch);
+    }
+    if let Some(error) = params.error {
+        return refused(if error == "access_denied" {
+            Refusal::Denied
+        } else {
+            Refusal::ProviderError
+        });
+    }
+    let Some(code) = params.code else {
+        return refused(Refusal::ProviderError);
+    };
+    let verifier = svc
+        .config
+        .secret_key
+        .open(&flow.verifier_sealed, &tokens::hash(cookie))?;
+    let verifier = PkceCodeVerifier::new(String::from_utf8_lossy(&verifier).into_owned());
+    let identity = match exchange(svc, provider, code, verifier, &flow.nonce).await {
+        Ok(identity) => identity,
+        Err(why) => {
+            tracing::warn!(provider = provider_key, error = %why, "provider answer failed verification");
+            return refused(Refusal::Unverifiable);
+        }
+    };
+    let next = crate_safe_next(flow.next_path.as_deref());
+    // A known identity signs its account in, whatever its email says today.
+    if let Some(user) = store::user_of(svc.db.pool(), &identity.issuer, &identity.subject).await? {
+        store::touch_identity(svc.db.pool(), &identity.issuer, &identity.subject, now).await?;
+        if let Some(invitation) = flow.invitation.as_deref() {
+            return Ok(Arrival::SignedIn {
+                step: sign_in_as(svc, user, provider, None, client, previous_token).await?,
+                next: format!("/invite/{invitation}"),
+            });
+        }
+        return match sign_in_as(svc, user, provider, None, client, previous_token).await {
+            Ok(step) => Ok(Arrival::SignedIn { step, next }),
+            Err(Error::Forbidden(message)) => refused(if message == sessions::DEACTIVATED {
+                Refusal::Deactivated
+            } else {
+                Refusal::NotAllowed
+            }),
+            Err(other) => Err(other),
+        };
+    }
+    if !identity.email_verified || EmailAddress::parse(&identity.email).is_err() {
+        return refused(Refusal::EmailUnverified);
+    }
+    let email = EmailAddress::normalize(&identity.email);
+    let existing = accounts::user_id_by_email(svc.db.pool(), &email).await?;
+    let name = identity
+        .name
+        .clone()
+        .filter(|n| DisplayName::parse(n).is_ok())
+        .unwrap_or_else(|| email.split('@').next().unwrap_or("New member").to_string());
+    let pending = store::Pending {
+        provider: provider.key.clone(),
+        issuer: identity.issuer.clone(),
+        subject: identity.subject.clone(),
+        email: email.clone(),
+        name,
+        existing_user: existing,
+        invitation: flow.invitation.clone(),
+        next_path: Some(match &flow.invitation {
+            Some(invitation) => format!("/invite/{invitation}"),
+            None => next.clone(),
+        }),
+    };
+    let cookie = Secret::generate();
+    store::insert_pending(
+        svc.db.pool(),
+        &cookie.hash(),
+        &pending,
+        now,
+        now.plus(PENDING_TTL),
+    )
+    .await?;
+    match (existing, &flow.invitation) {
+        (Some(_), _) => Ok(Arrival::ProveAccount {
+            cookie,
+            next: pending.next_path.unwrap_or(next),
+        }),
+        (None, Some(invitation)) => {
+            match accept_invitation_as_new(svc, cookie.expose(), invitation, client, previous_token)
+                .await
+            {
+                Ok(signed_in) => Ok(Arrival::SignedIn {
+                    step: SignInStep::Done(signed_in),
+                    next: "/".into(),
+                }),
+                Err(Error::Forbidden(_)) => refused(Refusal::NotAllowed),
+                Err(other) => Err(other),
+            }
+        }
+        (None, None) => Ok(Arrival::NewAccount { cookie }),
+    }
+}
+
+fn crate_safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.chars().any(|c| c.is_control() || c == '\\') =>
+        {
+            path.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+/// Exchanges the code (with the PKCE verifier) and verifies the ID token. The email comes from
+/// the ID token, or from userinfo when the token has none.
+async fn exchange(
+    svc: &Services,
+    provider: &Provider,
+    code: &str,
+    verifier: PkceCodeVerifier,
+    nonce: &str,
+) -> Result<VerifiedIdentity, String> {
+    let http = svc.oauth.http().map_err(|e| e.to_string())?;
+    let client = provider.client();
+    let response = client
+        .exchange_code(AuthorizationCode::new(code.to_string()))
+        .map_err(|e| providers::chain(&e))?
+        .set_pkce_verifier(verifier)
+        .request_async(http)
+        .await
+        .map_err(|e| providers::chain(&e))?;
+    let id_token = response
+        .id_token()
+        .ok_or_else(|| "the token response has no ID token".to_string())?;
+    let verifier = client.id_token_verifier();
+    let mut identity = providers::verify_id_token(
+        id_token,
+        &verifier,
+        &Nonce::new(nonce.to_string()),
+        &provider.issuer,
+    )?;
+    if identity.email.is_empty() {
+        let info: openidconnect::core::CoreUserInfoClaims = client
+            .user_info(response.access_token().clone(), None)
+            .map_err(|e| providers::chain(&e))?
+            .request_async(http)
+            .await
+            .map_err(|e| providers::chain(&e))?;
+        if info.subject().as_str() != identity.subject {
+            return Err("userinfo is about another subject".into());
+        }
+        identity.email = info.email().map(|e| e.to_string()).unwrap_or_default();
+        identity.email_verified = info.email_verified().unwrap_or(false);
+    }
+    Ok(identity)
+}
+
+/// Signs `user` in through `provider`: their MFA step comes next unless the organization they
+/// land in is restricted to this provider and lets its MFA stand in.
+async fn sign_in_as(
+    svc: &Services,
+    user: UserId,
+    provider: &Provider,
+    organization: Option<&str>,
+    client: &ClientInfo,
+    previous_token: Option<&str>,
+) -> Result<SignInStep, Error> {
+    let credential_version = accounts::credential_version(svc.db.pool(), user).await?;
+    if crate::mfa::is_enabled(svc, user).await?
+        && !provider_mfa_stands(svc, user, &provider.key).await?
+    {
+        let pending = crate::mfa::begin_second_step(
+            svc,
+            user,
+            credential_version,
+            organization,
+            Some(&provider.key),
+        )
+        .await?;
+        return Ok(SignInStep::SecondFactor(pending));
+    }
+    let completion = sessions::Completion {
+        user_id: user,
+        credential_version,
+        organization,
+        second_step: None,
+        via_provider: Some(&provider.key),
+    };
+    sessions::complete_sign_in(svc, completion, client, previous_token)
+        .await
+        .map(SignInStep::Done)
+}
+
+/// Whether the organization `user` would land in requires `provider` and trusts its MFA.
+async fn provider_mfa_stands(svc: &Services, user: UserId, provider: &str) -> Result<bool, Error> {
+    let row: Option<(Option<String>, i64)> = sqlx::query_as(
+        "SELECT p.sign_in_provider, p.provider_enforces_mfa FROM memberships m \
+         LEFT JOIN security_policies p ON p.org_id = m.org_id \
+         WHERE m.user_id = $1 AND m.deactivated_at IS NULL \
+         ORDER BY m.last_used_at DESC LIMIT 1",
+    )
+    .bind(user.to_string())
+    .fetch_optional(svc.db.pool())
+    .await?;
+    Ok(row.is_some_and(|(required, trusts)| required.as_deref() == Some(provider) && trusts == 1))
+}
+
+/// A new person arriving through an invitation: the account is created in the invited
+/// organization (the invitation must be for the verified email).
+async fn accept_invitation_as_new(
+    svc: &Services,
+    pending_cookie: &str,
+    invitation: &str,
+    client: &ClientInfo,
+    previous_token: Option<&str>,
+) -> Result<SignedIn, Error> {
+    let now = svc.clock.now();
+    let mut conn = svc.db.pool().acquire().await?;
+    let pending = store::take_pending(&mut conn, &tokens::hash(pending_cookie), now)
+        .await?
+        .ok_or_else(|| Error::Gone("This sign-in has expired. Start again.".into()))?;
+    drop(conn);
+    let acceptor = crate::invitations::Acceptor::Identity {
+        name: &pending.name,
+        email: &pending.email,
+        identity: &store::NewIdentity {
+            issuer: &pending.issuer,
+            subject: &pending.subject,
+            provider: &pending.provider,
+            email: &pending.email,
+        },
+    };
+    crate::invitations::accept_invitation(svc, invitation, acceptor, client, previous_token)
+        .await?
+        .ok_or_else(|| Error::internal("a new account without a session"))
+}
+
+/// What the "finish signing up" page shows about a verified identity waiting for its person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingView {
+    pub provider_name: String,
+    pub email: String,
+    pub name: String,
+    /// An existing account must be proven (password) before the identity is linked to it.
+    pub existing_account: bool,
+}
+
+pub async fn pending_identity(svc: &Services, cookie: &str) -> Result<Option<PendingView>, Error> {
+    if !tokens::well_formed(cookie) {
+        return Ok(None);
+    }
+    let pending = store::pending(svc.db.pool(), &tokens::hash(cookie), svc.clock.now()).await?;
+    Ok(pending.map(|p| PendingView {
+        provider_name: svc
+            .oauth
+            .get(&p.provider)
+            .map_or_else(|| p.provider.clone(), |pr| pr.name.clone()),
+        email: p.email,
+        name: p.name,
+        existing_account: p.existing_user.is_some(),
+    }))
+}
+
+/// Creates the account of a new person who came through a provider, with the organization they
+/// named, links the identity and signs them in.
+pub async fn complete_sign_up(
+    svc: &Services,
+    cookie: &str,
+    name: &str,
+    organization: &str,
+    client: &ClientInfo,
+    previous_token: Option<&str>,
+) -> Result<SignedIn, Error> {
+    let expired = || Error::Gone("This sign-in has expired. Start again.".into());
+    if !tokens::well_formed(cookie) {
+        return Err(expired());
+    }
+    let now = svc.clock.now();
+    let pending = store::pending(svc.db.pool(), &tokens::hash(cookie), now)
+        .await?
+        .filter(|p| p.existing_user.is_none())
+        .ok_or_else(expired)?;
+    let input = accounts::NewAccount {
+        name,
+        email: &pending.email,
+        organization,
+        password_hash: None,
+    };
+    let identity = store::NewIdentity {
+        issuer: &pending.issuer,
+        subject: &pending.subject,
+        provider: &pending.provider,
+        email: &pending.email,
+    };
+    accounts::open_account(
+        svc,
+        input,
+        Some((&identity, &tokens::hash(cookie))),
+        client,
+        previous_token,
+    )
+    .await
+}
+
+/// After its owner proved an existing account (password, MFA), links the identity that was
+/// waiting for it. Anything else (another account, expired) links nothing.
+pub async fn link_pending(
+    svc: &Services,
+    cookie: &str,
+    user: UserId,
+    client: &ClientInfo,
+) -> Result<bool, Error> {
+    if !tokens::well_formed(cookie) {
+        return Ok(false);
+    }
+    let now = svc.clock.now();
+    let mut change = Change::begin(svc).await?;
+    let Some(pending) = store::take_pending(change.conn(), &tokens::hash(cookie), now).await?
+    else {
+        return Ok(false);
+    };
+    if pending.existing_user != Some(user) {
+        return Ok(false);
+    }
+    let identity = store::NewIdentity {
+        issuer: &pending.issuer,
+        subject: &pending.subject,
+        provider: &pending.provider,
+        email: &pending.email,
+    };
+    store::insert_identity(change.conn(), &identity, user, now).await?;
+    let event = Event {
+        action: Audited::IdentityLinked,
+        org: None,
+        actor: Some(user),
+        target: Some(format!("user:{user} provider:{}", pending.provider)),
+        client,
+    };
+    audit::record(change.conn(), event, now).await?;
+    change.commit().await?;
+    tracing::info!(user_id = %user, provider = %pending.provider, "identity linked");
+    Ok(true)
+}
+
+/// One provider linked to the caller's account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedIdentity {
+    pub provider: String,
+    pub provider_name: String,
+    pub email: String,
+    pub linked_at: Timestamp,
+}
+
+pub async fn linked_identities(
+    svc: &Services,
+    actor: &Actor,
+) -> Result<Vec<LinkedIdentity>, Error> {
+    let rows = store::identities_of(svc.db.pool(), actor.user_id).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| LinkedIdentity {
+            provider_name: svc
+                .oauth
+                .get(&row.provider)
+                .map_or_else(|| row.provider.clone(), |p| p.name.clone()),
+            provider: row.provider,
+            email: row.email,
+            linked_at: Timestamp::from_millis(row.created_at),
+        })
+        .collect())
+}
+
+/// Unlinks the caller's identities at `provider`. Refused when it would leave the account no way
+/// to sign in (no password and no other provider), or while an organization of theirs requires
+/// this provider.
+pub async fn unlink_identity(svc: &Services, actor: &Actor, provider: &str) -> Result<(), Error> {
+    let now = svc.clock.now();
+    let mut change = Change::begin(svc).await?;
+    crate::orgs::store::lock_memberships_of(change.conn(), actor.user_id).await?;
+    let (linked_here, linked_elsewhere, has_password): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM identities WHERE user_id = $1 AND provider = $2), \
+                (SELECT COUNT(*) FROM identities WHERE user_id = $1 AND provider <> $2), \
+                (SELECT COUNT(*) FROM users WHERE id = $1 AND password_hash <> '')",
+    )
+    .bind(actor.user_id.to_string())
+    .bind(provider)
+    .fetch_one(change.conn())
+    .await?;
+    if linked_here == 0 {
+        return Err(Error::NotFound);
+    }
+    if has_password == 0 && linked_elsewhere == 0 {
+        return Err(Error::Forbidden(
+            "This is your only way to sign in. Set a password first (\"Forgot password?\" on \
+             the sign-in page) or link another provider."
+                .into(),
+        ));
+    }
+    let requiring: Option<String> = sqlx::query_scalar(
+        "SELECT o.name FROM memberships m JOIN security_policies p ON p.org_id = m.org_id \
+         JOIN organizations o ON o.id = m.org_id \
+         WHERE m.user_id = $1 AND m.deactivated_at IS NULL AND p.sign_in_provider = $2 LIMIT 1",
+    )
+    .bind(actor.user_id.to_string())
+    .bind(provider)
+    .fetch_optional(change.conn())
+    .await?;
+    if let Some(org) = requiring {
+        return Err(Error::Forbidden(format!(
+            "{org} requires signing in with this provider, so it cannot be unlinked."
+        )));
+    }
+    sqlx::query("DELETE FROM identities WHERE user_id = $1 AND provider = $2")
+        .bind(actor.user_id.to_string())
+        .bind(provider)
+        .execute(change.conn())
+        .await?;
+    let event = Event {
+        action: Audited::IdentityUnlinked,
+        org: None,
+        actor: Some(actor.user_id),
+        target: Some(format!("user:{} provider:{provider}", actor.user_id)),
+        client: &actor.client,
+    };
+    audit::record(change.conn(), event, now).await?;
+    change.commit().await
+}
+
+/// "Members must sign in with …" (Owners): `provider` `None` lifts the restriction.
+/// `provider_enforces_mfa` lets that provider's own MFA stand in for Gatehouse's. The caller
+/// must have that provider linked, so they are not locked out themselves.
+pub async fn update_sign_in_restriction(
+    svc: &Services,
+    actor: &Actor,
+    provider: Option<&str>,
+    provider_enforces_mfa: bool,
+) -> Result<(), Error> {
+    let (org, role) = current_org(actor)?;
+    require(authz::decide(
+        Some(role),
+        Action::ManageSecurityPolicy,
+        None,
+    ))?;
+    let provider = provider.map(str::trim).filter(|p| !p.is_empty());
+    if let Some(key) = provider {
+        let Some(configured) = svc.oauth.get(key) else {
+            return Err(crate::error::FieldErrors::single(
+                "provider",
+                format!("{key:?} is not a configured sign-in provider"),
+            ));
+        };
+        let linked = store::identities_of(svc.db.pool(), actor.user_id)
+            .await?
+            .iter()
+            .any(|i| i.provider == key);
+        if !linked {
+            return Err(Error::Forbidden(format!(
+                "Sign in with {} once first, so that you can still sign in yourself.",
+                configured.name
+            )));
+        }
+    }
+    let now = svc.clock.now();
+    let mut change = Change::begin(svc).await?;
+    let role = lock_as_caller(change.conn(), org, actor.user_id).await?;
+    require(authz::decide(
+        Some(role),
+        Action::ManageSecurityPolicy,
+        None,
+    ))?;
+    sqlx::query(
+        "INSERT INTO security_policies (org_id, enforced_since, roles, grace_days, updated_at, \
+         updated_by, sign_in_provider, provider_enforces_mfa) \
+         VALUES ($1, NULL, 'owner,admin,member', 7, $2, $3, $4, $5) \
+         ON CONFLICT (org_id) DO UPDATE SET sign_in_provider = $4, provider_enforces_mfa = $5, \
+         updated_at = $2, updated_by = $3",
+    )
+    .bind(org.to_string())
+    .bind(now.as_millis())
+    .bind(actor.user_id.to_string())
+    .bind(provider)
+    .bind(i64::from(provider.is_some() && provider_enforces_mfa))
+    .execute(change.conn())
+    .await?;
+    change.invalidate(Invalidation::Org(org)).await?;
+    let event = Event {
+        action: Audited::SecurityPolicyUpdated,
+        org: Some(org),
+        actor: Some(actor.user_id),
+        target: Some(format!(
+            "org:{org} sign_in_provider:{} provider_enforces_mfa:{provider_enforces_mfa}",
+            provider.unwrap_or("any")
+        )),
+        client: &actor.client,
+    };
+    audit::record(change.conn(), event, now).await?;
+    change.commit().await
+}
+
+/// The organization's sign-in restriction: the provider key, and whether its MFA stands in.
+pub async fn sign_in_restriction(
+    svc: &Services,
+    actor: &Actor,
+) -> Result<(Option<String>, bool), Error> {
+    let (org, _) = current_org(actor)?;
+    let row: Option<(Option<String>, i64)> = sqlx::query_as(
+        "SELECT sign_in_provider, provider_enforces_mfa FROM security_policies WHERE org_id = $1",
+    )
+    .bind(org.to_string())
+    .fetch_optional(svc.db.pool())
+    .await?;
+    Ok(row.map_or((None, false), |(p, m)| (p, m == 1)))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
