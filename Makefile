@@ -66,6 +66,7 @@ e2e-deps:
 e2e: build e2e-deps
 	cd end2end && E2E_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 		E2E_SMTP_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
+		E2E_OIDC_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 		npx playwright test
 
 ## Throughput, latency and CPU per authenticated request; cross-instance revocation lag.

@@ -7,6 +7,9 @@ const PORT = Number(process.env.E2E_PORT ?? 3100);
 // A real SMTP server (Debian's aiosmtpd) that stores every message in a Maildir the tests read.
 const SMTP_PORT = Number(process.env.E2E_SMTP_PORT ?? PORT + 1);
 const baseURL = `http://127.0.0.1:${PORT}`;
+// A real OpenID Connect provider (the certified npm `oidc-provider`) on loopback; see oidc/.
+const OIDC_PORT = Number(process.env.E2E_OIDC_PORT ?? PORT + 2);
+const oidcIssuer = `http://127.0.0.1:${OIDC_PORT}`;
 
 // Playwright evaluates this file in the runner and again in every worker. The runner creates the
 // data directory once and the workers inherit its path through the environment, so each run gets
@@ -68,6 +71,14 @@ export default defineConfig({
         timeout: 30_000,
       },
       {
+        // Started before Gatehouse, which discovers it at start-up.
+        command: 'node oidc/provider.mjs',
+        env: { OIDC_PORT: String(OIDC_PORT), OIDC_REDIRECT_URI: `${baseURL}/auth/testid/callback` },
+        url: `${oidcIssuer}/.well-known/openid-configuration`,
+        reuseExistingServer: false,
+        timeout: 30_000,
+      },
+      {
         // Run from the repository root (cwd is resolved against this file's folder), where the
         // server finds Leptos.toml and target/site. The shell resolves the command against cwd.
         command: './target/release/gatehouse',
@@ -77,6 +88,11 @@ export default defineConfig({
           GATEHOUSE_DATA_DIR: dataDir,
           GATEHOUSE_SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
           GATEHOUSE_MAIL_FROM: 'Gatehouse <no-reply@example.com>',
+          GATEHOUSE_OIDC_PROVIDERS: 'testid',
+          GATEHOUSE_OIDC_TESTID_NAME: 'Test ID',
+          GATEHOUSE_OIDC_TESTID_ISSUER: oidcIssuer,
+          GATEHOUSE_OIDC_TESTID_CLIENT_ID: 'gatehouse-e2e',
+          GATEHOUSE_OIDC_TESTID_CLIENT_SECRET: 'gatehouse-e2e-secret',
           RUST_LOG: 'info',
         },
         url: `${baseURL}/login`,

@@ -3,6 +3,8 @@
 
 #[cfg(feature = "ssr")]
 mod middleware;
+#[cfg(feature = "ssr")]
+mod oauth_routes;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -103,6 +105,14 @@ mod server {
             // Every form here is a few short fields; refuse anything larger early.
             .layer(DefaultBodyLimit::max(BODY_LIMIT));
         Router::new()
+            .route(
+                "/auth/{provider}/start",
+                axum::routing::get(crate::oauth_routes::start),
+            )
+            .route(
+                "/auth/{provider}/callback",
+                axum::routing::get(crate::oauth_routes::callback),
+            )
             .leptos_routes_with_context(&state, routes, context.clone(), move || {
                 shell(options.clone())
             })

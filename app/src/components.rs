@@ -7,6 +7,8 @@ pub mod dialog;
 pub mod form;
 pub mod invitations;
 pub mod org_switcher;
+pub mod providers;
 pub mod security_policy;
 pub mod shell;
+pub mod sign_in_methods;
 pub mod toast;

@@ -14,6 +14,11 @@ use crate::error::AppError;
 pub const SESSION_COOKIE: &str = "gatehouse_session";
 /// A sign-in waiting for its second step (MFA), for five minutes.
 pub const MFA_COOKIE: &str = "gatehouse_mfa";
+/// Binds a trip to a sign-in provider to the browser that started it (ten minutes).
+pub const OAUTH_COOKIE: &str = "gatehouse_oauth";
+/// A provider's verified identity waiting for its person (create the account, or prove the
+/// existing one), fifteen minutes.
+pub const IDENTITY_COOKIE: &str = "gatehouse_identity";
 
 /// What every server function may need, provided as Leptos context by the router.
 #[derive(Clone)]
@@ -164,7 +169,17 @@ pub fn session_cookie(headers: &http::HeaderMap) -> Option<String> {
     cookie(headers, SESSION_COOKIE)
 }
 
-fn cookie(headers: &http::HeaderMap, wanted: &str) -> Option<String> {
+/// The pending provider identity of this request's browser, if any.
+pub fn identity_cookie() -> Option<String> {
+    cookie(&parts().ok()?.headers, IDENTITY_COOKIE)
+}
+
+pub fn clear_identity_cookie() {
+    set_cookie(&format!("{IDENTITY_COOKIE}=; Max-Age=0"));
+}
+
+/// The value of cookie `wanted` in a request's `Cookie` headers, if any.
+pub fn cookie(headers: &http::HeaderMap, wanted: &str) -> Option<String> {
     headers
         .get_all(http::header::COOKIE)
         .iter()

@@ -23,7 +23,7 @@ use crate::pages::{
     forgot_password::ForgotPasswordPage, home::HomePage, invite::InvitePage, login::LoginPage,
     login_mfa::LoginMfaPage, members::MembersPage, not_found::NotFound,
     organization::OrganizationPage, profile::ProfilePage, reset_password::ResetPasswordPage,
-    security::SecurityPage, signup::SignupPage,
+    security::SecurityPage, signup::SignupPage, signup_provider::SignupProviderPage,
 };
 
 /// The HTML document around the app.
@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/login/mfa") view=LoginMfaPage ssr=SsrMode::Async/>
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup/provider") view=SignupProviderPage ssr=SsrMode::Async/>
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/reset-password/:token") view=ResetPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>

@@ -12,3 +12,4 @@ pub mod profile;
 pub mod reset_password;
 pub mod security;
 pub mod signup;
+pub mod signup_provider;

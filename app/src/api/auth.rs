@@ -89,6 +89,11 @@ pub(crate) async fn start_session(
 ) -> Result<SignedInUser, AppError> {
     let token = signed_in.token.expose();
     crate::ctx::set_session_cookie(token, signed_in.expires_at, svc.clock.now());
+    // A provider waiting to be linked to this account: the sign-in just proved it.
+    if let Some(pending) = crate::ctx::identity_cookie() {
+        gatehouse_server::oauth::link_pending(svc, &pending, signed_in.user_id, &client).await?;
+        crate::ctx::clear_identity_cookie();
+    }
     let actor = gatehouse_server::sessions::resolve(svc, token, client)
         .await?
         .active()

@@ -15,6 +15,12 @@ pub struct SecurityPolicyView {
     /// When MFA became required (milliseconds since the Unix epoch); the grace period counts
     /// from here. `null` while it is not required.
     pub enforced_since: Option<i64>,
+    /// "Members must sign in with …": the provider key, `null` when any way is allowed.
+    #[serde(default)]
+    pub sign_in_provider: Option<String>,
+    /// That provider's own MFA stands in for Gatehouse's.
+    #[serde(default)]
+    pub provider_enforces_mfa: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -31,6 +37,8 @@ impl From<gatehouse_server::security_policy::SecurityPolicy> for SecurityPolicyV
             enforced_since: policy
                 .enforced_since
                 .map(gatehouse_server::Timestamp::as_millis),
+            sign_in_provider: None,
+            provider_enforces_mfa: false,
         }
     }
 }
@@ -40,11 +48,14 @@ pub async fn get_security_policy() -> Result<SecurityPolicyView, AppError> {
     use crate::ctx;
     let svc = ctx::services()?;
     let actor = ctx::require_caller()?;
-    Ok(
+    let mut view: SecurityPolicyView =
         gatehouse_server::security_policy::get_security_policy(&svc, &actor)
             .await?
-            .into(),
-    )
+            .into();
+    let (provider, enforces) = gatehouse_server::oauth::sign_in_restriction(&svc, &actor).await?;
+    view.sign_in_provider = provider;
+    view.provider_enforces_mfa = enforces;
+    Ok(view)
 }
 
 /// "Save Policy" (Owners). `roles` lists the roles MFA is required for (all three for every

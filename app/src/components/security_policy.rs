@@ -5,9 +5,11 @@ use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::api::auth::current_user;
+use crate::api::identity::{ProviderView, UpdateSignInRestriction, list_identity_providers};
 use crate::api::security_policy::{SecurityPolicyView, UpdateSecurityPolicy, get_security_policy};
 use crate::auth::use_auth;
 use crate::components::form::{FormError, action_error};
+use crate::components::providers::provider_name;
 use crate::components::toast::use_toasts;
 
 const ROLES: [(&str, &str); 3] = [
@@ -38,7 +40,18 @@ pub fn SecurityPolicyPanel() -> impl IntoView {
     let toasts = use_toasts();
     let save = ServerAction::<UpdateSecurityPolicy>::new();
     let error = action_error(save);
-    let policy = Resource::new(move || save.version().get(), |_| get_security_policy());
+    let restrict = ServerAction::<UpdateSignInRestriction>::new();
+    let restrict_error = action_error(restrict);
+    let policy = Resource::new(
+        move || (save.version().get(), restrict.version().get()),
+        |_| get_security_policy(),
+    );
+    let providers = Resource::new(|| (), |_| list_identity_providers());
+    Effect::new(move |_| {
+        if let Some(Ok(())) = restrict.value().get() {
+            toasts.show("Sign-in restriction saved.");
+        }
+    });
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
             toasts.show("Security policy saved.");
@@ -63,11 +76,20 @@ pub fn SecurityPolicyPanel() -> impl IntoView {
                     let me = auth.current().await?;
                     let org = me.organization.clone()?;
                     let owner = org.role == "owner";
+                    let providers = providers.await.map(|p| p.providers).unwrap_or_default();
                     Some(match policy.await {
                         Err(err) => Either::Left(view! { <p class="form-error">{err.message}</p> }),
                         Ok(current) => Either::Right(view! {
                             <p class="panel-intro">{summary(&org.name, &current)}</p>
-                            {owner.then(|| view! { <PolicyForm current save error/> })}
+                            {current.sign_in_provider.as_ref().map(|key| view! {
+                                <p class="panel-intro">
+                                    {format!("Members must sign in with {}.", provider_name(&providers, key))}
+                                </p>
+                            })}
+                            {owner.then(|| view! { <PolicyForm current=current.clone() save error/> })}
+                            {(owner && !providers.is_empty()).then(|| view! {
+                                <RestrictionForm current providers restrict error=restrict_error/>
+                            })}
                         }),
                     })
                 })}
@@ -149,6 +171,40 @@ fn PolicyForm(
             </div>
             <button type="submit" class="button primary" disabled=move || save.pending().get()>
                 "Save Policy"
+            </button>
+        </ActionForm>
+    }
+}
+
+/// "Members must sign in with …" and whether that provider's MFA stands in for ours.
+#[component]
+fn RestrictionForm(
+    current: SecurityPolicyView,
+    providers: Vec<ProviderView>,
+    restrict: ServerAction<UpdateSignInRestriction>,
+    #[prop(into)] error: Signal<Option<crate::error::AppError>>,
+) -> impl IntoView {
+    let selected = current.sign_in_provider.clone().unwrap_or_default();
+    view! {
+        <ActionForm action=restrict attr:class="policy-form">
+            <h3>"Sign-in restriction"</h3>
+            <FormError error/>
+            <div class="field">
+                <label for="sign-in-provider">"Members must sign in with"</label>
+                <select id="sign-in-provider" name="provider">
+                    <option value="" selected=selected.is_empty()>"Any method (password or provider)"</option>
+                    {providers.into_iter().map(|p| {
+                        let chosen = p.key == selected;
+                        view! { <option value=p.key.clone() selected=chosen>{p.name}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <label class="check">
+                <input type="checkbox" name="provider_enforces_mfa" value="true" checked=current.provider_enforces_mfa/>
+                "The provider enforces its own MFA (members are not asked for a Gatehouse code)"
+            </label>
+            <button type="submit" class="button primary" disabled=move || restrict.pending().get()>
+                "Save Restriction"
             </button>
         </ActionForm>
     }

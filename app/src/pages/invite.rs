@@ -9,9 +9,11 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::auth::{SignOut, SignedInUser};
+use crate::api::identity::{ProviderView, list_identity_providers};
 use crate::api::invitations::{AcceptInvitation, InvitationOffer, invitation_details};
 use crate::auth::use_auth;
 use crate::components::form::{Field, FormError, action_error};
+use crate::components::providers::ProviderButtons;
 use crate::components::shell::AuthCard;
 use crate::pages::members::role_label;
 
@@ -20,6 +22,7 @@ pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
     let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
     let details = Resource::new(move || token.get(), invitation_details);
+    let providers = Resource::new_blocking(|| (), |_| list_identity_providers());
     let auth = use_auth();
     view! {
         <Title text="Invitation"/>
@@ -27,6 +30,7 @@ pub fn InvitePage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading invitation…"</p> }>
                 {move || Suspend::new(async move {
                     let me = auth.current().await;
+                    let providers = providers.await.map(|p| p.providers).unwrap_or_default();
                     match details.await {
                         Err(err) => Either::Left(view! {
                             <p class="form-error" role="alert">{err.message}</p>
@@ -34,7 +38,7 @@ pub fn InvitePage() -> impl IntoView {
                         }),
                         Ok(details) => Either::Right(view! {
                             <Offer details=details.clone()/>
-                            <WayIn details me token=token.get_untracked()/>
+                            <WayIn details me token=token.get_untracked() providers/>
                         }),
                     }
                 })}
@@ -66,7 +70,12 @@ fn Offer(details: InvitationOffer) -> impl IntoView {
 }
 
 #[component]
-fn WayIn(details: InvitationOffer, me: Option<SignedInUser>, token: String) -> impl IntoView {
+fn WayIn(
+    details: InvitationOffer,
+    me: Option<SignedInUser>,
+    token: String,
+    providers: Vec<ProviderView>,
+) -> impl IntoView {
     let dead = match details.status.as_str() {
         "expired" => {
             Some("This invitation has expired. Ask the person who invited you for a new one.")
@@ -94,10 +103,15 @@ fn WayIn(details: InvitationOffer, me: Option<SignedInUser>, token: String) -> i
                 <A href=format!("/login?next={}", crate::paths::encode(&next)) attr:class="button primary wide">
                     "Sign in to accept"
                 </A>
+                <ProviderButtons providers invite=Some(token)/>
             }
             .into_any()
         }
-        None => view! { <NewAccountForm token email=details.email/> }.into_any(),
+        None => view! {
+            <NewAccountForm token=token.clone() email=details.email/>
+            <ProviderButtons providers invite=Some(token)/>
+        }
+        .into_any(),
     }
 }
 

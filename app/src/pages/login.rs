@@ -8,9 +8,11 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::auth::SignIn;
+use crate::api::identity::{list_identity_providers, pending_identity};
 use crate::api::orgs::SwitchOrganization;
 use crate::auth::use_auth;
 use crate::components::form::{Field, FormError, action_error};
+use crate::components::providers::{ProviderButtons, provider_error_message, provider_name};
 use crate::components::shell::{AuthCard, GoHomeWhenSignedIn};
 use crate::error::{ErrorCode, signed_out_message};
 use crate::paths::{mfa_step, safe_next};
@@ -34,6 +36,8 @@ pub fn LoginPage() -> impl IntoView {
     });
     let error =
         Signal::derive(move || raw_error.get().filter(|e| e.code != ErrorCode::MfaRequired));
+    let providers = Resource::new_blocking(|| (), |_| list_identity_providers());
+    let pending = Resource::new_blocking(|| (), |_| pending_identity());
     let signed_in = Signal::derive(move || action.value().get().and_then(Result::ok));
     let org = Signal::derive(move || query.read().get("org"));
     view! {
@@ -52,6 +56,29 @@ pub fn LoginPage() -> impl IntoView {
                     <p class="notice" role="status">"Your password has been reset. Sign in with your new password."</p>
                 })
             }}
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let providers = providers.await.map(|p| p.providers).unwrap_or_default();
+                    let pending = pending.await.ok().flatten();
+                    let query = query.read();
+                    let name = |key: Option<String>| provider_name(&providers, &key.unwrap_or_default());
+                    let failed = query.get("oauth_error").map(|code| {
+                        provider_error_message(&code, &name(query.get("provider")))
+                    });
+                    let link = query.get("link").zip(pending.filter(|p| p.existing_account));
+                    view! {
+                        {failed.map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+                        {link.map(|(_, pending)| view! {
+                            <p class="notice" role="status">
+                                {format!(
+                                    "An account with {} already exists. Sign in with its password to link {}.",
+                                    pending.email, pending.provider_name
+                                )}
+                            </p>
+                        })}
+                    }
+                })}
+            </Suspense>
             <ActionForm action=action>
                 <FormError error/>
                 {move || query.read().get("org").map(|org| view! { <input type="hidden" name="org" value=org/> })}
@@ -62,6 +89,13 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if action.pending().get() { Either::Left("Signing in…") } else { Either::Right("Sign in") }}
                 </button>
             </ActionForm>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let providers = providers.await.map(|p| p.providers).unwrap_or_default();
+                    let next = query.read().get("next").map(|n| safe_next(Some(&n)));
+                    view! { <ProviderButtons providers next/> }
+                })}
+            </Suspense>
             <p class="auth-switch"><A href="/forgot-password">"Forgot password?"</A></p>
             <p class="auth-switch">"New to Gatehouse? " <A href="/signup">"Create an account"</A></p>
         </AuthCard>

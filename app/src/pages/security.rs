@@ -17,6 +17,7 @@ use crate::components::backup_codes::BackupCodeList;
 use crate::components::dialog::Modal;
 use crate::components::form::{Field, FormError, FormStatus, action_error};
 use crate::components::security_policy::SecurityPolicyPanel;
+use crate::components::sign_in_methods::SignInMethods;
 use crate::components::toast::use_toasts;
 
 #[component]
@@ -30,6 +31,8 @@ pub fn SecurityPage() -> impl IntoView {
                     "mfa_on" => "MFA is on.",
                     "mfa_off" => "MFA is off.",
                     "policy" => "Security policy saved.",
+                    "restriction" => "Sign-in restriction saved.",
+                    "unlinked" => "Provider unlinked.",
                     _ => return None,
                 }
                 .to_string(),
@@ -56,6 +59,7 @@ pub fn SecurityPage() -> impl IntoView {
                 })
             })}
         </Suspense>
+        <SignInMethods/>
         <SecurityPolicyPanel/>
     }
 }
