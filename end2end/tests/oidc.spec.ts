@@ -16,6 +16,7 @@ import {
   PASSWORD,
 } from './helpers';
 import { MEMBERS, acceptAsNew, invite, memberRow, ownerOnMembers } from './members';
+import { enrollByApi, totp } from './totp';
 
 const SECURITY = '/settings/security';
 const PROVIDER = 'Test ID';
@@ -171,4 +172,26 @@ test('an organization restricted to the provider refuses password sign-in, namin
   await submitSignIn(memberPage, email, PASSWORD);
   await expect(alertWith(memberPage, `Members of ${organization} must sign in with ${PROVIDER}.`)).toBeVisible();
   await member.context.close();
+});
+
+test("MFA still applies after a provider sign-in, unless the organization lets the provider's MFA stand in", async ({ page }) => {
+  await signUpWithProvider(page, uniqueEmail('oidc-mfa'), `MFA Org ${Date.now()}`);
+  const { secret } = await enrollByApi(page.request);
+  await signOut(page);
+  // The provider remembers the person, but Gatehouse still asks for its code.
+  await continueWithProvider(page);
+  await expectPath(page, '/login/mfa');
+  await waitForHydration(page);
+  await field(page, 'Authentication code').fill(totp(secret, 1));
+  await button(page, 'Verify').click();
+  await expectPath(page, '/');
+
+  await visit(page, SECURITY);
+  await page.getByLabel('Members must sign in with').selectOption({ label: PROVIDER });
+  await page.getByLabel(/enforces its own MFA/).check();
+  await button(page, 'Save Restriction').click();
+  await expect(page.getByText(`Members must sign in with ${PROVIDER}.`)).toBeVisible();
+  await signOut(page);
+  await continueWithProvider(page);
+  await expectPath(page, '/');
 });

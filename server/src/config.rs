@@ -397,4 +397,54 @@ mod tests {
         assert_eq!(s.public_url, "https://id.example.com");
         assert!(s.secure_cookies());
     }
+
+    #[test]
+    fn providers_are_read_and_misconfigurations_named() {
+        let google = [
+            ("GATEHOUSE_GOOGLE_CLIENT_ID", "id"),
+            ("GATEHOUSE_GOOGLE_CLIENT_SECRET", "secret"),
+        ];
+        let corp = [
+            ("GATEHOUSE_OIDC_PROVIDERS", "google-x, corp-id"),
+            ("GATEHOUSE_OIDC_GOOGLE_X_ISSUER", "https://x.example.com"),
+            ("GATEHOUSE_OIDC_GOOGLE_X_CLIENT_ID", "x"),
+            ("GATEHOUSE_OIDC_GOOGLE_X_CLIENT_SECRET", "xs"),
+            ("GATEHOUSE_OIDC_CORP_ID_ISSUER", "http://127.0.0.1:4455"),
+            ("GATEHOUSE_OIDC_CORP_ID_CLIENT_ID", "c"),
+            ("GATEHOUSE_OIDC_CORP_ID_CLIENT_SECRET", "cs"),
+            ("GATEHOUSE_OIDC_CORP_ID_NAME", "Corp SSO"),
+        ];
+        let all: Vec<_> = google.iter().chain(corp.iter()).copied().collect();
+        let s = settings(&all).unwrap_or_else(|e| unreachable!("{e}"));
+        let names: Vec<_> = s
+            .services
+            .providers
+            .iter()
+            .map(|p| (p.key.as_str(), p.name.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("google", "Google"),
+                ("google-x", "Google-x"),
+                ("corp-id", "Corp SSO")
+            ]
+        );
+
+        let half_google = settings(&google[..1]).err().map(|e| e.variable);
+        assert_eq!(half_google, Some("GATEHOUSE_GOOGLE_CLIENT_SECRET"));
+        let no_issuer = settings(&[("GATEHOUSE_OIDC_PROVIDERS", "corp")]).err();
+        assert!(no_issuer.is_some_and(|e| e.message.contains("GATEHOUSE_OIDC_CORP_ISSUER")));
+        let plain_http = settings(&[
+            ("GATEHOUSE_OIDC_PROVIDERS", "corp"),
+            ("GATEHOUSE_OIDC_CORP_ISSUER", "http://id.example.com"),
+        ])
+        .err();
+        assert!(plain_http.is_some_and(|e| e.message.contains("https://")));
+        let bad_key = settings(&[("GATEHOUSE_OIDC_PROVIDERS", "Corp SSO")]).err();
+        assert_eq!(
+            bad_key.map(|e| e.variable),
+            Some("GATEHOUSE_OIDC_PROVIDERS")
+        );
+    }
 }

@@ -30,7 +30,7 @@ use crate::{Error, Services};
 mod providers;
 pub(crate) mod store;
 
-pub use providers::{Provider, Providers, VerifiedIdentity};
+pub use providers::{Provider, Providers, VerifiedIdentity, http_client};
 
 /// How long a trip to the provider and back may take.
 const FLOW_TTL: std::time::Duration = std::time::Duration::from_secs(10 * 60);
@@ -383,7 +383,7 @@ async fn sign_in_as(
 
 /// Whether the organization `user` would land in requires `provider` and trusts its MFA.
 async fn provider_mfa_stands(svc: &Services, user: UserId, provider: &str) -> Result<bool, Error> {
-    let row: Option<(Option<String>, i64)> = sqlx::query_as(
+    let row: Option<(Option<String>, Option<i64>)> = sqlx::query_as(
         "SELECT p.sign_in_provider, p.provider_enforces_mfa FROM memberships m \
          LEFT JOIN security_policies p ON p.org_id = m.org_id \
          WHERE m.user_id = $1 AND m.deactivated_at IS NULL \
@@ -392,7 +392,9 @@ async fn provider_mfa_stands(svc: &Services, user: UserId, provider: &str) -> Re
     .bind(user.to_string())
     .fetch_optional(svc.db.pool())
     .await?;
-    Ok(row.is_some_and(|(required, trusts)| required.as_deref() == Some(provider) && trusts == 1))
+    Ok(row.is_some_and(|(required, trusts)| {
+        required.as_deref() == Some(provider) && trusts == Some(1)
+    }))
 }
 
 /// A new person arriving through an invitation: the account is created in the invited

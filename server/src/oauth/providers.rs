@@ -60,7 +60,7 @@ pub struct VerifiedIdentity {
 
 /// The HTTP client for provider calls: no redirects (a provider must not bounce our requests
 /// elsewhere) and bounded time.
-fn http_client() -> Result<reqwest::Client, Error> {
+pub fn http_client() -> Result<reqwest::Client, Error> {
     reqwest::ClientBuilder::new()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(std::time::Duration::from_secs(10))
@@ -88,23 +88,18 @@ impl Providers {
             let metadata = CoreProviderMetadata::discover_async(issuer, &http)
                 .await
                 .map_err(|e| fail(format!("discovery failed: {}", chain(&e))))?;
-            let redirect = RedirectUrl::new(format!("{public_url}/auth/{}/callback", provider.key))
-                .map_err(|e| fail(format!("redirect URL: {e}")))?;
+            list.push(Provider::new(provider, metadata, public_url).map_err(fail)?);
             tracing::info!(provider = %provider.key, issuer = %provider.issuer, "sign-in provider ready");
-            list.push(Provider {
-                key: provider.key.clone(),
-                name: provider.name.clone(),
-                issuer: provider.issuer.clone(),
-                client_id: ClientId::new(provider.client_id.clone()),
-                client_secret: ClientSecret::new(provider.client_secret.clone()),
-                metadata,
-                redirect,
-            });
         }
-        Ok(Self {
+        Ok(Self::from_list(list, http))
+    }
+
+    /// Providers whose discovery documents are already at hand.
+    pub fn from_list(list: Vec<Provider>, http: reqwest::Client) -> Self {
+        Self {
             list,
             http: Some(http),
-        })
+        }
     }
 
     pub fn all(&self) -> &[Provider] {
@@ -123,6 +118,35 @@ impl Providers {
 }
 
 impl Provider {
+    fn new(
+        settings: &ProviderSettings,
+        metadata: CoreProviderMetadata,
+        public_url: &str,
+    ) -> Result<Self, String> {
+        let redirect = RedirectUrl::new(format!("{public_url}/auth/{}/callback", settings.key))
+            .map_err(|e| format!("redirect URL: {e}"))?;
+        Ok(Provider {
+            key: settings.key.clone(),
+            name: settings.name.clone(),
+            issuer: settings.issuer.clone(),
+            client_id: ClientId::new(settings.client_id.clone()),
+            client_secret: ClientSecret::new(settings.client_secret.clone()),
+            metadata,
+            redirect,
+        })
+    }
+
+    /// A provider from its discovery document (JSON), as discovery would build it.
+    pub fn from_document(
+        settings: &ProviderSettings,
+        document: &str,
+        public_url: &str,
+    ) -> Result<Self, Error> {
+        let metadata: CoreProviderMetadata =
+            serde_json::from_str(document).map_err(Error::internal)?;
+        Self::new(settings, metadata, public_url).map_err(Error::internal)
+    }
+
     pub(crate) fn client(&self) -> OidcClient {
         CoreClient::from_provider_metadata(
             self.metadata.clone(),

@@ -19,6 +19,7 @@ mod invitations;
 mod members;
 mod mfa;
 mod mfa_policy;
+mod oauth;
 mod organizations;
 mod password_resets;
 mod sessions;
