@@ -24,17 +24,21 @@ pub async fn start(
     State(state): State<AppState>,
     Path(provider): Path<String>,
     Query(query): Query<HashMap<String, String>>,
+    Extension(request): Extension<RequestClient>,
 ) -> Response {
     let svc = &state.server.services;
     let next = query.get("next").map(|n| safe_next(Some(n)));
     let invite = query.get("invite").map(String::as_str);
-    match oauth::start(svc, &provider, next.as_deref(), invite).await {
+    match oauth::start(svc, &provider, next.as_deref(), invite, &request.client).await {
         Ok(started) => {
             let set = format!("{OAUTH_COOKIE}={}; Max-Age=600", started.cookie.expose());
             redirect(&started.url, &[set], state.server.secure_cookies)
         }
         Err(Error::NotFound) => {
             (StatusCode::NOT_FOUND, "No such sign-in provider.").into_response()
+        }
+        Err(Error::RateLimited { .. }) => {
+            refused(&provider, "rate_limited", state.server.secure_cookies)
         }
         Err(err) => {
             tracing::error!(provider = %provider, error = %err, "provider sign-in could not start");

@@ -108,14 +108,26 @@ pub enum Arrival {
 }
 
 /// Starts a sign-in with `provider`: `next` is where to go afterwards, `invitation` the token of
-/// the invitation it came through. `NotFound` for a provider that is not configured.
+/// the invitation it came through. `NotFound` for a provider that is not configured;
+/// `RateLimited` past 60 starts per client IP in 15 minutes.
 pub async fn start(
     svc: &Services,
     provider: &str,
     next: Option<&str>,
     invitation: Option<&str>,
+    client: &ClientInfo,
 ) -> Result<Started, Error> {
     let provider = svc.oauth.get(provider).ok_or(Error::NotFound)?;
+    if let Some(ip) = client.ip.as_deref() {
+        let key = format!("oauth-start:{}", crate::throttle::ip_key(ip));
+        crate::throttle::reserve(
+            svc.db.pool(),
+            &key,
+            crate::throttle::PROVIDER_STARTS_PER_IP,
+            svc.clock.now(),
+        )
+        .await?;
+    }
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let (url, state, nonce) = provider
         .client()

@@ -34,6 +34,12 @@ pub(crate) const MFA_PER_ACCOUNT: Limit = Limit {
     window: Duration::from_secs(5 * 60),
 };
 
+/// Provider sign-ins started per client IP (each stores a short-lived row).
+pub(crate) const PROVIDER_STARTS_PER_IP: Limit = Limit {
+    max: 60,
+    window: Duration::from_secs(15 * 60),
+};
+
 /// Counts one attempt against `key`. `Err(RateLimited)` when the window's budget is spent.
 pub(crate) async fn reserve(
     pool: &AnyPool,

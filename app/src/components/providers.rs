@@ -55,6 +55,9 @@ pub fn provider_error_message(code: &str, provider: &str) -> String {
             "{provider} has not verified your email address, so it cannot be used to sign in here."
         ),
         "deactivated" => "This account has been deactivated.".to_string(),
+        "rate_limited" => {
+            "Too many sign-in attempts from this network. Try again later.".to_string()
+        }
         "not_allowed" => {
             format!("Signing in with {provider} is not allowed for this account or organization.")
         }

@@ -18,6 +18,7 @@ on_both_databases!(
     an_organization_restricted_to_a_provider_refuses_passwords_naming_it,
     unlinking_always_leaves_a_way_to_sign_in,
     a_waiting_identity_links_only_to_the_account_that_proved_itself,
+    starts_are_limited_per_client,
 );
 
 const ISSUER: &str = "https://id.example.test";
@@ -102,9 +103,15 @@ async fn link(env: &TestEnv, user: UserId, subject: &str) {
 
 async fn a_sign_in_starts_with_pkce_state_nonce_and_the_exact_redirect(env: &TestEnv) {
     let svc = with_provider(env);
-    let started = oauth::start(&svc, "testid", Some("/settings/security"), None)
-        .await
-        .expect("start");
+    let started = oauth::start(
+        &svc,
+        "testid",
+        Some("/settings/security"),
+        None,
+        &env.client(),
+    )
+    .await
+    .expect("start");
     let url = &started.url;
     assert!(url.starts_with(&format!("{ISSUER}/auth?")), "{url}");
     assert_eq!(param(url, "response_type"), "code");
@@ -122,17 +129,36 @@ async fn a_sign_in_starts_with_pkce_state_nonce_and_the_exact_redirect(env: &Tes
         assert!(scope.split(' ').any(|s| s == wanted), "{scope}");
     }
     // Two trips never share their secrets.
-    let other = oauth::start(&svc, "testid", None, None)
+    let other = oauth::start(&svc, "testid", None, None, &env.client())
         .await
         .expect("start");
     assert_ne!(param(&other.url, "state"), param(url, "state"));
     assert_ne!(other.cookie.expose(), started.cookie.expose());
-    expect_not_found(oauth::start(&svc, "nope", None, None).await.map(|s| s.url));
     expect_not_found(
-        oauth::start(&env.svc, "testid", None, None)
+        oauth::start(&svc, "nope", None, None, &env.client())
             .await
             .map(|s| s.url),
     );
+    expect_not_found(
+        oauth::start(&env.svc, "testid", None, None, &env.client())
+            .await
+            .map(|s| s.url),
+    );
+}
+
+/// Each start stores a row: one client IP gets 60 in 15 minutes.
+async fn starts_are_limited_per_client(env: &TestEnv) {
+    let svc = with_provider(env);
+    let mut started = 0;
+    let refused = loop {
+        match oauth::start(&svc, "testid", None, None, &env.client()).await {
+            Ok(_) => started += 1,
+            Err(err) => break err,
+        }
+        assert!(started <= 60, "no limit after {started} starts");
+    };
+    assert_eq!(started, 60);
+    assert!(matches!(refused, Error::RateLimited { .. }), "{refused:?}");
 }
 
 async fn answers_that_are_not_this_browsers_request_are_refused_and_work_once(env: &TestEnv) {
@@ -161,7 +187,7 @@ async fn answers_that_are_not_this_browsers_request_are_refused_and_work_once(en
             }
         }
     };
-    let started = oauth::start(&svc, "testid", None, None)
+    let started = oauth::start(&svc, "testid", None, None, &env.client())
         .await
         .expect("start");
     let cookie = Some(started.cookie.expose().to_string());
@@ -173,7 +199,7 @@ async fn answers_that_are_not_this_browsers_request_are_refused_and_work_once(en
     // The trip was used up by that answer.
     assert_eq!(back(cookie, Some(state), None).await, Refusal::Expired);
 
-    let started = oauth::start(&svc, "testid", None, None)
+    let started = oauth::start(&svc, "testid", None, None, &env.client())
         .await
         .expect("start");
     let state = Some(param(&started.url, "state"));
