@@ -41,8 +41,8 @@ test('without JavaScript: an Owner saves the security policy', async ({ page }) 
   await visit(page, '/settings/security');
   const policy = page.getByRole('region', { name: 'Security policy' });
   await policy.getByLabel('Require MFA').check();
-  await policy.getByLabel('Owners').uncheck();
-  await policy.getByLabel('Members').uncheck();
+  await policy.getByLabel('Owners', { exact: true }).uncheck();
+  await policy.getByLabel('Members', { exact: true }).uncheck();
   await field(policy, 'Grace period (days)').fill('5');
   await button(policy, 'Save Policy').click();
   await expectPath(page, '/settings/security');
@@ -50,6 +50,6 @@ test('without JavaScript: an Owner saves the security policy', async ({ page }) 
   await expect(page.getByRole('region', { name: 'Security policy' })).toContainText(
     'requires MFA for Admins, with a grace period of 5 days.',
   );
-  await expect(page.getByRole('region', { name: 'Security policy' }).getByLabel('Admins')).toBeChecked();
-  await expect(page.getByRole('region', { name: 'Security policy' }).getByLabel('Owners')).not.toBeChecked();
+  await expect(page.getByRole('region', { name: 'Security policy' }).getByLabel('Admins', { exact: true })).toBeChecked();
+  await expect(page.getByRole('region', { name: 'Security policy' }).getByLabel('Owners', { exact: true })).not.toBeChecked();
 });

@@ -31,9 +31,9 @@ test('Require MFA with a grace period: covered members are told, then can reach 
   await expect(policy).toContainText('does not require MFA');
   await checkA11y(page);
   await policy.getByLabel('Require MFA').check();
-  await policy.getByLabel('Owners').uncheck();
-  await policy.getByLabel('Admins').uncheck();
-  await policy.getByLabel('Members').check();
+  await policy.getByLabel('Owners', { exact: true }).uncheck();
+  await policy.getByLabel('Admins', { exact: true }).uncheck();
+  await policy.getByLabel('Members', { exact: true }).check();
   await field(policy, 'Grace period (days)').fill('3');
   await button(policy, 'Save Policy').click();
   await expect(policy).toContainText('requires MFA for Members, with a grace period of 3 days.');
