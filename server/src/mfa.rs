@@ -25,10 +25,12 @@ use crate::tokens::{self, Secret};
 use crate::{Error, Services, throttle};
 
 mod backup_codes;
+mod reset;
 mod store;
 mod totp;
 
 pub use backup_codes::{BackupCode, COUNT as BACKUP_CODE_COUNT, LOW as BACKUP_CODES_LOW};
+pub use reset::reset_member_mfa;
 pub use totp::TotpCode;
 
 /// How long a sign-in waits for its second step.
@@ -305,65 +307,6 @@ pub async fn disable(svc: &Services, actor: &Actor, code: &str) -> Result<(), Er
     record(&mut change, actor, Audited::MfaDisabled, now).await?;
     change.commit().await?;
     tracing::info!(user_id = %actor.user_id, "MFA disabled");
-    Ok(())
-}
-
-/// "Reset MFA" for a member who lost their authenticator: their authenticator and backup codes
-/// are removed and every session of theirs ends. Owners and Admins (an Owner's only by an
-/// Owner). MFA belongs to the whole account, so the caller must be allowed the same in every
-/// organization the member belongs to; one's own MFA is managed in settings, with a code.
-pub async fn reset_member_mfa(svc: &Services, actor: &Actor, user_id: &str) -> Result<(), Error> {
-    let (mut change, org, user, _) =
-        begin_member_change(svc, actor, user_id, Action::ResetMemberMfa).await?;
-    if user == actor.user_id {
-        return Err(Error::Forbidden(
-            "Manage your own MFA in Settings → Security.".into(),
-        ));
-    }
-    let elsewhere: Vec<(String, Option<String>)> = sqlx::query_as(
-        "SELECT t.role, c.role FROM memberships t \
-         LEFT JOIN memberships c ON c.org_id = t.org_id AND c.user_id = $2 \
-                                AND c.deactivated_at IS NULL \
-         WHERE t.user_id = $1 AND t.org_id <> $3",
-    )
-    .bind(user.to_string())
-    .bind(actor.user_id.to_string())
-    .bind(org.to_string())
-    .fetch_all(change.conn())
-    .await?;
-    for (role, caller_role) in elsewhere {
-        let target = authz::Target {
-            role: crate::orgs::parse_role(&role)?,
-            last_owner: false,
-        };
-        let caller_role = caller_role.as_deref().and_then(Role::parse);
-        if !authz::decide(caller_role, Action::ResetMemberMfa, Some(target)).is_allowed() {
-            return Err(Error::Forbidden(
-                "This account also belongs to organizations where you cannot manage it, so \
-                 you cannot reset its MFA. The member can sign in with a backup code and set \
-                 MFA up again."
-                    .into(),
-            ));
-        }
-    }
-    if !store::remove_all(change.conn(), user).await? {
-        return Err(Error::Conflict {
-            field: None,
-            message: "This member has not set up MFA.".into(),
-        });
-    }
-    let now = svc.clock.now();
-    sessions::end_all_except(
-        &mut change,
-        user,
-        None,
-        EndReason::MfaReset,
-        &actor.client,
-        now,
-    )
-    .await?;
-    crate::members::finish(change, actor, org, user, Audited::MfaReset, "", now).await?;
-    tracing::info!(user_id = %user, by = %actor.user_id, "MFA reset");
     Ok(())
 }
 
