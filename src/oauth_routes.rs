@@ -98,6 +98,10 @@ pub async fn callback(
             cookies.push(identity_cookie(cookie.expose()));
             format!("/login?link={}&next={}", encode(&provider), encode(&next))
         }
+        Ok(Arrival::ConfirmInvitation { cookie, next }) => {
+            cookies.push(identity_cookie(cookie.expose()));
+            next
+        }
         Ok(Arrival::NewAccount { cookie }) => {
             cookies.push(identity_cookie(cookie.expose()));
             "/signup/provider".to_string()

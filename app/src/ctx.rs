@@ -2,7 +2,7 @@
 //! response cookies. The caller is resolved once per request by the router's middleware and
 //! read here; nothing else parses cookies.
 
-use gatehouse_server::{Actor, ClientInfo, EndReason, Services, Timestamp};
+use gatehouse_server::{Actor, Caller, ClientInfo, EndReason, Services, Timestamp};
 use http::HeaderValue;
 use http::header::{ACCEPT, SET_COOKIE};
 use http::request::Parts;
@@ -31,7 +31,7 @@ pub struct ServerContext {
 /// session in the cookie ended.
 #[derive(Clone, Debug)]
 pub enum RequestCaller {
-    SignedIn(Box<Actor>),
+    SignedIn(Box<Caller>),
     Ended(EndReason),
     Anonymous,
 }
@@ -62,26 +62,25 @@ pub fn services() -> Result<Services, AppError> {
         .ok_or_else(|| internal("server context missing"))
 }
 
-/// The signed-in caller, if any.
-pub fn caller() -> Option<Actor> {
+/// The signed-in caller, if any (not yet admitted: only for signing out).
+pub fn caller() -> Option<Caller> {
     match parts().ok()?.extensions.get::<RequestCaller>()? {
         RequestCaller::SignedIn(actor) => Some((**actor).clone()),
         _ => None,
     }
 }
 
-/// The signed-in caller, or `unauthenticated` — saying why, when the session was ended. Past
-/// the grace period of their organization's MFA policy, `mfa_enrollment_required` (the server
-/// decides; see [`Actor::check_mfa_policy`]).
+/// The signed-in caller admitted to act, or `unauthenticated` — saying why, when the session
+/// was ended. Past the grace period of their organization's MFA policy,
+/// `mfa_enrollment_required` (the server decides; see [`Caller::admit`]).
 pub fn require_caller() -> Result<Actor, AppError> {
-    let actor = require_caller_enrolling()?;
-    actor.check_mfa_policy(services()?.clock.now())?;
-    Ok(actor)
+    let caller = require_caller_enrolling()?;
+    Ok(caller.admit(services()?.clock.now())?)
 }
 
 /// The signed-in caller, even one their organization's MFA policy holds back: only for what
 /// such a caller may still do — see who they are, enroll in MFA, switch organization.
-pub fn require_caller_enrolling() -> Result<Actor, AppError> {
+pub fn require_caller_enrolling() -> Result<Caller, AppError> {
     let ended = match parts()?.extensions.get::<RequestCaller>() {
         Some(RequestCaller::SignedIn(actor)) => return Ok((**actor).clone()),
         Some(RequestCaller::Ended(reason)) => Some(*reason),
@@ -92,7 +91,7 @@ pub fn require_caller_enrolling() -> Result<Actor, AppError> {
 
 /// The caller read again after a change to their own session or account (whose cached entry
 /// the change dropped).
-pub async fn caller_after_change(svc: &Services) -> Result<Actor, AppError> {
+pub async fn caller_after_change(svc: &Services) -> Result<Caller, AppError> {
     let request = client()?;
     let token = request.session_cookie.unwrap_or_default();
     gatehouse_server::sessions::resolve(svc, &token, request.client)

@@ -152,6 +152,15 @@ pub fn signed_out_message(reason: &str) -> &'static str {
         "mfa_reset" => {
             "An administrator reset your multi-factor authentication. Sign in again to continue."
         }
+        "idle" => "You were signed out after a long time without activity. Please sign in again.",
+        "sign_in_restricted" => {
+            "Your organization now requires signing in with its identity provider. Sign in \
+             again with it to continue."
+        }
+        "second_factor_required" => {
+            "Your organization asks for your second factor. Sign in again with your \
+             authentication code to continue."
+        }
         _ => "You were signed out. Please sign in again.",
     }
 }

@@ -217,11 +217,14 @@ async fn create(
         user: user_id,
         org: Some(org_id),
         credential_version: 0,
+        auth: crate::admission::SessionAuth {
+            via_provider: identity.map(|(identity, _)| identity.provider.to_string()),
+            mfa_waived: false,
+        },
     };
     let signed_in = sessions::create(change.conn(), svc, new_session, client, now).await?;
     if let Some((identity, _)) = identity {
         crate::oauth::store::insert_identity(change.conn(), identity, user_id, now).await?;
-        sessions::mark_via(change.conn(), signed_in.session_id, identity.provider).await?;
     }
     let event = Event {
         action: Action::SignedUp,

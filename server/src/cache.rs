@@ -96,6 +96,7 @@ pub(crate) struct Cached {
     pub email: String,
     pub org: Option<OrgContext>,
     pub mfa: MfaState,
+    pub auth: crate::admission::SessionAuth,
     pub expires_at: Timestamp,
     pub last_active_at: Timestamp,
 }
@@ -379,6 +380,7 @@ mod tests {
             email: "ada@example.com".into(),
             org: None,
             mfa: MfaState::default(),
+            auth: crate::admission::SessionAuth::default(),
             expires_at: Timestamp::from_millis(10),
             last_active_at: Timestamp::from_millis(0),
         }

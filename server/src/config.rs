@@ -12,6 +12,8 @@ use crate::secret_key::SecretKey;
 pub struct ServiceConfig {
     /// How long a session lives after sign-in.
     pub session_ttl: Duration,
+    /// A session unused for this long ends (`GATEHOUSE_SESSION_IDLE_HOURS`).
+    pub session_idle: Duration,
     /// How many password hashes may run at once (each takes 19 MiB and one core for ~40 ms).
     pub hash_concurrency: usize,
     /// Origin of the links put in emails and shown to inviters, without a trailing slash.
@@ -136,6 +138,7 @@ impl Default for ServiceConfig {
     fn default() -> Self {
         Self {
             session_ttl: Duration::from_secs(7 * 24 * 3600),
+            session_idle: Duration::from_secs(72 * 3600),
             hash_concurrency: default_hashers(),
             public_url: "http://127.0.0.1:3000".into(),
             mail: None,
@@ -266,6 +269,18 @@ impl Settings {
                 })?;
             services.session_ttl = Duration::from_secs(days * 24 * 3600);
         }
+        if let Some(hours) = get("GATEHOUSE_SESSION_IDLE_HOURS") {
+            let hours: u64 = hours
+                .trim()
+                .parse()
+                .ok()
+                .filter(|h| (1..=8760).contains(h))
+                .ok_or(ConfigError {
+                    variable: "GATEHOUSE_SESSION_IDLE_HOURS",
+                    message: "must be a whole number of hours from 1 to 8760".into(),
+                })?;
+            services.session_idle = Duration::from_secs(hours * 3600);
+        }
         services.public_url = public_url.clone();
         if let Some(smtp_url) = get("GATEHOUSE_SMTP_URL") {
             let from = get("GATEHOUSE_MAIL_FROM")
@@ -351,6 +366,7 @@ mod tests {
         assert_eq!(s.public_url, "http://127.0.0.1:3000");
         assert!(!s.secure_cookies());
         assert_eq!(s.services.session_ttl, Duration::from_secs(7 * 86_400));
+        assert_eq!(s.services.session_idle, Duration::from_secs(72 * 3600));
     }
 
     #[test]
@@ -361,6 +377,11 @@ mod tests {
         assert_eq!(err.map(|e| e.variable), Some("DATABASE_URL"));
         let err = settings(&[("GATEHOUSE_SESSION_DAYS", "0")]).err();
         assert_eq!(err.map(|e| e.variable), Some("GATEHOUSE_SESSION_DAYS"));
+        let err = settings(&[("GATEHOUSE_SESSION_IDLE_HOURS", "0")]).err();
+        assert_eq!(
+            err.map(|e| e.variable),
+            Some("GATEHOUSE_SESSION_IDLE_HOURS")
+        );
         let err = settings(&[("GATEHOUSE_SMTP_URL", "mail.example.com")]).err();
         assert_eq!(err.map(|e| e.variable), Some("GATEHOUSE_SMTP_URL"));
         let smtp = ("GATEHOUSE_SMTP_URL", "smtp://127.0.0.1:2525");

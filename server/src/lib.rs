@@ -6,6 +6,7 @@
 //! on the async runtime.
 
 pub mod accounts;
+pub mod admission;
 pub mod audit;
 pub mod authz;
 pub mod cache;
@@ -32,6 +33,7 @@ pub mod tokens;
 use std::sync::Arc;
 
 pub use accounts::EmailAddress;
+pub use admission::SessionAuth;
 pub use clock::{Clock, SystemClock, TestClock, Timestamp};
 pub use config::{ConfigError, ServiceConfig, Settings, TrustedProxies};
 pub use db::{Backend, Db};
@@ -40,7 +42,9 @@ pub use error::{Error, FieldErrors};
 pub use ids::{OrgId, SessionId, UserId};
 pub use orgs::Role;
 pub use passwords::PasswordHasher;
-pub use sessions::{Actor, ClientInfo, EndReason, OrgContext, Resolved, SessionToken, SignedIn};
+pub use sessions::{
+    Actor, Caller, ClientInfo, EndReason, OrgContext, Resolved, SessionToken, SignedIn,
+};
 
 /// Everything a domain operation needs, cheap to clone and shared by all requests.
 #[derive(Clone)]

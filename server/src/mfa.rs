@@ -20,7 +20,7 @@ use crate::error::FieldErrors;
 use crate::ids::UserId;
 use crate::members::begin_member_change;
 use crate::orgs::Role;
-use crate::sessions::{self, Actor, ClientInfo, EndReason, SignedIn};
+use crate::sessions::{self, Actor, Caller, ClientInfo, EndReason, SignInStep, SignedIn};
 use crate::tokens::{self, Secret};
 use crate::{Error, Services, throttle};
 
@@ -94,6 +94,14 @@ enum Proof {
 
 pub async fn is_enabled(svc: &Services, user: UserId) -> Result<bool, Error> {
     store::is_enabled(svc.db.pool(), user).await
+}
+
+/// [`is_enabled`], inside the caller's transaction.
+pub(crate) async fn is_enabled_in(
+    conn: &mut sqlx::AnyConnection,
+    user: UserId,
+) -> Result<bool, Error> {
+    store::is_enabled(conn, user).await
 }
 
 /// Stores the pending state of a sign-in that needs its second step.
@@ -172,7 +180,11 @@ pub async fn verify_sign_in(
         second_step: Some(challenge.id),
         via_provider: challenge.via_provider.as_deref(),
     };
-    let signed_in = sessions::complete_sign_in(svc, completion, client, previous_token).await?;
+    let SignInStep::Done(signed_in) =
+        sessions::complete_sign_in(svc, completion, client, previous_token).await?
+    else {
+        return Err(Error::internal("a proven second factor asked for again"));
+    };
     let backup_codes_left = match proof {
         Proof::BackupCode => {
             let mut conn = pool.acquire().await?;
@@ -188,7 +200,7 @@ pub async fn verify_sign_in(
 
 /// "Enable MFA": a new secret for the caller's authenticator app. Starting again replaces an
 /// unfinished enrollment. `Conflict` when MFA is already on.
-pub async fn start_enrollment(svc: &Services, actor: &Actor) -> Result<Enrollment, Error> {
+pub async fn start_enrollment(svc: &Services, actor: &Caller) -> Result<Enrollment, Error> {
     let now = svc.clock.now();
     let secret = totp::generate_secret();
     let provisioning = totp::provisioning(&secret, &actor.email)?;
@@ -213,7 +225,7 @@ pub async fn start_enrollment(svc: &Services, actor: &Actor) -> Result<Enrollmen
 /// now and shown this once. MFA is still off until [`activate`].
 pub async fn confirm_enrollment(
     svc: &Services,
-    actor: &Actor,
+    actor: &Caller,
     code: &str,
 ) -> Result<BackupCodes, Error> {
     let now = svc.clock.now();
@@ -247,7 +259,7 @@ pub async fn confirm_enrollment(
 }
 
 /// "Activate MFA": turns on a confirmed enrollment.
-pub async fn activate(svc: &Services, actor: &Actor) -> Result<(), Error> {
+pub async fn activate(svc: &Services, actor: &Caller) -> Result<(), Error> {
     let now = svc.clock.now();
     let row = pending_enrollment(svc, actor.user_id, now).await?;
     if row.confirmed_at.is_none() {
@@ -464,7 +476,7 @@ async fn replace_backup_codes(
 
 async fn record(
     change: &mut Change<'_>,
-    actor: &Actor,
+    actor: &Caller,
     action: Audited,
     now: Timestamp,
 ) -> Result<(), Error> {

@@ -56,7 +56,7 @@ impl OrgInfo {
 #[cfg(feature = "ssr")]
 impl SignedInUser {
     /// The caller as the UI sees them, at `now`.
-    pub fn of(actor: &gatehouse_server::Actor, now: gatehouse_server::Timestamp) -> Self {
+    pub fn of(actor: &gatehouse_server::Caller, now: gatehouse_server::Timestamp) -> Self {
         let required_by = actor.mfa.required_by;
         Self {
             user: UserInfo {
@@ -155,14 +155,25 @@ pub async fn sign_in(
             start_session(&svc, signed_in, request.client, &next).await
         }
         gatehouse_server::sessions::SignInStep::SecondFactor(pending) => {
-            ctx::set_mfa_cookie(pending.token.expose(), pending.expires_at, svc.clock.now());
-            ctx::redirect_form_post(&crate::paths::mfa_step(&next));
-            Err(AppError::new(
-                crate::error::ErrorCode::MfaRequired,
-                "Enter the code from your authenticator app to finish signing in.",
-            ))
+            Err(second_factor_next(&svc, &pending, &next))
         }
     }
+}
+
+/// A pending second step: its cookie, a form post on to `/login/mfa`, and the `mfa_required`
+/// answer for fetch callers.
+#[cfg(feature = "ssr")]
+pub(crate) fn second_factor_next(
+    svc: &gatehouse_server::Services,
+    pending: &gatehouse_server::mfa::PendingSignIn,
+    next: &str,
+) -> AppError {
+    crate::ctx::set_mfa_cookie(pending.token.expose(), pending.expires_at, svc.clock.now());
+    crate::ctx::redirect_form_post(&crate::paths::mfa_step(next));
+    AppError::new(
+        crate::error::ErrorCode::MfaRequired,
+        "Enter the code from your authenticator app to finish signing in.",
+    )
 }
 
 /// Signs out; a form post then goes to `next` when it is a path of this site, else `/login`.

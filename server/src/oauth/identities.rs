@@ -121,7 +121,7 @@ pub struct LinkedIdentity {
 
 pub async fn linked_identities(
     svc: &Services,
-    actor: &Actor,
+    actor: &crate::sessions::Caller,
 ) -> Result<Vec<LinkedIdentity>, Error> {
     let rows = store::identities_of(svc.db.pool(), actor.user_id).await?;
     Ok(rows

@@ -11,6 +11,7 @@ mod support;
 
 mod accounts;
 mod active_sessions;
+mod admission;
 mod deactivation;
 mod instances;
 mod invitation_links;

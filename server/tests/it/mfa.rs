@@ -10,7 +10,7 @@ use std::time::Duration;
 use gatehouse_server::config::ServiceConfig;
 use gatehouse_server::mfa::{self, MfaSignedIn, PendingSignIn};
 use gatehouse_server::sessions::{self, MfaState, SignInStep};
-use gatehouse_server::{Actor, Clock, Db, Error, Services, UserId};
+use gatehouse_server::{Clock, Db, Error, Services, UserId};
 
 use crate::expect::{expect_conflict, expect_forbidden_saying, expect_gone};
 use crate::on_both_databases;
@@ -72,7 +72,10 @@ pub(crate) fn wrong_code(env: &TestEnv, secret: &str) -> String {
 
 /// Turns MFA on for `actor` as the settings screen does — start, confirm with the current code,
 /// activate — and returns the secret (base32 without spaces) and the ten backup codes.
-pub(crate) async fn enroll(env: &TestEnv, actor: &Actor) -> (String, Vec<String>) {
+pub(crate) async fn enroll(
+    env: &TestEnv,
+    actor: &gatehouse_server::Caller,
+) -> (String, Vec<String>) {
     let enrollment = mfa::start_enrollment(&env.svc, actor).await.expect("start");
     let secret = enrollment.secret.replace(' ', "");
     let codes = mfa::confirm_enrollment(&env.svc, actor, &totp_at(&secret, now_secs(env)))
@@ -410,7 +413,7 @@ async fn backup_codes_work_once_each_in_any_order_and_any_spelling(env: &TestEnv
     expect_code_refused(env, &last, &codes[9], "not valid").await;
     // Another account's codes are not this one's.
     let bob = env.sign_up("bob@example.com").await;
-    let (_, bob_codes) = enroll(env, &env.actor(&bob).await).await;
+    let (_, bob_codes) = enroll(env, &env.caller(&bob).await).await;
     expect_code_refused(env, &last, &bob_codes[0], "not valid").await;
     let done = second_step(env, &last, &codes[1])
         .await

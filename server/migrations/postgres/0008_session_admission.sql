@@ -1,0 +1,12 @@
+-- How a session was established, so an organization's rules can be applied to it exactly:
+-- `via_provider` (0007) names the provider it came through; `mfa_waived` marks a session whose
+-- account has MFA but skipped the second step because the organization it signed into lets the
+-- provider's own MFA stand in. Such a session must prove the second factor before it acts
+-- anywhere else.
+ALTER TABLE sessions ADD COLUMN mfa_waived INTEGER NOT NULL DEFAULT 0;
+
+-- A reset link holds a fingerprint of the account's credentials, second factor, linked
+-- providers and memberships when it was made; it works only while they are unchanged. An
+-- administrator's link also names the organization it was made in.
+ALTER TABLE password_resets ADD COLUMN account_stamp TEXT NOT NULL DEFAULT '';
+ALTER TABLE password_resets ADD COLUMN org_id TEXT;
