@@ -405,6 +405,12 @@ pub async fn change_password(
     )
     .await?;
     change.commit().await?;
+    crate::notices::send(
+        svc,
+        actor.user_id,
+        crate::notices::Notice::PasswordChanged,
+        &actor.client,
+    );
     tracing::info!(user_id = %actor.user_id, "password changed");
     Ok(())
 }

@@ -20,6 +20,7 @@ pub mod invitations;
 pub mod mail;
 pub mod members;
 pub mod mfa;
+pub mod notices;
 pub mod oauth;
 pub mod orgs;
 pub mod password_resets;

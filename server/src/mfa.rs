@@ -19,6 +19,7 @@ use crate::clock::Timestamp;
 use crate::error::FieldErrors;
 use crate::ids::UserId;
 use crate::members::begin_member_change;
+use crate::notices::{self, Notice};
 use crate::orgs::Role;
 use crate::sessions::{self, Actor, Caller, ClientInfo, EndReason, SignInStep, SignedIn};
 use crate::tokens::{self, Secret};
@@ -275,6 +276,7 @@ pub async fn activate(svc: &Services, actor: &Caller) -> Result<(), Error> {
     change.invalidate(Invalidation::User(actor.user_id)).await?;
     record(&mut change, actor, Audited::MfaEnabled, now).await?;
     change.commit().await?;
+    notices::send(svc, actor.user_id, Notice::MfaEnabled, &actor.client);
     tracing::info!(user_id = %actor.user_id, "MFA enabled");
     Ok(())
 }
@@ -294,6 +296,12 @@ pub async fn regenerate_backup_codes(
     change.invalidate(Invalidation::User(actor.user_id)).await?;
     record(&mut change, actor, Audited::MfaBackupCodesRegenerated, now).await?;
     change.commit().await?;
+    notices::send(
+        svc,
+        actor.user_id,
+        Notice::BackupCodesRegenerated,
+        &actor.client,
+    );
     Ok(BackupCodes(codes))
 }
 
@@ -318,6 +326,7 @@ pub async fn disable(svc: &Services, actor: &Actor, code: &str) -> Result<(), Er
     change.invalidate(Invalidation::User(actor.user_id)).await?;
     record(&mut change, actor, Audited::MfaDisabled, now).await?;
     change.commit().await?;
+    notices::send(svc, actor.user_id, Notice::MfaDisabled, &actor.client);
     tracing::info!(user_id = %actor.user_id, "MFA disabled");
     Ok(())
 }

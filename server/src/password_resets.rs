@@ -396,6 +396,7 @@ pub async fn reset_password(
     if let Some(email) = email {
         throttle::clear(svc.db.pool(), &throttle::account_key(&email)).await?;
     }
+    crate::notices::send(svc, user, crate::notices::Notice::PasswordReset, client);
     tracing::info!(user_id = %user, "password reset");
     Ok(())
 }

@@ -10,3 +10,12 @@ ALTER TABLE sessions ADD COLUMN mfa_waived INTEGER NOT NULL DEFAULT 0;
 -- administrator's link also names the organization it was made in.
 ALTER TABLE password_resets ADD COLUMN account_stamp TEXT NOT NULL DEFAULT '';
 ALTER TABLE password_resets ADD COLUMN org_id TEXT;
+
+-- The devices ("Firefox on Linux") each account has signed in from, so that a sign-in from a new
+-- one can be told to the account's owner; kept longer than the sessions themselves.
+CREATE TABLE known_devices (
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    device TEXT NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, device)
+);

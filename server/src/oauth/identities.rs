@@ -3,6 +3,7 @@
 //! "Members must sign in with …" restriction.
 
 use super::*;
+use crate::notices::{self, Notice};
 /// What the "finish signing up" page shows about a verified identity waiting for its person.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingView {
@@ -106,6 +107,8 @@ pub async fn link_pending(
     };
     audit::record(change.conn(), event, now).await?;
     change.commit().await?;
+    let provider = provider_name(svc, &pending.provider);
+    notices::send(svc, user, Notice::ProviderLinked { provider }, client);
     tracing::info!(user_id = %user, provider = %pending.provider, "identity linked");
     Ok(true)
 }
@@ -191,7 +194,23 @@ pub async fn unlink_identity(svc: &Services, actor: &Actor, provider: &str) -> R
         client: &actor.client,
     };
     audit::record(change.conn(), event, now).await?;
-    change.commit().await
+    change.commit().await?;
+    let provider = provider_name(svc, provider);
+    notices::send(
+        svc,
+        actor.user_id,
+        Notice::ProviderUnlinked { provider },
+        &actor.client,
+    );
+    Ok(())
+}
+
+/// A provider's display name ("Google"), or its key when it is no longer configured.
+fn provider_name(svc: &Services, key: &str) -> String {
+    svc.oauth
+        .get(key)
+        .map_or(key, |p| p.name.as_str())
+        .to_string()
 }
 
 /// "Members must sign in with …" (Owners): `provider` `None` lifts the restriction.

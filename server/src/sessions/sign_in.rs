@@ -211,6 +211,8 @@ pub(crate) async fn complete_sign_in(
             return Ok(SignInStep::SecondFactor(pending));
         }
     }
+    let new_device =
+        crate::notices::remember_device(change.conn(), user_id, &client.device(), now).await?;
     let new_session = NewSession {
         user: user_id,
         org,
@@ -239,6 +241,9 @@ pub(crate) async fn complete_sign_in(
     };
     audit::record(change.conn(), event, now).await?;
     change.commit().await?;
+    if new_device {
+        crate::notices::send(svc, user_id, crate::notices::Notice::NewDevice, client);
+    }
     tracing::info!(user_id = %user_id, session_id = %signed_in.session_id, "signed in");
     Ok(SignInStep::Done(signed_in))
 }
