@@ -23,6 +23,8 @@ pub enum ErrorCode {
     MfaRequired,
     /// The organization requires MFA and the grace period is over: enroll first.
     MfaEnrollmentRequired,
+    /// A sensitive change needs the password or a current code (`proof`) first.
+    ReauthenticationRequired,
     RateLimited,
     PayloadTooLarge,
     Internal,
@@ -91,7 +93,9 @@ impl AppError {
             ErrorCode::InvalidCredentials | ErrorCode::Unauthenticated | ErrorCode::MfaRequired => {
                 401
             }
-            ErrorCode::Forbidden | ErrorCode::MfaEnrollmentRequired => 403,
+            ErrorCode::Forbidden
+            | ErrorCode::MfaEnrollmentRequired
+            | ErrorCode::ReauthenticationRequired => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::Gone => 410,
@@ -204,6 +208,10 @@ impl From<gatehouse_server::Error> for AppError {
                 out
             }
             E::Gone(message) => Self::new(ErrorCode::Gone, message),
+            E::ProofRequired => Self::new(
+                ErrorCode::ReauthenticationRequired,
+                "Confirm it's you: enter your password or a current authentication code.",
+            ),
             E::MfaEnrollmentRequired(message) => {
                 Self::new(ErrorCode::MfaEnrollmentRequired, message)
             }

@@ -97,6 +97,7 @@ pub(crate) struct Cached {
     pub org: Option<OrgContext>,
     pub mfa: MfaState,
     pub auth: crate::admission::SessionAuth,
+    pub proven_at: Timestamp,
     pub expires_at: Timestamp,
     pub last_active_at: Timestamp,
 }
@@ -381,6 +382,7 @@ mod tests {
             org: None,
             mfa: MfaState::default(),
             auth: crate::admission::SessionAuth::default(),
+            proven_at: Timestamp::from_millis(0),
             expires_at: Timestamp::from_millis(10),
             last_active_at: Timestamp::from_millis(0),
         }

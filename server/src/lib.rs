@@ -25,6 +25,7 @@ pub mod oauth;
 pub mod orgs;
 pub mod password_resets;
 pub mod passwords;
+pub mod reauth;
 pub mod secret_key;
 pub mod security_policy;
 pub mod sessions;

@@ -200,8 +200,14 @@ pub async fn verify_sign_in(
 }
 
 /// "Enable MFA": a new secret for the caller's authenticator app. Starting again replaces an
-/// unfinished enrollment. `Conflict` when MFA is already on.
-pub async fn start_enrollment(svc: &Services, actor: &Caller) -> Result<Enrollment, Error> {
+/// unfinished enrollment. Needs recent proof (`proof`: the password; see [`crate::reauth`]).
+/// `Conflict` when MFA is already on.
+pub async fn start_enrollment(
+    svc: &Services,
+    actor: &Caller,
+    proof: Option<&str>,
+) -> Result<Enrollment, Error> {
+    crate::reauth::require_recent_proof(svc, actor, proof).await?;
     let now = svc.clock.now();
     let secret = totp::generate_secret();
     let provisioning = totp::provisioning(&secret, &actor.email)?;
@@ -333,6 +339,17 @@ pub async fn disable(svc: &Services, actor: &Actor, code: &str) -> Result<(), Er
 
 /// Checks a code of an account with MFA on — an authenticator code (each time step once) or an
 /// unused backup code (used up) — within the account's guess budget.
+/// A current authenticator or backup code as proof of presence ([`crate::reauth`]); counts
+/// against the same guess limit as every code check.
+pub(crate) async fn check_proof(
+    svc: &Services,
+    user: UserId,
+    code: &str,
+    client: &ClientInfo,
+) -> Result<(), Error> {
+    check_code(svc, user, code, client).await.map(drop)
+}
+
 async fn check_code(
     svc: &Services,
     user: UserId,

@@ -116,6 +116,9 @@ pub struct Caller {
     pub org: Option<OrgContext>,
     pub mfa: MfaState,
     pub auth: SessionAuth,
+    /// When the session last proved its owner present: its sign-in, or a later password or code
+    /// (see [`crate::reauth`]).
+    pub proven_at: Timestamp,
     pub client: ClientInfo,
 }
 
@@ -412,6 +415,7 @@ pub async fn resolve(svc: &Services, token: &str, client: ClientInfo) -> Result<
         org,
         mfa,
         auth,
+        proven_at: Timestamp::from_millis(row.proven_at.unwrap_or(0).max(row.created_at)),
         expires_at: Timestamp::from_millis(row.expires_at),
         last_active_at,
     };
@@ -428,6 +432,7 @@ fn caller_of(cached: Cached, client: ClientInfo) -> Caller {
         org: cached.org,
         mfa: cached.mfa,
         auth: cached.auth,
+        proven_at: cached.proven_at,
         client,
     }
 }

@@ -21,6 +21,10 @@ pub struct SignedInUser {
     /// The grace period is over: nothing but MFA enrollment is allowed until the user enrolls.
     #[serde(default)]
     pub mfa_enrollment_required: bool,
+    /// The session proved its owner present (sign-in, password or code) within ten minutes:
+    /// sensitive changes need no `proof` until then.
+    #[serde(default)]
+    pub recently_proven: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +79,7 @@ impl SignedInUser {
             mfa_days_left: required_by
                 .map(|deadline| gatehouse_server::security_policy::days_left(deadline, now)),
             mfa_enrollment_required: actor.mfa.overdue(now),
+            recently_proven: gatehouse_server::reauth::is_recent(actor, now),
         }
     }
 }

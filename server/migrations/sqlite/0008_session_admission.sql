@@ -19,3 +19,7 @@ CREATE TABLE known_devices (
     last_seen_at INTEGER NOT NULL,
     PRIMARY KEY (user_id, device)
 );
+
+-- When the session last proved its owner is present (password or a current code), for changes
+-- that need recent proof; sign-in itself counts (created_at).
+ALTER TABLE sessions ADD COLUMN proven_at INTEGER;

@@ -144,7 +144,13 @@ pub async fn linked_identities(
 /// Unlinks the caller's identities at `provider`. Refused when it would leave the account no way
 /// to sign in (no password and no other provider), or while an organization of theirs requires
 /// this provider.
-pub async fn unlink_identity(svc: &Services, actor: &Actor, provider: &str) -> Result<(), Error> {
+pub async fn unlink_identity(
+    svc: &Services,
+    actor: &Actor,
+    provider: &str,
+    proof: Option<&str>,
+) -> Result<(), Error> {
+    crate::reauth::require_recent_proof(svc, actor, proof).await?;
     let now = svc.clock.now();
     let mut change = Change::begin(svc).await?;
     crate::orgs::store::lock_memberships_of(change.conn(), actor.user_id).await?;
@@ -221,6 +227,7 @@ pub async fn update_sign_in_restriction(
     actor: &Actor,
     provider: Option<&str>,
     provider_enforces_mfa: bool,
+    proof: Option<&str>,
 ) -> Result<(), Error> {
     let (org, role) = current_org(actor)?;
     require(authz::decide(
@@ -228,6 +235,7 @@ pub async fn update_sign_in_restriction(
         Action::ManageSecurityPolicy,
         None,
     ))?;
+    crate::reauth::require_recent_proof(svc, actor, proof).await?;
     let provider = provider.map(str::trim).filter(|p| !p.is_empty());
     if let Some(key) = provider {
         let Some(configured) = svc.oauth.get(key) else {

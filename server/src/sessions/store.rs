@@ -28,6 +28,8 @@ pub struct SessionRow {
     /// (whose own MFA may stand in for Gatehouse's).
     pub via_provider: Option<String>,
     pub mfa_waived: i64,
+    pub created_at: i64,
+    pub proven_at: Option<i64>,
     pub sign_in_provider: Option<String>,
     pub provider_enforces_mfa: Option<i64>,
 }
@@ -92,7 +94,7 @@ pub async fn lookup(pool: &AnyPool, token_hash: &str) -> Result<Option<SessionRo
                 t.enabled_at AS mfa_enabled_at, \
                 (SELECT COUNT(*) FROM mfa_backup_codes b \
                  WHERE b.user_id = s.user_id AND b.used_at IS NULL) AS backup_codes_left, \
-                p.enforced_since, p.roles AS policy_roles, p.grace_days, s.via_provider, s.mfa_waived, \
+                p.enforced_since, p.roles AS policy_roles, p.grace_days, s.via_provider, s.mfa_waived, s.created_at, s.proven_at, \
                 p.sign_in_provider, p.provider_enforces_mfa \
          FROM sessions s \
          JOIN users u ON u.id = s.user_id \

@@ -24,6 +24,7 @@ mod notices;
 mod oauth;
 mod organizations;
 mod password_resets;
+mod reauth;
 mod reset_link_scope;
 mod sessions;
 mod throttle;

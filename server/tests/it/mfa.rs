@@ -76,7 +76,9 @@ pub(crate) async fn enroll(
     env: &TestEnv,
     actor: &gatehouse_server::Caller,
 ) -> (String, Vec<String>) {
-    let enrollment = mfa::start_enrollment(&env.svc, actor).await.expect("start");
+    let enrollment = mfa::start_enrollment(&env.svc, actor, Some(PASSWORD))
+        .await
+        .expect("start");
     let secret = enrollment.secret.replace(' ', "");
     let codes = mfa::confirm_enrollment(&env.svc, actor, &totp_at(&secret, now_secs(env)))
         .await
@@ -144,7 +146,7 @@ pub(crate) async fn mfa_is_on(env: &TestEnv, user: UserId) -> bool {
 
 async fn enrolling_takes_start_confirm_and_activate_and_only_then_asks_for_a_code(env: &TestEnv) {
     let owner = acme_owner(env).await;
-    let enrollment = mfa::start_enrollment(&env.svc, &owner)
+    let enrollment = mfa::start_enrollment(&env.svc, &owner, None)
         .await
         .expect("start");
     let secret = enrollment.secret.replace(' ', "");
@@ -192,7 +194,7 @@ async fn an_unfinished_enrollment_protects_nothing_and_expires_after_thirty_minu
     expect_gone(nothing_started, "no MFA set-up");
     expect_gone(mfa::activate(&env.svc, &owner).await, "no MFA set-up");
 
-    let abandoned = mfa::start_enrollment(&env.svc, &owner)
+    let abandoned = mfa::start_enrollment(&env.svc, &owner, None)
         .await
         .expect("start");
     let secret = abandoned.secret.replace(' ', "");
@@ -215,8 +217,9 @@ async fn an_unfinished_enrollment_protects_nothing_and_expires_after_thirty_minu
         "expired",
     );
 
-    // Starting again replaces it: a new secret and a new half hour.
-    let restarted = mfa::start_enrollment(&env.svc, &owner)
+    // Starting again (the sign-in is long past: with the password) replaces it: a new secret
+    // and a new half hour.
+    let restarted = mfa::start_enrollment(&env.svc, &owner, Some(PASSWORD))
         .await
         .expect("restart");
     let secret = restarted.secret.replace(' ', "");
@@ -227,7 +230,7 @@ async fn an_unfinished_enrollment_protects_nothing_and_expires_after_thirty_minu
         .await
         .expect("confirm within the half hour");
     mfa::activate(&env.svc, &owner).await.expect("activate");
-    expect_conflict(mfa::start_enrollment(&env.svc, &owner).await);
+    expect_conflict(mfa::start_enrollment(&env.svc, &owner, Some(PASSWORD)).await);
     expect_conflict(mfa::confirm_enrollment(&env.svc, &owner, &next_code(env, &secret)).await);
     assert!(mfa_is_on(env, owner.user_id).await);
 }

@@ -56,7 +56,17 @@ async fn update(
     grace_days: i64,
 ) -> Result<SecurityPolicy, Error> {
     let roles: Vec<String> = roles.iter().map(|r| (*r).to_string()).collect();
-    security_policy::update_security_policy(&env.svc, caller, require_mfa, &roles, grace_days).await
+    // Every test account's password, for when the Owner's sign-in is more than ten minutes old.
+    let proof = Some(crate::support::PASSWORD);
+    security_policy::update_security_policy(
+        &env.svc,
+        caller,
+        require_mfa,
+        &roles,
+        grace_days,
+        proof,
+    )
+    .await
 }
 
 async fn policy_of(env: &TestEnv, reader: &Actor) -> SecurityPolicy {
@@ -271,7 +281,7 @@ async fn the_members_list_shows_who_uses_mfa_and_who_must_by_when(env: &TestEnv)
     enroll(env, &env.caller(&carol).await).await;
     // The Admin confirmed an authenticator but never activated it: that protects nothing.
     let admin = env.actor(&admin).await;
-    let started = mfa::start_enrollment(&env.svc, &admin)
+    let started = mfa::start_enrollment(&env.svc, &admin, None)
         .await
         .expect("start");
     let code = totp_at(&started.secret.replace(' ', ""), now_secs(env));

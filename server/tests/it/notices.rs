@@ -38,7 +38,12 @@ async fn a_password_change_is_told_with_when_device_address_and_advice() {
     .await
     .expect("change");
     smtp.wait_for(1).await;
-    let told = notices(&smtp, "ada@example.com", "Your Gatehouse password was changed").await;
+    let told = notices(
+        &smtp,
+        "ada@example.com",
+        "Your Gatehouse password was changed",
+    )
+    .await;
     assert_eq!(told.len(), 1, "one notice");
     let text = &told[0].text;
     for expected in [
@@ -74,8 +79,16 @@ async fn only_a_sign_in_from_a_device_not_seen_before_is_told() {
     smtp.wait_for(1).await;
     let told = notices(&smtp, "ada@example.com", subject).await;
     assert_eq!(told.len(), 1);
-    assert!(told[0].text.contains("IP address: 198.51.100.23"), "{}", told[0].text);
-    assert!(told[0].text.contains("Device: Mobile Safari on iOS"), "{}", told[0].text);
+    assert!(
+        told[0].text.contains("IP address: 198.51.100.23"),
+        "{}",
+        told[0].text
+    );
+    assert!(
+        told[0].text.contains("Device: Mobile Safari on iOS"),
+        "{}",
+        told[0].text
+    );
     // Known from now on, even after its sessions are gone.
     sign_in_from(&env, &phone).await;
     assert_eq!(notices(&smtp, "ada@example.com", subject).await.len(), 1);
@@ -88,6 +101,11 @@ async fn turning_mfa_on_is_told() {
     let ada = env.sign_up("ada@example.com").await;
     crate::mfa::enroll(&env, &env.caller(&ada).await).await;
     smtp.wait_for(1).await;
-    let told = notices(&smtp, "ada@example.com", "Multi-factor authentication is on").await;
+    let told = notices(
+        &smtp,
+        "ada@example.com",
+        "Multi-factor authentication is on",
+    )
+    .await;
     assert_eq!(told.len(), 1);
 }
