@@ -108,17 +108,21 @@ pub async fn resolve_session(
     response
 }
 
-/// The client's address (the socket peer, or what a trusted proxy forwarded), user agent and
-/// client hints.
+/// The client's address (the socket peer, or what a trusted proxy forwarded; see
+/// [`gatehouse_server::TrustedProxies::client_ip`]), user agent and client hints.
 fn client_info(req: &Request, state: &AppState) -> ClientInfo {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    let ip = state
-        .trusted_proxies
-        .client_ip(peer, header("x-forwarded-for"));
+    // Every header line counts: a client's own line must not hide the one our proxy appended.
+    let forwarded_for = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|line| line.to_str().unwrap_or("unreadable"));
+    let ip = state.trusted_proxies.client_ip(peer, forwarded_for);
     let hints = ClientHints {
         platform: header("sec-ch-ua-platform").map(str::to_string),
         brands: header("sec-ch-ua").map(str::to_string),

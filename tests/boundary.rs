@@ -2,10 +2,12 @@
 //! database: endpoints, statuses, cookie flags, origin refusal, and that no internal detail leaks.
 #![expect(clippy::expect_used, reason = "a failing test should stop loudly")]
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use gatehouse::{AppState, router};
 use gatehouse_server::{Db, Services, Settings, SystemClock};
 use http::{Request, Response, StatusCode, header};
@@ -16,17 +18,28 @@ const PASSWORD: &str = "Correct-Horse-9";
 
 struct Server {
     app: Router,
+    /// `host[:port]` of the public URL: what a browser on the real site sends as `Host`.
+    host: String,
     _dir: tempfile::TempDir,
 }
 
 async fn server(public_url: Option<&str>) -> Server {
+    server_with(public_url, &[]).await
+}
+
+/// A server whose settings are the defaults plus `vars` (and `public_url`, when given).
+async fn server_with(public_url: Option<&str>, vars: &[(&str, &str)]) -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
     let data_dir = dir.path().display().to_string();
     let public_url = public_url.map(str::to_string);
+    let vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
     let settings = Settings::from_lookup(|name| match name {
         "GATEHOUSE_DATA_DIR" => Some(data_dir.clone()),
         "GATEHOUSE_PUBLIC_URL" => public_url.clone(),
-        _ => None,
+        _ => vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
     })
     .expect("settings");
     let db = Db::connect(&settings.database_url).await.expect("database");
@@ -36,23 +49,37 @@ async fn server(public_url: Option<&str>) -> Server {
     let options = get_configuration(Some("Leptos.toml"))
         .expect("Leptos.toml")
         .leptos_options;
+    let host = settings
+        .public_url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split('/').next())
+        .expect("public URL authority")
+        .to_string();
     Server {
         app: router(AppState::new(options, services, &settings)),
+        host,
         _dir: dir,
     }
 }
 
-fn post(path: &str) -> http::request::Builder {
-    Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-}
-
 impl Server {
+    /// A form POST as the browser on the real site sends it (its `Host`, no `Origin`).
+    fn post(&self, path: &str) -> http::request::Builder {
+        Request::post(path)
+            .header(header::HOST, &self.host)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+    }
+
+    fn get(&self, path: &str) -> http::request::Builder {
+        Request::get(path).header(header::HOST, &self.host)
+    }
+
     async fn send(&self, request: Request<Body>) -> Response<Body> {
         self.app.clone().oneshot(request).await.expect("infallible")
     }
 
     async fn call(&self, path: &str, body: &str, cookie: Option<&str>) -> Response<Body> {
-        let mut builder = post(path).header(header::ACCEPT, "application/json");
+        let mut builder = self.post(path).header(header::ACCEPT, "application/json");
         if let Some(cookie) = cookie {
             builder = builder.header(header::COOKIE, cookie);
         }
@@ -61,14 +88,17 @@ impl Server {
     }
 
     async fn sign_up(&self, email: &str) -> String {
-        let body = format!(
-            "name=Ada&email={}&password={PASSWORD}&organization=Engines",
-            email.replace('@', "%40")
-        );
-        let response = self.call("/api/sign_up", &body, None).await;
+        let response = self.call("/api/sign_up", &sign_up_form(email), None).await;
         assert_eq!(response.status(), StatusCode::OK);
         session_cookie(&response).expect("session cookie")
     }
+}
+
+fn sign_up_form(email: &str) -> String {
+    format!(
+        "name=Ada&email={}&password={PASSWORD}&organization=Engines",
+        email.replace('@', "%40")
+    )
 }
 
 async fn json(response: Response<Body>) -> serde_json::Value {
@@ -243,7 +273,8 @@ async fn foreign_origins_are_refused_before_anything_runs() {
         ("origin", "http://evil.example"),
         ("sec-fetch-site", "cross-site"),
     ] {
-        let request = post("/api/sign_up")
+        let request = server
+            .post("/api/sign_up")
             .header(name, value)
             .body(Body::from(
                 "name=Ada&email=ada%40example.com&password=Correct-Horse-9&organization=E",
@@ -252,7 +283,8 @@ async fn foreign_origins_are_refused_before_anything_runs() {
         let response = server.send(request).await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
     }
-    let request = post("/api/sign_up")
+    let request = server
+        .post("/api/sign_up")
         .header("origin", "http://127.0.0.1:3000")
         .body(Body::from(
             "name=Ada&email=ada%40example.com&password=Correct-Horse-9&organization=E",
@@ -268,7 +300,8 @@ async fn foreign_origins_are_refused_before_anything_runs() {
 #[tokio::test]
 async fn a_form_post_without_javascript_is_redirected_with_its_error() {
     let server = server(None).await;
-    let request = post("/api/sign_in")
+    let request = server
+        .post("/api/sign_in")
         .header(header::ACCEPT, "text/html,application/xhtml+xml")
         .header(header::REFERER, "http://127.0.0.1:3000/login")
         .body(Body::from("email=ada%40example.com&password=Nope-Nope-1"))
@@ -296,7 +329,8 @@ async fn signed_out_visitors_are_sent_to_the_login_page() {
         "/settings/members",
         "/settings/organization",
     ] {
-        let request = Request::get(path)
+        let request = server
+            .get(path)
             .header(header::ACCEPT, "text/html")
             .body(Body::empty());
         let response = server.send(request.expect("request")).await;
@@ -309,7 +343,8 @@ async fn signed_out_visitors_are_sent_to_the_login_page() {
             Some("/login")
         );
     }
-    let request = Request::get("/no-such-page")
+    let request = server
+        .get("/no-such-page")
         .body(Body::empty())
         .expect("request");
     assert_eq!(server.send(request).await.status(), StatusCode::NOT_FOUND);
@@ -319,7 +354,7 @@ async fn signed_out_visitors_are_sent_to_the_login_page() {
 async fn responses_carry_security_headers() {
     let server = server(None).await;
     let response = server
-        .send(Request::get("/login").body(Body::empty()).expect("request"))
+        .send(server.get("/login").body(Body::empty()).expect("request"))
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let headers = response.headers();
@@ -371,7 +406,8 @@ async fn without_smtp_password_reset_points_to_an_administrator() {
             .is_some_and(|m| m.contains("ask an administrator")),
         "{body}"
     );
-    let page = Request::get("/forgot-password")
+    let page = server
+        .get("/forgot-password")
         .header(header::ACCEPT, "text/html")
         .body(Body::empty())
         .expect("request");
@@ -406,4 +442,23 @@ async fn invitation_and_reset_links_that_never_existed_are_404_with_a_clear_mess
             "{body}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_client_cannot_choose_its_address_with_its_own_forwarded_for_line() {
+    let server = server_with(None, &[("GATEHOUSE_TRUSTED_PROXIES", "10.0.0.0/8")]).await;
+    let request = server
+        .post("/api/sign_up")
+        .header(header::ACCEPT, "application/json")
+        // The client's own line, then the line our proxy (10.0.0.2) appended.
+        .header("x-forwarded-for", "1.1.1.1")
+        .header("x-forwarded-for", "198.51.100.7")
+        .extension(ConnectInfo(SocketAddr::from(([10, 0, 0, 2], 40_000))))
+        .body(Body::from(sign_up_form("ada@example.com")))
+        .expect("request");
+    let response = server.send(request).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = session_cookie(&response).expect("session cookie");
+    let sessions = json(server.call("/api/list_sessions", "", Some(&cookie)).await).await;
+    assert_eq!(sessions[0]["ip"], "198.51.100.7", "{sessions}");
 }

@@ -189,25 +189,46 @@ impl TrustedProxies {
         self.0.iter().any(|net| net.contains(ip))
     }
 
-    /// The client's address: the socket peer, unless the peer is a trusted proxy — then the
-    /// right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
-    pub fn client_ip(&self, peer: Option<IpAddr>, forwarded_for: Option<&str>) -> Option<IpAddr> {
+    /// The client's address. Only a trusted proxy's `X-Forwarded-For` is believed: when the
+    /// socket peer is one, the header's lines (`forwarded_for`, in order) form one list, walked
+    /// from the right past trusted proxies; the first other address is the client. Entries left
+    /// of it were written by the client and may be spoofed. An entry that is not an address
+    /// ends the walk: nothing left of it can be checked, so the trusted hop that reported it
+    /// stands in for the client. When every hop is trusted, the left-most one is the client.
+    pub fn client_ip<'a>(
+        &self,
+        peer: Option<IpAddr>,
+        forwarded_for: impl IntoIterator<Item = &'a str>,
+    ) -> Option<IpAddr> {
         let peer = peer?;
         if !self.trusts(&peer) {
             return Some(peer);
         }
-        let hops: Vec<IpAddr> = forwarded_for
-            .unwrap_or_default()
-            .split(',')
-            .filter_map(|hop| hop.trim().parse().ok())
-            .collect();
-        hops.iter()
-            .rev()
-            .find(|hop| !self.trusts(hop))
-            .or(hops.first())
-            .copied()
-            .or(Some(peer))
+        let lines: Vec<&str> = forwarded_for.into_iter().collect();
+        let mut client = peer;
+        for entry in lines.iter().rev().flat_map(|line| line.rsplit(',')) {
+            let entry = entry.trim();
+            if entry.is_empty() {
+                continue;
+            }
+            let Some(hop) = parse_hop(entry) else {
+                break;
+            };
+            client = hop;
+            if !self.trusts(&hop) {
+                break;
+            }
+        }
+        Some(client)
     }
+}
+
+/// One `X-Forwarded-For` entry: an address, or an address with a port as some proxies write it.
+fn parse_hop(entry: &str) -> Option<IpAddr> {
+    entry
+        .parse::<IpAddr>()
+        .or_else(|_| entry.parse::<SocketAddr>().map(|addr| addr.ip()))
+        .ok()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -370,17 +391,24 @@ mod tests {
         assert!(ok.services.mail.is_some());
     }
 
+    fn ip(text: &str) -> Option<IpAddr> {
+        text.parse().ok()
+    }
+
+    fn proxies() -> TrustedProxies {
+        TrustedProxies::parse("10.0.0.0/8, 127.0.0.1").unwrap_or_default()
+    }
+
     #[test]
     fn forwarded_for_is_believed_only_from_trusted_proxies() {
-        let ip = |text: &str| text.parse::<IpAddr>().ok();
-        let proxies = TrustedProxies::parse("10.0.0.0/8, 127.0.0.1").unwrap_or_default();
-        let xff = Some("203.0.113.9, 10.1.2.3");
-        assert_eq!(proxies.client_ip(ip("127.0.0.1"), xff), ip("203.0.113.9"));
+        let xff = ["203.0.113.9, 10.1.2.3"];
+        assert_eq!(proxies().client_ip(ip("127.0.0.1"), xff), ip("203.0.113.9"));
         assert_eq!(
-            proxies.client_ip(ip("198.51.100.1"), xff),
-            ip("198.51.100.1")
+            proxies().client_ip(ip("198.51.100.1"), xff),
+            ip("198.51.100.1"),
+            "an untrusted peer's header is ignored"
         );
-        assert_eq!(proxies.client_ip(ip("127.0.0.1"), None), ip("127.0.0.1"));
+        assert_eq!(proxies().client_ip(ip("127.0.0.1"), []), ip("127.0.0.1"));
         assert_eq!(
             TrustedProxies::default().client_ip(ip("127.0.0.1"), xff),
             ip("127.0.0.1")
@@ -388,6 +416,63 @@ mod tests {
         assert!(TrustedProxies::parse("10.0.0.0/8, nonsense").is_err());
         let err = settings(&[("GATEHOUSE_TRUSTED_PROXIES", "x")]).err();
         assert_eq!(err.map(|e| e.variable), Some("GATEHOUSE_TRUSTED_PROXIES"));
+    }
+
+    #[test]
+    fn spoofed_left_most_entries_are_ignored() {
+        // The client wrote the first two; our proxy appended the address it saw.
+        let xff = ["1.1.1.1, 10.9.9.9, 198.51.100.7"];
+        assert_eq!(proxies().client_ip(ip("10.0.0.2"), xff), ip("198.51.100.7"));
+    }
+
+    #[test]
+    fn every_forwarded_for_line_is_one_list_in_order() {
+        // A client's own header line first, the proxy's appended line last.
+        let lines = ["1.1.1.1", "198.51.100.7, 10.0.0.3"];
+        assert_eq!(
+            proxies().client_ip(ip("10.0.0.2"), lines),
+            ip("198.51.100.7")
+        );
+        let lines = ["198.51.100.7", "1.1.1.1"];
+        assert_eq!(
+            proxies().client_ip(ip("10.0.0.2"), lines),
+            ip("1.1.1.1"),
+            "the right-most line is the nearest hop, not the first"
+        );
+    }
+
+    #[test]
+    fn when_every_hop_is_trusted_the_left_most_is_the_client() {
+        let xff = ["10.0.0.7, 10.0.0.3"];
+        assert_eq!(proxies().client_ip(ip("127.0.0.1"), xff), ip("10.0.0.7"));
+    }
+
+    #[test]
+    fn an_unreadable_entry_ends_the_walk_at_the_hop_that_reported_it() {
+        // Whatever is left of an entry we cannot read is unverifiable: it must not be believed,
+        // so the trusted hop that reported the entry stands in for the client.
+        for xff in [
+            "1.1.1.1, unknown, 10.0.0.3",
+            "1.1.1.1, 999.0.0.1, 10.0.0.3",
+            "1.1.1.1, 198.51.100.7 10.0.0.4, 10.0.0.3",
+        ] {
+            assert_eq!(
+                proxies().client_ip(ip("10.0.0.2"), [xff]),
+                ip("10.0.0.3"),
+                "{xff:?}"
+            );
+        }
+        assert_eq!(
+            proxies().client_ip(ip("10.0.0.2"), ["1.1.1.1, garbage"]),
+            ip("10.0.0.2"),
+            "the peer reported it"
+        );
+        // Empty list elements are allowed by HTTP's list syntax and mean nothing.
+        let xff = ["198.51.100.7, , 10.0.0.3,"];
+        assert_eq!(proxies().client_ip(ip("10.0.0.2"), xff), ip("198.51.100.7"));
+        // Addresses with a port, as some proxies write them, are still addresses.
+        let xff = ["1.1.1.1, 198.51.100.7:51234, [2001:db8::1]:443"];
+        assert_eq!(proxies().client_ip(ip("10.0.0.2"), xff), ip("2001:db8::1"));
     }
 
     #[test]
