@@ -25,7 +25,7 @@ pub async fn refuse_foreign_origin(
     next: Next,
 ) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if !safe && is_foreign(req.headers(), &state.public_origin) {
+    if !safe && is_foreign(req.headers(), &state.public.origin()) {
         tracing::info!("refused a cross-origin state-changing request");
         let body = AppError::new(
             ErrorCode::Forbidden,
@@ -135,8 +135,10 @@ fn client_info(req: &Request, state: &AppState) -> ClientInfo {
 }
 
 /// Headers every response carries. Pages show personal data, so nothing but the hashed static
-/// bundle is cached.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// bundle is cached. With an https public URL, browsers are told to use https only (HSTS; a
+/// year, the common preload minimum, without `includeSubDomains`: sibling hosts are not ours
+/// to pin).
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let cacheable = req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.ico";
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
@@ -151,6 +153,12 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     ];
     for (name, value) in fixed {
         headers.insert(name, HeaderValue::from_static(value));
+    }
+    if state.public.is_https() {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
     }
     if !cacheable {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

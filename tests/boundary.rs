@@ -462,3 +462,52 @@ async fn a_client_cannot_choose_its_address_with_its_own_forwarded_for_line() {
     let sessions = json(server.call("/api/list_sessions", "", Some(&cookie)).await).await;
     assert_eq!(sessions[0]["ip"], "198.51.100.7", "{sessions}");
 }
+
+fn header_text<'a>(response: &'a Response<Body>, name: &str) -> Option<&'a str> {
+    response.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+#[tokio::test]
+async fn an_https_public_url_turns_on_strict_transport_security_for_every_response() {
+    let https = server(Some("https://id.example.com")).await;
+    let page = https
+        .send(https.get("/login").body(Body::empty()).expect("request"))
+        .await;
+    let refused = https
+        .send(
+            https
+                .post("/api/sign_in")
+                .header(header::ORIGIN, "https://evil.example")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let missing = https
+        .send(
+            https
+                .get("/no-such-page")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    for response in [&page, &refused, &missing] {
+        assert_eq!(
+            header_text(response, "strict-transport-security"),
+            Some("max-age=31536000"),
+            "{:?}",
+            response.status()
+        );
+    }
+
+    let plain = server(None).await;
+    let page = plain
+        .send(plain.get("/login").body(Body::empty()).expect("request"))
+        .await;
+    assert_eq!(
+        header_text(&page, "strict-transport-security"),
+        None,
+        "HSTS over plain http would only be ignored, or pin a development host"
+    );
+}

@@ -155,8 +155,10 @@ pub struct Settings {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
     pub database_url: String,
-    /// Origin used in links and to decide the cookie's `Secure` flag, without a trailing slash.
+    /// Origin used in links, without a trailing slash.
     pub public_url: String,
+    /// `public_url` parsed: the only site browsers may act from, and whether it is https.
+    pub public_origin: PublicOrigin,
     pub services: ServiceConfig,
     pub trusted_proxies: TrustedProxies,
     /// Where the server secret key is read from.
@@ -164,6 +166,75 @@ pub struct Settings {
     /// Whether a missing key file is generated (the embedded SQLite default only: instances
     /// sharing a PostgreSQL database must share one key, so there it has to be provided).
     pub generate_secret_key: bool,
+}
+
+/// Where people reach this server: the scheme and authority of `GATEHOUSE_PUBLIC_URL` (or of
+/// the listen address when it is unset). It decides HSTS, the cookies' `Secure` flag and
+/// `__Host-` prefix, and which `Host` and `Origin` a state-changing request must carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicOrigin {
+    https: bool,
+    /// Lowercase, IPv6 in brackets.
+    host: String,
+    /// `None` for the scheme's default port, as browsers leave it out.
+    port: Option<u16>,
+}
+
+impl PublicOrigin {
+    /// An absolute `http://` or `https://` URL with a host and no credentials, query or fragment.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        // `openidconnect` re-exports the `url` crate; no second copy of it.
+        use openidconnect::url::Url;
+        let parsed = Url::parse(url).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
+        let https = match parsed.scheme() {
+            "https" => true,
+            "http" => false,
+            _ => return Err("must start with http:// or https://".into()),
+        };
+        let host = parsed
+            .host_str()
+            .filter(|host| !host.is_empty())
+            .ok_or_else(|| format!("{url:?} has no host"))?;
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err("must not contain a user name or password".into());
+        }
+        if parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err("must not contain a query (?) or fragment (#)".into());
+        }
+        Ok(Self {
+            https,
+            host: host.to_ascii_lowercase(),
+            port: parsed.port(),
+        })
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.https
+    }
+
+    /// The host alone: `id.example.com`, `127.0.0.1`, `[::1]`.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The port requests arrive on, the scheme's default when the URL names none.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(if self.https { 443 } else { 80 })
+    }
+
+    /// `host[:port]`, as browsers write it in `Host`.
+    pub fn authority(&self) -> String {
+        match self.port {
+            Some(port) => format!("{}:{port}", self.host),
+            None => self.host.clone(),
+        }
+    }
+
+    /// `scheme://host[:port]`, as browsers write it in `Origin`.
+    pub fn origin(&self) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.authority())
+    }
 }
 
 /// Reverse proxies whose `X-Forwarded-For` is believed.
@@ -262,18 +333,23 @@ impl Settings {
             ),
         };
         let public_url = match get("GATEHOUSE_PUBLIC_URL") {
-            Some(url) => {
-                let url = url.trim().trim_end_matches('/').to_string();
-                if !(url.starts_with("http://") || url.starts_with("https://")) {
-                    return Err(ConfigError {
-                        variable: "GATEHOUSE_PUBLIC_URL",
-                        message: "must start with http:// or https://".into(),
-                    });
-                }
-                url
+            Some(url) => url.trim().trim_end_matches('/').to_string(),
+            // Every interface: the address people type is unknown, and requests must name it.
+            None if addr.ip().is_unspecified() => {
+                return Err(ConfigError {
+                    variable: "GATEHOUSE_PUBLIC_URL",
+                    message: format!(
+                        "is required when GATEHOUSE_ADDR ({addr}) listens on every interface: set \
+                         it to the URL people open, e.g. https://id.example.com"
+                    ),
+                });
             }
             None => format!("http://{addr}"),
         };
+        let public_origin = PublicOrigin::parse(&public_url).map_err(|message| ConfigError {
+            variable: "GATEHOUSE_PUBLIC_URL",
+            message,
+        })?;
         let mut services = ServiceConfig::default();
         if let Some(days) = get("GATEHOUSE_SESSION_DAYS") {
             let days: u64 = days
@@ -328,6 +404,7 @@ impl Settings {
             data_dir,
             database_url,
             public_url,
+            public_origin,
             services,
             trusted_proxies,
             secret_key_file,
@@ -346,9 +423,9 @@ impl Settings {
         Ok(())
     }
 
-    /// Whether cookies must carry `Secure`.
+    /// Whether cookies must carry `Secure` (and the `__Host-` prefix).
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.starts_with("https://")
+        self.public_origin.is_https()
     }
 }
 
@@ -481,6 +558,48 @@ mod tests {
         let s = s.unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(s.public_url, "https://id.example.com");
         assert!(s.secure_cookies());
+    }
+
+    #[test]
+    fn the_public_origin_is_the_public_urls_scheme_and_authority() {
+        let origin =
+            |url: &str| settings(&[("GATEHOUSE_PUBLIC_URL", url)]).map(|s| s.public_origin);
+        let id = origin("https://ID.Example.com/").unwrap_or_else(|e| unreachable!("{e}"));
+        assert!(id.is_https());
+        assert_eq!(
+            (id.host(), id.port(), id.authority()),
+            ("id.example.com", 443, "id.example.com".to_string())
+        );
+        assert_eq!(id.origin(), "https://id.example.com");
+        let v6 = origin("http://[::1]:8080").unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(v6.origin(), "http://[::1]:8080");
+        let default_port = origin("https://id.example.com:443/base");
+        let default_port = default_port.unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(default_port.origin(), "https://id.example.com");
+        for bad in [
+            "id.example.com",
+            "ftp://id.example.com",
+            "https://",
+            "https://user:pw@id.example.com",
+            "https://id.example.com/?x=1",
+        ] {
+            let err = origin(bad).err().map(|e| e.variable);
+            assert_eq!(err, Some("GATEHOUSE_PUBLIC_URL"), "{bad}");
+        }
+
+        let local = settings(&[]).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(local.public_origin.origin(), "http://127.0.0.1:3000");
+        let everywhere = settings(&[("GATEHOUSE_ADDR", "0.0.0.0:3000")]).err();
+        assert_eq!(
+            everywhere.map(|e| e.variable),
+            Some("GATEHOUSE_PUBLIC_URL"),
+            "on every interface the public URL cannot be guessed"
+        );
+        let named = settings(&[
+            ("GATEHOUSE_ADDR", "0.0.0.0:3000"),
+            ("GATEHOUSE_PUBLIC_URL", "https://id.example.com"),
+        ]);
+        assert!(named.is_ok());
     }
 
     #[test]
