@@ -31,6 +31,8 @@ mod server {
     use gatehouse_server::config::PublicOrigin;
     use gatehouse_server::{Services, Settings, TrustedProxies};
     use http::Request;
+    use http::request::Parts;
+    use leptos::nonce::Nonce;
     use leptos::prelude::*;
     use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
     use tower::ServiceBuilder;
@@ -80,7 +82,16 @@ mod server {
         let routes = generate_route_list(App);
         let context = {
             let server = state.server.clone();
-            move || provide_context(server.clone())
+            move || {
+                provide_context(server.clone());
+                // Leptos made its own nonce for this response; use the one in the
+                // Content-Security-Policy header instead (set by `security_headers`).
+                if let Some(nonce) = use_context::<Parts>()
+                    .and_then(|parts| parts.extensions.get::<Nonce>().cloned())
+                {
+                    provide_context(nonce);
+                }
+            }
         };
         let options = state.leptos_options.clone();
         let stack = ServiceBuilder::new()

@@ -13,6 +13,7 @@ use gatehouse_app::error::{AppError, ErrorCode};
 use gatehouse_server::{ClientHints, ClientInfo, Resolved, sessions};
 use http::header::{self, HeaderValue};
 use http::{HeaderMap, Method, StatusCode};
+use leptos::nonce::Nonce;
 
 use crate::AppState;
 
@@ -138,21 +139,31 @@ fn client_info(req: &Request, state: &AppState) -> ClientInfo {
 /// bundle is cached. With an https public URL, browsers are told to use https only (HSTS; a
 /// year, the common preload minimum, without `includeSubDomains`: sibling hosts are not ours
 /// to pin).
-pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+///
+/// The Content-Security-Policy lets scripts run only from this origin or inline with this
+/// response's nonce, which Leptos puts on its hydration and data scripts (the router provides
+/// the nonce made here; see `router`). WebAssembly compilation needs `'wasm-unsafe-eval'`;
+/// string `eval` stays forbidden. Styles, images and connections are this origin's only.
+pub async fn security_headers(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let cacheable = req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.ico";
+    let nonce = Nonce::new();
+    req.extensions_mut().insert(nonce.clone());
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
     let fixed = [
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
         ("referrer-policy", "same-origin"),
-        (
-            "content-security-policy",
-            "frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'",
-        ),
     ];
     for (name, value) in fixed {
         headers.insert(name, HeaderValue::from_static(value));
+    }
+    if let Ok(policy) = HeaderValue::from_str(&content_security_policy(&nonce)) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     if state.public.is_https() {
         headers.insert(
@@ -164,6 +175,13 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+fn content_security_policy(nonce: &Nonce) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
 }
 
 /// Server functions answer errors with 500 by default; give fetch callers the real status
