@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use gatehouse_app::ctx::{RequestCaller, RequestClient, clearing_cookie, session_cookie};
+use gatehouse_app::ctx::{RequestCaller, RequestClient, session_cookie};
 use gatehouse_app::error::{AppError, ErrorCode};
 use gatehouse_server::{ClientHints, ClientInfo, Resolved, sessions};
 use http::header::{self, HeaderValue};
@@ -67,7 +67,8 @@ pub async fn resolve_session(
     next: Next,
 ) -> Response {
     let client = client_info(&req, &state);
-    let cookie = session_cookie(req.headers());
+    let cookies = state.server.cookies();
+    let cookie = session_cookie(req.headers(), cookies);
     let mut stale_cookie = false;
     let caller = match &cookie {
         None => RequestCaller::Anonymous,
@@ -102,7 +103,7 @@ pub async fn resolve_session(
     let sets_cookie = response.headers().contains_key(header::SET_COOKIE);
     if stale_cookie
         && !sets_cookie
-        && let Ok(value) = HeaderValue::from_str(&clearing_cookie(state.server.secure_cookies))
+        && let Ok(value) = HeaderValue::from_str(&cookies.clear(cookies.session()))
     {
         response.headers_mut().append(header::SET_COOKIE, value);
     }

@@ -142,11 +142,39 @@ async fn sign_up_sets_a_hardened_session_cookie_and_returns_the_user() {
 }
 
 #[tokio::test]
-async fn an_https_public_url_makes_the_cookie_secure() {
+async fn an_https_public_url_gives_the_session_cookie_the_host_prefix() {
     let server = server(Some("https://id.example.com")).await;
-    let body = "name=Ada&email=ada%40example.com&password=Correct-Horse-9&organization=Engines";
-    let response = server.call("/api/sign_up", body, None).await;
-    assert!(set_cookie(&response).is_some_and(|c| c.contains("; Secure")));
+    let response = server
+        .call("/api/sign_up", &sign_up_form("ada@example.com"), None)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let set = set_cookie(&response).expect("cookie");
+    // Browsers keep a `__Host-` cookie only when it is Secure, has Path=/ and no Domain.
+    assert!(set.starts_with("__Host-gatehouse_session="), "{set}");
+    for flag in ["; Secure", "; Path=/", "; HttpOnly", "; SameSite=Lax"] {
+        assert!(set.contains(flag), "{flag} missing in {set}");
+    }
+    assert!(!set.to_ascii_lowercase().contains("domain="), "{set}");
+
+    let cookie = session_cookie(&response).expect("session cookie");
+    let me = server.call("/api/current_user", "", Some(&cookie)).await;
+    assert_eq!(me.status(), StatusCode::OK);
+    // The same token under the bare name, as a sibling subdomain or a plain-http page could
+    // plant it, is not this site's session cookie.
+    let token = cookie
+        .split_once('=')
+        .map(|(_, token)| token)
+        .expect("token");
+    let planted = format!("gatehouse_session={token}");
+    let response = server.call("/api/current_user", "", Some(&planted)).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    let response = server.call("/api/sign_out", "", Some(&cookie)).await;
+    let cleared = set_cookie(&response).expect("clearing cookie");
+    assert!(
+        cleared.starts_with("__Host-gatehouse_session=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
 }
 
 #[tokio::test]
