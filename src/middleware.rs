@@ -1,7 +1,7 @@
 //! Request middleware: cross-origin refusal, per-request session resolution, security headers,
 //! and HTTP statuses for server-function errors.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::Json;
 use axum::body::Body;
@@ -10,34 +10,51 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use gatehouse_app::ctx::{RequestCaller, RequestClient, session_cookie};
 use gatehouse_app::error::{AppError, ErrorCode};
+use gatehouse_server::config::PublicOrigin;
 use gatehouse_server::{ClientHints, ClientInfo, Resolved, sessions};
 use http::header::{self, HeaderValue};
-use http::{HeaderMap, Method, StatusCode};
+use http::uri::Authority;
+use http::{HeaderMap, Method, StatusCode, Uri};
 use leptos::nonce::Nonce;
 
 use crate::AppState;
 
-/// Refuses state-changing requests that a browser says come from another site: `Sec-Fetch-Site`
-/// other than same-origin, or an `Origin` that is neither the public URL nor the requested host.
-/// This covers plain HTML form posts too, which carry no custom header.
+/// Refuses state-changing requests (anything but GET, HEAD, OPTIONS) that are not for this
+/// server or not from its pages: a `Host` other than the public URL's (a DNS-rebinding page
+/// reaches a loopback server under its own name, and to the browser that is same-origin), then
+/// `Sec-Fetch-Site` other than same-origin, or an `Origin` other than the public URL's. This
+/// covers plain HTML form posts too, which carry no custom header.
 pub async fn refuse_foreign_origin(
     State(state): State<AppState>,
     req: Request,
     next: Next,
 ) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if !safe && is_foreign(req.headers(), &state.public.origin()) {
-        tracing::info!("refused a cross-origin state-changing request");
-        let body = AppError::new(
-            ErrorCode::Forbidden,
-            "Cross-origin requests are not allowed.",
-        );
+    if !safe && let Some(message) = refusal(req.headers(), req.uri(), &state.public) {
+        tracing::info!(reason = message, "refused a state-changing request");
+        let body = AppError::new(ErrorCode::Forbidden, message);
         return (StatusCode::FORBIDDEN, Json(body)).into_response();
     }
     next.run(req).await
 }
 
-fn is_foreign(headers: &HeaderMap, public_origin: &str) -> bool {
+/// Why a state-changing request must not run, as the user is told, if it must not.
+fn refusal(headers: &HeaderMap, uri: &Uri, public: &PublicOrigin) -> Option<&'static str> {
+    // HTTP/1.1 always sends Host; the request target's authority stands in where it may not.
+    let host = match headers.get(header::HOST) {
+        Some(value) => value.to_str().ok(),
+        None => uri.authority().map(Authority::as_str),
+    };
+    if !host.is_some_and(|host| names_this_server(host, public)) {
+        return Some("This request's host is not this server.");
+    }
+    if is_foreign(headers, public) {
+        return Some("Cross-origin requests are not allowed.");
+    }
+    None
+}
+
+fn is_foreign(headers: &HeaderMap, public: &PublicOrigin) -> bool {
     let text =
         |name: header::HeaderName| headers.get(name).map(|v| v.to_str().unwrap_or("invalid"));
     if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site"))
@@ -49,13 +66,40 @@ fn is_foreign(headers: &HeaderMap, public_origin: &str) -> bool {
     let Some(origin) = text(header::ORIGIN) else {
         return false;
     };
-    let own_host = text(header::HOST).is_some_and(|host| {
-        origin
-            .strip_prefix("http://")
-            .or_else(|| origin.strip_prefix("https://"))
-            == Some(host)
-    });
-    origin != public_origin && !own_host
+    let scheme = if public.is_https() {
+        "https://"
+    } else {
+        "http://"
+    };
+    !origin
+        .strip_prefix(scheme)
+        .is_some_and(|authority| names_this_server(authority, public))
+}
+
+/// Whether `authority` (`host[:port]` from `Host` or an `Origin`) is the public URL's. Host names
+/// compare without case; a missing port is the public scheme's default. When the public host is
+/// a loopback name, the other loopback names (`localhost`, `127.0.0.1`, `[::1]`) are accepted
+/// too: no other site can be reached under them, and `make run` may be opened under either.
+fn names_this_server(authority: &str, public: &PublicOrigin) -> bool {
+    let Ok(authority) = authority.parse::<Authority>() else {
+        return false;
+    };
+    if authority.as_str().contains('@') {
+        return false;
+    }
+    let port = authority
+        .port_u16()
+        .unwrap_or(if public.is_https() { 443 } else { 80 });
+    let host = authority.host();
+    port == public.port()
+        && (host.eq_ignore_ascii_case(public.host())
+            || (is_loopback_name(host) && is_loopback_name(public.host())))
+}
+
+fn is_loopback_name(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Resolves the session cookie once per request and stores the caller (and client info) as
@@ -223,45 +267,93 @@ mod tests {
         map
     }
 
-    const PUBLIC: &str = "http://127.0.0.1:3000";
+    fn public(url: &str) -> PublicOrigin {
+        PublicOrigin::parse(url).unwrap_or_else(|e| unreachable!("{e}"))
+    }
 
     #[test]
     fn same_origin_and_header_less_requests_pass() {
-        assert!(!is_foreign(&headers(&[]), PUBLIC));
+        let local = public("http://127.0.0.1:3000");
+        assert!(!is_foreign(&headers(&[]), &local));
         assert!(!is_foreign(
             &headers(&[("origin", "http://127.0.0.1:3000")]),
-            PUBLIC
+            &local
         ));
         assert!(!is_foreign(
             &headers(&[("sec-fetch-site", "same-origin")]),
-            PUBLIC
+            &local
         ));
-        let via_host = headers(&[
-            ("origin", "http://localhost:3000"),
-            ("host", "localhost:3000"),
-        ]);
-        assert!(!is_foreign(&via_host, PUBLIC));
+        assert!(!is_foreign(
+            &headers(&[("origin", "http://localhost:3000")]),
+            &local
+        ));
     }
 
     #[test]
     fn foreign_origins_and_cross_site_fetches_are_refused() {
-        assert!(is_foreign(
-            &headers(&[("origin", "http://evil.example")]),
-            PUBLIC
-        ));
-        assert!(is_foreign(&headers(&[("origin", "null")]), PUBLIC));
+        let local = public("http://127.0.0.1:3000");
+        for foreign in [
+            "http://evil.example",
+            "null",
+            "http://127.0.0.1:3001",
+            "https://127.0.0.1:3000",
+            "http://127.0.0.1:3000/",
+            "http://evil.example@127.0.0.1:3000",
+        ] {
+            let map = HeaderMap::from_iter([(
+                header::ORIGIN,
+                HeaderValue::from_str(foreign).unwrap_or_else(|e| unreachable!("{e}")),
+            )]);
+            assert!(is_foreign(&map, &local), "{foreign}");
+        }
         assert!(is_foreign(
             &headers(&[("sec-fetch-site", "cross-site")]),
-            PUBLIC
+            &local
         ));
         assert!(is_foreign(
             &headers(&[("sec-fetch-site", "same-site")]),
-            PUBLIC
+            &local
         ));
         let spoofed_host = headers(&[
             ("origin", "http://evil.example"),
             ("host", "127.0.0.1:3000"),
         ]);
-        assert!(is_foreign(&spoofed_host, PUBLIC));
+        assert!(is_foreign(&spoofed_host, &local));
+    }
+
+    #[test]
+    fn only_the_public_host_names_this_server() {
+        let site = public("https://id.example.com");
+        for own in ["id.example.com", "ID.EXAMPLE.COM", "id.example.com:443"] {
+            assert!(names_this_server(own, &site), "{own}");
+        }
+        for other in [
+            "evil.example",
+            "id.example.com:80",
+            "id.example.com.evil.example",
+            "localhost",
+            "127.0.0.1",
+            "user@id.example.com",
+            "",
+        ] {
+            assert!(!names_this_server(other, &site), "{other}");
+        }
+        let local = public("http://127.0.0.1:3000");
+        for alias in [
+            "127.0.0.1:3000",
+            "localhost:3000",
+            "[::1]:3000",
+            "127.0.0.2:3000",
+        ] {
+            assert!(names_this_server(alias, &local), "{alias}");
+        }
+        for other in [
+            "127.0.0.1:3001",
+            "127.0.0.1",
+            "evil.example:3000",
+            "10.0.0.1:3000",
+        ] {
+            assert!(!names_this_server(other, &local), "{other}");
+        }
     }
 }
