@@ -11,13 +11,14 @@ const CSP_VIOLATION = 'Content Security Policy violation:';
 
 /** Records page errors, panics and policy violations of `context` into `errors`. */
 async function watch(context: BrowserContext, errors: string[]): Promise<void> {
+  // Uncaught exceptions, among them a WebAssembly compile the policy refused.
   context.on('weberror', (error) => errors.push(error.error().message));
   context.on('console', (message) => {
     const text = message.text();
     // Chromium reports each blocked load or inline script as a console error naming the
     // "Content Security Policy"; the hook below reports the event itself.
     if (text.includes('Content Security Policy')) {
-      errors.push(`${message.type()} on ${message.location().url}: ${text}`);
+      errors.push(`${message.type()} on ${message.page()?.url() ?? 'a worker'}: ${text}`);
     } else if (message.type() === 'error' && text.includes('panicked')) {
       errors.push(text);
     }
