@@ -230,6 +230,10 @@ pub fn GoHomeWhenSignedIn(
     /// (see the sign-in page) instead of being sent on.
     #[prop(optional, into)]
     org: Option<Signal<Option<String>>>,
+    /// Whether a second step is waiting (`/login/mfa`): a signed-in visitor with one is proving
+    /// their second factor to switch organization, and stays.
+    #[prop(optional)]
+    second_step: Option<Resource<Result<bool, crate::error::AppError>>>,
 ) -> impl IntoView {
     let auth = use_auth();
     let navigate = use_navigate();
@@ -245,12 +249,17 @@ pub fn GoHomeWhenSignedIn(
         <Suspense>
             {move || Suspend::new(async move {
                 let me = auth.current().await;
+                let stepping_up = match second_step {
+                    Some(pending) => pending.await.unwrap_or(false),
+                    None => false,
+                };
                 let elsewhere = me.as_ref().is_some_and(|me| {
                     asks_for_org()
                         && me.organization.as_ref().map(|o| Some(o.id.clone()))
                             != org.map(|org| org.get())
                 });
-                let already = me.is_some() && signed_in.get().is_none() && !elsewhere;
+                let already =
+                    me.is_some() && signed_in.get().is_none() && !elsewhere && !stepping_up;
                 already.then(|| view! { <Redirect path=destination()/> })
             })}
         </Suspense>

@@ -47,7 +47,7 @@ pub fn LoginMfaPage() -> impl IntoView {
     view! {
         <Title text="Verify it's you"/>
         <AuthCard title="Verify it's you">
-            <GoHomeWhenSignedIn signed_in next/>
+            <GoHomeWhenSignedIn signed_in next second_step=pending/>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let live = pending.await.unwrap_or(false);
