@@ -320,17 +320,32 @@ pub async fn update_profile(svc: &Services, actor: &Actor, name: &str) -> Result
     Ok(name.as_str().to_string())
 }
 
+/// What an account without a password (created through a sign-in provider) is told when it
+/// tries to change one.
+pub const NO_PASSWORD_YET: &str =
+    "This account has no password yet: use Forgot password? to set one.";
+
 /// Changes the caller's password after checking the current one, and ends all their other
 /// sessions. Wrong current passwords count against the same limit as sign-in guesses.
 ///
-/// Errors: `Validation` on `current_password` (wrong) or `new_password` (policy);
-/// `RateLimited` after too many wrong guesses.
+/// Errors: `Forbidden` ([`NO_PASSWORD_YET`]) for an account without a password, whatever was
+/// typed; `Validation` on `current_password` (wrong) or `new_password` (policy); `RateLimited`
+/// after too many wrong guesses; `Busy` when the password hasher's queue is full.
 pub async fn change_password(
     svc: &Services,
     actor: &Actor,
     current_password: &str,
     new_password: &str,
 ) -> Result<(), Error> {
+    let pool = svc.db.pool();
+    let stored = credentials_for(pool, &actor.email)
+        .await?
+        .map(|c| c.password_hash)
+        .filter(|hash| !hash.is_empty());
+    // Checked before the form: such a person has no current password to type.
+    let Some(stored) = stored else {
+        return Err(Error::Forbidden(NO_PASSWORD_YET.into()));
+    };
     let mut errors = FieldErrors::default();
     if current_password.is_empty() {
         errors.add("current_password", "Enter your current password");
@@ -347,15 +362,10 @@ pub async fn change_password(
     };
 
     let now = svc.clock.now();
-    let pool = svc.db.pool();
     let key = crate::throttle::account_key(&actor.email);
     crate::throttle::reserve(pool, &key, crate::throttle::SIGN_IN_PER_ACCOUNT, now).await?;
-    let stored = credentials_for(pool, &actor.email).await?;
     let current = Password::new(current_password);
-    let matched = svc
-        .hasher
-        .verify(&current, stored.as_ref().map(|c| c.password_hash.as_str()))
-        .await?;
+    let matched = svc.hasher.verify(&current, Some(&stored)).await?;
     if !matched {
         tracing::info!(user_id = %actor.user_id, "password change refused: wrong current password");
         return Err(FieldErrors::single(
