@@ -1,7 +1,10 @@
 //! The audit log: one row per security-relevant event, written in the same transaction as the
 //! change it records. Rows hold ids, never emails, passwords or tokens.
+//!
+//! Refusals nobody owns (a throttled anonymous request) are only *tallied*, per action and hour:
+//! a flood of them must not grow the log by a row each.
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, AnyPool};
 
 use crate::Error;
 use crate::clock::Timestamp;
@@ -12,6 +15,7 @@ use crate::sessions::ClientInfo;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     SignedUp,
+    SignUpThrottled,
     SignedIn,
     SignInFailed,
     SignInThrottled,
@@ -47,6 +51,7 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::SignedUp => "user.signed_up",
+            Action::SignUpThrottled => "user.sign_up_throttled",
             Action::SignedIn => "session.signed_in",
             Action::SignInFailed => "session.sign_in_failed",
             Action::SignInThrottled => "session.sign_in_throttled",
@@ -124,4 +129,22 @@ pub(crate) async fn record(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// How long one tally counts.
+const TALLY_WINDOW_MS: i64 = 3600 * 1000;
+
+/// Counts one more `action` in the current hour instead of writing a row for it; the count so far
+/// this hour.
+pub(crate) async fn tally(pool: &AnyPool, action: Action, now: Timestamp) -> Result<i64, Error> {
+    let window_start = now.as_millis() - now.as_millis().rem_euclid(TALLY_WINDOW_MS);
+    Ok(sqlx::query_scalar(
+        "INSERT INTO audit_tallies (action, window_start, count) VALUES ($1, $2, 1) \
+         ON CONFLICT (action, window_start) DO UPDATE SET count = audit_tallies.count + 1 \
+         RETURNING count",
+    )
+    .bind(action.as_str())
+    .bind(window_start)
+    .fetch_one(pool)
+    .await?)
 }

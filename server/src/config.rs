@@ -23,6 +23,9 @@ pub struct ServiceConfig {
     pub secret_key: SecretKey,
     /// OpenID Connect providers people may sign in with (discovered at start-up).
     pub providers: Vec<ProviderSettings>,
+    /// New accounts per client address and hour, with a password or through a provider;
+    /// 0 turns the limit off (benchmarks).
+    pub signup_limit_per_hour: u32,
 }
 
 /// One OpenID Connect provider as configured.
@@ -141,6 +144,7 @@ impl Default for ServiceConfig {
             mail: None,
             secret_key: SecretKey::ephemeral(),
             providers: Vec::new(),
+            signup_limit_per_hour: 20,
         }
     }
 }
@@ -278,6 +282,15 @@ impl Settings {
             });
         }
         services.providers = ProviderSettings::from_lookup(&get)?;
+        if let Some(limit) = get("GATEHOUSE_SIGNUP_LIMIT_PER_HOUR") {
+            services.signup_limit_per_hour = limit.trim().parse().map_err(|_| ConfigError {
+                variable: "GATEHOUSE_SIGNUP_LIMIT_PER_HOUR",
+                message: format!(
+                    "{limit:?} is not a whole number of sign-ups per hour and client address \
+                     (0 turns the limit off)"
+                ),
+            })?;
+        }
         let trusted_proxies = match get("GATEHOUSE_TRUSTED_PROXIES") {
             Some(text) => TrustedProxies::parse(&text).map_err(|message| ConfigError {
                 variable: "GATEHOUSE_TRUSTED_PROXIES",
@@ -368,6 +381,22 @@ mod tests {
         assert_eq!(err.map(|e| e.variable), Some("GATEHOUSE_MAIL_FROM"));
         let ok = settings(&[smtp]).unwrap_or_else(|e| unreachable!("{e}"));
         assert!(ok.services.mail.is_some());
+    }
+
+    #[test]
+    fn the_sign_up_limit_is_20_an_hour_and_0_turns_it_off() {
+        let default = settings(&[]).map(|s| s.services.signup_limit_per_hour);
+        assert_eq!(default.ok(), Some(20));
+        let off = settings(&[("GATEHOUSE_SIGNUP_LIMIT_PER_HOUR", "0")]);
+        assert_eq!(off.map(|s| s.services.signup_limit_per_hour).ok(), Some(0));
+        for bad in ["-1", "twenty", "1.5"] {
+            let err = settings(&[("GATEHOUSE_SIGNUP_LIMIT_PER_HOUR", bad)]).err();
+            assert_eq!(
+                err.map(|e| e.variable),
+                Some("GATEHOUSE_SIGNUP_LIMIT_PER_HOUR"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -23,4 +23,5 @@ mod oauth;
 mod organizations;
 mod password_resets;
 mod sessions;
+mod signup_limit;
 mod throttle;

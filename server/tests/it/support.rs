@@ -22,6 +22,15 @@ pub fn session(step: sessions::SignInStep) -> SignedIn {
     }
 }
 
+/// The production defaults, but for the sign-up limit: fixtures sign many people up from one
+/// address. The cases about that limit (`signup_limit.rs`) turn it on themselves.
+pub fn test_config() -> ServiceConfig {
+    ServiceConfig {
+        signup_limit_per_hour: 0,
+        ..ServiceConfig::default()
+    }
+}
+
 pub struct TestEnv {
     pub svc: Services,
     pub clock: Arc<TestClock>,
@@ -32,7 +41,7 @@ pub struct TestEnv {
 
 impl TestEnv {
     pub async fn sqlite() -> Self {
-        Self::sqlite_with(ServiceConfig::default()).await
+        Self::sqlite_with(test_config()).await
     }
 
     /// A SQLite environment with its own service settings (e.g. mail).
@@ -72,7 +81,7 @@ impl TestEnv {
     }
 
     async fn open(url: &str) -> Self {
-        Self::open_with(url, ServiceConfig::default()).await
+        Self::open_with(url, test_config()).await
     }
 
     async fn open_with(url: &str, config: ServiceConfig) -> Self {
@@ -247,7 +256,7 @@ impl MailServer {
                 smtp_url: format!("smtp://127.0.0.1:{}", self.port),
                 from: "Gatehouse <no-reply@example.com>".into(),
             }),
-            ..ServiceConfig::default()
+            ..test_config()
         };
         TestEnv::sqlite_with(config).await
     }
