@@ -16,3 +16,15 @@ CREATE TABLE audit_tallies (
     count INTEGER NOT NULL,
     PRIMARY KEY (action, window_start)
 );
+
+-- Second-factor checks in a row without a right code, per account (NIST SP 800-63B 5.2.2).
+-- From the 20th each further check waits an hour after the last one, from the 50th a day; the
+-- 100th locks the second factor. A right code deletes the row. credential_version is the
+-- account's when counting started: a new password (reset or change) starts the count over, and
+-- an administrator's MFA reset deletes the row with the authenticator.
+CREATE TABLE mfa_guesses (
+    user_id TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    in_a_row INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    credential_version INTEGER NOT NULL
+);

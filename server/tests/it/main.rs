@@ -18,6 +18,7 @@ mod invitation_races;
 mod invitations;
 mod members;
 mod mfa;
+mod mfa_lockout;
 mod mfa_policy;
 mod oauth;
 mod organizations;
