@@ -401,7 +401,14 @@ pub async fn change_password(
     let key = throttle::account_key(&actor.email);
     throttle::reserve(pool, &key, throttle::SIGN_IN_PER_ACCOUNT, now).await?;
     let current = Password::new(current_password);
-    let matched = svc.hasher.verify(&current, Some(&stored)).await?;
+    let matched = match svc.hasher.verify(&current, Some(&stored)).await {
+        Ok(matched) => matched,
+        Err(err) => {
+            // Not checked (e.g. `Busy`): no guess was made.
+            throttle::release(pool, &key).await?;
+            return Err(err);
+        }
+    };
     if !matched {
         tracing::info!(user_id = %actor.user_id, "password change refused: wrong current password");
         return Err(FieldErrors::single(

@@ -14,6 +14,10 @@ pub struct ServiceConfig {
     pub session_ttl: Duration,
     /// How many password hashes may run at once (each takes 19 MiB and one core for ~40 ms).
     pub hash_concurrency: usize,
+    /// How many more may wait for their turn; past that a request needing a hash is refused
+    /// at once (`Busy`). New passwords (sign-up, reset, change) may hold only half of the
+    /// places, so a flood of them cannot crowd sign-ins out.
+    pub hash_queue: usize,
     /// Origin of the links put in emails and shown to inviters, without a trailing slash.
     pub public_url: String,
     /// Outgoing mail; without it invitation links are only shown to the inviter and password
@@ -140,6 +144,7 @@ impl Default for ServiceConfig {
         Self {
             session_ttl: Duration::from_secs(7 * 24 * 3600),
             hash_concurrency: default_hashers(),
+            hash_queue: HASH_QUEUE_PER_HASHER * default_hashers(),
             public_url: "http://127.0.0.1:3000".into(),
             mail: None,
             secret_key: SecretKey::ephemeral(),
@@ -148,6 +153,11 @@ impl Default for ServiceConfig {
         }
     }
 }
+
+/// Waiting places per hashing thread by default: at ~40 ms a hash, a new arrival waits at most
+/// about a third of a second.
+const HASH_QUEUE_PER_HASHER: usize = 8;
+const HASH_QUEUE_MAX: usize = 10_000;
 
 fn default_hashers() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
@@ -282,6 +292,20 @@ impl Settings {
             });
         }
         services.providers = ProviderSettings::from_lookup(&get)?;
+        if let Some(queue) = get("GATEHOUSE_HASH_QUEUE") {
+            services.hash_queue = queue
+                .trim()
+                .parse()
+                .ok()
+                .filter(|q| *q <= HASH_QUEUE_MAX)
+                .ok_or_else(|| ConfigError {
+                    variable: "GATEHOUSE_HASH_QUEUE",
+                    message: format!(
+                        "{queue:?} is not a number of waiting password hashes from 0 to \
+                         {HASH_QUEUE_MAX}"
+                    ),
+                })?;
+        }
         if let Some(limit) = get("GATEHOUSE_SIGNUP_LIMIT_PER_HOUR") {
             services.signup_limit_per_hour = limit.trim().parse().map_err(|_| ConfigError {
                 variable: "GATEHOUSE_SIGNUP_LIMIT_PER_HOUR",
@@ -394,6 +418,22 @@ mod tests {
             assert_eq!(
                 err.map(|e| e.variable),
                 Some("GATEHOUSE_SIGNUP_LIMIT_PER_HOUR"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_hashing_queue_defaults_to_eight_places_per_hasher() {
+        let s = settings(&[]).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(s.services.hash_queue, 8 * s.services.hash_concurrency);
+        let set = settings(&[("GATEHOUSE_HASH_QUEUE", "0")]).map(|s| s.services.hash_queue);
+        assert_eq!(set.ok(), Some(0));
+        for bad in ["-1", "many", "10001"] {
+            let err = settings(&[("GATEHOUSE_HASH_QUEUE", bad)]).err();
+            assert_eq!(
+                err.map(|e| e.variable),
+                Some("GATEHOUSE_HASH_QUEUE"),
                 "{bad}"
             );
         }

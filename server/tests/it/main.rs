@@ -12,6 +12,7 @@ mod support;
 mod accounts;
 mod active_sessions;
 mod deactivation;
+mod hashing_queue;
 mod instances;
 mod invitation_links;
 mod invitation_races;

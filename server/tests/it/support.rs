@@ -22,11 +22,13 @@ pub fn session(step: sessions::SignInStep) -> SignedIn {
     }
 }
 
-/// The production defaults, but for the sign-up limit: fixtures sign many people up from one
-/// address. The cases about that limit (`signup_limit.rs`) turn it on themselves.
+/// The production defaults but two: fixtures sign many people up from one address, and the
+/// race cases start up to 100 password checks at once. The cases about the sign-up limit
+/// (`signup_limit.rs`) and the hashing queue (`hashing_queue.rs`) set their own.
 pub fn test_config() -> ServiceConfig {
     ServiceConfig {
         signup_limit_per_hour: 0,
+        hash_queue: 1000,
         ..ServiceConfig::default()
     }
 }
