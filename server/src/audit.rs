@@ -1,8 +1,9 @@
 //! The audit log: one row per security-relevant event, written in the same transaction as the
 //! change it records. Rows hold ids, never emails, passwords or tokens.
 //!
-//! Refusals nobody owns (a throttled anonymous request) are only *tallied*, per action and hour:
-//! a flood of them must not grow the log by a row each.
+//! Requests a limit refused before anything was checked (a throttled sign-in, sign-up or
+//! second-factor code) are only *tallied*, per action and hour: a flood of them must not grow
+//! the log by a row each.
 
 use sqlx::{AnyConnection, AnyPool};
 
@@ -149,4 +150,13 @@ pub(crate) async fn tally(pool: &AnyPool, action: Action, now: Timestamp) -> Res
     .bind(window_start)
     .fetch_one(pool)
     .await?)
+}
+
+/// Forgets the tallies of hours that started before `before`; how many.
+pub(crate) async fn purge_tallies(pool: &AnyPool, before: Timestamp) -> Result<u64, Error> {
+    let done = sqlx::query("DELETE FROM audit_tallies WHERE window_start < $1")
+        .bind(before.as_millis())
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
 }

@@ -1,8 +1,11 @@
 //! Settings read once at start-up from environment variables, with zero-set-up defaults.
 //! A bad value stops start-up with a message naming the variable.
 
+use std::fmt;
 use std::net::{IpAddr, SocketAddr};
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
 use crate::secret_key::SecretKey;
@@ -30,6 +33,8 @@ pub struct ServiceConfig {
     /// New accounts per client address and hour, with a password or through a provider;
     /// 0 turns the limit off (benchmarks).
     pub signup_limit_per_hour: u32,
+    /// How long audit events (and the hourly counts of throttled requests) are kept.
+    pub audit_retention: Duration,
 }
 
 /// One OpenID Connect provider as configured.
@@ -142,7 +147,7 @@ pub struct MailSettings {
 impl Default for ServiceConfig {
     fn default() -> Self {
         Self {
-            session_ttl: Duration::from_secs(7 * 24 * 3600),
+            session_ttl: days_of(7),
             hash_concurrency: default_hashers(),
             hash_queue: HASH_QUEUE_PER_HASHER * default_hashers(),
             public_url: "http://127.0.0.1:3000".into(),
@@ -150,6 +155,7 @@ impl Default for ServiceConfig {
             secret_key: SecretKey::ephemeral(),
             providers: Vec::new(),
             signup_limit_per_hour: 20,
+            audit_retention: days_of(400),
         }
     }
 }
@@ -224,6 +230,35 @@ impl TrustedProxies {
     }
 }
 
+/// The whole number `variable` holds, when set: `range` bounds it, and anything else is an
+/// error naming the variable and what the number counts.
+fn whole_number<T>(
+    get: &dyn Fn(&str) -> Option<String>,
+    variable: &'static str,
+    range: RangeInclusive<T>,
+    what: &str,
+) -> Result<Option<T>, ConfigError>
+where
+    T: FromStr + PartialOrd + fmt::Display,
+{
+    let Some(text) = get(variable) else {
+        return Ok(None);
+    };
+    let number = text.trim().parse().ok().filter(|n| range.contains(n));
+    number.map(Some).ok_or_else(|| ConfigError {
+        variable,
+        message: format!(
+            "{text:?} is not a whole number of {what} from {} to {}",
+            range.start(),
+            range.end()
+        ),
+    })
+}
+
+fn days_of(days: u64) -> Duration {
+    Duration::from_secs(days * 24 * 3600)
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("{variable}: {message}")]
 pub struct ConfigError {
@@ -268,17 +303,8 @@ impl Settings {
             None => format!("http://{addr}"),
         };
         let mut services = ServiceConfig::default();
-        if let Some(days) = get("GATEHOUSE_SESSION_DAYS") {
-            let days: u64 = days
-                .trim()
-                .parse()
-                .ok()
-                .filter(|d| (1..=365).contains(d))
-                .ok_or(ConfigError {
-                    variable: "GATEHOUSE_SESSION_DAYS",
-                    message: "must be a whole number of days from 1 to 365".into(),
-                })?;
-            services.session_ttl = Duration::from_secs(days * 24 * 3600);
+        if let Some(days) = whole_number(&get, "GATEHOUSE_SESSION_DAYS", 1..=365, "days")? {
+            services.session_ttl = days_of(days);
         }
         services.public_url = public_url.clone();
         if let Some(smtp_url) = get("GATEHOUSE_SMTP_URL") {
@@ -292,29 +318,22 @@ impl Settings {
             });
         }
         services.providers = ProviderSettings::from_lookup(&get)?;
-        if let Some(queue) = get("GATEHOUSE_HASH_QUEUE") {
-            services.hash_queue = queue
-                .trim()
-                .parse()
-                .ok()
-                .filter(|q| *q <= HASH_QUEUE_MAX)
-                .ok_or_else(|| ConfigError {
-                    variable: "GATEHOUSE_HASH_QUEUE",
-                    message: format!(
-                        "{queue:?} is not a number of waiting password hashes from 0 to \
-                         {HASH_QUEUE_MAX}"
-                    ),
-                })?;
-        }
-        if let Some(limit) = get("GATEHOUSE_SIGNUP_LIMIT_PER_HOUR") {
-            services.signup_limit_per_hour = limit.trim().parse().map_err(|_| ConfigError {
-                variable: "GATEHOUSE_SIGNUP_LIMIT_PER_HOUR",
-                message: format!(
-                    "{limit:?} is not a whole number of sign-ups per hour and client address \
-                     (0 turns the limit off)"
-                ),
-            })?;
-        }
+        let queue = whole_number(
+            &get,
+            "GATEHOUSE_HASH_QUEUE",
+            0..=HASH_QUEUE_MAX,
+            "waiting password hashes",
+        )?;
+        services.hash_queue = queue.unwrap_or(services.hash_queue);
+        let days = whole_number(&get, "GATEHOUSE_AUDIT_RETENTION_DAYS", 1..=36_500, "days")?;
+        services.audit_retention = days.map_or(services.audit_retention, days_of);
+        let limit = whole_number(
+            &get,
+            "GATEHOUSE_SIGNUP_LIMIT_PER_HOUR",
+            0..=100_000,
+            "sign-ups per client address and hour",
+        )?;
+        services.signup_limit_per_hour = limit.unwrap_or(services.signup_limit_per_hour);
         let trusted_proxies = match get("GATEHOUSE_TRUSTED_PROXIES") {
             Some(text) => TrustedProxies::parse(&text).map_err(|message| ConfigError {
                 variable: "GATEHOUSE_TRUSTED_PROXIES",
@@ -408,33 +427,34 @@ mod tests {
     }
 
     #[test]
-    fn the_sign_up_limit_is_20_an_hour_and_0_turns_it_off() {
-        let default = settings(&[]).map(|s| s.services.signup_limit_per_hour);
-        assert_eq!(default.ok(), Some(20));
-        let off = settings(&[("GATEHOUSE_SIGNUP_LIMIT_PER_HOUR", "0")]);
-        assert_eq!(off.map(|s| s.services.signup_limit_per_hour).ok(), Some(0));
-        for bad in ["-1", "twenty", "1.5"] {
-            let err = settings(&[("GATEHOUSE_SIGNUP_LIMIT_PER_HOUR", bad)]).err();
-            assert_eq!(
-                err.map(|e| e.variable),
-                Some("GATEHOUSE_SIGNUP_LIMIT_PER_HOUR"),
-                "{bad}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_hashing_queue_defaults_to_eight_places_per_hasher() {
+    fn abuse_limits_have_safe_defaults_and_bad_values_name_their_variable() {
         let s = settings(&[]).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(s.services.signup_limit_per_hour, 20);
         assert_eq!(s.services.hash_queue, 8 * s.services.hash_concurrency);
-        let set = settings(&[("GATEHOUSE_HASH_QUEUE", "0")]).map(|s| s.services.hash_queue);
-        assert_eq!(set.ok(), Some(0));
-        for bad in ["-1", "many", "10001"] {
-            let err = settings(&[("GATEHOUSE_HASH_QUEUE", bad)]).err();
-            assert_eq!(
-                err.map(|e| e.variable),
-                Some("GATEHOUSE_HASH_QUEUE"),
-                "{bad}"
+        assert_eq!(s.services.audit_retention, days_of(400));
+        let set = settings(&[
+            ("GATEHOUSE_SIGNUP_LIMIT_PER_HOUR", "0"),
+            ("GATEHOUSE_HASH_QUEUE", " 0 "),
+            ("GATEHOUSE_AUDIT_RETENTION_DAYS", "2555"),
+        ]);
+        let set = set.unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(set.services.signup_limit_per_hour, 0, "0 turns it off");
+        assert_eq!(set.services.hash_queue, 0);
+        assert_eq!(set.services.audit_retention, days_of(2555));
+        for (variable, bad) in [
+            ("GATEHOUSE_SIGNUP_LIMIT_PER_HOUR", "-1"),
+            ("GATEHOUSE_SIGNUP_LIMIT_PER_HOUR", "twenty"),
+            ("GATEHOUSE_HASH_QUEUE", "10001"),
+            ("GATEHOUSE_HASH_QUEUE", "many"),
+            ("GATEHOUSE_AUDIT_RETENTION_DAYS", "0"),
+            ("GATEHOUSE_AUDIT_RETENTION_DAYS", "1.5"),
+        ] {
+            let err = settings(&[(variable, bad)]).err();
+            assert_eq!(err.as_ref().map(|e| e.variable), Some(variable), "{bad}");
+            let message = err.map(|e| e.to_string()).unwrap_or_default();
+            assert!(
+                message.contains(&format!("{bad:?} is not a whole number")),
+                "{message}"
             );
         }
     }

@@ -23,6 +23,7 @@ pub mod oauth;
 pub mod orgs;
 pub mod password_resets;
 pub mod passwords;
+pub mod purge;
 pub mod secret_key;
 pub mod security_policy;
 pub mod sessions;

@@ -8,8 +8,9 @@ UPDATE login_throttle SET expires_at = window_start + 86400000;
 DROP INDEX login_throttle_by_window;
 CREATE INDEX login_throttle_by_expiry ON login_throttle (expires_at);
 
--- Refusals nobody owns (a throttled anonymous request) are counted per action and hour instead
--- of written one audit row each, so a flood cannot fill the audit log.
+-- Requests refused by a limit before anything was checked (a throttled sign-in, sign-up or
+-- second-factor code) are counted per action and hour instead of written one audit row each,
+-- so a flood cannot fill the audit log.
 CREATE TABLE audit_tallies (
     action TEXT NOT NULL,
     window_start INTEGER NOT NULL,
@@ -28,3 +29,7 @@ CREATE TABLE mfa_guesses (
     last_at INTEGER NOT NULL,
     credential_version INTEGER NOT NULL
 );
+
+-- The hourly purge (server/src/purge.rs) finds what is past its use by time.
+CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+CREATE INDEX audit_events_by_time ON audit_events (created_at);

@@ -257,21 +257,12 @@ async fn record_unowned(
     client: &ClientInfo,
     now: Timestamp,
 ) -> Result<(), Error> {
-    let mut conn = svc.db.pool().acquire().await?;
-    audit::record(
-        &mut conn,
-        Event {
-            action,
-            org: None,
-            actor: None,
-            target: None,
-            client,
-        },
-        now,
-    )
-    .await?;
+    // Counted per hour, not audited one row each: a flood of refusals must not grow the log.
+    let this_hour = audit::tally(svc.db.pool(), action, now).await?;
     tracing::info!(
         action = action.as_str(),
+        ip = client.ip.as_deref().unwrap_or("-"),
+        this_hour,
         "sign-in refused: too many attempts"
     );
     Ok(())

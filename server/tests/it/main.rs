@@ -24,6 +24,7 @@ mod mfa_policy;
 mod oauth;
 mod organizations;
 mod password_resets;
+mod purge;
 mod sessions;
 mod signup_limit;
 mod throttle;
