@@ -28,8 +28,11 @@ mod server {
     use axum::middleware::{from_fn, from_fn_with_state};
     use gatehouse_app::ctx::ServerContext;
     use gatehouse_app::{App, shell};
+    use gatehouse_server::config::PublicOrigin;
     use gatehouse_server::{Services, Settings, TrustedProxies};
     use http::Request;
+    use http::request::Parts;
+    use leptos::nonce::Nonce;
     use leptos::prelude::*;
     use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
     use tower::ServiceBuilder;
@@ -46,8 +49,8 @@ mod server {
     pub struct AppState {
         pub leptos_options: LeptosOptions,
         pub server: ServerContext,
-        /// `scheme://host[:port]` that state-changing requests must come from.
-        pub public_origin: String,
+        /// Where people reach this server; state-changing requests must name it.
+        pub public: PublicOrigin,
         pub trusted_proxies: TrustedProxies,
     }
 
@@ -59,17 +62,10 @@ mod server {
                     services,
                     secure_cookies: settings.secure_cookies(),
                 },
-                public_origin: origin_of(&settings.public_url),
+                public: settings.public_origin.clone(),
                 trusted_proxies: settings.trusted_proxies.clone(),
             }
         }
-    }
-
-    /// The scheme and authority of a URL, without path.
-    fn origin_of(url: &str) -> String {
-        let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
-        let authority = rest.split('/').next().unwrap_or_default();
-        format!("{scheme}://{authority}")
     }
 
     impl FromRef<AppState> for LeptosOptions {
@@ -79,13 +75,23 @@ mod server {
     }
 
     /// The whole HTTP surface: pages, server functions under `/api`, static files, and the
-    /// middleware stack (outermost first): request id → trace span → origin check →
-    /// session resolution → security headers → error statuses for server functions.
+    /// middleware stack (outermost first): request id → trace span → security headers →
+    /// origin check → session resolution → error statuses for server functions. Security
+    /// headers sit outside the checks so that refusals carry them too.
     pub fn router(state: AppState) -> Router {
         let routes = generate_route_list(App);
         let context = {
             let server = state.server.clone();
-            move || provide_context(server.clone())
+            move || {
+                provide_context(server.clone());
+                // Leptos made its own nonce for this response; use the one in the
+                // Content-Security-Policy header instead (set by `security_headers`).
+                if let Some(nonce) = use_context::<Parts>()
+                    .and_then(|parts| parts.extensions.get::<Nonce>().cloned())
+                {
+                    provide_context(nonce);
+                }
+            }
         };
         let options = state.leptos_options.clone();
         let stack = ServiceBuilder::new()
@@ -94,13 +100,16 @@ mod server {
             .layer(PropagateRequestIdLayer::x_request_id())
             .layer(from_fn_with_state(
                 state.clone(),
+                middleware::security_headers,
+            ))
+            .layer(from_fn_with_state(
+                state.clone(),
                 middleware::refuse_foreign_origin,
             ))
             .layer(from_fn_with_state(
                 state.clone(),
                 middleware::resolve_session,
             ))
-            .layer(from_fn(middleware::security_headers))
             .layer(from_fn(middleware::server_fn_status))
             // Every form here is a few short fields; refuse anything larger early.
             .layer(DefaultBodyLimit::max(BODY_LIMIT));
@@ -135,20 +144,5 @@ mod server {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("-");
         tracing::info_span!("request", request_id = %id, method = %req.method(), route = %route)
-    }
-
-    #[cfg(test)]
-    mod tests {
-        #[test]
-        fn origins_drop_the_path() {
-            assert_eq!(
-                super::origin_of("https://id.example.com/base"),
-                "https://id.example.com"
-            );
-            assert_eq!(
-                super::origin_of("http://127.0.0.1:3000"),
-                "http://127.0.0.1:3000"
-            );
-        }
     }
 }

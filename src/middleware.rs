@@ -1,42 +1,60 @@
 //! Request middleware: cross-origin refusal, per-request session resolution, security headers,
 //! and HTTP statuses for server-function errors.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use gatehouse_app::ctx::{RequestCaller, RequestClient, clearing_cookie, session_cookie};
+use gatehouse_app::ctx::{RequestCaller, RequestClient, session_cookie};
 use gatehouse_app::error::{AppError, ErrorCode};
+use gatehouse_server::config::PublicOrigin;
 use gatehouse_server::{ClientHints, ClientInfo, Resolved, sessions};
 use http::header::{self, HeaderValue};
-use http::{HeaderMap, Method, StatusCode};
+use http::uri::Authority;
+use http::{HeaderMap, Method, StatusCode, Uri};
+use leptos::nonce::Nonce;
 
 use crate::AppState;
 
-/// Refuses state-changing requests that a browser says come from another site: `Sec-Fetch-Site`
-/// other than same-origin, or an `Origin` that is neither the public URL nor the requested host.
-/// This covers plain HTML form posts too, which carry no custom header.
+/// Refuses state-changing requests (anything but GET, HEAD, OPTIONS) that are not for this
+/// server or not from its pages: a `Host` other than the public URL's (a DNS-rebinding page
+/// reaches a loopback server under its own name, and to the browser that is same-origin), then
+/// `Sec-Fetch-Site` other than same-origin, or an `Origin` other than the public URL's. This
+/// covers plain HTML form posts too, which carry no custom header.
 pub async fn refuse_foreign_origin(
     State(state): State<AppState>,
     req: Request,
     next: Next,
 ) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if !safe && is_foreign(req.headers(), &state.public_origin) {
-        tracing::info!("refused a cross-origin state-changing request");
-        let body = AppError::new(
-            ErrorCode::Forbidden,
-            "Cross-origin requests are not allowed.",
-        );
+    if !safe && let Some(message) = refusal(req.headers(), req.uri(), &state.public) {
+        tracing::info!(reason = message, "refused a state-changing request");
+        let body = AppError::new(ErrorCode::Forbidden, message);
         return (StatusCode::FORBIDDEN, Json(body)).into_response();
     }
     next.run(req).await
 }
 
-fn is_foreign(headers: &HeaderMap, public_origin: &str) -> bool {
+/// Why a state-changing request must not run, as the user is told, if it must not.
+fn refusal(headers: &HeaderMap, uri: &Uri, public: &PublicOrigin) -> Option<&'static str> {
+    // HTTP/1.1 always sends Host; the request target's authority stands in where it may not.
+    let host = match headers.get(header::HOST) {
+        Some(value) => value.to_str().ok(),
+        None => uri.authority().map(Authority::as_str),
+    };
+    if !host.is_some_and(|host| names_this_server(host, public)) {
+        return Some("This request's host is not this server.");
+    }
+    if is_foreign(headers, public) {
+        return Some("Cross-origin requests are not allowed.");
+    }
+    None
+}
+
+fn is_foreign(headers: &HeaderMap, public: &PublicOrigin) -> bool {
     let text =
         |name: header::HeaderName| headers.get(name).map(|v| v.to_str().unwrap_or("invalid"));
     if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site"))
@@ -48,13 +66,40 @@ fn is_foreign(headers: &HeaderMap, public_origin: &str) -> bool {
     let Some(origin) = text(header::ORIGIN) else {
         return false;
     };
-    let own_host = text(header::HOST).is_some_and(|host| {
-        origin
-            .strip_prefix("http://")
-            .or_else(|| origin.strip_prefix("https://"))
-            == Some(host)
-    });
-    origin != public_origin && !own_host
+    let scheme = if public.is_https() {
+        "https://"
+    } else {
+        "http://"
+    };
+    !origin
+        .strip_prefix(scheme)
+        .is_some_and(|authority| names_this_server(authority, public))
+}
+
+/// Whether `authority` (`host[:port]` from `Host` or an `Origin`) is the public URL's. Host names
+/// compare without case; a missing port is the public scheme's default. When the public host is
+/// a loopback name, the other loopback names (`localhost`, `127.0.0.1`, `[::1]`) are accepted
+/// too: no other site can be reached under them, and `make run` may be opened under either.
+fn names_this_server(authority: &str, public: &PublicOrigin) -> bool {
+    let Ok(authority) = authority.parse::<Authority>() else {
+        return false;
+    };
+    if authority.as_str().contains('@') {
+        return false;
+    }
+    let port = authority
+        .port_u16()
+        .unwrap_or(if public.is_https() { 443 } else { 80 });
+    let host = authority.host();
+    port == public.port()
+        && (host.eq_ignore_ascii_case(public.host())
+            || (is_loopback_name(host) && is_loopback_name(public.host())))
+}
+
+fn is_loopback_name(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Resolves the session cookie once per request and stores the caller (and client info) as
@@ -66,7 +111,8 @@ pub async fn resolve_session(
     next: Next,
 ) -> Response {
     let client = client_info(&req, &state);
-    let cookie = session_cookie(req.headers());
+    let cookies = state.server.cookies();
+    let cookie = session_cookie(req.headers(), cookies);
     let mut stale_cookie = false;
     let caller = match &cookie {
         None => RequestCaller::Anonymous,
@@ -101,24 +147,28 @@ pub async fn resolve_session(
     let sets_cookie = response.headers().contains_key(header::SET_COOKIE);
     if stale_cookie
         && !sets_cookie
-        && let Ok(value) = HeaderValue::from_str(&clearing_cookie(state.server.secure_cookies))
+        && let Ok(value) = HeaderValue::from_str(&cookies.clear(cookies.session()))
     {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
 }
 
-/// The client's address (the socket peer, or what a trusted proxy forwarded), user agent and
-/// client hints.
+/// The client's address (the socket peer, or what a trusted proxy forwarded; see
+/// [`gatehouse_server::TrustedProxies::client_ip`]), user agent and client hints.
 fn client_info(req: &Request, state: &AppState) -> ClientInfo {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    let ip = state
-        .trusted_proxies
-        .client_ip(peer, header("x-forwarded-for"));
+    // Every header line counts: a client's own line must not hide the one our proxy appended.
+    let forwarded_for = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|line| line.to_str().unwrap_or("unreadable"));
+    let ip = state.trusted_proxies.client_ip(peer, forwarded_for);
     let hints = ClientHints {
         platform: header("sec-ch-ua-platform").map(str::to_string),
         brands: header("sec-ch-ua").map(str::to_string),
@@ -131,27 +181,52 @@ fn client_info(req: &Request, state: &AppState) -> ClientInfo {
 }
 
 /// Headers every response carries. Pages show personal data, so nothing but the hashed static
-/// bundle is cached.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// bundle is cached. With an https public URL, browsers are told to use https only (HSTS; a
+/// year, the common preload minimum, without `includeSubDomains`: sibling hosts are not ours
+/// to pin).
+///
+/// The Content-Security-Policy lets scripts run only from this origin or inline with this
+/// response's nonce, which Leptos puts on its hydration and data scripts (the router provides
+/// the nonce made here; see `router`). WebAssembly compilation needs `'wasm-unsafe-eval'`;
+/// string `eval` stays forbidden. Styles, images and connections are this origin's only.
+pub async fn security_headers(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let cacheable = req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.ico";
+    let nonce = Nonce::new();
+    req.extensions_mut().insert(nonce.clone());
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
     let fixed = [
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
         ("referrer-policy", "same-origin"),
-        (
-            "content-security-policy",
-            "frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'",
-        ),
     ];
     for (name, value) in fixed {
         headers.insert(name, HeaderValue::from_static(value));
+    }
+    if let Ok(policy) = HeaderValue::from_str(&content_security_policy(&nonce)) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    if state.public.is_https() {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
     }
     if !cacheable {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+fn content_security_policy(nonce: &Nonce) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
 }
 
 /// Server functions answer errors with 500 by default; give fetch callers the real status
@@ -192,45 +267,93 @@ mod tests {
         map
     }
 
-    const PUBLIC: &str = "http://127.0.0.1:3000";
+    fn public(url: &str) -> PublicOrigin {
+        PublicOrigin::parse(url).unwrap_or_else(|e| unreachable!("{e}"))
+    }
 
     #[test]
     fn same_origin_and_header_less_requests_pass() {
-        assert!(!is_foreign(&headers(&[]), PUBLIC));
+        let local = public("http://127.0.0.1:3000");
+        assert!(!is_foreign(&headers(&[]), &local));
         assert!(!is_foreign(
             &headers(&[("origin", "http://127.0.0.1:3000")]),
-            PUBLIC
+            &local
         ));
         assert!(!is_foreign(
             &headers(&[("sec-fetch-site", "same-origin")]),
-            PUBLIC
+            &local
         ));
-        let via_host = headers(&[
-            ("origin", "http://localhost:3000"),
-            ("host", "localhost:3000"),
-        ]);
-        assert!(!is_foreign(&via_host, PUBLIC));
+        assert!(!is_foreign(
+            &headers(&[("origin", "http://localhost:3000")]),
+            &local
+        ));
     }
 
     #[test]
     fn foreign_origins_and_cross_site_fetches_are_refused() {
-        assert!(is_foreign(
-            &headers(&[("origin", "http://evil.example")]),
-            PUBLIC
-        ));
-        assert!(is_foreign(&headers(&[("origin", "null")]), PUBLIC));
+        let local = public("http://127.0.0.1:3000");
+        for foreign in [
+            "http://evil.example",
+            "null",
+            "http://127.0.0.1:3001",
+            "https://127.0.0.1:3000",
+            "http://127.0.0.1:3000/",
+            "http://evil.example@127.0.0.1:3000",
+        ] {
+            let map = HeaderMap::from_iter([(
+                header::ORIGIN,
+                HeaderValue::from_str(foreign).unwrap_or_else(|e| unreachable!("{e}")),
+            )]);
+            assert!(is_foreign(&map, &local), "{foreign}");
+        }
         assert!(is_foreign(
             &headers(&[("sec-fetch-site", "cross-site")]),
-            PUBLIC
+            &local
         ));
         assert!(is_foreign(
             &headers(&[("sec-fetch-site", "same-site")]),
-            PUBLIC
+            &local
         ));
         let spoofed_host = headers(&[
             ("origin", "http://evil.example"),
             ("host", "127.0.0.1:3000"),
         ]);
-        assert!(is_foreign(&spoofed_host, PUBLIC));
+        assert!(is_foreign(&spoofed_host, &local));
+    }
+
+    #[test]
+    fn only_the_public_host_names_this_server() {
+        let site = public("https://id.example.com");
+        for own in ["id.example.com", "ID.EXAMPLE.COM", "id.example.com:443"] {
+            assert!(names_this_server(own, &site), "{own}");
+        }
+        for other in [
+            "evil.example",
+            "id.example.com:80",
+            "id.example.com.evil.example",
+            "localhost",
+            "127.0.0.1",
+            "user@id.example.com",
+            "",
+        ] {
+            assert!(!names_this_server(other, &site), "{other}");
+        }
+        let local = public("http://127.0.0.1:3000");
+        for alias in [
+            "127.0.0.1:3000",
+            "localhost:3000",
+            "[::1]:3000",
+            "127.0.0.2:3000",
+        ] {
+            assert!(names_this_server(alias, &local), "{alias}");
+        }
+        for other in [
+            "127.0.0.1:3001",
+            "127.0.0.1",
+            "evil.example:3000",
+            "10.0.0.1:3000",
+        ] {
+            assert!(!names_this_server(other, &local), "{other}");
+        }
     }
 }

@@ -7,9 +7,7 @@ use std::collections::HashMap;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use gatehouse_app::ctx::{
-    IDENTITY_COOKIE, MFA_COOKIE, OAUTH_COOKIE, RequestClient, SESSION_COOKIE, cookie, cookie_header,
-};
+use gatehouse_app::ctx::{Cookies, RequestClient, cookie};
 use gatehouse_app::paths::{encode, mfa_step, safe_next};
 use gatehouse_server::oauth::{self, Arrival, CallbackParams};
 use gatehouse_server::sessions::SignInStep;
@@ -31,18 +29,17 @@ pub async fn start(
     let invite = query.get("invite").map(String::as_str);
     match oauth::start(svc, &provider, next.as_deref(), invite, &request.client).await {
         Ok(started) => {
-            let set = format!("{OAUTH_COOKIE}={}; Max-Age=600", started.cookie.expose());
-            redirect(&started.url, &[set], state.server.secure_cookies)
+            let cookies = state.server.cookies();
+            let set = cookies.set(cookies.oauth(), started.cookie.expose(), 600);
+            redirect(&started.url, &[set])
         }
         Err(Error::NotFound) => {
             (StatusCode::NOT_FOUND, "No such sign-in provider.").into_response()
         }
-        Err(Error::RateLimited { .. }) => {
-            refused(&provider, "rate_limited", state.server.secure_cookies)
-        }
+        Err(Error::RateLimited { .. }) => refused(&provider, "rate_limited"),
         Err(err) => {
             tracing::error!(provider = %provider, error = %err, "provider sign-in could not start");
-            refused(&provider, "provider_error", state.server.secure_cookies)
+            refused(&provider, "provider_error")
         }
     }
 }
@@ -56,13 +53,13 @@ pub async fn callback(
     headers: HeaderMap,
 ) -> Response {
     let svc = &state.server.services;
-    let secure = state.server.secure_cookies;
+    let cookies = state.server.cookies();
     let params = CallbackParams {
         code: query.get("code").map(String::as_str),
         state: query.get("state").map(String::as_str),
         error: query.get("error").map(String::as_str),
     };
-    let trip = cookie(&headers, OAUTH_COOKIE);
+    let trip = cookie(&headers, cookies.oauth());
     let arrival = oauth::callback(
         svc,
         &provider,
@@ -74,32 +71,36 @@ pub async fn callback(
     .await;
     let now = svc.clock.now();
     // The trip is over either way.
-    let mut cookies = vec![format!("{OAUTH_COOKIE}=; Max-Age=0")];
+    let mut set = vec![cookies.clear(cookies.oauth())];
     let location = match arrival {
         Ok(Arrival::SignedIn { step, next }) => match step {
             SignInStep::Done(signed_in) => {
-                cookies.push(format!(
-                    "{SESSION_COOKIE}={}; Max-Age={}",
+                set.push(cookies.set(
+                    cookies.session(),
                     signed_in.token.expose(),
-                    seconds_until(now, signed_in.expires_at)
+                    seconds_until(now, signed_in.expires_at),
                 ));
                 next
             }
             SignInStep::SecondFactor(pending) => {
-                cookies.push(format!(
-                    "{MFA_COOKIE}={}; Max-Age={}",
+                set.push(cookies.set(
+                    cookies.mfa(),
                     pending.token.expose(),
-                    seconds_until(now, pending.expires_at)
+                    seconds_until(now, pending.expires_at),
                 ));
                 mfa_step(&next)
             }
         },
         Ok(Arrival::ProveAccount { cookie, next }) => {
-            cookies.push(identity_cookie(cookie.expose()));
+            set.push(identity_cookie(cookies, cookie.expose()));
             format!("/login?link={}&next={}", encode(&provider), encode(&next))
         }
+        Ok(Arrival::ConfirmInvitation { cookie, next }) => {
+            set.push(identity_cookie(cookies, cookie.expose()));
+            next
+        }
         Ok(Arrival::NewAccount { cookie }) => {
-            cookies.push(identity_cookie(cookie.expose()));
+            set.push(identity_cookie(cookies, cookie.expose()));
             "/signup/provider".to_string()
         }
         Ok(Arrival::Refused(why)) => oauth_error(&provider, why.as_str()),
@@ -111,12 +112,11 @@ pub async fn callback(
             oauth_error(&provider, "provider_error")
         }
     };
-    redirect(&location, &cookies, secure)
+    redirect(&location, &set)
 }
 
-fn identity_cookie(token: &str) -> String {
-    let max_age = oauth::PENDING_TTL.as_secs();
-    format!("{IDENTITY_COOKIE}={token}; Max-Age={max_age}")
+fn identity_cookie(cookies: Cookies, token: &str) -> String {
+    cookies.set(cookies.identity(), token, oauth::PENDING_TTL.as_secs())
 }
 
 fn seconds_until(now: Timestamp, at: Timestamp) -> u64 {
@@ -127,19 +127,19 @@ fn oauth_error(provider: &str, code: &str) -> String {
     format!("/login?oauth_error={code}&provider={}", encode(provider))
 }
 
-fn refused(provider: &str, code: &str, secure: bool) -> Response {
-    redirect(&oauth_error(provider, code), &[], secure)
+fn refused(provider: &str, code: &str) -> Response {
+    redirect(&oauth_error(provider, code), &[])
 }
 
-/// A 303 to `location` setting `cookies` (name=value; Max-Age=…) with the site's attributes.
-fn redirect(location: &str, cookies: &[String], secure: bool) -> Response {
+/// A 303 to `location` with `set_cookies` (complete values from [`Cookies::set`]).
+fn redirect(location: &str, set_cookies: &[String]) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(location) {
         headers.insert(LOCATION, value);
     }
-    for set in cookies {
-        if let Ok(value) = HeaderValue::from_str(&cookie_header(set, secure)) {
+    for set in set_cookies {
+        if let Ok(value) = HeaderValue::from_str(set) {
             headers.append(SET_COOKIE, value);
         }
     }

@@ -2,10 +2,12 @@
 //! database: endpoints, statuses, cookie flags, origin refusal, and that no internal detail leaks.
 #![expect(clippy::expect_used, reason = "a failing test should stop loudly")]
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use gatehouse::{AppState, router};
 use gatehouse_server::{Db, Services, Settings, SystemClock};
 use http::{Request, Response, StatusCode, header};
@@ -16,17 +18,28 @@ const PASSWORD: &str = "Correct-Horse-9";
 
 struct Server {
     app: Router,
+    /// `host[:port]` of the public URL: what a browser on the real site sends as `Host`.
+    host: String,
     _dir: tempfile::TempDir,
 }
 
 async fn server(public_url: Option<&str>) -> Server {
+    server_with(public_url, &[]).await
+}
+
+/// A server whose settings are the defaults plus `vars` (and `public_url`, when given).
+async fn server_with(public_url: Option<&str>, vars: &[(&str, &str)]) -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
     let data_dir = dir.path().display().to_string();
     let public_url = public_url.map(str::to_string);
+    let vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
     let settings = Settings::from_lookup(|name| match name {
         "GATEHOUSE_DATA_DIR" => Some(data_dir.clone()),
         "GATEHOUSE_PUBLIC_URL" => public_url.clone(),
-        _ => None,
+        _ => vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
     })
     .expect("settings");
     let db = Db::connect(&settings.database_url).await.expect("database");
@@ -36,23 +49,37 @@ async fn server(public_url: Option<&str>) -> Server {
     let options = get_configuration(Some("Leptos.toml"))
         .expect("Leptos.toml")
         .leptos_options;
+    let host = settings
+        .public_url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split('/').next())
+        .expect("public URL authority")
+        .to_string();
     Server {
         app: router(AppState::new(options, services, &settings)),
+        host,
         _dir: dir,
     }
 }
 
-fn post(path: &str) -> http::request::Builder {
-    Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-}
-
 impl Server {
+    /// A form POST as the browser on the real site sends it (its `Host`, no `Origin`).
+    fn post(&self, path: &str) -> http::request::Builder {
+        Request::post(path)
+            .header(header::HOST, &self.host)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+    }
+
+    fn get(&self, path: &str) -> http::request::Builder {
+        Request::get(path).header(header::HOST, &self.host)
+    }
+
     async fn send(&self, request: Request<Body>) -> Response<Body> {
         self.app.clone().oneshot(request).await.expect("infallible")
     }
 
     async fn call(&self, path: &str, body: &str, cookie: Option<&str>) -> Response<Body> {
-        let mut builder = post(path).header(header::ACCEPT, "application/json");
+        let mut builder = self.post(path).header(header::ACCEPT, "application/json");
         if let Some(cookie) = cookie {
             builder = builder.header(header::COOKIE, cookie);
         }
@@ -61,14 +88,17 @@ impl Server {
     }
 
     async fn sign_up(&self, email: &str) -> String {
-        let body = format!(
-            "name=Ada&email={}&password={PASSWORD}&organization=Engines",
-            email.replace('@', "%40")
-        );
-        let response = self.call("/api/sign_up", &body, None).await;
+        let response = self.call("/api/sign_up", &sign_up_form(email), None).await;
         assert_eq!(response.status(), StatusCode::OK);
         session_cookie(&response).expect("session cookie")
     }
+}
+
+fn sign_up_form(email: &str) -> String {
+    format!(
+        "name=Ada&email={}&password={PASSWORD}&organization=Engines",
+        email.replace('@', "%40")
+    )
 }
 
 async fn json(response: Response<Body>) -> serde_json::Value {
@@ -112,11 +142,39 @@ async fn sign_up_sets_a_hardened_session_cookie_and_returns_the_user() {
 }
 
 #[tokio::test]
-async fn an_https_public_url_makes_the_cookie_secure() {
+async fn an_https_public_url_gives_the_session_cookie_the_host_prefix() {
     let server = server(Some("https://id.example.com")).await;
-    let body = "name=Ada&email=ada%40example.com&password=Correct-Horse-9&organization=Engines";
-    let response = server.call("/api/sign_up", body, None).await;
-    assert!(set_cookie(&response).is_some_and(|c| c.contains("; Secure")));
+    let response = server
+        .call("/api/sign_up", &sign_up_form("ada@example.com"), None)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let set = set_cookie(&response).expect("cookie");
+    // Browsers keep a `__Host-` cookie only when it is Secure, has Path=/ and no Domain.
+    assert!(set.starts_with("__Host-gatehouse_session="), "{set}");
+    for flag in ["; Secure", "; Path=/", "; HttpOnly", "; SameSite=Lax"] {
+        assert!(set.contains(flag), "{flag} missing in {set}");
+    }
+    assert!(!set.to_ascii_lowercase().contains("domain="), "{set}");
+
+    let cookie = session_cookie(&response).expect("session cookie");
+    let me = server.call("/api/current_user", "", Some(&cookie)).await;
+    assert_eq!(me.status(), StatusCode::OK);
+    // The same token under the bare name, as a sibling subdomain or a plain-http page could
+    // plant it, is not this site's session cookie.
+    let token = cookie
+        .split_once('=')
+        .map(|(_, token)| token)
+        .expect("token");
+    let planted = format!("gatehouse_session={token}");
+    let response = server.call("/api/current_user", "", Some(&planted)).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    let response = server.call("/api/sign_out", "", Some(&cookie)).await;
+    let cleared = set_cookie(&response).expect("clearing cookie");
+    assert!(
+        cleared.starts_with("__Host-gatehouse_session=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
 }
 
 #[tokio::test]
@@ -243,7 +301,8 @@ async fn foreign_origins_are_refused_before_anything_runs() {
         ("origin", "http://evil.example"),
         ("sec-fetch-site", "cross-site"),
     ] {
-        let request = post("/api/sign_up")
+        let request = server
+            .post("/api/sign_up")
             .header(name, value)
             .body(Body::from(
                 "name=Ada&email=ada%40example.com&password=Correct-Horse-9&organization=E",
@@ -252,7 +311,8 @@ async fn foreign_origins_are_refused_before_anything_runs() {
         let response = server.send(request).await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
     }
-    let request = post("/api/sign_up")
+    let request = server
+        .post("/api/sign_up")
         .header("origin", "http://127.0.0.1:3000")
         .body(Body::from(
             "name=Ada&email=ada%40example.com&password=Correct-Horse-9&organization=E",
@@ -268,7 +328,8 @@ async fn foreign_origins_are_refused_before_anything_runs() {
 #[tokio::test]
 async fn a_form_post_without_javascript_is_redirected_with_its_error() {
     let server = server(None).await;
-    let request = post("/api/sign_in")
+    let request = server
+        .post("/api/sign_in")
         .header(header::ACCEPT, "text/html,application/xhtml+xml")
         .header(header::REFERER, "http://127.0.0.1:3000/login")
         .body(Body::from("email=ada%40example.com&password=Nope-Nope-1"))
@@ -296,7 +357,8 @@ async fn signed_out_visitors_are_sent_to_the_login_page() {
         "/settings/members",
         "/settings/organization",
     ] {
-        let request = Request::get(path)
+        let request = server
+            .get(path)
             .header(header::ACCEPT, "text/html")
             .body(Body::empty());
         let response = server.send(request.expect("request")).await;
@@ -309,7 +371,8 @@ async fn signed_out_visitors_are_sent_to_the_login_page() {
             Some("/login")
         );
     }
-    let request = Request::get("/no-such-page")
+    let request = server
+        .get("/no-such-page")
         .body(Body::empty())
         .expect("request");
     assert_eq!(server.send(request).await.status(), StatusCode::NOT_FOUND);
@@ -319,7 +382,7 @@ async fn signed_out_visitors_are_sent_to_the_login_page() {
 async fn responses_carry_security_headers() {
     let server = server(None).await;
     let response = server
-        .send(Request::get("/login").body(Body::empty()).expect("request"))
+        .send(server.get("/login").body(Body::empty()).expect("request"))
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let headers = response.headers();
@@ -371,7 +434,8 @@ async fn without_smtp_password_reset_points_to_an_administrator() {
             .is_some_and(|m| m.contains("ask an administrator")),
         "{body}"
     );
-    let page = Request::get("/forgot-password")
+    let page = server
+        .get("/forgot-password")
         .header(header::ACCEPT, "text/html")
         .body(Body::empty())
         .expect("request");
@@ -406,4 +470,284 @@ async fn invitation_and_reset_links_that_never_existed_are_404_with_a_clear_mess
             "{body}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_client_cannot_choose_its_address_with_its_own_forwarded_for_line() {
+    let server = server_with(None, &[("GATEHOUSE_TRUSTED_PROXIES", "10.0.0.0/8")]).await;
+    let request = server
+        .post("/api/sign_up")
+        .header(header::ACCEPT, "application/json")
+        // The client's own line, then the line our proxy (10.0.0.2) appended.
+        .header("x-forwarded-for", "1.1.1.1")
+        .header("x-forwarded-for", "198.51.100.7")
+        .extension(ConnectInfo(SocketAddr::from(([10, 0, 0, 2], 40_000))))
+        .body(Body::from(sign_up_form("ada@example.com")))
+        .expect("request");
+    let response = server.send(request).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = session_cookie(&response).expect("session cookie");
+    let sessions = json(server.call("/api/list_sessions", "", Some(&cookie)).await).await;
+    assert_eq!(sessions[0]["ip"], "198.51.100.7", "{sessions}");
+}
+
+fn header_text<'a>(response: &'a Response<Body>, name: &str) -> Option<&'a str> {
+    response.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+#[tokio::test]
+async fn an_https_public_url_turns_on_strict_transport_security_for_every_response() {
+    let https = server(Some("https://id.example.com")).await;
+    let page = https
+        .send(https.get("/login").body(Body::empty()).expect("request"))
+        .await;
+    let refused = https
+        .send(
+            https
+                .post("/api/sign_in")
+                .header(header::ORIGIN, "https://evil.example")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let missing = https
+        .send(
+            https
+                .get("/no-such-page")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    for response in [&page, &refused, &missing] {
+        assert_eq!(
+            header_text(response, "strict-transport-security"),
+            Some("max-age=31536000"),
+            "{:?}",
+            response.status()
+        );
+    }
+
+    let plain = server(None).await;
+    let page = plain
+        .send(plain.get("/login").body(Body::empty()).expect("request"))
+        .await;
+    assert_eq!(
+        header_text(&page, "strict-transport-security"),
+        None,
+        "HSTS over plain http would only be ignored, or pin a development host"
+    );
+}
+
+async fn text(response: Response<Body>) -> String {
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    String::from_utf8(bytes.to_vec()).expect("utf-8 body")
+}
+
+/// The `'nonce-…'` source of a Content-Security-Policy's `script-src`.
+fn script_nonce(policy: &str) -> Option<String> {
+    let script_src = policy
+        .split(';')
+        .map(str::trim)
+        .find_map(|directive| directive.strip_prefix("script-src "))?;
+    script_src
+        .split_whitespace()
+        .find_map(|source| source.strip_prefix("'nonce-")?.strip_suffix('\''))
+        .map(str::to_string)
+}
+
+/// Every `<script …>` start tag in a page.
+fn script_tags(html: &str) -> Vec<&str> {
+    html.match_indices("<script")
+        .filter_map(|(at, _)| html[at..].split_once('>').map(|(tag, _)| tag))
+        .collect()
+}
+
+/// The page's policy and nonce, after checking every script on it carries that nonce.
+async fn page_policy(server: &Server, path: &str, cookie: Option<&str>) -> (String, String) {
+    let mut request = server.get(path).header(header::ACCEPT, "text/html");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    let response = server
+        .send(request.body(Body::empty()).expect("request"))
+        .await;
+    let policy = header_text(&response, "content-security-policy")
+        .expect("Content-Security-Policy")
+        .to_string();
+    let nonce = script_nonce(&policy).expect("a script nonce in the policy");
+    let html = text(response).await;
+    let scripts = script_tags(&html);
+    assert!(
+        !scripts.is_empty(),
+        "{path}: the page hydrates with a script"
+    );
+    for tag in scripts {
+        assert!(
+            tag.contains(&format!(" nonce=\"{nonce}\"")),
+            "{path}: {tag} lacks the header's nonce {nonce}"
+        );
+    }
+    // The policy allows no inline styles, so the page must not need any.
+    assert!(
+        !html.contains(" style="),
+        "{path}: an inline style attribute"
+    );
+    assert!(!html.contains("<style"), "{path}: an inline style element");
+    (policy, nonce)
+}
+
+#[tokio::test]
+async fn scripts_run_only_with_this_responses_nonce() {
+    let server = server(None).await;
+    let (policy, first) = page_policy(&server, "/login", None).await;
+    let (_, second) = page_policy(&server, "/login", None).await;
+    assert_ne!(first, second, "a nonce is never reused");
+    assert!(first.len() >= 22, "at least 128 bits: {first}");
+    for directive in [
+        "default-src 'self'",
+        &format!("script-src 'self' 'nonce-{first}' 'wasm-unsafe-eval'"),
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ] {
+        assert!(
+            policy.split(';').any(|d| d.trim() == directive),
+            "{directive} missing in {policy}"
+        );
+    }
+    for loose in [
+        "unsafe-inline",
+        "unsafe-eval'",
+        "unsafe-hashes",
+        "data:",
+        "*",
+    ] {
+        assert!(
+            !policy.replace("wasm-unsafe-eval'", "").contains(loose),
+            "{loose} in {policy}"
+        );
+    }
+
+    // Pages that stream data for hydration, and the not-found page, use the nonce as well.
+    let cookie = server.sign_up("ada@example.com").await;
+    page_policy(&server, "/settings/profile", Some(&cookie)).await;
+    page_policy(&server, "/settings/security", Some(&cookie)).await;
+    page_policy(&server, "/no-such-page", None).await;
+}
+
+/// A sign-up POST carrying `headers` (on top of the form's content type).
+async fn sign_up_with(server: &Server, headers: &[(&str, &str)]) -> Response<Body> {
+    let mut request = Request::post("/api/sign_up")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let body = Body::from(sign_up_form(&format!("ada-{}@example.com", uuid_like())));
+    server.send(request.body(body).expect("request")).await
+}
+
+fn uuid_like() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
+#[tokio::test]
+async fn a_state_changing_request_for_another_host_is_refused() {
+    // A DNS-rebinding page: evil.example now resolves to this loopback server, so its requests
+    // are same-origin in the browser's eyes and only the Host header tells them apart.
+    let server = server(None).await;
+    for headers in [
+        &[("host", "evil.example:3000")][..],
+        &[
+            ("host", "evil.example:3000"),
+            ("origin", "http://evil.example:3000"),
+            ("sec-fetch-site", "same-origin"),
+        ],
+        &[("host", "127.0.0.1:4000")],
+        &[],
+    ] {
+        let response = sign_up_with(&server, headers).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{headers:?}");
+        let body = json(response).await;
+        assert_eq!(body["code"], "forbidden");
+        assert_eq!(body["message"], "This request's host is not this server.");
+    }
+    let page = server
+        .send(
+            Request::get("/login")
+                .header(header::HOST, "evil.example:3000")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(
+        page.status(),
+        StatusCode::OK,
+        "reading a page changes nothing, and the rebinding page has no session cookie"
+    );
+}
+
+#[tokio::test]
+async fn the_public_host_passes_and_on_loopback_so_do_its_aliases() {
+    let server = server(None).await;
+    for headers in [
+        &[("host", "127.0.0.1:3000")][..],
+        &[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://127.0.0.1:3000"),
+        ],
+        &[
+            ("host", "localhost:3000"),
+            ("origin", "http://localhost:3000"),
+        ],
+        &[("host", "[::1]:3000"), ("origin", "http://[::1]:3000")],
+    ] {
+        let response = sign_up_with(&server, headers).await;
+        assert_eq!(response.status(), StatusCode::OK, "{headers:?}");
+    }
+
+    let https = server_with(Some("https://id.example.com"), &[]).await;
+    for headers in [
+        &[("host", "id.example.com")][..],
+        &[
+            ("host", "ID.example.com:443"),
+            ("origin", "https://id.example.com"),
+        ],
+    ] {
+        let response = sign_up_with(&https, headers).await;
+        assert_eq!(response.status(), StatusCode::OK, "{headers:?}");
+    }
+    for headers in [
+        &[("host", "localhost")][..],
+        &[("host", "id.example.com:8443")],
+    ] {
+        let response = sign_up_with(&https, headers).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{headers:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_origin_must_be_the_public_origin_not_merely_the_requested_host() {
+    let https = server_with(Some("https://id.example.com"), &[]).await;
+    // A plain-http page on the same host (say, before a redirect to https) is another origin.
+    let response = sign_up_with(
+        &https,
+        &[
+            ("host", "id.example.com"),
+            ("origin", "http://id.example.com"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        json(response).await["message"],
+        "Cross-origin requests are not allowed."
+    );
 }

@@ -2,7 +2,7 @@
 //! response cookies. The caller is resolved once per request by the router's middleware and
 //! read here; nothing else parses cookies.
 
-use gatehouse_server::{Actor, ClientInfo, EndReason, Services, Timestamp};
+use gatehouse_server::{Actor, Caller, ClientInfo, EndReason, Services, Timestamp};
 use http::HeaderValue;
 use http::header::{ACCEPT, SET_COOKIE};
 use http::request::Parts;
@@ -11,14 +11,57 @@ use leptos_axum::ResponseOptions;
 
 use crate::error::AppError;
 
-pub const SESSION_COOKIE: &str = "gatehouse_session";
-/// A sign-in waiting for its second step (MFA), for five minutes.
-pub const MFA_COOKIE: &str = "gatehouse_mfa";
-/// Binds a trip to a sign-in provider to the browser that started it (ten minutes).
-pub const OAUTH_COOKIE: &str = "gatehouse_oauth";
-/// A provider's verified identity waiting for its person (create the account, or prove the
-/// existing one), fifteen minutes.
-pub const IDENTITY_COOKIE: &str = "gatehouse_identity";
+/// Our cookies' names and attributes, decided in one place from whether the public URL is
+/// https. There every name takes the `__Host-` prefix: browsers keep such a cookie only when it
+/// is `Secure`, has `Path=/` and no `Domain`, so neither a sibling subdomain nor a plain-http
+/// page can plant or overwrite it. Plain http (development, tests) keeps the bare names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cookies {
+    secure: bool,
+}
+
+impl Cookies {
+    pub fn new(secure: bool) -> Self {
+        Self { secure }
+    }
+
+    fn name(self, bare: &'static str, prefixed: &'static str) -> &'static str {
+        if self.secure { prefixed } else { bare }
+    }
+
+    /// The session token.
+    pub fn session(self) -> &'static str {
+        self.name("gatehouse_session", "__Host-gatehouse_session")
+    }
+
+    /// A sign-in waiting for its second step (MFA), for five minutes.
+    pub fn mfa(self) -> &'static str {
+        self.name("gatehouse_mfa", "__Host-gatehouse_mfa")
+    }
+
+    /// Binds a trip to a sign-in provider to the browser that started it (ten minutes).
+    pub fn oauth(self) -> &'static str {
+        self.name("gatehouse_oauth", "__Host-gatehouse_oauth")
+    }
+
+    /// A provider's verified identity waiting for its person (create the account, or prove
+    /// the existing one), fifteen minutes.
+    pub fn identity(self) -> &'static str {
+        self.name("gatehouse_identity", "__Host-gatehouse_identity")
+    }
+
+    /// A `Set-Cookie` value for cookie `name` holding `value` for `max_age` seconds, with the
+    /// attributes every cookie here has.
+    pub fn set(self, name: &str, value: &str, max_age: u64) -> String {
+        let secure = if self.secure { "; Secure" } else { "" };
+        format!("{name}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax{secure}")
+    }
+
+    /// A `Set-Cookie` value that removes cookie `name`.
+    pub fn clear(self, name: &str) -> String {
+        self.set(name, "", 0)
+    }
+}
 
 /// What every server function may need, provided as Leptos context by the router.
 #[derive(Clone)]
@@ -27,11 +70,17 @@ pub struct ServerContext {
     pub secure_cookies: bool,
 }
 
+impl ServerContext {
+    pub fn cookies(&self) -> Cookies {
+        Cookies::new(self.secure_cookies)
+    }
+}
+
 /// Request extension set by the session middleware: the caller when signed in, or why the
 /// session in the cookie ended.
 #[derive(Clone, Debug)]
 pub enum RequestCaller {
-    SignedIn(Box<Actor>),
+    SignedIn(Box<Caller>),
     Ended(EndReason),
     Anonymous,
 }
@@ -62,26 +111,25 @@ pub fn services() -> Result<Services, AppError> {
         .ok_or_else(|| internal("server context missing"))
 }
 
-/// The signed-in caller, if any.
-pub fn caller() -> Option<Actor> {
+/// The signed-in caller, if any (not yet admitted: only for signing out).
+pub fn caller() -> Option<Caller> {
     match parts().ok()?.extensions.get::<RequestCaller>()? {
         RequestCaller::SignedIn(actor) => Some((**actor).clone()),
         _ => None,
     }
 }
 
-/// The signed-in caller, or `unauthenticated` — saying why, when the session was ended. Past
-/// the grace period of their organization's MFA policy, `mfa_enrollment_required` (the server
-/// decides; see [`Actor::check_mfa_policy`]).
+/// The signed-in caller admitted to act, or `unauthenticated` — saying why, when the session
+/// was ended. Past the grace period of their organization's MFA policy,
+/// `mfa_enrollment_required` (the server decides; see [`Caller::admit`]).
 pub fn require_caller() -> Result<Actor, AppError> {
-    let actor = require_caller_enrolling()?;
-    actor.check_mfa_policy(services()?.clock.now())?;
-    Ok(actor)
+    let caller = require_caller_enrolling()?;
+    Ok(caller.admit(services()?.clock.now())?)
 }
 
 /// The signed-in caller, even one their organization's MFA policy holds back: only for what
 /// such a caller may still do — see who they are, enroll in MFA, switch organization.
-pub fn require_caller_enrolling() -> Result<Actor, AppError> {
+pub fn require_caller_enrolling() -> Result<Caller, AppError> {
     let ended = match parts()?.extensions.get::<RequestCaller>() {
         Some(RequestCaller::SignedIn(actor)) => return Ok((**actor).clone()),
         Some(RequestCaller::Ended(reason)) => Some(*reason),
@@ -92,7 +140,7 @@ pub fn require_caller_enrolling() -> Result<Actor, AppError> {
 
 /// The caller read again after a change to their own session or account (whose cached entry
 /// the change dropped).
-pub async fn caller_after_change(svc: &Services) -> Result<Actor, AppError> {
+pub async fn caller_after_change(svc: &Services) -> Result<Caller, AppError> {
     let request = client()?;
     let token = request.session_cookie.unwrap_or_default();
     gatehouse_server::sessions::resolve(svc, &token, request.client)
@@ -139,43 +187,53 @@ pub fn redirect_form_post(path: &str) {
     }
 }
 
+/// This response's cookie names and attributes.
+fn cookies() -> Cookies {
+    Cookies::new(use_context::<ServerContext>().is_some_and(|c| c.secure_cookies))
+}
+
 pub fn set_session_cookie(token: &str, expires_at: Timestamp, now: Timestamp) {
     // Rounded up: the session was created a moment before `now`.
     let max_age = u64::try_from(now.until(expires_at).as_millis().div_ceil(1000)).unwrap_or(0);
-    set_cookie(&format!("{SESSION_COOKIE}={token}; Max-Age={max_age}"));
+    let cookies = cookies();
+    set_cookie(&cookies.set(cookies.session(), token, max_age));
 }
 
 pub fn clear_session_cookie() {
-    set_cookie(&format!("{SESSION_COOKIE}=; Max-Age=0"));
+    let cookies = cookies();
+    set_cookie(&cookies.clear(cookies.session()));
 }
 
 /// Remembers a sign-in waiting for its second step.
 pub fn set_mfa_cookie(token: &str, expires_at: Timestamp, now: Timestamp) {
     let max_age = now.until(expires_at).as_secs();
-    set_cookie(&format!("{MFA_COOKIE}={token}; Max-Age={max_age}"));
+    let cookies = cookies();
+    set_cookie(&cookies.set(cookies.mfa(), token, max_age));
 }
 
 pub fn clear_mfa_cookie() {
-    set_cookie(&format!("{MFA_COOKIE}=; Max-Age=0"));
+    let cookies = cookies();
+    set_cookie(&cookies.clear(cookies.mfa()));
 }
 
 /// The pending second step's token from this request, if any.
 pub fn mfa_cookie() -> Option<String> {
-    cookie(&parts().ok()?.headers, MFA_COOKIE)
+    cookie(&parts().ok()?.headers, cookies().mfa())
 }
 
 /// The session token from a request's `Cookie` headers, if any.
-pub fn session_cookie(headers: &http::HeaderMap) -> Option<String> {
-    cookie(headers, SESSION_COOKIE)
+pub fn session_cookie(headers: &http::HeaderMap, cookies: Cookies) -> Option<String> {
+    cookie(headers, cookies.session())
 }
 
 /// The pending provider identity of this request's browser, if any.
 pub fn identity_cookie() -> Option<String> {
-    cookie(&parts().ok()?.headers, IDENTITY_COOKIE)
+    cookie(&parts().ok()?.headers, cookies().identity())
 }
 
 pub fn clear_identity_cookie() {
-    set_cookie(&format!("{IDENTITY_COOKIE}=; Max-Age=0"));
+    let cookies = cookies();
+    set_cookie(&cookies.clear(cookies.identity()));
 }
 
 /// The value of cookie `wanted` in a request's `Cookie` headers, if any.
@@ -191,25 +249,60 @@ pub fn cookie(headers: &http::HeaderMap, wanted: &str) -> Option<String> {
         .filter(|value| !value.is_empty())
 }
 
-fn set_cookie(name_value: &str) {
-    let secure = use_context::<ServerContext>().is_some_and(|c| c.secure_cookies);
+/// Adds a `Set-Cookie` (see [`Cookies::set`]) to this response.
+fn set_cookie(set_cookie: &str) {
     if let (Some(response), Ok(value)) = (
         use_context::<ResponseOptions>(),
-        HeaderValue::from_str(&cookie_header(name_value, secure)),
+        HeaderValue::from_str(set_cookie),
     ) {
         response.append_header(SET_COOKIE, value);
     }
 }
 
-/// The one definition of the cookies' attributes.
-pub fn cookie_header(name_value: &str, secure: bool) -> String {
-    format!(
-        "{name_value}; Path=/; HttpOnly; SameSite=Lax{}",
-        if secure { "; Secure" } else { "" }
-    )
-}
+#[cfg(test)]
+mod tests {
+    use super::Cookies;
 
-/// A `Set-Cookie` value that removes the session cookie.
-pub fn clearing_cookie(secure: bool) -> String {
-    cookie_header(&format!("{SESSION_COOKIE}=; Max-Age=0"), secure)
+    #[test]
+    fn https_names_every_cookie_with_the_host_prefix_and_its_required_attributes() {
+        let https = Cookies::new(true);
+        let names = [
+            https.session(),
+            https.mfa(),
+            https.oauth(),
+            https.identity(),
+        ];
+        assert_eq!(
+            names,
+            [
+                "__Host-gatehouse_session",
+                "__Host-gatehouse_mfa",
+                "__Host-gatehouse_oauth",
+                "__Host-gatehouse_identity"
+            ]
+        );
+        assert_eq!(
+            https.set(https.mfa(), "t", 300),
+            "__Host-gatehouse_mfa=t; Max-Age=300; Path=/; HttpOnly; SameSite=Lax; Secure"
+        );
+    }
+
+    #[test]
+    fn plain_http_keeps_the_bare_names_without_secure() {
+        let http = Cookies::new(false);
+        let names = [http.session(), http.mfa(), http.oauth(), http.identity()];
+        assert_eq!(
+            names,
+            [
+                "gatehouse_session",
+                "gatehouse_mfa",
+                "gatehouse_oauth",
+                "gatehouse_identity"
+            ]
+        );
+        assert_eq!(
+            http.clear(http.session()),
+            "gatehouse_session=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
+        );
+    }
 }

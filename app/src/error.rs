@@ -23,6 +23,8 @@ pub enum ErrorCode {
     MfaRequired,
     /// The organization requires MFA and the grace period is over: enroll first.
     MfaEnrollmentRequired,
+    /// A sensitive change needs the password or a current code (`proof`) first.
+    ReauthenticationRequired,
     RateLimited,
     PayloadTooLarge,
     Internal,
@@ -93,7 +95,9 @@ impl AppError {
             ErrorCode::InvalidCredentials | ErrorCode::Unauthenticated | ErrorCode::MfaRequired => {
                 401
             }
-            ErrorCode::Forbidden | ErrorCode::MfaEnrollmentRequired => 403,
+            ErrorCode::Forbidden
+            | ErrorCode::MfaEnrollmentRequired
+            | ErrorCode::ReauthenticationRequired => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::Gone => 410,
@@ -154,6 +158,15 @@ pub fn signed_out_message(reason: &str) -> &'static str {
         "mfa_reset" => {
             "An administrator reset your multi-factor authentication. Sign in again to continue."
         }
+        "idle" => "You were signed out after a long time without activity. Please sign in again.",
+        "sign_in_restricted" => {
+            "Your organization now requires signing in with its identity provider. Sign in \
+             again with it to continue."
+        }
+        "second_factor_required" => {
+            "Your organization asks for your second factor. Sign in again with your \
+             authentication code to continue."
+        }
         _ => "You were signed out. Please sign in again.",
     }
 }
@@ -205,6 +218,10 @@ impl From<gatehouse_server::Error> for AppError {
                 out
             }
             E::Gone(message) => Self::new(ErrorCode::Gone, message),
+            E::ProofRequired => Self::new(
+                ErrorCode::ReauthenticationRequired,
+                "Confirm it's you: enter your password or a current authentication code.",
+            ),
             E::MfaEnrollmentRequired(message) => {
                 Self::new(ErrorCode::MfaEnrollmentRequired, message)
             }

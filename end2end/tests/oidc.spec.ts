@@ -17,39 +17,16 @@ import {
 } from './helpers';
 import { MEMBERS, acceptAsNew, invite, memberRow, ownerOnMembers } from './members';
 import { enrollByApi, totp } from './totp';
+import {
+  PROVIDER,
+  atProvider,
+  continueWithProvider,
+  joinThroughProvider,
+  signUpWithProvider,
+  uniqueEmail,
+} from './provider';
 
 const SECURITY = '/settings/security';
-const PROVIDER = 'Test ID';
-
-/** At the provider: signs in as `login` (any name works) and consents. */
-async function atProvider(page: Page, login: string): Promise<void> {
-  await page.getByPlaceholder('Enter any login').fill(login);
-  await page.getByPlaceholder('and password').fill('anything');
-  await page.getByRole('button', { name: 'Sign-in' }).click();
-  await page.getByRole('button', { name: 'Continue' }).click();
-}
-
-async function continueWithProvider(page: Page): Promise<void> {
-  await page.getByRole('link', { name: `Continue with ${PROVIDER}` }).click();
-}
-
-function uniqueEmail(prefix: string): string {
-  return `${prefix}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}@example.com`;
-}
-
-/** A new person signs up through the provider and names their organization. */
-async function signUpWithProvider(page: Page, email: string, organization: string): Promise<void> {
-  await visit(page, '/login');
-  await continueWithProvider(page);
-  await atProvider(page, email);
-  await expectPath(page, '/signup/provider');
-  await waitForHydration(page);
-  await expect(page.getByText(email)).toBeVisible();
-  await field(page, 'Organization name').fill(organization);
-  await button(page, 'Create account').click();
-  await expectPath(page, '/');
-  await waitForHydration(page);
-}
 
 test('a new person signs up through the provider and signs in with it again; no password works', async ({ page }) => {
   const email = uniqueEmail('oidc-new');
@@ -97,11 +74,7 @@ test('an invitation is accepted through the provider', async ({ page, browser })
 
   const context = await browser.newContext();
   const invitee = await context.newPage();
-  await visit(invitee, link);
-  await continueWithProvider(invitee);
-  await atProvider(invitee, email);
-  await expectPath(invitee, '/');
-  await waitForHydration(invitee);
+  await joinThroughProvider(invitee, link, email);
   await expect(invitee.locator('.org-slot')).toContainText(owner.organization);
   await context.close();
 

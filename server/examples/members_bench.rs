@@ -55,7 +55,9 @@ async fn run(backend: &str, url: &str) {
         .await
         .expect("resolve")
         .active()
-        .expect("signed in");
+        .expect("signed in")
+        .admit(svc.clock.now())
+        .expect("admitted");
     let org = actor.org.as_ref().expect("organization").id;
     seed(&svc, &org.to_string()).await;
 

@@ -253,11 +253,14 @@ async fn create(
         user: user_id,
         org: Some(org_id),
         credential_version: 0,
+        auth: crate::admission::SessionAuth {
+            via_provider: identity.map(|(identity, _)| identity.provider.to_string()),
+            mfa_waived: false,
+        },
     };
     let signed_in = sessions::create(change.conn(), svc, new_session, client, now).await?;
     if let Some((identity, _)) = identity {
         crate::oauth::store::insert_identity(change.conn(), identity, user_id, now).await?;
-        sessions::mark_via(change.conn(), signed_in.session_id, identity.provider).await?;
     }
     let event = Event {
         action: Action::SignedUp,
@@ -455,6 +458,12 @@ pub async fn change_password(
     )
     .await?;
     change.commit().await?;
+    crate::notices::send(
+        svc,
+        actor.user_id,
+        crate::notices::Notice::PasswordChanged,
+        &actor.client,
+    );
     tracing::info!(user_id = %actor.user_id, "password changed");
     Ok(())
 }

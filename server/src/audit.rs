@@ -101,7 +101,7 @@ pub struct Event<'a> {
 
 impl<'a> Event<'a> {
     /// The signed-in caller acted on their own account.
-    pub fn about_self(action: Action, actor: &'a crate::sessions::Actor) -> Self {
+    pub fn about_self(action: Action, actor: &'a crate::sessions::Caller) -> Self {
         Self {
             action,
             org: actor.org.as_ref().map(|o| o.id),

@@ -96,6 +96,8 @@ pub(crate) struct Cached {
     pub email: String,
     pub org: Option<OrgContext>,
     pub mfa: MfaState,
+    pub auth: crate::admission::SessionAuth,
+    pub proven_at: Timestamp,
     pub expires_at: Timestamp,
     pub last_active_at: Timestamp,
 }
@@ -379,6 +381,8 @@ mod tests {
             email: "ada@example.com".into(),
             org: None,
             mfa: MfaState::default(),
+            auth: crate::admission::SessionAuth::default(),
+            proven_at: Timestamp::from_millis(0),
             expires_at: Timestamp::from_millis(10),
             last_active_at: Timestamp::from_millis(0),
         }

@@ -15,6 +15,8 @@ use crate::secret_key::SecretKey;
 pub struct ServiceConfig {
     /// How long a session lives after sign-in.
     pub session_ttl: Duration,
+    /// A session unused for this long ends (`GATEHOUSE_SESSION_IDLE_HOURS`).
+    pub session_idle: Duration,
     /// How many password hashes may run at once (each takes 19 MiB and one core for ~40 ms).
     pub hash_concurrency: usize,
     /// How many more may wait for their turn; past that a request needing a hash is refused
@@ -148,6 +150,7 @@ impl Default for ServiceConfig {
     fn default() -> Self {
         Self {
             session_ttl: days_of(7),
+            session_idle: Duration::from_secs(72 * 3600),
             hash_concurrency: default_hashers(),
             hash_queue: HASH_QUEUE_PER_HASHER * default_hashers(),
             public_url: "http://127.0.0.1:3000".into(),
@@ -175,8 +178,10 @@ pub struct Settings {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
     pub database_url: String,
-    /// Origin used in links and to decide the cookie's `Secure` flag, without a trailing slash.
+    /// Origin used in links, without a trailing slash.
     pub public_url: String,
+    /// `public_url` parsed: the only site browsers may act from, and whether it is https.
+    pub public_origin: PublicOrigin,
     pub services: ServiceConfig,
     pub trusted_proxies: TrustedProxies,
     /// Where the server secret key is read from.
@@ -184,6 +189,75 @@ pub struct Settings {
     /// Whether a missing key file is generated (the embedded SQLite default only: instances
     /// sharing a PostgreSQL database must share one key, so there it has to be provided).
     pub generate_secret_key: bool,
+}
+
+/// Where people reach this server: the scheme and authority of `GATEHOUSE_PUBLIC_URL` (or of
+/// the listen address when it is unset). It decides HSTS, the cookies' `Secure` flag and
+/// `__Host-` prefix, and which `Host` and `Origin` a state-changing request must carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicOrigin {
+    https: bool,
+    /// Lowercase, IPv6 in brackets.
+    host: String,
+    /// `None` for the scheme's default port, as browsers leave it out.
+    port: Option<u16>,
+}
+
+impl PublicOrigin {
+    /// An absolute `http://` or `https://` URL with a host and no credentials, query or fragment.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        // `openidconnect` re-exports the `url` crate; no second copy of it.
+        use openidconnect::url::Url;
+        let parsed = Url::parse(url).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
+        let https = match parsed.scheme() {
+            "https" => true,
+            "http" => false,
+            _ => return Err("must start with http:// or https://".into()),
+        };
+        let host = parsed
+            .host_str()
+            .filter(|host| !host.is_empty())
+            .ok_or_else(|| format!("{url:?} has no host"))?;
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err("must not contain a user name or password".into());
+        }
+        if parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err("must not contain a query (?) or fragment (#)".into());
+        }
+        Ok(Self {
+            https,
+            host: host.to_ascii_lowercase(),
+            port: parsed.port(),
+        })
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.https
+    }
+
+    /// The host alone: `id.example.com`, `127.0.0.1`, `[::1]`.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The port requests arrive on, the scheme's default when the URL names none.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(if self.https { 443 } else { 80 })
+    }
+
+    /// `host[:port]`, as browsers write it in `Host`.
+    pub fn authority(&self) -> String {
+        match self.port {
+            Some(port) => format!("{}:{port}", self.host),
+            None => self.host.clone(),
+        }
+    }
+
+    /// `scheme://host[:port]`, as browsers write it in `Origin`.
+    pub fn origin(&self) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.authority())
+    }
 }
 
 /// Reverse proxies whose `X-Forwarded-For` is believed.
@@ -209,24 +283,37 @@ impl TrustedProxies {
         self.0.iter().any(|net| net.contains(ip))
     }
 
-    /// The client's address: the socket peer, unless the peer is a trusted proxy — then the
-    /// right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
-    pub fn client_ip(&self, peer: Option<IpAddr>, forwarded_for: Option<&str>) -> Option<IpAddr> {
+    /// The client's address. Only a trusted proxy's `X-Forwarded-For` is believed: when the
+    /// socket peer is one, the header's lines (`forwarded_for`, in order) form one list, walked
+    /// from the right past trusted proxies; the first other address is the client. Entries left
+    /// of it were written by the client and may be spoofed. An entry that is not an address
+    /// ends the walk: nothing left of it can be checked, so the trusted hop that reported it
+    /// stands in for the client. When every hop is trusted, the left-most one is the client.
+    pub fn client_ip<'a>(
+        &self,
+        peer: Option<IpAddr>,
+        forwarded_for: impl IntoIterator<Item = &'a str>,
+    ) -> Option<IpAddr> {
         let peer = peer?;
         if !self.trusts(&peer) {
             return Some(peer);
         }
-        let hops: Vec<IpAddr> = forwarded_for
-            .unwrap_or_default()
-            .split(',')
-            .filter_map(|hop| hop.trim().parse().ok())
-            .collect();
-        hops.iter()
-            .rev()
-            .find(|hop| !self.trusts(hop))
-            .or(hops.first())
-            .copied()
-            .or(Some(peer))
+        let lines: Vec<&str> = forwarded_for.into_iter().collect();
+        let mut client = peer;
+        for entry in lines.iter().rev().flat_map(|line| line.rsplit(',')) {
+            let entry = entry.trim();
+            if entry.is_empty() {
+                continue;
+            }
+            let Some(hop) = parse_hop(entry) else {
+                break;
+            };
+            client = hop;
+            if !self.trusts(&hop) {
+                break;
+            }
+        }
+        Some(client)
     }
 }
 
@@ -257,6 +344,14 @@ where
 
 fn days_of(days: u64) -> Duration {
     Duration::from_secs(days * 24 * 3600)
+}
+
+/// One `X-Forwarded-For` entry: an address, or an address with a port as some proxies write it.
+fn parse_hop(entry: &str) -> Option<IpAddr> {
+    entry
+        .parse::<IpAddr>()
+        .or_else(|_| entry.parse::<SocketAddr>().map(|addr| addr.ip()))
+        .ok()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -290,21 +385,38 @@ impl Settings {
             ),
         };
         let public_url = match get("GATEHOUSE_PUBLIC_URL") {
-            Some(url) => {
-                let url = url.trim().trim_end_matches('/').to_string();
-                if !(url.starts_with("http://") || url.starts_with("https://")) {
-                    return Err(ConfigError {
-                        variable: "GATEHOUSE_PUBLIC_URL",
-                        message: "must start with http:// or https://".into(),
-                    });
-                }
-                url
+            Some(url) => url.trim().trim_end_matches('/').to_string(),
+            // Every interface: the address people type is unknown, and requests must name it.
+            None if addr.ip().is_unspecified() => {
+                return Err(ConfigError {
+                    variable: "GATEHOUSE_PUBLIC_URL",
+                    message: format!(
+                        "is required when GATEHOUSE_ADDR ({addr}) listens on every interface: set \
+                         it to the URL people open, e.g. https://id.example.com"
+                    ),
+                });
             }
             None => format!("http://{addr}"),
         };
+        let public_origin = PublicOrigin::parse(&public_url).map_err(|message| ConfigError {
+            variable: "GATEHOUSE_PUBLIC_URL",
+            message,
+        })?;
         let mut services = ServiceConfig::default();
         if let Some(days) = whole_number(&get, "GATEHOUSE_SESSION_DAYS", 1..=365, "days")? {
             services.session_ttl = days_of(days);
+        }
+        if let Some(hours) = get("GATEHOUSE_SESSION_IDLE_HOURS") {
+            let hours: u64 = hours
+                .trim()
+                .parse()
+                .ok()
+                .filter(|h| (1..=8760).contains(h))
+                .ok_or(ConfigError {
+                    variable: "GATEHOUSE_SESSION_IDLE_HOURS",
+                    message: "must be a whole number of hours from 1 to 8760".into(),
+                })?;
+            services.session_idle = Duration::from_secs(hours * 3600);
         }
         services.public_url = public_url.clone();
         if let Some(smtp_url) = get("GATEHOUSE_SMTP_URL") {
@@ -363,6 +475,7 @@ impl Settings {
             data_dir,
             database_url,
             public_url,
+            public_origin,
             services,
             trusted_proxies,
             secret_key_file,
@@ -381,9 +494,9 @@ impl Settings {
         Ok(())
     }
 
-    /// Whether cookies must carry `Secure`.
+    /// Whether cookies must carry `Secure` (and the `__Host-` prefix).
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.starts_with("https://")
+        self.public_origin.is_https()
     }
 }
 
@@ -407,6 +520,7 @@ mod tests {
         assert_eq!(s.public_url, "http://127.0.0.1:3000");
         assert!(!s.secure_cookies());
         assert_eq!(s.services.session_ttl, Duration::from_secs(7 * 86_400));
+        assert_eq!(s.services.session_idle, Duration::from_secs(72 * 3600));
     }
 
     #[test]
@@ -417,6 +531,11 @@ mod tests {
         assert_eq!(err.map(|e| e.variable), Some("DATABASE_URL"));
         let err = settings(&[("GATEHOUSE_SESSION_DAYS", "0")]).err();
         assert_eq!(err.map(|e| e.variable), Some("GATEHOUSE_SESSION_DAYS"));
+        let err = settings(&[("GATEHOUSE_SESSION_IDLE_HOURS", "0")]).err();
+        assert_eq!(
+            err.map(|e| e.variable),
+            Some("GATEHOUSE_SESSION_IDLE_HOURS")
+        );
         let err = settings(&[("GATEHOUSE_SMTP_URL", "mail.example.com")]).err();
         assert_eq!(err.map(|e| e.variable), Some("GATEHOUSE_SMTP_URL"));
         let smtp = ("GATEHOUSE_SMTP_URL", "smtp://127.0.0.1:2525");
@@ -424,6 +543,14 @@ mod tests {
         assert_eq!(err.map(|e| e.variable), Some("GATEHOUSE_MAIL_FROM"));
         let ok = settings(&[smtp]).unwrap_or_else(|e| unreachable!("{e}"));
         assert!(ok.services.mail.is_some());
+    }
+
+    fn ip(text: &str) -> Option<IpAddr> {
+        text.parse().ok()
+    }
+
+    fn proxies() -> TrustedProxies {
+        TrustedProxies::parse("10.0.0.0/8, 127.0.0.1").unwrap_or_default()
     }
 
     #[test]
@@ -461,15 +588,14 @@ mod tests {
 
     #[test]
     fn forwarded_for_is_believed_only_from_trusted_proxies() {
-        let ip = |text: &str| text.parse::<IpAddr>().ok();
-        let proxies = TrustedProxies::parse("10.0.0.0/8, 127.0.0.1").unwrap_or_default();
-        let xff = Some("203.0.113.9, 10.1.2.3");
-        assert_eq!(proxies.client_ip(ip("127.0.0.1"), xff), ip("203.0.113.9"));
+        let xff = ["203.0.113.9, 10.1.2.3"];
+        assert_eq!(proxies().client_ip(ip("127.0.0.1"), xff), ip("203.0.113.9"));
         assert_eq!(
-            proxies.client_ip(ip("198.51.100.1"), xff),
-            ip("198.51.100.1")
+            proxies().client_ip(ip("198.51.100.1"), xff),
+            ip("198.51.100.1"),
+            "an untrusted peer's header is ignored"
         );
-        assert_eq!(proxies.client_ip(ip("127.0.0.1"), None), ip("127.0.0.1"));
+        assert_eq!(proxies().client_ip(ip("127.0.0.1"), []), ip("127.0.0.1"));
         assert_eq!(
             TrustedProxies::default().client_ip(ip("127.0.0.1"), xff),
             ip("127.0.0.1")
@@ -480,11 +606,110 @@ mod tests {
     }
 
     #[test]
+    fn spoofed_left_most_entries_are_ignored() {
+        // The client wrote the first two; our proxy appended the address it saw.
+        let xff = ["1.1.1.1, 10.9.9.9, 198.51.100.7"];
+        assert_eq!(proxies().client_ip(ip("10.0.0.2"), xff), ip("198.51.100.7"));
+    }
+
+    #[test]
+    fn every_forwarded_for_line_is_one_list_in_order() {
+        // A client's own header line first, the proxy's appended line last.
+        let lines = ["1.1.1.1", "198.51.100.7, 10.0.0.3"];
+        assert_eq!(
+            proxies().client_ip(ip("10.0.0.2"), lines),
+            ip("198.51.100.7")
+        );
+        let lines = ["198.51.100.7", "1.1.1.1"];
+        assert_eq!(
+            proxies().client_ip(ip("10.0.0.2"), lines),
+            ip("1.1.1.1"),
+            "the right-most line is the nearest hop, not the first"
+        );
+    }
+
+    #[test]
+    fn when_every_hop_is_trusted_the_left_most_is_the_client() {
+        let xff = ["10.0.0.7, 10.0.0.3"];
+        assert_eq!(proxies().client_ip(ip("127.0.0.1"), xff), ip("10.0.0.7"));
+    }
+
+    #[test]
+    fn an_unreadable_entry_ends_the_walk_at_the_hop_that_reported_it() {
+        // Whatever is left of an entry we cannot read is unverifiable: it must not be believed,
+        // so the trusted hop that reported the entry stands in for the client.
+        for xff in [
+            "1.1.1.1, unknown, 10.0.0.3",
+            "1.1.1.1, 999.0.0.1, 10.0.0.3",
+            "1.1.1.1, 198.51.100.7 10.0.0.4, 10.0.0.3",
+        ] {
+            assert_eq!(
+                proxies().client_ip(ip("10.0.0.2"), [xff]),
+                ip("10.0.0.3"),
+                "{xff:?}"
+            );
+        }
+        assert_eq!(
+            proxies().client_ip(ip("10.0.0.2"), ["1.1.1.1, garbage"]),
+            ip("10.0.0.2"),
+            "the peer reported it"
+        );
+        // Empty list elements are allowed by HTTP's list syntax and mean nothing.
+        let xff = ["198.51.100.7, , 10.0.0.3,"];
+        assert_eq!(proxies().client_ip(ip("10.0.0.2"), xff), ip("198.51.100.7"));
+        // Addresses with a port, as some proxies write them, are still addresses.
+        let xff = ["1.1.1.1, 198.51.100.7:51234, [2001:db8::1]:443"];
+        assert_eq!(proxies().client_ip(ip("10.0.0.2"), xff), ip("2001:db8::1"));
+    }
+
+    #[test]
     fn an_https_public_url_makes_cookies_secure() {
         let s = settings(&[("GATEHOUSE_PUBLIC_URL", "https://id.example.com/")]);
         let s = s.unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(s.public_url, "https://id.example.com");
         assert!(s.secure_cookies());
+    }
+
+    #[test]
+    fn the_public_origin_is_the_public_urls_scheme_and_authority() {
+        let origin =
+            |url: &str| settings(&[("GATEHOUSE_PUBLIC_URL", url)]).map(|s| s.public_origin);
+        let id = origin("https://ID.Example.com/").unwrap_or_else(|e| unreachable!("{e}"));
+        assert!(id.is_https());
+        assert_eq!(
+            (id.host(), id.port(), id.authority()),
+            ("id.example.com", 443, "id.example.com".to_string())
+        );
+        assert_eq!(id.origin(), "https://id.example.com");
+        let v6 = origin("http://[::1]:8080").unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(v6.origin(), "http://[::1]:8080");
+        let default_port = origin("https://id.example.com:443/base");
+        let default_port = default_port.unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(default_port.origin(), "https://id.example.com");
+        for bad in [
+            "id.example.com",
+            "ftp://id.example.com",
+            "https://",
+            "https://user:pw@id.example.com",
+            "https://id.example.com/?x=1",
+        ] {
+            let err = origin(bad).err().map(|e| e.variable);
+            assert_eq!(err, Some("GATEHOUSE_PUBLIC_URL"), "{bad}");
+        }
+
+        let local = settings(&[]).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(local.public_origin.origin(), "http://127.0.0.1:3000");
+        let everywhere = settings(&[("GATEHOUSE_ADDR", "0.0.0.0:3000")]).err();
+        assert_eq!(
+            everywhere.map(|e| e.variable),
+            Some("GATEHOUSE_PUBLIC_URL"),
+            "on every interface the public URL cannot be guessed"
+        );
+        let named = settings(&[
+            ("GATEHOUSE_ADDR", "0.0.0.0:3000"),
+            ("GATEHOUSE_PUBLIC_URL", "https://id.example.com"),
+        ]);
+        assert!(named.is_ok());
     }
 
     #[test]

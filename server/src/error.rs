@@ -80,6 +80,9 @@ pub enum Error {
     /// The organization's policy requires MFA and the caller's grace period is over.
     #[error("MFA enrollment required: {0}")]
     MfaEnrollmentRequired(String),
+    /// A sensitive change without a recent proof of presence (see `reauth`).
+    #[error("recent proof of presence required")]
+    ProofRequired,
     #[error("too many attempts; retry after {retry_after:?}")]
     RateLimited { retry_after: Duration },
     /// The server has as much CPU-heavy work (password hashing) admitted as it allows: refused at

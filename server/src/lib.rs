@@ -6,6 +6,7 @@
 //! on the async runtime.
 
 pub mod accounts;
+pub mod admission;
 pub mod audit;
 pub mod authz;
 pub mod cache;
@@ -19,11 +20,13 @@ pub mod invitations;
 pub mod mail;
 pub mod members;
 pub mod mfa;
+pub mod notices;
 pub mod oauth;
 pub mod orgs;
 pub mod password_resets;
 pub mod passwords;
 pub mod purge;
+pub mod reauth;
 pub mod secret_key;
 pub mod security_policy;
 pub mod sessions;
@@ -33,6 +36,7 @@ pub mod tokens;
 use std::sync::Arc;
 
 pub use accounts::EmailAddress;
+pub use admission::SessionAuth;
 pub use clock::{Clock, SystemClock, TestClock, Timestamp};
 pub use config::{ConfigError, ServiceConfig, Settings, TrustedProxies};
 pub use db::{Backend, Db};
@@ -41,7 +45,9 @@ pub use error::{Error, FieldErrors};
 pub use ids::{OrgId, SessionId, UserId};
 pub use orgs::Role;
 pub use passwords::PasswordHasher;
-pub use sessions::{Actor, ClientInfo, EndReason, OrgContext, Resolved, SessionToken, SignedIn};
+pub use sessions::{
+    Actor, Caller, ClientInfo, EndReason, OrgContext, Resolved, SessionToken, SignedIn,
+};
 
 /// Everything a domain operation needs, cheap to clone and shared by all requests.
 #[derive(Clone)]

@@ -21,8 +21,9 @@ use crate::clock::Timestamp;
 use crate::error::FieldErrors;
 use crate::ids::UserId;
 use crate::members::begin_member_change;
+use crate::notices::{self, Notice};
 use crate::orgs::Role;
-use crate::sessions::{self, Actor, ClientInfo, EndReason, SignedIn};
+use crate::sessions::{self, Actor, Caller, ClientInfo, EndReason, SignInStep, SignedIn};
 use crate::tokens::{self, Secret};
 use crate::{Error, Services};
 
@@ -95,6 +96,14 @@ enum Proof {
 
 pub async fn is_enabled(svc: &Services, user: UserId) -> Result<bool, Error> {
     store::is_enabled(svc.db.pool(), user).await
+}
+
+/// [`is_enabled`], inside the caller's transaction.
+pub(crate) async fn is_enabled_in(
+    conn: &mut sqlx::AnyConnection,
+    user: UserId,
+) -> Result<bool, Error> {
+    store::is_enabled(conn, user).await
 }
 
 /// Stores the pending state of a sign-in that needs its second step.
@@ -174,7 +183,11 @@ pub async fn verify_sign_in(
         second_step: Some(challenge.id),
         via_provider: challenge.via_provider.as_deref(),
     };
-    let signed_in = sessions::complete_sign_in(svc, completion, client, previous_token).await?;
+    let SignInStep::Done(signed_in) =
+        sessions::complete_sign_in(svc, completion, client, previous_token).await?
+    else {
+        return Err(Error::internal("a proven second factor asked for again"));
+    };
     let backup_codes_left = match proof {
         Proof::BackupCode => {
             let mut conn = pool.acquire().await?;
@@ -189,8 +202,14 @@ pub async fn verify_sign_in(
 }
 
 /// "Enable MFA": a new secret for the caller's authenticator app. Starting again replaces an
-/// unfinished enrollment. `Conflict` when MFA is already on.
-pub async fn start_enrollment(svc: &Services, actor: &Actor) -> Result<Enrollment, Error> {
+/// unfinished enrollment. Needs recent proof (`proof`: the password; see [`crate::reauth`]).
+/// `Conflict` when MFA is already on.
+pub async fn start_enrollment(
+    svc: &Services,
+    actor: &Caller,
+    proof: Option<&str>,
+) -> Result<Enrollment, Error> {
+    crate::reauth::require_recent_proof(svc, actor, proof).await?;
     let now = svc.clock.now();
     let secret = totp::generate_secret();
     let provisioning = totp::provisioning(&secret, &actor.email)?;
@@ -215,7 +234,7 @@ pub async fn start_enrollment(svc: &Services, actor: &Actor) -> Result<Enrollmen
 /// now and shown this once. MFA is still off until [`activate`].
 pub async fn confirm_enrollment(
     svc: &Services,
-    actor: &Actor,
+    actor: &Caller,
     code: &str,
 ) -> Result<BackupCodes, Error> {
     let now = svc.clock.now();
@@ -247,7 +266,7 @@ pub async fn confirm_enrollment(
 }
 
 /// "Activate MFA": turns on a confirmed enrollment.
-pub async fn activate(svc: &Services, actor: &Actor) -> Result<(), Error> {
+pub async fn activate(svc: &Services, actor: &Caller) -> Result<(), Error> {
     let now = svc.clock.now();
     let row = pending_enrollment(svc, actor.user_id, now).await?;
     if row.confirmed_at.is_none() {
@@ -263,6 +282,7 @@ pub async fn activate(svc: &Services, actor: &Actor) -> Result<(), Error> {
     change.invalidate(Invalidation::User(actor.user_id)).await?;
     record(&mut change, actor, Audited::MfaEnabled, now).await?;
     change.commit().await?;
+    notices::send(svc, actor.user_id, Notice::MfaEnabled, &actor.client);
     tracing::info!(user_id = %actor.user_id, "MFA enabled");
     Ok(())
 }
@@ -282,6 +302,12 @@ pub async fn regenerate_backup_codes(
     change.invalidate(Invalidation::User(actor.user_id)).await?;
     record(&mut change, actor, Audited::MfaBackupCodesRegenerated, now).await?;
     change.commit().await?;
+    notices::send(
+        svc,
+        actor.user_id,
+        Notice::BackupCodesRegenerated,
+        &actor.client,
+    );
     Ok(BackupCodes(codes))
 }
 
@@ -306,12 +332,24 @@ pub async fn disable(svc: &Services, actor: &Actor, code: &str) -> Result<(), Er
     change.invalidate(Invalidation::User(actor.user_id)).await?;
     record(&mut change, actor, Audited::MfaDisabled, now).await?;
     change.commit().await?;
+    notices::send(svc, actor.user_id, Notice::MfaDisabled, &actor.client);
     tracing::info!(user_id = %actor.user_id, "MFA disabled");
     Ok(())
 }
 
+/// A current authenticator or backup code as proof of presence ([`crate::reauth`]); counts
+/// against the same guess limit as every code check.
+pub(crate) async fn check_proof(
+    svc: &Services,
+    user: UserId,
+    code: &str,
+    client: &ClientInfo,
+) -> Result<(), Error> {
+    check_code(svc, user, code, client).await.map(drop)
+}
+
 /// Checks a code of an account with MFA on — an authenticator code (each time step once) or an
-/// unused backup code (used up) — within the account's guess budget.
+/// unused backup code (used up) — within the account's guess limits.
 async fn check_code(
     svc: &Services,
     user: UserId,
@@ -418,7 +456,7 @@ async fn replace_backup_codes(
 
 async fn record(
     change: &mut Change<'_>,
-    actor: &Actor,
+    actor: &Caller,
     action: Audited,
     now: Timestamp,
 ) -> Result<(), Error> {

@@ -109,6 +109,12 @@ pub enum Arrival {
     NewAccount {
         cookie: Secret,
     },
+    /// A new person who came through an invitation: they see it and confirm "Join" next
+    /// ([`join_invitation`]).
+    ConfirmInvitation {
+        cookie: Secret,
+        next: String,
+    },
     Refused(Refusal),
 }
 
@@ -288,18 +294,12 @@ pub async fn callback(
             cookie,
             next: pending.next_path.unwrap_or(next),
         }),
-        (None, Some(invitation)) => {
-            match accept_invitation_as_new(svc, cookie.expose(), invitation, client, previous_token)
-                .await
-            {
-                Ok(signed_in) => Ok(Arrival::SignedIn {
-                    step: SignInStep::Done(signed_in),
-                    next: "/".into(),
-                }),
-                Err(Error::Forbidden(_)) => refused(Refusal::NotAllowed),
-                Err(other) => Err(other),
-            }
-        }
+        // Nothing is created or joined on the way back from the provider (a GET any page could
+        // trigger): the person sees the invitation and confirms "Join".
+        (None, Some(invitation)) => Ok(Arrival::ConfirmInvitation {
+            cookie,
+            next: format!("/invite/{invitation}"),
+        }),
         (None, None) => Ok(Arrival::NewAccount { cookie }),
     }
 }
@@ -363,7 +363,8 @@ async fn exchange(
 }
 
 /// Signs `user` in through `provider`: their MFA step comes next unless the organization they
-/// land in is restricted to this provider and lets its MFA stand in.
+/// land in is restricted to this provider and lets its MFA stand in (decided where the session
+/// is issued, [`sessions::complete_sign_in`]).
 async fn sign_in_as(
     svc: &Services,
     user: UserId,
@@ -373,19 +374,6 @@ async fn sign_in_as(
     previous_token: Option<&str>,
 ) -> Result<SignInStep, Error> {
     let credential_version = accounts::credential_version(svc.db.pool(), user).await?;
-    if crate::mfa::is_enabled(svc, user).await?
-        && !provider_mfa_stands(svc, user, &provider.key).await?
-    {
-        let pending = crate::mfa::begin_second_step(
-            svc,
-            user,
-            credential_version,
-            organization,
-            Some(&provider.key),
-        )
-        .await?;
-        return Ok(SignInStep::SecondFactor(pending));
-    }
     let completion = sessions::Completion {
         user_id: user,
         credential_version,
@@ -393,30 +381,17 @@ async fn sign_in_as(
         second_step: None,
         via_provider: Some(&provider.key),
     };
-    sessions::complete_sign_in(svc, completion, client, previous_token)
-        .await
-        .map(SignInStep::Done)
+    sessions::complete_sign_in(svc, completion, client, previous_token).await
 }
 
-/// Whether the organization `user` would land in requires `provider` and trusts its MFA.
-async fn provider_mfa_stands(svc: &Services, user: UserId, provider: &str) -> Result<bool, Error> {
-    let row: Option<(Option<String>, Option<i64>)> = sqlx::query_as(
-        "SELECT p.sign_in_provider, p.provider_enforces_mfa FROM memberships m \
-         LEFT JOIN security_policies p ON p.org_id = m.org_id \
-         WHERE m.user_id = $1 AND m.deactivated_at IS NULL \
-         ORDER BY m.last_used_at DESC LIMIT 1",
-    )
-    .bind(user.to_string())
-    .fetch_optional(svc.db.pool())
-    .await?;
-    Ok(row.is_some_and(|(required, trusts)| {
-        required.as_deref() == Some(provider) && trusts == Some(1)
-    }))
-}
-
-/// A new person arriving through an invitation: the account is created in the invited
-/// organization (the invitation must be for the verified email).
-async fn accept_invitation_as_new(
+/// "Join": a new person a provider vouched for accepts the invitation they came through, after
+/// seeing it. The account is created in the invited organization (the invitation must be for
+/// the verified email, and be the one this pending identity came through) and signed in.
+///
+/// Errors: `Gone` when the pending identity expired or was used; `Forbidden` when it came
+/// through another invitation or the invitation is for another email; as
+/// [`crate::invitations::accept_invitation`] otherwise.
+pub async fn join_invitation(
     svc: &Services,
     pending_cookie: &str,
     invitation: &str,
@@ -424,11 +399,22 @@ async fn accept_invitation_as_new(
     previous_token: Option<&str>,
 ) -> Result<SignedIn, Error> {
     let now = svc.clock.now();
+    let expired = || Error::Gone("This sign-in has expired. Start again.".into());
+    if !tokens::well_formed(pending_cookie) {
+        return Err(expired());
+    }
     let mut conn = svc.db.pool().acquire().await?;
     let pending = store::take_pending(&mut conn, &tokens::hash(pending_cookie), now)
         .await?
-        .ok_or_else(|| Error::Gone("This sign-in has expired. Start again.".into()))?;
+        .ok_or_else(expired)?;
     drop(conn);
+    if pending.existing_user.is_some() || pending.invitation.as_deref() != Some(invitation) {
+        return Err(Error::Forbidden(
+            "This sign-in did not come through this invitation. Open the invitation link and \
+             continue with your provider from there."
+                .into(),
+        ));
+    }
     let acceptor = crate::invitations::Acceptor::Identity {
         name: &pending.name,
         email: &pending.email,

@@ -5,10 +5,11 @@ use std::fmt;
 
 use sqlx::AnyConnection;
 
+use crate::admission::Admission;
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
 use crate::ids::{self, OrgId, UserId};
-use crate::sessions::Actor;
+use crate::sessions::{self, Caller};
 use crate::{Error, Services};
 
 pub const NAME_MAX: usize = 100;
@@ -92,7 +93,7 @@ pub struct Membership {
 }
 
 /// The organizations the caller can act in (deactivated memberships excluded), by name.
-pub async fn list_organizations(svc: &Services, actor: &Actor) -> Result<Vec<Membership>, Error> {
+pub async fn list_organizations(svc: &Services, actor: &Caller) -> Result<Vec<Membership>, Error> {
     let rows: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT o.id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.org_id \
          WHERE m.user_id = $1 AND m.deactivated_at IS NULL ORDER BY LOWER(o.name), o.id",
@@ -114,36 +115,85 @@ pub async fn list_organizations(svc: &Services, actor: &Actor) -> Result<Vec<Mem
         .collect()
 }
 
-/// Makes the caller's session act in another of their organizations from its next request on.
+/// Where a switch of organization led.
+#[derive(Debug)]
+pub enum Switched {
+    /// The session acts in the organization from its next request on.
+    Done,
+    /// The session skipped its second step where the provider's MFA was trusted, and the
+    /// organization asked for does not trust it: the code comes first, then a new session in
+    /// that organization replaces this one.
+    SecondFactor(crate::mfa::PendingSignIn),
+}
+
+/// Makes the caller's session act in another of their organizations, if that organization
+/// admits it ([`crate::admission::admit`]). Callers held back by an MFA policy may switch.
 ///
-/// Errors: `NotFound` for an id the caller is not an active member of.
+/// Errors: `NotFound` for an id the caller is not an active member of; `Forbidden` when the
+/// organization requires signing in through a provider this session did not come through.
 pub async fn switch_organization(
     svc: &Services,
-    actor: &Actor,
+    caller: &Caller,
     organization_id: &str,
-) -> Result<(), Error> {
+) -> Result<Switched, Error> {
     let org = OrgId::parse(organization_id).ok_or(Error::NotFound)?;
     let now = svc.clock.now();
     let mut change = Change::begin(svc).await?;
-    let moved = sqlx::query(
-        "UPDATE sessions SET org_id = $1 WHERE id = $2 AND user_id = $3 AND EXISTS ( \
-           SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $3 \
-           AND deactivated_at IS NULL)",
+    // The membership is locked (PostgreSQL) by this first write, so a concurrent removal
+    // waits for the switch or the switch sees it gone.
+    let member = sqlx::query(
+        "UPDATE memberships SET last_used_at = last_used_at \
+         WHERE org_id = $1 AND user_id = $2 AND deactivated_at IS NULL",
     )
     .bind(org.to_string())
-    .bind(actor.session_id.to_string())
-    .bind(actor.user_id.to_string())
+    .bind(caller.user_id.to_string())
+    .execute(change.conn())
+    .await?
+    .rows_affected();
+    if member == 0 {
+        return Err(Error::NotFound);
+    }
+    let mfa_enabled = crate::mfa::is_enabled_in(change.conn(), caller.user_id).await?;
+    match sessions::admission_in(change.conn(), Some(org), &caller.auth, mfa_enabled).await? {
+        Admission::Admitted => {}
+        Admission::ProviderRequired(required) => {
+            drop(change);
+            return Err(sessions::provider_required(svc, Some(org), &required).await?);
+        }
+        Admission::SecondFactorRequired => {
+            drop(change);
+            let version =
+                crate::accounts::credential_version(svc.db.pool(), caller.user_id).await?;
+            let pending = crate::mfa::begin_second_step(
+                svc,
+                caller.user_id,
+                version,
+                Some(&org.to_string()),
+                caller.auth.via_provider.as_deref(),
+            )
+            .await?;
+            tracing::info!(user_id = %caller.user_id, org_id = %org, "switch waits for the second factor");
+            return Ok(Switched::SecondFactor(pending));
+        }
+    }
+    let moved = sqlx::query(
+        "UPDATE sessions SET org_id = $1 WHERE id = $2 AND user_id = $3 AND ended_at IS NULL",
+    )
+    .bind(org.to_string())
+    .bind(caller.session_id.to_string())
+    .bind(caller.user_id.to_string())
     .execute(change.conn())
     .await?
     .rows_affected();
     if moved == 0 {
         return Err(Error::NotFound);
     }
-    store::mark_used(change.conn(), org, actor.user_id, now).await?;
+    store::mark_used(change.conn(), org, caller.user_id, now).await?;
     change
-        .invalidate(Invalidation::Session(actor.session_id))
+        .invalidate(Invalidation::Session(caller.session_id))
         .await?;
-    change.commit().await
+    change.commit().await?;
+    Ok(Switched::Done)
 }
 
 pub(crate) fn parse_role(text: &str) -> Result<Role, Error> {

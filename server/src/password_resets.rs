@@ -110,9 +110,12 @@ async fn email_link(
 /// Creates a reset link for a member of the caller's organization, to hand over in person.
 /// A password is the whole account's, so an organization may only reset accounts that belong to
 /// it alone: anyone who is also in another organization resets their own password by email.
+/// Accounts with a linked sign-in provider are refused too: a password set by an administrator
+/// would open an account whose owner signs in elsewhere.
 ///
 /// Errors: `NotFound` for a user who is not a member here; `Forbidden` for Members, for an Admin
-/// targeting an Owner, and for accounts that belong to other organizations too.
+/// targeting an Owner, for accounts that belong to other organizations too, and for accounts
+/// with a linked sign-in provider.
 pub async fn create_reset_link(
     svc: &Services,
     actor: &Actor,
@@ -133,9 +136,49 @@ pub async fn create_reset_link(
                 .into(),
         ));
     }
+    let linked: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM identities WHERE user_id = $1")
+        .bind(user.to_string())
+        .fetch_one(change.conn())
+        .await?;
+    if linked > 0 && user != actor.user_id {
+        return Err(Error::Forbidden(LINKED_PROVIDER.into()));
+    }
     let link = issue(&mut change, svc, user, Some(actor), &actor.client).await?;
     change.commit().await?;
     Ok(link)
+}
+
+const LINKED_PROVIDER: &str = "This account signs in with a linked provider, so only its owner \
+     can set a password: ask them to use \"Forgot password?\" on the sign-in page.";
+
+/// A fingerprint of what a reset link was made against: the password's version, the second
+/// factor, the linked providers and the memberships (roles and deactivations included). A link
+/// works only while it is unchanged, so a password change, an MFA reset or a membership change
+/// retires every outstanding link.
+async fn account_stamp(conn: &mut sqlx::AnyConnection, user: UserId) -> Result<String, Error> {
+    let version: i64 = sqlx::query_scalar("SELECT credential_version FROM users WHERE id = $1")
+        .bind(user.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+    let mfa: Option<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT created_at, enabled_at FROM mfa_totp WHERE user_id = $1")
+            .bind(user.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+    let identities: Vec<(String, String)> = sqlx::query_as(
+        "SELECT issuer, subject FROM identities WHERE user_id = $1 ORDER BY issuer, subject",
+    )
+    .bind(user.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let memberships: Vec<(String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT org_id, role, deactivated_at FROM memberships WHERE user_id = $1 ORDER BY org_id",
+    )
+    .bind(user.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let text = format!("v{version}|mfa{mfa:?}|ids{identities:?}|orgs{memberships:?}");
+    Ok(tokens::hash(&text))
 }
 
 /// Stores a new reset link for `user` inside the caller's transaction and audits it.
@@ -150,9 +193,10 @@ async fn issue(
     let secret = Secret::generate();
     let id = ResetId::random();
     let expires_at = now.plus(TTL);
+    let stamp = account_stamp(change.conn(), user).await?;
     sqlx::query(
-        "INSERT INTO password_resets (id, user_id, token_hash, created_by, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO password_resets (id, user_id, token_hash, created_by, created_at, \
+         expires_at, account_stamp, org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(id.to_string())
     .bind(user.to_string())
@@ -160,6 +204,8 @@ async fn issue(
     .bind(by.map(|actor| actor.user_id.to_string()))
     .bind(now.as_millis())
     .bind(expires_at.as_millis())
+    .bind(stamp)
+    .bind(by.and_then(|actor| actor.org.as_ref().map(|org| org.id.to_string())))
     .execute(change.conn())
     .await?;
     // Links that ended long ago are of no use to anyone.
@@ -197,14 +243,13 @@ pub async fn reset_link_email(svc: &Services, token: &str) -> Result<String, Err
     if !tokens::well_formed(token) {
         return Err(Error::NotFound);
     }
-    let row: Option<(String, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT u.email, r.expires_at, r.used_at FROM password_resets r \
-         JOIN users u ON u.id = r.user_id WHERE r.token_hash = $1",
-    )
-    .bind(tokens::hash(token))
-    .fetch_optional(svc.db.pool())
-    .await?;
-    let (email, expires_at, used_at) = row.ok_or(Error::NotFound)?;
+    let mut conn = svc.db.pool().acquire().await?;
+    let row: Option<LinkRow> = sqlx::query_as(&format!("{LINK_QUERY} WHERE r.token_hash = $1"))
+        .bind(tokens::hash(token))
+        .fetch_optional(&mut *conn)
+        .await?;
+    let link = row.ok_or(Error::NotFound)?;
+    let (email, expires_at, used_at) = (link.email.clone(), link.expires_at, link.used_at);
     if used_at.is_some() {
         return Err(Error::Gone(
             "This reset link has already been used. Ask for a new one.".into(),
@@ -215,7 +260,60 @@ pub async fn reset_link_email(svc: &Services, token: &str) -> Result<String, Err
             "This reset link has expired. Ask for a new one.".into(),
         ));
     }
+    still_stands(&mut conn, &link).await?;
     Ok(email)
+}
+
+const LINK_QUERY: &str = "SELECT u.email, r.user_id, r.expires_at, r.used_at, r.account_stamp, \
+     r.created_by, r.org_id FROM password_resets r JOIN users u ON u.id = r.user_id";
+
+#[derive(sqlx::FromRow)]
+struct LinkRow {
+    email: String,
+    user_id: String,
+    expires_at: i64,
+    used_at: Option<i64>,
+    account_stamp: String,
+    created_by: Option<String>,
+    org_id: Option<String>,
+}
+
+/// A link stands while the account is as it was when the link was made; an administrator's
+/// link also while the account belongs to that organization alone and links no provider.
+async fn still_stands(conn: &mut sqlx::AnyConnection, link: &LinkRow) -> Result<(), Error> {
+    let user = ids::from_db(&link.user_id, UserId::parse)?;
+    let changed = || {
+        Error::Gone(
+            "This reset link no longer works: the account changed since it was made. Ask for a \
+             new one."
+                .into(),
+        )
+    };
+    if account_stamp(conn, user).await? != link.account_stamp {
+        return Err(changed());
+    }
+    if link
+        .created_by
+        .as_ref()
+        .is_some_and(|by| *by != link.user_id)
+    {
+        let orgs: Vec<String> =
+            sqlx::query_scalar("SELECT org_id FROM memberships WHERE user_id = $1")
+                .bind(user.to_string())
+                .fetch_all(&mut *conn)
+                .await?;
+        if link.org_id.is_none() || orgs != [link.org_id.clone().unwrap_or_default()] {
+            return Err(changed());
+        }
+        let linked: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM identities WHERE user_id = $1")
+            .bind(user.to_string())
+            .fetch_one(&mut *conn)
+            .await?;
+        if linked > 0 {
+            return Err(Error::Gone(LINKED_PROVIDER.into()));
+        }
+    }
+    Ok(())
 }
 
 /// Sets a new password through a reset link; every session of the account ends and every other
@@ -251,6 +349,12 @@ pub async fn reset_password(
         return Err(Error::Gone("This reset link can no longer be used.".into()));
     };
     let user = ids::from_db(&user, UserId::parse)?;
+    // Checked again under the claim: the account may have changed since the page was opened.
+    let link: LinkRow = sqlx::query_as(&format!("{LINK_QUERY} WHERE r.id = $1"))
+        .bind(&id)
+        .fetch_one(change.conn())
+        .await?;
+    still_stands(change.conn(), &link).await?;
     sqlx::query(
         "UPDATE users SET password_hash = $1, updated_at = $2, \
          credential_version = credential_version + 1 WHERE id = $3",
@@ -292,6 +396,7 @@ pub async fn reset_password(
     if let Some(email) = email {
         throttle::clear(svc.db.pool(), &throttle::account_key(&email)).await?;
     }
+    crate::notices::send(svc, user, crate::notices::Notice::PasswordReset, client);
     tracing::info!(user_id = %user, "password reset");
     Ok(())
 }

@@ -98,6 +98,7 @@ pub async fn update_security_policy(
     require_mfa: bool,
     roles: &[String],
     grace_days: i64,
+    proof: Option<&str>,
 ) -> Result<SecurityPolicy, Error> {
     let (org, role) = current_org(actor)?;
     // Refused callers learn nothing about the input; the role is checked again under the lock.
@@ -106,6 +107,7 @@ pub async fn update_security_policy(
         Action::ManageSecurityPolicy,
         None,
     ))?;
+    crate::reauth::require_recent_proof(svc, actor, proof).await?;
     let mut errors = FieldErrors::default();
     let mut parsed = Vec::new();
     for text in roles.iter().take(Role::ALL.len() + 1) {

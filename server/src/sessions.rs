@@ -9,6 +9,7 @@ use std::time::Duration;
 use sqlx::AnyConnection;
 
 use crate::accounts::{self, EmailAddress};
+use crate::admission::{self, Admission, OrgRules, SessionAuth};
 use crate::audit::{self, Action, Event};
 use crate::cache::{Cached, Change, Invalidation};
 use crate::clock::Timestamp;
@@ -25,9 +26,8 @@ mod store;
 
 pub use active::{SessionInfo, list_sessions, revoke_other_sessions, revoke_session};
 pub use sign_in::DEACTIVATED;
-pub(crate) use sign_in::{Completion, complete_sign_in};
+pub(crate) use sign_in::{Completion, admission_in, complete_sign_in, provider_required};
 pub use sign_in::{SignInStep, sign_in};
-pub(crate) use store::mark_via;
 
 /// "Last active" is written at most this often per session, so ordinary requests don't write.
 pub const ACTIVITY_RESOLUTION: Duration = Duration::from_secs(60);
@@ -104,31 +104,60 @@ impl MfaState {
     }
 }
 
-/// The signed-in caller of a request, resolved once per request.
+/// A signed-in session as resolved for a request: who, in which organization, and how the
+/// session was established. What it may do is decided by [`Caller::admit`]; only the few calls a
+/// caller held back by their organization's MFA policy may still make take a `Caller`.
 #[derive(Debug, Clone)]
-pub struct Actor {
+pub struct Caller {
     pub user_id: UserId,
     pub session_id: SessionId,
     pub name: String,
     pub email: String,
     pub org: Option<OrgContext>,
     pub mfa: MfaState,
+    pub auth: SessionAuth,
+    /// When the session last proved its owner present: its sign-in, or a later password or code
+    /// (see [`crate::reauth`]).
+    pub proven_at: Timestamp,
     pub client: ClientInfo,
+}
+
+/// A caller admitted to act: only [`Caller::admit`] makes one, so every domain function that
+/// takes an `&Actor` sits behind the organization's MFA policy, whoever calls it.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    caller: Caller,
+}
+
+impl std::ops::Deref for Actor {
+    type Target = Caller;
+
+    fn deref(&self) -> &Caller {
+        &self.caller
+    }
+}
+
+impl Actor {
+    /// The admitted caller after a change to their own name.
+    pub fn renamed(mut self, name: String) -> Self {
+        self.caller.name = name;
+        self
+    }
 }
 
 /// What the MFA gate answers a caller whose grace period is over.
 pub const MFA_ENROLLMENT_REQUIRED: &str = "Your organization requires multi-factor \
      authentication. Set up MFA in Settings → Security to continue.";
 
-impl Actor {
+impl Caller {
     /// The organization's MFA policy, enforced: past their grace period without MFA, a covered
-    /// member may do nothing but enroll (and sign out or switch organization). Every server
-    /// function asks this before anything else, except those few.
-    pub fn check_mfa_policy(&self, now: Timestamp) -> Result<(), Error> {
+    /// member may do nothing but enroll (and see who they are, sign out or switch organization,
+    /// which take a `Caller`).
+    pub fn admit(self, now: Timestamp) -> Result<Actor, Error> {
         if self.mfa.overdue(now) {
             Err(Error::MfaEnrollmentRequired(MFA_ENROLLMENT_REQUIRED.into()))
         } else {
-            Ok(())
+            Ok(Actor { caller: self })
         }
     }
 }
@@ -157,10 +186,18 @@ pub enum EndReason {
     /// An administrator reset the user's MFA.
     MfaReset,
     Expired,
+    /// Unused for longer than the idle limit.
+    Idle,
+    /// The organization it acts in requires signing in through a provider it did not come
+    /// through (the rule was set, or the session was moved there).
+    SignInRestricted,
+    /// It skipped the second step where a provider's MFA was trusted, and now acts where it
+    /// is not.
+    SecondFactorRequired,
 }
 
 impl EndReason {
-    const ALL: [EndReason; 8] = [
+    const ALL: [EndReason; 11] = [
         EndReason::SignedOut,
         EndReason::Replaced,
         EndReason::Revoked,
@@ -169,6 +206,9 @@ impl EndReason {
         EndReason::Deactivated,
         EndReason::MfaReset,
         EndReason::Expired,
+        EndReason::Idle,
+        EndReason::SignInRestricted,
+        EndReason::SecondFactorRequired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -181,6 +221,9 @@ impl EndReason {
             EndReason::Deactivated => "deactivated",
             EndReason::MfaReset => "mfa_reset",
             EndReason::Expired => "expired",
+            EndReason::Idle => "idle",
+            EndReason::SignInRestricted => "sign_in_restricted",
+            EndReason::SecondFactorRequired => "second_factor_required",
         }
     }
 
@@ -192,16 +235,16 @@ impl EndReason {
 /// What a session cookie turned out to be.
 #[derive(Debug, Clone)]
 pub enum Resolved {
-    Active(Box<Actor>),
+    Active(Box<Caller>),
     /// It was a session once; the reason lets the device be told why it was signed out.
     Ended(EndReason),
     Unknown,
 }
 
 impl Resolved {
-    pub fn active(self) -> Option<Actor> {
+    pub fn active(self) -> Option<Caller> {
         match self {
-            Resolved::Active(actor) => Some(*actor),
+            Resolved::Active(caller) => Some(*caller),
             _ => None,
         }
     }
@@ -213,6 +256,7 @@ pub(crate) struct NewSession {
     pub org: Option<OrgId>,
     /// The account's credential version when the password was checked.
     pub credential_version: i64,
+    pub auth: SessionAuth,
 }
 
 /// Ends the session behind a browser's previous cookie (a new sign-in replaces it).
@@ -244,6 +288,7 @@ pub(crate) async fn create(
         user,
         org,
         credential_version,
+        auth,
     } = session;
     let token = SessionToken::generate();
     let session_id = SessionId::random();
@@ -255,6 +300,7 @@ pub(crate) async fn create(
         org,
         device: client.device(),
         credential_version,
+        auth,
         now,
         expires_at,
     };
@@ -268,7 +314,9 @@ pub(crate) async fn create(
 }
 
 /// Resolves a session cookie to the caller: from the cache when it holds the session, otherwise
-/// with one query (and then cached). An expired session is ended on the way.
+/// with one query (and then cached). A session past its expiry or idle limit, or one its
+/// organization no longer admits ([`admission::admit`]), is ended on the way and the reason
+/// returned.
 pub async fn resolve(svc: &Services, token: &str, client: ClientInfo) -> Result<Resolved, Error> {
     if !well_formed(token) {
         return Ok(Resolved::Unknown);
@@ -277,12 +325,13 @@ pub async fn resolve(svc: &Services, token: &str, client: ClientInfo) -> Result<
     let hash = token_hash(token);
     if let Some(cached) = svc.cache.get(&hash)
         && cached.expires_at > now
+        && cached.last_active_at.until(now) < svc.config.session_idle
     {
         if cached.last_active_at.until(now) >= ACTIVITY_RESOLUTION {
             store::touch(svc.db.pool(), cached.session_id, now).await?;
             svc.cache.touch(&hash, now);
         }
-        return Ok(Resolved::Active(Box::new(actor_of(cached, client))));
+        return Ok(Resolved::Active(Box::new(caller_of(cached, client))));
     }
 
     let generation = svc.cache.generation();
@@ -296,8 +345,20 @@ pub async fn resolve(svc: &Services, token: &str, client: ClientInfo) -> Result<
             EndReason::parse(reason).unwrap_or(EndReason::SignedOut),
         ));
     }
+    let auth = SessionAuth {
+        via_provider: row.via_provider.clone(),
+        mfa_waived: row.mfa_waived != 0,
+    };
+    let rules = OrgRules {
+        sign_in_provider: row.sign_in_provider.as_deref(),
+        provider_enforces_mfa: row.provider_enforces_mfa == Some(1),
+    };
+    let enabled = row.mfa_enabled_at.is_some();
+    let last_active = Timestamp::from_millis(row.last_active_at);
     let ending = if Timestamp::from_millis(row.expires_at) <= now {
         Some(EndReason::Expired)
+    } else if last_active.until(now) >= svc.config.session_idle {
+        Some(EndReason::Idle)
     } else if row.session_version != row.user_version {
         // Signed in with a password that changed meanwhile (the change raced this sign-in).
         Some(EndReason::PasswordChanged)
@@ -305,7 +366,11 @@ pub async fn resolve(svc: &Services, token: &str, client: ClientInfo) -> Result<
         // Signed in while a deactivation was committing.
         Some(EndReason::Deactivated)
     } else {
-        None
+        match admission::admit(&auth, enabled, rules) {
+            Admission::Admitted => None,
+            Admission::ProviderRequired(_) => Some(EndReason::SignInRestricted),
+            Admission::SecondFactorRequired => Some(EndReason::SecondFactorRequired),
+        }
     };
     if let Some(reason) = ending {
         let mut change = Change::begin(svc).await?;
@@ -313,7 +378,7 @@ pub async fn resolve(svc: &Services, token: &str, client: ClientInfo) -> Result<
         change.commit().await?;
         return Ok(Resolved::Ended(reason));
     }
-    let mut last_active_at = Timestamp::from_millis(row.last_active_at);
+    let mut last_active_at = last_active;
     if last_active_at.until(now) >= ACTIVITY_RESOLUTION {
         store::touch(svc.db.pool(), session_id, now).await?;
         last_active_at = now;
@@ -328,10 +393,7 @@ pub async fn resolve(svc: &Services, token: &str, client: ClientInfo) -> Result<
         _ => None,
     };
     // The organization lets the provider this session came through stand in for our MFA.
-    let provider_mfa = row.via_provider.is_some()
-        && row.via_provider == row.sign_in_provider
-        && row.provider_enforces_mfa == Some(1);
-    let enabled = row.mfa_enabled_at.is_some();
+    let provider_mfa = rules.trusts_provider_mfa(auth.via_provider.as_deref());
     let policy = crate::security_policy::SecurityPolicy::from_columns(
         row.enforced_since,
         row.policy_roles.as_deref(),
@@ -352,27 +414,31 @@ pub async fn resolve(svc: &Services, token: &str, client: ClientInfo) -> Result<
         email: row.email,
         org,
         mfa,
+        auth,
+        proven_at: Timestamp::from_millis(row.proven_at.unwrap_or(0).max(row.created_at)),
         expires_at: Timestamp::from_millis(row.expires_at),
         last_active_at,
     };
     svc.cache.insert(hash, cached.clone(), generation);
-    Ok(Resolved::Active(Box::new(actor_of(cached, client))))
+    Ok(Resolved::Active(Box::new(caller_of(cached, client))))
 }
 
-fn actor_of(cached: Cached, client: ClientInfo) -> Actor {
-    Actor {
+fn caller_of(cached: Cached, client: ClientInfo) -> Caller {
+    Caller {
         user_id: cached.user_id,
         session_id: cached.session_id,
         name: cached.name,
         email: cached.email,
         org: cached.org,
         mfa: cached.mfa,
+        auth: cached.auth,
+        proven_at: cached.proven_at,
         client,
     }
 }
 
 /// Signs the caller out: their current session ends.
-pub async fn sign_out(svc: &Services, actor: &Actor) -> Result<(), Error> {
+pub async fn sign_out(svc: &Services, actor: &Caller) -> Result<(), Error> {
     let now = svc.clock.now();
     let mut change = Change::begin(svc).await?;
     let sessions = [actor.session_id];

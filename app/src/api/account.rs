@@ -9,8 +9,9 @@ use crate::error::AppError;
 pub async fn update_profile(name: String) -> Result<SignedInUser, AppError> {
     use crate::ctx;
     let svc = ctx::services()?;
-    let mut actor = ctx::require_caller()?;
-    actor.name = gatehouse_server::accounts::update_profile(&svc, &actor, &name).await?;
+    let actor = ctx::require_caller()?;
+    let name = gatehouse_server::accounts::update_profile(&svc, &actor, &name).await?;
+    let actor = actor.renamed(name);
     ctx::redirect_form_post("/settings/profile?saved=profile");
     Ok(SignedInUser::of(&actor, svc.clock.now()))
 }

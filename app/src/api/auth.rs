@@ -21,6 +21,10 @@ pub struct SignedInUser {
     /// The grace period is over: nothing but MFA enrollment is allowed until the user enrolls.
     #[serde(default)]
     pub mfa_enrollment_required: bool,
+    /// The session proved its owner present (sign-in, password or code) within ten minutes:
+    /// sensitive changes need no `proof` until then.
+    #[serde(default)]
+    pub recently_proven: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,7 +60,7 @@ impl OrgInfo {
 #[cfg(feature = "ssr")]
 impl SignedInUser {
     /// The caller as the UI sees them, at `now`.
-    pub fn of(actor: &gatehouse_server::Actor, now: gatehouse_server::Timestamp) -> Self {
+    pub fn of(actor: &gatehouse_server::Caller, now: gatehouse_server::Timestamp) -> Self {
         let required_by = actor.mfa.required_by;
         Self {
             user: UserInfo {
@@ -75,6 +79,7 @@ impl SignedInUser {
             mfa_days_left: required_by
                 .map(|deadline| gatehouse_server::security_policy::days_left(deadline, now)),
             mfa_enrollment_required: actor.mfa.overdue(now),
+            recently_proven: gatehouse_server::reauth::is_recent(actor, now),
         }
     }
 }
@@ -155,14 +160,25 @@ pub async fn sign_in(
             start_session(&svc, signed_in, request.client, &next).await
         }
         gatehouse_server::sessions::SignInStep::SecondFactor(pending) => {
-            ctx::set_mfa_cookie(pending.token.expose(), pending.expires_at, svc.clock.now());
-            ctx::redirect_form_post(&crate::paths::mfa_step(&next));
-            Err(AppError::new(
-                crate::error::ErrorCode::MfaRequired,
-                "Enter the code from your authenticator app to finish signing in.",
-            ))
+            Err(second_factor_next(&svc, &pending, &next))
         }
     }
+}
+
+/// A pending second step: its cookie, a form post on to `/login/mfa`, and the `mfa_required`
+/// answer for fetch callers.
+#[cfg(feature = "ssr")]
+pub(crate) fn second_factor_next(
+    svc: &gatehouse_server::Services,
+    pending: &gatehouse_server::mfa::PendingSignIn,
+    next: &str,
+) -> AppError {
+    crate::ctx::set_mfa_cookie(pending.token.expose(), pending.expires_at, svc.clock.now());
+    crate::ctx::redirect_form_post(&crate::paths::mfa_step(next));
+    AppError::new(
+        crate::error::ErrorCode::MfaRequired,
+        "Enter the code from your authenticator app to finish signing in.",
+    )
 }
 
 /// Signs out; a form post then goes to `next` when it is a path of this site, else `/login`.

@@ -74,11 +74,11 @@ pub async fn list_identity_providers() -> Result<IdentityProviders, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "unlink_identity")]
-pub async fn unlink_identity(provider: String) -> Result<(), AppError> {
+pub async fn unlink_identity(provider: String, proof: Option<String>) -> Result<(), AppError> {
     use crate::ctx;
     let svc = ctx::services()?;
     let actor = ctx::require_caller()?;
-    gatehouse_server::oauth::unlink_identity(&svc, &actor, &provider).await?;
+    gatehouse_server::oauth::unlink_identity(&svc, &actor, &provider, proof.as_deref()).await?;
     ctx::redirect_form_post("/settings/security?saved=unlinked");
     Ok(())
 }
@@ -88,6 +88,7 @@ pub async fn unlink_identity(provider: String) -> Result<(), AppError> {
 pub async fn update_sign_in_restriction(
     provider: Option<String>,
     #[server(default)] provider_enforces_mfa: bool,
+    proof: Option<String>,
 ) -> Result<(), AppError> {
     use crate::ctx;
     let svc = ctx::services()?;
@@ -97,6 +98,7 @@ pub async fn update_sign_in_restriction(
         &actor,
         provider.as_deref(),
         provider_enforces_mfa,
+        proof.as_deref(),
     )
     .await?;
     ctx::redirect_form_post("/settings/security?saved=restriction");

@@ -150,7 +150,10 @@ pub async fn accept_invitation(
     use gatehouse_server::invitations::{self, Acceptor};
     let svc = ctx::services()?;
     let request = ctx::client()?;
-    let caller = ctx::caller();
+    let caller = match ctx::caller() {
+        Some(caller) => Some(caller.admit(svc.clock.now())?),
+        None => None,
+    };
     let acceptor = match &caller {
         Some(actor) => Acceptor::SignedIn(actor),
         None => Acceptor::NewAccount {
@@ -180,6 +183,28 @@ pub async fn accept_invitation(
         .ok_or_else(AppError::unauthenticated)?;
     ctx::redirect_form_post("/");
     Ok(SignedInUser::of(&actor, svc.clock.now()))
+}
+
+/// "Join": a person who came back from a sign-in provider through this invitation, with no
+/// account yet, confirms after seeing the invitation. The account is created without a
+/// password, the provider linked, and the person signed in.
+#[server(prefix = "/api", endpoint = "join_invitation")]
+pub async fn join_invitation(token: String) -> Result<SignedInUser, AppError> {
+    use crate::ctx;
+    let svc = ctx::services()?;
+    let request = ctx::client()?;
+    let pending = ctx::identity_cookie().unwrap_or_default();
+    let signed_in = gatehouse_server::oauth::join_invitation(
+        &svc,
+        &pending,
+        &token,
+        &request.client,
+        request.session_cookie.as_deref(),
+    )
+    .await
+    .map_err(not_valid)?;
+    ctx::clear_identity_cookie();
+    crate::api::auth::start_session(&svc, signed_in, request.client, "/").await
 }
 
 /// An unknown link is "not valid" rather than the generic "not yours".

@@ -37,11 +37,12 @@ impl From<gatehouse_server::mfa::BackupCodes> for BackupCodesView {
 
 /// "Enable MFA": a new secret for the caller's authenticator app (nothing is on yet).
 #[server(prefix = "/api", endpoint = "start_mfa_enrollment")]
-pub async fn start_mfa_enrollment() -> Result<MfaEnrollmentView, AppError> {
+pub async fn start_mfa_enrollment(proof: Option<String>) -> Result<MfaEnrollmentView, AppError> {
     use crate::ctx;
     let svc = ctx::services()?;
     let actor = ctx::require_caller_enrolling()?;
-    let enrollment = gatehouse_server::mfa::start_enrollment(&svc, &actor).await?;
+    let enrollment =
+        gatehouse_server::mfa::start_enrollment(&svc, &actor, proof.as_deref()).await?;
     Ok(MfaEnrollmentView {
         secret: enrollment.secret,
         otpauth_uri: enrollment.otpauth_uri,

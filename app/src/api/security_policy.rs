@@ -65,6 +65,7 @@ pub async fn update_security_policy(
     #[server(default)] require_mfa: bool,
     #[server(default)] roles: Vec<String>,
     grace_days: i64,
+    proof: Option<String>,
 ) -> Result<SecurityPolicyView, AppError> {
     use crate::ctx;
     let svc = ctx::services()?;
@@ -75,6 +76,7 @@ pub async fn update_security_policy(
         require_mfa,
         &roles,
         grace_days,
+        proof.as_deref(),
     )
     .await?;
     ctx::redirect_form_post("/settings/security?saved=policy");

@@ -121,3 +121,53 @@ pub fn FormStatus(#[prop(into)] message: Signal<Option<String>>) -> impl IntoVie
         </div>
     }
 }
+
+/// "Password or authentication code" for a sensitive change, in the change's own form: shown
+/// when the session has not proved its owner present lately, or when the server asked for it.
+#[component]
+pub fn ProofField(
+    /// Unique on the page: several sensitive forms may show one.
+    #[prop(into)]
+    id: String,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let auth = crate::auth::use_auth();
+    let asked = move || {
+        error.get().is_some_and(|e| {
+            e.code == ErrorCode::ReauthenticationRequired || !e.field("proof").is_empty()
+        })
+    };
+    let needed = move || !auth.recently_proven() || asked();
+    move || {
+        let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
+        let messages = move || {
+            error
+                .get()
+                .map(|e| e.field("proof").to_vec())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|m| view! { <li>{m}</li> })
+                .collect_view()
+        };
+        needed().then(|| {
+            view! {
+                <div class="field">
+                    <label for=id.clone()>"Password or authentication code"</label>
+                    <input
+                        id=id.clone()
+                        type="password"
+                        name="proof"
+                        autocomplete="current-password"
+                        maxlength="128"
+                        required
+                        aria-describedby=format!("{hint_id} {error_id}")
+                    />
+                    <p class="field-hint" id=hint_id>
+                        "Confirm it's you: this change needs your password or a current code from your authenticator app."
+                    </p>
+                    <ul class="field-error" id=error_id>{messages}</ul>
+                </div>
+            }
+        })
+    }
+}

@@ -21,9 +21,24 @@ pub fn OrgSwitcher(current: Option<String>, organizations: Vec<OrganizationView>
             }
         }
         if let Some(Err(error)) = switch.value().get() {
+            // The organization asks for the second factor this session skipped elsewhere.
+            #[cfg(feature = "hydrate")]
+            if error.code == crate::error::ErrorCode::MfaRequired
+                && let Some(window) = web_sys::window()
+            {
+                let _ = window.location().assign(&crate::paths::mfa_step("/"));
+            }
             auth.expired(&error);
         }
     });
+    let refusal = move || {
+        switch
+            .value()
+            .get()
+            .and_then(Result::err)
+            .filter(|e| e.code != crate::error::ErrorCode::MfaRequired)
+            .map(|e| view! { <p class="form-error menu-error" role="alert">{e.message}</p> })
+    };
     let name = current.unwrap_or_else(|| "No organization".to_string());
     if organizations.len() < 2 {
         return view! { <span class="org-name" title="Current organization">{name}</span> }
@@ -37,6 +52,7 @@ pub fn OrgSwitcher(current: Option<String>, organizations: Vec<OrganizationView>
             </summary>
             <div class="menu org-menu">
                 <p class="menu-heading">"Switch organization"</p>
+                {refusal}
                 {organizations
                     .into_iter()
                     .map(|org| view! {

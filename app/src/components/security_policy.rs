@@ -8,7 +8,7 @@ use crate::api::auth::current_user;
 use crate::api::identity::{ProviderView, UpdateSignInRestriction, list_identity_providers};
 use crate::api::security_policy::{SecurityPolicyView, UpdateSecurityPolicy, get_security_policy};
 use crate::auth::use_auth;
-use crate::components::form::{FormError, action_error};
+use crate::components::form::{FormError, ProofField, action_error};
 use crate::components::providers::provider_name;
 use crate::components::toast::use_toasts;
 
@@ -169,6 +169,7 @@ fn PolicyForm(
                 </p>
                 <ul class="field-error" id="grace-error">{field_errors("grace_days")}</ul>
             </div>
+            <ProofField id="policy-proof" error/>
             <button type="submit" class="button primary" disabled=move || save.pending().get()>
                 "Save Policy"
             </button>
@@ -203,6 +204,7 @@ fn RestrictionForm(
                 <input type="checkbox" name="provider_enforces_mfa" value="true" checked=current.provider_enforces_mfa/>
                 "The provider enforces its own MFA (members are not asked for a Gatehouse code)"
             </label>
+            <ProofField id="restriction-proof" error/>
             <button type="submit" class="button primary" disabled=move || restrict.pending().get()>
                 "Save Restriction"
             </button>

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::api::identity::{UnlinkIdentity, list_identity_providers};
 use crate::auth::use_auth;
-use crate::components::form::{FormError, action_error};
+use crate::components::form::{FormError, ProofField, action_error};
 use crate::components::toast::use_toasts;
 
 #[component]
@@ -56,8 +56,9 @@ pub fn SignInMethods() -> impl IntoView {
                                         view! {
                                             <li>
                                                 <span><strong>{linked.name.clone()}</strong> " · " {linked.email.clone()}</span>
-                                                <ActionForm action=unlink>
+                                                <ActionForm action=unlink attr:class="unlink-form">
                                                     <input type="hidden" name="provider" value=linked.provider.clone()/>
+                                                    <ProofField id=format!("unlink-proof-{}", linked.provider) error/>
                                                     <button type="submit" class="button small" aria-label=label>"Unlink"</button>
                                                 </ActionForm>
                                             </li>

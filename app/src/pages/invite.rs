@@ -9,8 +9,12 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::auth::{SignOut, SignedInUser};
-use crate::api::identity::{ProviderView, list_identity_providers};
-use crate::api::invitations::{AcceptInvitation, InvitationOffer, invitation_details};
+use crate::api::identity::{
+    PendingIdentityView, ProviderView, list_identity_providers, pending_identity,
+};
+use crate::api::invitations::{
+    AcceptInvitation, InvitationOffer, JoinInvitation, invitation_details,
+};
 use crate::auth::use_auth;
 use crate::components::form::{Field, FormError, action_error};
 use crate::components::providers::ProviderButtons;
@@ -23,6 +27,7 @@ pub fn InvitePage() -> impl IntoView {
     let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
     let details = Resource::new(move || token.get(), invitation_details);
     let providers = Resource::new_blocking(|| (), |_| list_identity_providers());
+    let pending = Resource::new_blocking(|| (), |_| pending_identity());
     let auth = use_auth();
     view! {
         <Title text="Invitation"/>
@@ -31,6 +36,7 @@ pub fn InvitePage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let me = auth.current().await;
                     let providers = providers.await.map(|p| p.providers).unwrap_or_default();
+                    let pending = pending.await.ok().flatten();
                     match details.await {
                         Err(err) => Either::Left(view! {
                             <p class="form-error" role="alert">{err.message}</p>
@@ -38,7 +44,7 @@ pub fn InvitePage() -> impl IntoView {
                         }),
                         Ok(details) => Either::Right(view! {
                             <Offer details=details.clone()/>
-                            <WayIn details me token=token.get_untracked() providers/>
+                            <WayIn details me token=token.get_untracked() providers pending/>
                         }),
                     }
                 })}
@@ -75,6 +81,7 @@ fn WayIn(
     me: Option<SignedInUser>,
     token: String,
     providers: Vec<ProviderView>,
+    pending: Option<PendingIdentityView>,
 ) -> impl IntoView {
     let dead = match details.status.as_str() {
         "expired" => {
@@ -91,12 +98,16 @@ fn WayIn(
         }
         .into_any();
     }
-    match me {
-        Some(me) if me.user.email == details.email => view! { <JoinForm token/> }.into_any(),
-        Some(me) => {
+    // Back from a provider through this invitation with no account yet: nothing happened so
+    // far; the person confirms here.
+    let provider_join = pending.filter(|p| !p.existing_account && p.email == details.email);
+    match (me, provider_join) {
+        (Some(me), _) if me.user.email == details.email => view! { <JoinForm token/> }.into_any(),
+        (Some(me), _) => {
             view! { <Mismatch invited=details.email signed_in=me.user.email token/> }.into_any()
         }
-        None if details.account_exists => {
+        (None, Some(pending)) => view! { <ProviderJoinForm token pending/> }.into_any(),
+        (None, None) if details.account_exists => {
             let next = format!("/invite/{token}");
             view! {
                 <p>"You already have an account. Sign in to accept the invitation."</p>
@@ -107,7 +118,7 @@ fn WayIn(
             }
             .into_any()
         }
-        None => view! {
+        (None, None) => view! {
             <NewAccountForm token=token.clone() email=details.email/>
             <ProviderButtons providers invite=Some(token)/>
         }
@@ -138,6 +149,33 @@ fn JoinForm(token: String) -> impl IntoView {
             <input type="hidden" name="token" value=token/>
             <button type="submit" class="button primary" disabled=move || accept.pending().get()>
                 "Accept invitation"
+            </button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn ProviderJoinForm(token: String, pending: PendingIdentityView) -> impl IntoView {
+    let join = ServerAction::<JoinInvitation>::new();
+    let error = action_error(join);
+    let auth = use_auth();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(me)) = join.value().get() {
+            auth.set(Some(me));
+            navigate("/", Default::default());
+        }
+    });
+    view! {
+        <p>
+            "You signed in with " {pending.provider_name} " as " <strong>{pending.email}</strong>
+            ". Join to create your account in this organization."
+        </p>
+        <ActionForm action=join>
+            <FormError error/>
+            <input type="hidden" name="token" value=token/>
+            <button type="submit" class="button primary wide" disabled=move || join.pending().get()>
+                "Join"
             </button>
         </ActionForm>
     }

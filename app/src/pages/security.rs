@@ -15,7 +15,7 @@ use crate::api::mfa::{
 use crate::auth::use_auth;
 use crate::components::backup_codes::BackupCodeList;
 use crate::components::dialog::Modal;
-use crate::components::form::{Field, FormError, FormStatus, action_error};
+use crate::components::form::{Field, FormError, FormStatus, ProofField, action_error};
 use crate::components::security_policy::SecurityPolicyPanel;
 use crate::components::sign_in_methods::SignInMethods;
 use crate::components::toast::use_toasts;
@@ -123,17 +123,13 @@ fn Enrollment() -> impl IntoView {
                 "Protect your account with a second step at sign-in: a code from an authenticator "
                 "app such as Google Authenticator, Authy or 1Password."
             </p>
-            <FormError error=start_error/>
-            <button
-                type="button"
-                class="button primary"
-                disabled=move || start.pending().get()
-                on:click=move |_| {
-                    start.dispatch(StartMfaEnrollment {});
-                }
-            >
-                "Enable MFA"
-            </button>
+            <ActionForm action=start>
+                <FormError error=start_error/>
+                <ProofField id="enroll-proof" error=start_error/>
+                <button type="submit" class="button primary" disabled=move || start.pending().get()>
+                    "Enable MFA"
+                </button>
+            </ActionForm>
         }),
         (Some(setup), None) => {
             EitherOf3::B(view! { <ScanStep setup confirm error=confirm_error/> })

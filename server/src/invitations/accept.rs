@@ -3,6 +3,7 @@
 //! simultaneous accepts exactly one wins.
 
 use super::*;
+use crate::admission::{Admission, SessionAuth};
 
 /// Who accepts an invitation.
 #[derive(Clone, Copy)]
@@ -22,11 +23,14 @@ pub enum Acceptor<'a> {
 
 /// Accepts an invitation: the acceptor becomes a member with the invited role and their session
 /// acts in the organization. A new account is signed in (the returned session). Of two
-/// simultaneous accepts exactly one succeeds.
+/// simultaneous accepts exactly one succeeds. The organization must admit the session as it
+/// would at sign-in ([`crate::admission::admit`]).
 ///
 /// Errors: `NotFound` for an unknown link; `Gone` for an expired, revoked or used one;
-/// `Forbidden` when the signed-in account's email is not the invited one; `Validation` on `name`
-/// or `password`; `Conflict` when already a member or (new account) when the email has an account.
+/// `Forbidden` when the signed-in account's email is not the invited one, or when the
+/// organization requires signing in another way (through its provider, or — for a session that
+/// skipped its second step elsewhere — with the second factor); `Validation` on `name` or
+/// `password`; `Conflict` when already a member or (new account) when the email has an account.
 pub async fn accept_invitation(
     svc: &Services,
     token: &str,
@@ -93,6 +97,43 @@ pub async fn accept_invitation(
                 .into(),
         ));
     }
+    // The session that will act there, as sign-in would issue it.
+    let (auth, mfa_enabled) = match acceptor {
+        Acceptor::SignedIn(actor) => (
+            actor.auth.clone(),
+            crate::mfa::is_enabled_in(change.conn(), actor.user_id).await?,
+        ),
+        Acceptor::NewAccount { .. } => (SessionAuth::default(), false),
+        Acceptor::Identity { identity, .. } => (
+            SessionAuth {
+                via_provider: Some(identity.provider.to_string()),
+                mfa_waived: false,
+            },
+            false,
+        ),
+    };
+    match sessions::admission_in(change.conn(), Some(org), &auth, mfa_enabled).await? {
+        Admission::Admitted => {}
+        Admission::ProviderRequired(required) => {
+            drop(change);
+            let Error::Forbidden(message) =
+                sessions::provider_required(svc, Some(org), &required).await?
+            else {
+                return Err(Error::internal("provider_required is a refusal"));
+            };
+            return Err(Error::Forbidden(format!(
+                "{message} Open the invitation link again and continue with it."
+            )));
+        }
+        Admission::SecondFactorRequired => {
+            drop(change);
+            return Err(Error::Forbidden(
+                "This organization asks for your second factor: sign out, sign in again with \
+                 your authentication code, then open the invitation link again."
+                    .into(),
+            ));
+        }
+    }
     let (user, signed_in) = match (acceptor, new_account) {
         (Acceptor::SignedIn(actor), _) => {
             join(change.conn(), org, actor.user_id, role, now).await?;
@@ -119,11 +160,11 @@ pub async fn accept_invitation(
                 user,
                 org: Some(org),
                 credential_version: 0,
+                auth,
             };
             let signed_in = sessions::create(change.conn(), svc, new_session, client, now).await?;
             if let Acceptor::Identity { identity, .. } = acceptor {
                 crate::oauth::store::insert_identity(change.conn(), identity, user, now).await?;
-                sessions::mark_via(change.conn(), signed_in.session_id, identity.provider).await?;
             }
             let event = Event {
                 action: Audited::SignedUp,

@@ -58,6 +58,59 @@ pub fn password_reset(to: &str, link: &str) -> Mail {
     }
 }
 
+/// The facts every security notice states.
+#[derive(Debug, Clone, Copy)]
+pub struct NoticeFacts<'a> {
+    pub what: &'a str,
+    /// "2026-11-30 11:22 UTC".
+    pub when: &'a str,
+    /// "Chrome on Windows".
+    pub device: &'a str,
+    pub ip: &'a str,
+    /// What to do if it was not them.
+    pub advice: &'a str,
+    pub settings_link: &'a str,
+}
+
+/// A change to the account's protection, or a sign-in from a new device.
+pub fn security_notice(to: &str, subject: &str, facts: &NoticeFacts<'_>) -> Mail {
+    let NoticeFacts {
+        what,
+        when,
+        device,
+        ip,
+        advice,
+        settings_link,
+    } = *facts;
+    let text = format!(
+        "{what}\n\nWhen: {when}\nDevice: {device}\nIP address: {ip}\n\n\
+         If this was you, there is nothing to do. {advice}\n\n\
+         Review your account's security:\n{settings_link}\n"
+    );
+    let html = layout(
+        subject,
+        &format!(
+            "<p>{}</p><p>When: {}<br>Device: {}<br>IP address: {}</p>",
+            escape(what),
+            escape(when),
+            escape(device),
+            escape(ip)
+        ),
+        "Review security settings",
+        settings_link,
+        &format!(
+            "If this was you, there is nothing to do. {}",
+            escape(advice)
+        ),
+    );
+    Mail {
+        to: to.to_string(),
+        subject: subject.to_string(),
+        text,
+        html,
+    }
+}
+
 fn layout(title: &str, intro: &str, action: &str, link: &str, footnote: &str) -> String {
     let (title, link) = (escape(title), escape(link));
     format!(

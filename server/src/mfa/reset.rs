@@ -56,6 +56,12 @@ pub async fn reset_member_mfa(svc: &Services, actor: &Actor, user_id: &str) -> R
     )
     .await?;
     crate::members::finish(change, actor, org, user, Audited::MfaReset, "", now).await?;
+    let organization = actor
+        .org
+        .as_ref()
+        .map_or("", |o| o.name.as_str())
+        .to_string();
+    notices::send(svc, user, Notice::MfaReset { organization }, &actor.client);
     tracing::info!(user_id = %user, by = %actor.user_id, "MFA reset");
     Ok(())
 }

@@ -26,12 +26,15 @@ pub async fn totp_of(conn: &mut AnyConnection, user: UserId) -> Result<Option<To
     .await?)
 }
 
-pub async fn is_enabled(pool: &AnyPool, user: UserId) -> Result<bool, Error> {
+pub async fn is_enabled<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    user: UserId,
+) -> Result<bool, Error> {
     let enabled: Option<i64> = sqlx::query_scalar(
         "SELECT enabled_at FROM mfa_totp WHERE user_id = $1 AND enabled_at IS NOT NULL",
     )
     .bind(user.to_string())
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await?;
     Ok(enabled.is_some())
 }

@@ -3,6 +3,7 @@
 //! "Members must sign in with …" restriction.
 
 use super::*;
+use crate::notices::{self, Notice};
 /// What the "finish signing up" page shows about a verified identity waiting for its person.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingView {
@@ -106,6 +107,8 @@ pub async fn link_pending(
     };
     audit::record(change.conn(), event, now).await?;
     change.commit().await?;
+    let provider = provider_name(svc, &pending.provider);
+    notices::send(svc, user, Notice::ProviderLinked { provider }, client);
     tracing::info!(user_id = %user, provider = %pending.provider, "identity linked");
     Ok(true)
 }
@@ -121,7 +124,7 @@ pub struct LinkedIdentity {
 
 pub async fn linked_identities(
     svc: &Services,
-    actor: &Actor,
+    actor: &crate::sessions::Caller,
 ) -> Result<Vec<LinkedIdentity>, Error> {
     let rows = store::identities_of(svc.db.pool(), actor.user_id).await?;
     Ok(rows
@@ -141,7 +144,13 @@ pub async fn linked_identities(
 /// Unlinks the caller's identities at `provider`. Refused when it would leave the account no way
 /// to sign in (no password and no other provider), or while an organization of theirs requires
 /// this provider.
-pub async fn unlink_identity(svc: &Services, actor: &Actor, provider: &str) -> Result<(), Error> {
+pub async fn unlink_identity(
+    svc: &Services,
+    actor: &Actor,
+    provider: &str,
+    proof: Option<&str>,
+) -> Result<(), Error> {
+    crate::reauth::require_recent_proof(svc, actor, proof).await?;
     let now = svc.clock.now();
     let mut change = Change::begin(svc).await?;
     crate::orgs::store::lock_memberships_of(change.conn(), actor.user_id).await?;
@@ -191,7 +200,23 @@ pub async fn unlink_identity(svc: &Services, actor: &Actor, provider: &str) -> R
         client: &actor.client,
     };
     audit::record(change.conn(), event, now).await?;
-    change.commit().await
+    change.commit().await?;
+    let provider = provider_name(svc, provider);
+    notices::send(
+        svc,
+        actor.user_id,
+        Notice::ProviderUnlinked { provider },
+        &actor.client,
+    );
+    Ok(())
+}
+
+/// A provider's display name ("Google"), or its key when it is no longer configured.
+fn provider_name(svc: &Services, key: &str) -> String {
+    svc.oauth
+        .get(key)
+        .map_or(key, |p| p.name.as_str())
+        .to_string()
 }
 
 /// "Members must sign in with …" (Owners): `provider` `None` lifts the restriction.
@@ -202,6 +227,7 @@ pub async fn update_sign_in_restriction(
     actor: &Actor,
     provider: Option<&str>,
     provider_enforces_mfa: bool,
+    proof: Option<&str>,
 ) -> Result<(), Error> {
     let (org, role) = current_org(actor)?;
     require(authz::decide(
@@ -209,6 +235,7 @@ pub async fn update_sign_in_restriction(
         Action::ManageSecurityPolicy,
         None,
     ))?;
+    crate::reauth::require_recent_proof(svc, actor, proof).await?;
     let provider = provider.map(str::trim).filter(|p| !p.is_empty());
     if let Some(key) = provider {
         let Some(configured) = svc.oauth.get(key) else {

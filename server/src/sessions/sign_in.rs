@@ -95,18 +95,6 @@ pub async fn sign_in(
         throttle::release(pool, ip_key).await?;
     }
     throttle::purge_finished_windows(pool, now).await?;
-    if crate::mfa::is_enabled(svc, user.id).await? {
-        let pending = crate::mfa::begin_second_step(
-            svc,
-            user.id,
-            user.credential_version,
-            organization,
-            None,
-        )
-        .await?;
-        tracing::info!(user_id = %user.id, "password accepted; second factor pending");
-        return Ok(SignInStep::SecondFactor(pending));
-    }
     let completion = Completion {
         user_id: user.id,
         credential_version: user.credential_version,
@@ -114,9 +102,7 @@ pub async fn sign_in(
         second_step: None,
         via_provider: None,
     };
-    complete_sign_in(svc, completion, client, previous_token)
-        .await
-        .map(SignInStep::Done)
+    complete_sign_in(svc, completion, client, previous_token).await
 }
 
 /// A sign-in whose credentials all passed.
@@ -134,14 +120,19 @@ pub(crate) struct Completion<'a> {
 
 /// Issues the session of a sign-in whose credentials all passed: lands in `organization` (or
 /// the one used last), replacing the browser's previous session; a second step's pending sign-in
-/// is used up in the same transaction. `Forbidden` when the account is deactivated there or is
-/// not a member of the organization asked for; `Gone` when the pending sign-in already went.
+/// is used up in the same transaction. The organization landed in must admit the session
+/// ([`admission::admit`]): an account with MFA that did not give its second step gets a pending
+/// sign-in instead, unless that organization trusts the provider's MFA.
+///
+/// Errors: `Forbidden` when the account is deactivated there, is not a member of the
+/// organization asked for, or the organization requires another way of signing in; `Gone` when
+/// the pending sign-in already went.
 pub(crate) async fn complete_sign_in(
     svc: &Services,
     completion: Completion<'_>,
     client: &ClientInfo,
     previous_token: Option<&str>,
-) -> Result<SignedIn, Error> {
+) -> Result<SignInStep, Error> {
     let Completion {
         user_id,
         credential_version,
@@ -206,26 +197,40 @@ pub(crate) async fn complete_sign_in(
             return Err(Error::Forbidden(message.into()));
         }
     };
-    if let Some(org) = org
-        && let Some(required) = required_provider(change.conn(), org).await?
-        && via_provider != Some(required.as_str())
-    {
-        drop(change);
-        let (name, provider) = (org_name(pool, org).await?, svc.oauth.get(&required));
-        let provider = provider.map_or(required.as_str(), |p| p.name.as_str());
-        return Err(Error::Forbidden(format!(
-            "Members of {name} must sign in with {provider}."
-        )));
+    let mfa_enabled = crate::mfa::is_enabled_in(change.conn(), user_id).await?;
+    let auth = SessionAuth {
+        via_provider: via_provider.map(str::to_string),
+        mfa_waived: mfa_enabled && second_step.is_none(),
+    };
+    match admission_in(change.conn(), org, &auth, mfa_enabled).await? {
+        Admission::Admitted => {}
+        Admission::ProviderRequired(required) => {
+            drop(change);
+            return Err(provider_required(svc, org, &required).await?);
+        }
+        Admission::SecondFactorRequired => {
+            drop(change);
+            let pending = crate::mfa::begin_second_step(
+                svc,
+                user_id,
+                credential_version,
+                organization,
+                via_provider,
+            )
+            .await?;
+            tracing::info!(user_id = %user_id, "credentials accepted; second factor pending");
+            return Ok(SignInStep::SecondFactor(pending));
+        }
     }
+    let new_device =
+        crate::notices::remember_device(change.conn(), user_id, &client.device(), now).await?;
     let new_session = NewSession {
         user: user_id,
         org,
         credential_version,
+        auth,
     };
     let signed_in = create(change.conn(), svc, new_session, client, now).await?;
-    if let Some(provider) = via_provider {
-        store::mark_via(change.conn(), signed_in.session_id, provider).await?;
-    }
     // A new device appears in the user's session list on every instance.
     change.invalidate(Invalidation::User(user_id)).await?;
     let surplus = store::end_surplus(change.conn(), user_id, MAX_SESSIONS_PER_USER, now).await?;
@@ -247,8 +252,11 @@ pub(crate) async fn complete_sign_in(
     };
     audit::record(change.conn(), event, now).await?;
     change.commit().await?;
+    if new_device {
+        crate::notices::send(svc, user_id, crate::notices::Notice::NewDevice, client);
+    }
     tracing::info!(user_id = %user_id, session_id = %signed_in.session_id, "signed in");
-    Ok(signed_in)
+    Ok(SignInStep::Done(signed_in))
 }
 
 async fn record_unowned(
@@ -268,14 +276,51 @@ async fn record_unowned(
     Ok(())
 }
 
-/// The provider an organization requires its members to sign in with, if any.
-async fn required_provider(conn: &mut AnyConnection, org: OrgId) -> Result<Option<String>, Error> {
-    let required: Option<Option<String>> =
-        sqlx::query_scalar("SELECT sign_in_provider FROM security_policies WHERE org_id = $1")
+/// Whether a session established as `auth` may act in `org` (or outside any organization),
+/// by that organization's rules as stored now.
+pub(crate) async fn admission_in(
+    conn: &mut AnyConnection,
+    org: Option<OrgId>,
+    auth: &SessionAuth,
+    mfa_enabled: bool,
+) -> Result<Admission, Error> {
+    let row: Option<(Option<String>, Option<i64>)> = match org {
+        Some(org) => {
+            sqlx::query_as(
+                "SELECT sign_in_provider, provider_enforces_mfa FROM security_policies \
+                 WHERE org_id = $1",
+            )
             .bind(org.to_string())
             .fetch_optional(conn)
-            .await?;
-    Ok(required.flatten())
+            .await?
+        }
+        None => None,
+    };
+    let (provider, trusts) = row.unwrap_or_default();
+    let rules = OrgRules {
+        sign_in_provider: provider.as_deref(),
+        provider_enforces_mfa: trusts == Some(1),
+    };
+    Ok(admission::admit(auth, mfa_enabled, rules))
+}
+
+/// "Members of <org> must sign in with <provider>."
+pub(crate) async fn provider_required(
+    svc: &Services,
+    org: Option<OrgId>,
+    required: &str,
+) -> Result<Error, Error> {
+    let name = match org {
+        Some(org) => org_name(svc.db.pool(), org).await?,
+        None => "this organization".into(),
+    };
+    let provider = svc
+        .oauth
+        .get(required)
+        .map_or(required, |p| p.name.as_str());
+    Ok(Error::Forbidden(format!(
+        "Members of {name} must sign in with {provider}."
+    )))
 }
 
 async fn org_name(pool: &sqlx::AnyPool, org: OrgId) -> Result<String, Error> {

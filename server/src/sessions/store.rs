@@ -27,6 +27,9 @@ pub struct SessionRow {
     /// The provider the session was started through, and the one the organization requires
     /// (whose own MFA may stand in for Gatehouse's).
     pub via_provider: Option<String>,
+    pub mfa_waived: i64,
+    pub created_at: i64,
+    pub proven_at: Option<i64>,
     pub sign_in_provider: Option<String>,
     pub provider_enforces_mfa: Option<i64>,
 }
@@ -48,6 +51,7 @@ pub struct NewRow {
     pub org: Option<OrgId>,
     pub device: String,
     pub credential_version: i64,
+    pub auth: SessionAuth,
     pub now: Timestamp,
     pub expires_at: Timestamp,
 }
@@ -59,8 +63,8 @@ pub async fn insert(
 ) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO sessions (id, token_hash, user_id, org_id, user_agent, ip, device, \
-         credential_version, created_at, last_active_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
+         credential_version, created_at, last_active_at, expires_at, via_provider, mfa_waived) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12)",
     )
     .bind(row.id.to_string())
     .bind(row.token_hash.as_str())
@@ -72,6 +76,8 @@ pub async fn insert(
     .bind(row.credential_version)
     .bind(row.now.as_millis())
     .bind(row.expires_at.as_millis())
+    .bind(row.auth.via_provider.as_deref())
+    .bind(i64::from(row.auth.mfa_waived))
     .execute(conn)
     .await?;
     Ok(())
@@ -88,7 +94,7 @@ pub async fn lookup(pool: &AnyPool, token_hash: &str) -> Result<Option<SessionRo
                 t.enabled_at AS mfa_enabled_at, \
                 (SELECT COUNT(*) FROM mfa_backup_codes b \
                  WHERE b.user_id = s.user_id AND b.used_at IS NULL) AS backup_codes_left, \
-                p.enforced_since, p.roles AS policy_roles, p.grace_days, s.via_provider, \
+                p.enforced_since, p.roles AS policy_roles, p.grace_days, s.via_provider, s.mfa_waived, s.created_at, s.proven_at, \
                 p.sign_in_provider, p.provider_enforces_mfa \
          FROM sessions s \
          JOIN users u ON u.id = s.user_id \
@@ -281,18 +287,4 @@ pub async fn active_of_user(
     .bind(now.as_millis())
     .fetch_all(pool)
     .await?)
-}
-
-/// Records that a session was started through a sign-in provider.
-pub async fn mark_via(
-    conn: &mut AnyConnection,
-    id: SessionId,
-    provider: &str,
-) -> Result<(), Error> {
-    sqlx::query("UPDATE sessions SET via_provider = $1 WHERE id = $2")
-        .bind(provider)
-        .bind(id.to_string())
-        .execute(conn)
-        .await?;
-    Ok(())
 }

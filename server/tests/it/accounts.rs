@@ -18,7 +18,7 @@ on_both_databases!(
 
 async fn a_new_account_owns_its_new_organization_and_is_signed_in(env: &TestEnv) {
     let signed_in = env.sign_up("  Ada@Example.com ").await;
-    let actor = env.actor(&signed_in).await;
+    let actor = env.caller(&signed_in).await;
     assert_eq!(actor.email, "ada@example.com");
     assert_eq!(actor.name, "Ada Lovelace");
     let org = actor.org.expect("lands in the new organization");

@@ -160,7 +160,7 @@ async fn a_member_of_no_other_organization_is_refused_sign_in_until_reactivated(
     let back = sign_in(env, "carol@example.com", None)
         .await
         .expect("sign in again");
-    let back = env.actor(&back).await;
+    let back = env.caller(&back).await;
     assert_eq!(back.org.map(|o| (o.id, o.role)), Some((acme, Role::Member)));
 }
 
@@ -351,7 +351,7 @@ async fn the_last_active_owner_cannot_be_deactivated_removed_demoted_or_leave(en
     let left = sign_in(env, "owner@example.com", None)
         .await
         .expect("the account outlives its membership");
-    assert!(env.actor(&left).await.org.is_none());
+    assert!(env.caller(&left).await.org.is_none());
 }
 
 async fn two_owners_deactivating_each_other_at_once_leave_an_active_owner(env: &TestEnv) {

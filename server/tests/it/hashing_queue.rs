@@ -38,7 +38,10 @@ async fn a_full_queue_refuses_at_once_and_costs_no_budget(env: &TestEnv) {
     };
     let slow = env.sign_up("slow@example.com").await;
     let ada = env.sign_up("ada@example.com").await;
+    // Its proof of presence (the sign-in) is too old for a sensitive change by the time it asks.
+    let stale = env.caller(&ada).await;
     let ada = env.actor(&ada).await;
+    env.clock.advance(gatehouse_server::reauth::WINDOW);
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(SLOW_HASH)
         .bind(slow.user_id.to_string())
@@ -76,6 +79,11 @@ async fn a_full_queue_refuses_at_once_and_costs_no_budget(env: &TestEnv) {
     expect_busy(
         accounts::change_password(&svc, &ada, "Wrong-1!", "Brand-New-Pass-7").await,
         "password change",
+    );
+    // A sensitive change from a session that proved itself too long ago checks the password.
+    expect_busy(
+        gatehouse_server::mfa::start_enrollment(&svc, &stale, Some("Wrong-1!")).await,
+        "recent proof",
     );
     assert!(
         !holder.is_finished(),

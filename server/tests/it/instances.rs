@@ -130,7 +130,9 @@ async fn another_instance_lists_a_new_device_at_once() {
         .resolve_on(&b, &first)
         .await
         .active()
-        .expect("active on B");
+        .expect("active on B")
+        .admit(env.svc.clock.now())
+        .expect("admitted");
     assert_eq!(
         sessions::list_sessions(&b, &on_b)
             .await

@@ -80,7 +80,7 @@ async fn an_invitation_expires_after_seven_days_and_a_resend_renews_it(env: &Tes
         .expect("accept")
         .expect("session");
     assert_eq!(
-        env.actor(&signed_in).await.org.map(|o| o.id),
+        env.caller(&signed_in).await.org.map(|o| o.id),
         Some(org_of(&owner))
     );
 }
@@ -116,7 +116,10 @@ async fn a_resent_invitation_replaces_the_old_link(env: &TestEnv) {
         .await
         .expect("the new link works")
         .expect("session");
-    assert_eq!(env.actor(&sam).await.org.map(|o| o.role), Some(Role::Admin));
+    assert_eq!(
+        env.caller(&sam).await.org.map(|o| o.role),
+        Some(Role::Admin)
+    );
     expect_gone(
         invitations::resend_invitation(&env.svc, &owner, &issued.id.to_string(), true).await,
         "already been used",
@@ -245,7 +248,7 @@ async fn an_invitation_is_emailed_with_its_link() {
         .expect("accept")
         .expect("session");
     assert_eq!(
-        env.actor(&signed_in).await.org.map(|o| (o.id, o.role)),
+        env.caller(&signed_in).await.org.map(|o| (o.id, o.role)),
         Some((org_of(&owner), Role::Admin))
     );
     env.finish().await;

@@ -66,7 +66,7 @@ async fn of_two_simultaneous_new_account_accepts_exactly_one_succeeds(env: &Test
         .flatten()
         .expect("a new account is signed in");
     assert_eq!(
-        env.actor(&winner).await.org.map(|o| (o.id, o.role)),
+        env.caller(&winner).await.org.map(|o| (o.id, o.role)),
         Some((acme, Role::Member))
     );
 }
@@ -115,7 +115,7 @@ async fn of_two_simultaneous_signed_in_accepts_exactly_one_succeeds(env: &TestEn
         .expect("one refused");
     expect_gone(loser, "already been used");
     let sessions = [&phone, &laptop];
-    let moved = env.actor(sessions[winner]).await;
+    let moved = env.caller(sessions[winner]).await;
     assert_eq!(
         moved.org.map(|o| (o.id, o.role)),
         Some((acme, Role::Admin)),
@@ -187,7 +187,7 @@ async fn an_owner_of_another_organization_cannot_reach_these_invitations_or_memb
     // Nothing in Acme changed.
     assert_eq!(status(env, &token_of(&issued.link)).await, Status::Pending);
     assert_eq!(
-        env.actor(&bob).await.org.map(|o| (o.id, o.role)),
+        env.caller(&bob).await.org.map(|o| (o.id, o.role)),
         Some((acme, Role::Member))
     );
     let rows = members::list_members(&env.svc, &owner_a, "carl@", 1)

@@ -343,7 +343,7 @@ async fn members_and_pending_invitations_conflict_and_bad_input_is_refused(env: 
     );
     assert_eq!(status(env, &token).await, Status::Pending, "rolled back");
     assert_eq!(
-        env.actor(&dave).await.org.map(|o| o.role),
+        env.caller(&dave).await.org.map(|o| o.role),
         Some(Role::Member),
         "the role is not changed by the refused accept"
     );

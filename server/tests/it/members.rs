@@ -63,13 +63,16 @@ async fn a_role_change_takes_effect_on_the_members_next_request(env: &TestEnv) {
     let owner = owner(env).await;
     let bob = join(env, &owner, "bob@example.com", Role::Member).await;
     assert_eq!(
-        env.actor(&bob).await.org.map(|o| o.role),
+        env.caller(&bob).await.org.map(|o| o.role),
         Some(Role::Member)
     );
     members::update_member_role(&env.svc, &owner, &bob.user_id.to_string(), "admin")
         .await
         .expect("promote");
-    assert_eq!(env.actor(&bob).await.org.map(|o| o.role), Some(Role::Admin));
+    assert_eq!(
+        env.caller(&bob).await.org.map(|o| o.role),
+        Some(Role::Admin)
+    );
     let bad = members::update_member_role(&env.svc, &owner, &bob.user_id.to_string(), "root").await;
     assert!(matches!(bad, Err(Error::Validation(_))));
 }
@@ -121,7 +124,7 @@ async fn the_last_owner_cannot_be_demoted_or_removed(env: &TestEnv) {
     members::update_member_role(&env.svc, &owner, &id, "admin")
         .await
         .expect("now allowed");
-    let second = env.actor(&second).await;
+    let second = env.caller(&second).await;
     assert_eq!(second.org.map(|o| o.role), Some(Role::Owner));
 }
 
@@ -144,7 +147,7 @@ async fn an_owner_of_another_organization_cannot_reach_these_members(env: &TestE
         .expect("list");
     assert_eq!(listed.total, 1, "only B's own member is listed");
     assert_eq!(
-        env.actor(&bob).await.org.map(|o| o.role),
+        env.caller(&bob).await.org.map(|o| o.role),
         Some(Role::Member),
         "untouched"
     );
@@ -187,7 +190,7 @@ async fn two_owners_demoting_each_other_at_once_leave_an_owner(env: &TestEnv) {
 async fn a_removed_member_loses_access_at_once(env: &TestEnv) {
     let owner = owner(env).await;
     let bob = join(env, &owner, "bob@example.com", Role::Admin).await;
-    assert!(env.actor(&bob).await.org.is_some());
+    assert!(env.caller(&bob).await.org.is_some());
     members::remove_member(&env.svc, &owner, &bob.user_id.to_string())
         .await
         .expect("remove");

@@ -10,7 +10,7 @@ use std::time::Duration;
 use gatehouse_server::config::ServiceConfig;
 use gatehouse_server::mfa::{self, MfaSignedIn, PendingSignIn};
 use gatehouse_server::sessions::{self, MfaState, SignInStep};
-use gatehouse_server::{Actor, Clock, Db, Error, Services, UserId};
+use gatehouse_server::{Clock, Db, Error, Services, UserId};
 
 use crate::expect::{expect_conflict, expect_forbidden_saying, expect_gone};
 use crate::on_both_databases;
@@ -72,8 +72,13 @@ pub(crate) fn wrong_code(env: &TestEnv, secret: &str) -> String {
 
 /// Turns MFA on for `actor` as the settings screen does — start, confirm with the current code,
 /// activate — and returns the secret (base32 without spaces) and the ten backup codes.
-pub(crate) async fn enroll(env: &TestEnv, actor: &Actor) -> (String, Vec<String>) {
-    let enrollment = mfa::start_enrollment(&env.svc, actor).await.expect("start");
+pub(crate) async fn enroll(
+    env: &TestEnv,
+    actor: &gatehouse_server::Caller,
+) -> (String, Vec<String>) {
+    let enrollment = mfa::start_enrollment(&env.svc, actor, Some(PASSWORD))
+        .await
+        .expect("start");
     let secret = enrollment.secret.replace(' ', "");
     let codes = mfa::confirm_enrollment(&env.svc, actor, &totp_at(&secret, now_secs(env)))
         .await
@@ -141,7 +146,7 @@ pub(crate) async fn mfa_is_on(env: &TestEnv, user: UserId) -> bool {
 
 async fn enrolling_takes_start_confirm_and_activate_and_only_then_asks_for_a_code(env: &TestEnv) {
     let owner = acme_owner(env).await;
-    let enrollment = mfa::start_enrollment(&env.svc, &owner)
+    let enrollment = mfa::start_enrollment(&env.svc, &owner, None)
         .await
         .expect("start");
     let secret = enrollment.secret.replace(' ', "");
@@ -189,7 +194,7 @@ async fn an_unfinished_enrollment_protects_nothing_and_expires_after_thirty_minu
     expect_gone(nothing_started, "no MFA set-up");
     expect_gone(mfa::activate(&env.svc, &owner).await, "no MFA set-up");
 
-    let abandoned = mfa::start_enrollment(&env.svc, &owner)
+    let abandoned = mfa::start_enrollment(&env.svc, &owner, None)
         .await
         .expect("start");
     let secret = abandoned.secret.replace(' ', "");
@@ -212,8 +217,9 @@ async fn an_unfinished_enrollment_protects_nothing_and_expires_after_thirty_minu
         "expired",
     );
 
-    // Starting again replaces it: a new secret and a new half hour.
-    let restarted = mfa::start_enrollment(&env.svc, &owner)
+    // Starting again (the sign-in is long past: with the password) replaces it: a new secret
+    // and a new half hour.
+    let restarted = mfa::start_enrollment(&env.svc, &owner, Some(PASSWORD))
         .await
         .expect("restart");
     let secret = restarted.secret.replace(' ', "");
@@ -224,7 +230,7 @@ async fn an_unfinished_enrollment_protects_nothing_and_expires_after_thirty_minu
         .await
         .expect("confirm within the half hour");
     mfa::activate(&env.svc, &owner).await.expect("activate");
-    expect_conflict(mfa::start_enrollment(&env.svc, &owner).await);
+    expect_conflict(mfa::start_enrollment(&env.svc, &owner, Some(PASSWORD)).await);
     expect_conflict(mfa::confirm_enrollment(&env.svc, &owner, &next_code(env, &secret)).await);
     assert!(mfa_is_on(env, owner.user_id).await);
 }
@@ -420,7 +426,7 @@ async fn backup_codes_work_once_each_in_any_order_and_any_spelling(env: &TestEnv
     expect_code_refused(env, &last, &codes[9], "not valid").await;
     // Another account's codes are not this one's.
     let bob = env.sign_up("bob@example.com").await;
-    let (_, bob_codes) = enroll(env, &env.actor(&bob).await).await;
+    let (_, bob_codes) = enroll(env, &env.caller(&bob).await).await;
     expect_code_refused(env, &last, &bob_codes[0], "not valid").await;
     let done = second_step(env, &last, &codes[1])
         .await

@@ -56,7 +56,17 @@ async fn update(
     grace_days: i64,
 ) -> Result<SecurityPolicy, Error> {
     let roles: Vec<String> = roles.iter().map(|r| (*r).to_string()).collect();
-    security_policy::update_security_policy(&env.svc, caller, require_mfa, &roles, grace_days).await
+    // Every test account's password, for when the Owner's sign-in is more than ten minutes old.
+    let proof = Some(crate::support::PASSWORD);
+    security_policy::update_security_policy(
+        &env.svc,
+        caller,
+        require_mfa,
+        &roles,
+        grace_days,
+        proof,
+    )
+    .await
 }
 
 async fn policy_of(env: &TestEnv, reader: &Actor) -> SecurityPolicy {
@@ -129,18 +139,18 @@ async fn a_covered_member_has_a_grace_period_then_may_only_enroll(env: &TestEnv)
     let since = policy.enforced_since.expect("enforced from now");
     assert_eq!(since, env.clock.now());
     let deadline = since.plus(DAY * 3);
-    let covered = env.actor(&bob).await;
+    let covered = env.caller(&bob).await;
     assert_eq!(covered.mfa.required_by, Some(deadline));
     assert!(
-        covered.check_mfa_policy(env.clock.now()).is_ok(),
+        covered.admit(env.clock.now()).map(drop).is_ok(),
         "within the grace period"
     );
 
     env.clock.advance(DAY * 3 - Duration::from_secs(1));
-    let last_second = env.actor(&bob).await.check_mfa_policy(env.clock.now());
+    let last_second = env.caller(&bob).await.admit(env.clock.now()).map(drop);
     assert!(last_second.is_ok(), "{last_second:?}");
     env.clock.advance(Duration::from_secs(1));
-    let overdue = env.actor(&bob).await.check_mfa_policy(env.clock.now());
+    let overdue = env.caller(&bob).await.admit(env.clock.now()).map(drop);
     assert!(
         matches!(overdue, Err(Error::MfaEnrollmentRequired(_))),
         "{overdue:?}"
@@ -151,50 +161,53 @@ async fn a_covered_member_has_a_grace_period_then_may_only_enroll(env: &TestEnv)
         .await
         .expect("update");
     assert_eq!(longer.enforced_since, Some(since));
-    let relieved = env.actor(&bob).await;
+    let relieved = env.caller(&bob).await;
     assert_eq!(relieved.mfa.required_by, Some(since.plus(DAY * 10)));
-    assert!(relieved.check_mfa_policy(env.clock.now()).is_ok());
+    assert!(relieved.admit(env.clock.now()).map(drop).is_ok());
     update(env, &owner, true, &["member"], 3)
         .await
         .expect("back to three days");
     assert!(
-        env.actor(&bob)
+        env.caller(&bob)
             .await
-            .check_mfa_policy(env.clock.now())
+            .admit(env.clock.now())
+            .map(drop)
             .is_err()
     );
 
     // Overdue, Bob may still enroll; then nothing is required of him.
-    enroll(env, &env.actor(&bob).await).await;
-    let enrolled = env.actor(&bob).await;
+    enroll(env, &env.caller(&bob).await).await;
+    let enrolled = env.caller(&bob).await;
     assert!(enrolled.mfa.enabled);
     assert_eq!(enrolled.mfa.required_by, None);
-    assert!(enrolled.check_mfa_policy(env.clock.now()).is_ok());
+    assert!(enrolled.admit(env.clock.now()).map(drop).is_ok());
 
     // The grace period counts from the policy's start, not the member's arrival.
     let carol = env.join(acme, "carol@example.com", Role::Member).await;
     assert!(
-        env.actor(&carol)
+        env.caller(&carol)
             .await
-            .check_mfa_policy(env.clock.now())
+            .admit(env.clock.now())
+            .map(drop)
             .is_err()
     );
     let off = update(env, &owner, false, &[], 3).await.expect("turn off");
     assert_eq!(off.enforced_since, None);
     assert!(!off.require_mfa);
     assert_eq!(policy_of(env, &owner).await, off);
-    let released = env.actor(&carol).await;
+    let released = env.caller(&carol).await;
     assert_eq!(released.mfa, MfaState::default());
-    assert!(released.check_mfa_policy(env.clock.now()).is_ok());
+    assert!(released.admit(env.clock.now()).map(drop).is_ok());
     // Switched on again, the grace period starts anew.
     let again = update(env, &owner, true, &["member"], 3)
         .await
         .expect("on again");
     assert_eq!(again.enforced_since, Some(env.clock.now()));
     assert!(
-        env.actor(&carol)
+        env.caller(&carol)
             .await
-            .check_mfa_policy(env.clock.now())
+            .admit(env.clock.now())
+            .map(drop)
             .is_ok()
     );
 }
@@ -241,7 +254,7 @@ async fn a_policy_change_reaches_cached_sessions_at_once_on_every_instance(env: 
     for &svc in &instances {
         let actor = env.resolve_on(svc, &bob).await.active().expect("active");
         assert_eq!(actor.mfa.required_by, Some(now));
-        let refused = actor.check_mfa_policy(now);
+        let refused = actor.admit(now).map(drop);
         assert!(
             matches!(refused, Err(Error::MfaEnrollmentRequired(_))),
             "{refused:?}"
@@ -252,7 +265,7 @@ async fn a_policy_change_reaches_cached_sessions_at_once_on_every_instance(env: 
     for &svc in &instances {
         let actor = env.resolve_on(svc, &bob).await.active().expect("active");
         assert_eq!(actor.mfa.required_by, None);
-        assert!(actor.check_mfa_policy(now).is_ok());
+        assert!(actor.admit(now).is_ok());
     }
     if let Some(other) = other {
         other.db.close().await;
@@ -265,10 +278,10 @@ async fn the_members_list_shows_who_uses_mfa_and_who_must_by_when(env: &TestEnv)
     let admin = env.join(acme, "admin@example.com", Role::Admin).await;
     let bob = env.join(acme, "bob@example.com", Role::Member).await;
     let carol = env.join(acme, "carol@example.com", Role::Member).await;
-    enroll(env, &env.actor(&carol).await).await;
+    enroll(env, &env.caller(&carol).await).await;
     // The Admin confirmed an authenticator but never activated it: that protects nothing.
     let admin = env.actor(&admin).await;
-    let started = mfa::start_enrollment(&env.svc, &admin)
+    let started = mfa::start_enrollment(&env.svc, &admin, None)
         .await
         .expect("start");
     let code = totp_at(&started.secret.replace(' ', ""), now_secs(env));
@@ -327,7 +340,7 @@ async fn an_admin_resets_a_members_mfa_and_every_session_of_theirs_ends(env: &Te
     let admin = env.actor(&admin).await;
     // Bob belongs to Acme alone, as a member who joined through an invitation does.
     let bob = env.join_only(acme, "bob@example.com", Role::Member).await;
-    let (secret, _) = enroll(env, &env.actor(&bob).await).await;
+    let (secret, _) = enroll(env, &env.caller(&bob).await).await;
     let pending = pending_sign_in(env, "bob@example.com").await;
     let laptop = second_step(env, &pending, &next_code(env, &secret))
         .await

@@ -217,7 +217,7 @@ async fn answers_that_are_not_this_browsers_request_are_refused_and_work_once(en
 }
 
 async fn restrict(svc: &Services, actor: &Actor, provider: Option<&str>) -> Result<(), Error> {
-    oauth::update_sign_in_restriction(svc, actor, provider, false).await
+    oauth::update_sign_in_restriction(svc, actor, provider, false, None).await
 }
 
 async fn an_organization_restricted_to_a_provider_refuses_passwords_naming_it(env: &TestEnv) {
@@ -272,7 +272,7 @@ async fn an_organization_restricted_to_a_provider_refuses_passwords_naming_it(en
 async fn unlinking_always_leaves_a_way_to_sign_in(env: &TestEnv) {
     let svc = with_provider(env);
     let owner = acme_owner(env).await;
-    expect_not_found(oauth::unlink_identity(&svc, &owner, "testid").await);
+    expect_not_found(oauth::unlink_identity(&svc, &owner, "testid", None).await);
     link(env, owner.user_id, "owner-subject").await;
     // Without a password, the only provider cannot go.
     sqlx::query("UPDATE users SET password_hash = '' WHERE id = $1")
@@ -281,7 +281,7 @@ async fn unlinking_always_leaves_a_way_to_sign_in(env: &TestEnv) {
         .await
         .expect("drop password");
     expect_forbidden_saying(
-        oauth::unlink_identity(&svc, &owner, "testid").await,
+        oauth::unlink_identity(&svc, &owner, "testid", None).await,
         "only way to sign in",
     );
     // And an account without a password cannot be signed into with an empty one.
@@ -307,11 +307,11 @@ async fn unlinking_always_leaves_a_way_to_sign_in(env: &TestEnv) {
         .await
         .expect("restrict");
     expect_forbidden_saying(
-        oauth::unlink_identity(&svc, &owner, "testid").await,
+        oauth::unlink_identity(&svc, &owner, "testid", None).await,
         "requires signing in",
     );
     restrict(&svc, &owner, None).await.expect("lift");
-    oauth::unlink_identity(&svc, &owner, "testid")
+    oauth::unlink_identity(&svc, &owner, "testid", None)
         .await
         .expect("unlink");
     assert!(

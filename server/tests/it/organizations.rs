@@ -69,7 +69,7 @@ async fn leaving_moves_the_session_to_another_organization_or_none(env: &TestEnv
     let landed = sign_in(env, "dora@example.com", None)
         .await
         .expect("an account without organizations still signs in");
-    assert!(env.actor(&landed).await.org.is_none());
+    assert!(env.caller(&landed).await.org.is_none());
 }
 
 async fn organizations_are_listed_and_switched_only_among_active_memberships(env: &TestEnv) {
@@ -131,7 +131,7 @@ async fn organizations_are_listed_and_switched_only_among_active_memberships(env
         .await
         .expect("switch back");
     assert_eq!(
-        env.actor(&bob).await.org.map(|o| (o.id, o.role)),
+        env.caller(&bob).await.org.map(|o| (o.id, o.role)),
         Some((acme, Role::Admin))
     );
 }

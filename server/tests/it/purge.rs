@@ -119,7 +119,7 @@ async fn the_purge_deletes_only_what_is_past_its_use(env: &TestEnv) {
         .await
         .expect("accept");
     let carl = env.sign_up("carl@example.com").await;
-    enroll(env, &env.actor(&carl).await).await;
+    enroll(env, &env.caller(&carl).await).await;
     pending_sign_in(env, "carl@example.com").await;
     provider_rows(env).await;
     let client = env.client();

@@ -6,7 +6,7 @@ use std::time::Duration;
 use gatehouse_server::config::{MailSettings, ServiceConfig};
 use gatehouse_server::sessions::{self, SignedIn};
 use gatehouse_server::{
-    Actor, ClientInfo, Db, OrgId, Resolved, Role, Services, TestClock, Timestamp,
+    Actor, Caller, ClientInfo, Db, OrgId, Resolved, Role, Services, TestClock, Timestamp,
 };
 use sqlx::Executor;
 
@@ -192,7 +192,7 @@ impl TestEnv {
         signed_in
     }
 
-    pub async fn resolve(&self, signed_in: &SignedIn) -> Option<Actor> {
+    pub async fn resolve(&self, signed_in: &SignedIn) -> Option<Caller> {
         self.resolve_on(&self.svc, signed_in).await.active()
     }
 
@@ -202,10 +202,19 @@ impl TestEnv {
             .expect("resolve")
     }
 
-    pub async fn actor(&self, signed_in: &SignedIn) -> Actor {
+    /// The session's caller as resolved, before the MFA policy gate.
+    pub async fn caller(&self, signed_in: &SignedIn) -> Caller {
         self.resolve(signed_in)
             .await
             .expect("session should be valid")
+    }
+
+    /// The session's caller admitted to act (past the MFA policy gate).
+    pub async fn actor(&self, signed_in: &SignedIn) -> Actor {
+        self.caller(signed_in)
+            .await
+            .admit(self.svc.clock.now())
+            .expect("caller should be admitted")
     }
 }
 
