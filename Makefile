@@ -12,7 +12,7 @@ WASM_FILE := target/wasm32-unknown-unknown/wasm-release/gatehouse.wasm
 CARGO_HOME ?= $(HOME)/.cargo
 export PATH := $(CARGO_HOME)/bin:$(PATH)
 
-.PHONY: run build setup wasm server test fmt-check clippy test-rust e2e e2e-deps bench bench-members clean-data
+.PHONY: run build setup wasm server test fmt-check clippy test-rust e2e e2e-deps bench bench-flood bench-members clean-data
 
 run: build
 	./target/release/gatehouse
@@ -72,6 +72,10 @@ e2e: build e2e-deps
 ## Throughput, latency and CPU per authenticated request; cross-instance revocation lag.
 bench: build
 	bash bench/run.sh
+
+## Sign-in latency while 64 clients flood sign-up (bounded password-hashing queue).
+bench-flood: build
+	bash bench/sign_up_flood.sh
 
 ## Members screen at 10,000 members: p50/p99 per page and search (SQLite; PostgreSQL too with
 ## BENCH_DATABASE_URL).

@@ -93,6 +93,10 @@ export default defineConfig({
           GATEHOUSE_OIDC_TESTID_ISSUER: oidcIssuer,
           GATEHOUSE_OIDC_TESTID_CLIENT_ID: 'gatehouse-e2e',
           GATEHOUSE_OIDC_TESTID_CLIENT_SECRET: 'gatehouse-e2e-secret',
+          // Every test signs its own people up, all from 127.0.0.1 (about a hundred a run): the
+          // limit stays on, far above that. Its behaviour is the integration suite's
+          // (server/tests/it/signup_limit.rs); the sign-in limits keep their real values here.
+          GATEHOUSE_SIGNUP_LIMIT_PER_HOUR: '1000',
           RUST_LOG: 'info',
         },
         url: `${baseURL}/login`,

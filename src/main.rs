@@ -41,6 +41,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let db = Db::connect(&settings.database_url).await?;
     tracing::info!(backend = ?db.backend(), "database ready");
     let services = Services::new(db, Arc::new(SystemClock), settings.services.clone()).await?;
+    // Expired rows and old audit events go a minute after start-up, then hourly.
+    gatehouse_server::purge::spawn(services.clone());
     let app = router(AppState::new(leptos_options, services, &settings));
 
     let listener = tokio::net::TcpListener::bind(settings.addr)

@@ -30,6 +30,8 @@ pub enum ErrorCode {
     Internal,
     /// This installation is not set up for the feature (e.g. email without SMTP).
     Unavailable,
+    /// The server has as much password hashing queued as it allows: retry after `retry_after`.
+    Busy,
     /// The server could not be reached or answered something unreadable (client side only).
     Network,
 }
@@ -42,7 +44,7 @@ pub struct AppError {
     /// Per-field messages for `validation` (and a `conflict` tied to one field).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, Vec<String>>,
-    /// Seconds until a `rate_limited` request may be retried.
+    /// Seconds until a `rate_limited` or `busy` request may be retried.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
     /// For `internal`: the id to quote when reporting the problem.
@@ -102,7 +104,7 @@ impl AppError {
             ErrorCode::RateLimited => 429,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::Internal => 500,
-            ErrorCode::Unavailable => 503,
+            ErrorCode::Unavailable | ErrorCode::Busy => 503,
             ErrorCode::Network => 502,
         }
     }
@@ -169,11 +171,19 @@ pub fn signed_out_message(reason: &str) -> &'static str {
     }
 }
 
-/// "Too many attempts, try again in N minutes" (rounded up, at least one).
+/// What a `busy` answer says.
+pub const BUSY: &str = "The server is busy right now. Please try again in a moment.";
+
+/// "Too many attempts, try again in N minutes" (rounded up, at least one); waits over an hour and
+/// a half in hours (a second factor's waits last hours).
 pub fn retry_message(retry_after_secs: u64) -> String {
     let minutes = retry_after_secs.div_ceil(60).max(1);
-    let unit = if minutes == 1 { "minute" } else { "minutes" };
-    format!("Too many attempts, try again in {minutes} {unit}")
+    let (count, unit) = match minutes {
+        1 => (1, "minute"),
+        ..=90 => (minutes, "minutes"),
+        _ => (minutes.div_ceil(60), "hours"),
+    };
+    format!("Too many attempts, try again in {count} {unit}")
 }
 
 #[cfg(feature = "ssr")]
@@ -222,6 +232,11 @@ impl From<gatehouse_server::Error> for AppError {
                 out.retry_after = Some(secs);
                 out
             }
+            E::Busy { retry_after } => {
+                let mut out = Self::new(ErrorCode::Busy, BUSY);
+                out.retry_after = Some(retry_after.as_secs().max(1));
+                out
+            }
             E::Internal(cause) => {
                 let request_id = crate::ctx::request_id();
                 tracing::error!(request_id = request_id.as_deref().unwrap_or("-"), error = %cause, "internal error");
@@ -250,6 +265,31 @@ mod tests {
         assert_eq!(
             retry_message(900),
             "Too many attempts, try again in 15 minutes"
+        );
+        assert_eq!(
+            retry_message(3600),
+            "Too many attempts, try again in 60 minutes"
+        );
+        assert_eq!(
+            retry_message(23 * 3600 + 1),
+            "Too many attempts, try again in 24 hours"
+        );
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_busy_server_answers_503_with_a_retry_after() {
+        let busy = AppError::from(gatehouse_server::Error::Busy {
+            retry_after: std::time::Duration::from_secs(1),
+        });
+        assert_eq!((busy.code, busy.status()), (ErrorCode::Busy, 503));
+        assert_eq!(busy.retry_after, Some(1));
+        let json = serde_json::to_string(&busy);
+        assert_eq!(
+            json.ok().as_deref(),
+            Some(
+                r#"{"code":"busy","message":"The server is busy right now. Please try again in a moment.","retry_after":1}"#
+            )
         );
     }
 

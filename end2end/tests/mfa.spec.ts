@@ -84,11 +84,11 @@ test('enabling MFA: scan the QR code, confirm a code, save backup codes, activat
   await enterCode(page, 'Authentication code', code);
   await expectPath(page, '/');
 
-  // The same code cannot be used twice.
+  // The same code cannot be used twice; a replay is answered like any wrong code.
   await signOut(page);
   await passwordStep(page, account);
   await enterCode(page, 'Authentication code', code);
-  await expectFieldError(field(page, 'Authentication code'), 'already used');
+  await expectFieldError(field(page, 'Authentication code'), 'That code is not valid');
 });
 
 test('a backup code signs in once; regenerating retires the old set; few codes left warn', async ({ page }) => {

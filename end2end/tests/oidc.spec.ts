@@ -50,6 +50,14 @@ test('a new person signs up through the provider and signs in with it again; no 
   // The only way in cannot be unlinked.
   await button(methods, `Unlink ${PROVIDER}`).click();
   await expect(alertWith(page, 'This is your only way to sign in.')).toBeVisible();
+  // There is no password to change: the page says how to set one (whatever was typed).
+  await visit(page, '/settings/profile');
+  await field(page, 'Current password').fill('Not-A-Password-1!');
+  await field(page, 'New password').fill(PASSWORD);
+  await button(page, 'Change password').click();
+  await expect(
+    alertWith(page, 'This account has no password yet: use Forgot password? to set one.'),
+  ).toBeVisible();
 
   await signOut(page);
   await submitSignIn(page, email, PASSWORD);

@@ -13,7 +13,7 @@ use crate::ids::{self, UserId};
 use crate::orgs::{self, OrgName};
 use crate::passwords::{NewPassword, Password};
 use crate::sessions::{self, Actor, ClientInfo, EndReason, SignedIn};
-use crate::{Error, Services};
+use crate::{Error, Services, throttle};
 
 pub const EMAIL_MAX: usize = 254;
 pub const NAME_MAX: usize = 100;
@@ -108,8 +108,9 @@ pub struct SignUp<'a> {
 /// Creates an account and its first organization (with the new user as Owner) and signs the
 /// user in there. Anyone may call it.
 ///
-/// Errors: `Validation` naming every failing field and rule; `Conflict` on `email` when an account
-/// with that email exists.
+/// Errors: `Validation` naming every failing field and rule; `RateLimited` past the client
+/// address's sign-ups this hour (`signup_limit_per_hour`); `Busy` when the password hasher's
+/// queue is full; `Conflict` on `email` when an account with that email exists.
 pub async fn sign_up(
     svc: &Services,
     input: SignUp<'_>,
@@ -127,7 +128,19 @@ pub async fn sign_up(
         return Err(Error::Validation(errors));
     };
 
-    let password_hash = svc.hasher.hash(password.password()).await?;
+    // Counted before the expensive hash; an email that is taken counts too, so sign-up is no
+    // cheap way to learn which addresses have accounts.
+    let reserved = reserve_new_account(svc, client).await?;
+    let password_hash = match svc.hasher.hash(password.password()).await {
+        Ok(hash) => hash,
+        Err(err) => {
+            // Nothing was created: the attempt does not count.
+            if let Some(key) = reserved {
+                throttle::release(svc.db.pool(), &key).await?;
+            }
+            return Err(err);
+        }
+    };
     create(
         svc,
         Opened {
@@ -153,7 +166,8 @@ pub(crate) struct NewAccount<'a> {
 }
 
 /// Opens an account for a provider's verified identity (linked in the same transaction, and the
-/// pending identity with `pending_hash` used up) and signs it in.
+/// pending identity with `pending_hash` used up) and signs it in. Counts against the client
+/// address's sign-ups like [`sign_up`] (`RateLimited`).
 pub(crate) async fn open_account(
     svc: &Services,
     input: NewAccount<'_>,
@@ -168,6 +182,7 @@ pub(crate) async fn open_account(
     let (Some(name), Some(email), Some(org_name)) = (name, email, org_name) else {
         return Err(Error::Validation(errors));
     };
+    reserve_new_account(svc, client).await?;
     let opened = Opened {
         name,
         email,
@@ -175,6 +190,27 @@ pub(crate) async fn open_account(
         password_hash: input.password_hash.unwrap_or_default(),
     };
     create(svc, opened, identity, client, previous_token).await
+}
+
+/// Counts a new account against its client address's hourly budget, when the limit is on and
+/// the address known; the throttle key reserved. A refusal is tallied, not audited row by row.
+async fn reserve_new_account(svc: &Services, client: &ClientInfo) -> Result<Option<String>, Error> {
+    let per_hour = svc.config.signup_limit_per_hour;
+    let Some(ip) = client.ip.as_deref().filter(|_| per_hour > 0) else {
+        return Ok(None);
+    };
+    let now = svc.clock.now();
+    let pool = svc.db.pool();
+    let key = format!("signup:{}", throttle::ip_key(ip));
+    match throttle::reserve(pool, &key, throttle::sign_ups_per_ip(per_hour), now).await {
+        Ok(()) => Ok(Some(key)),
+        Err(limited @ Error::RateLimited { .. }) => {
+            let this_hour = audit::tally(pool, Action::SignUpThrottled, now).await?;
+            tracing::info!(this_hour, "sign-up refused: too many from this address");
+            Err(limited)
+        }
+        Err(other) => Err(other),
+    }
 }
 
 struct Opened {
@@ -323,17 +359,32 @@ pub async fn update_profile(svc: &Services, actor: &Actor, name: &str) -> Result
     Ok(name.as_str().to_string())
 }
 
+/// What an account without a password (created through a sign-in provider) is told when it
+/// tries to change one.
+pub const NO_PASSWORD_YET: &str =
+    "This account has no password yet: use Forgot password? to set one.";
+
 /// Changes the caller's password after checking the current one, and ends all their other
 /// sessions. Wrong current passwords count against the same limit as sign-in guesses.
 ///
-/// Errors: `Validation` on `current_password` (wrong) or `new_password` (policy);
-/// `RateLimited` after too many wrong guesses.
+/// Errors: `Forbidden` ([`NO_PASSWORD_YET`]) for an account without a password, whatever was
+/// typed; `Validation` on `current_password` (wrong) or `new_password` (policy); `RateLimited`
+/// after too many wrong guesses; `Busy` when the password hasher's queue is full.
 pub async fn change_password(
     svc: &Services,
     actor: &Actor,
     current_password: &str,
     new_password: &str,
 ) -> Result<(), Error> {
+    let pool = svc.db.pool();
+    let stored = credentials_for(pool, &actor.email)
+        .await?
+        .map(|c| c.password_hash)
+        .filter(|hash| !hash.is_empty());
+    // Checked before the form: such a person has no current password to type.
+    let Some(stored) = stored else {
+        return Err(Error::Forbidden(NO_PASSWORD_YET.into()));
+    };
     let mut errors = FieldErrors::default();
     if current_password.is_empty() {
         errors.add("current_password", "Enter your current password");
@@ -350,15 +401,17 @@ pub async fn change_password(
     };
 
     let now = svc.clock.now();
-    let pool = svc.db.pool();
-    let key = crate::throttle::account_key(&actor.email);
-    crate::throttle::reserve(pool, &key, crate::throttle::SIGN_IN_PER_ACCOUNT, now).await?;
-    let stored = credentials_for(pool, &actor.email).await?;
+    let key = throttle::account_key(&actor.email);
+    throttle::reserve(pool, &key, throttle::SIGN_IN_PER_ACCOUNT, now).await?;
     let current = Password::new(current_password);
-    let matched = svc
-        .hasher
-        .verify(&current, stored.as_ref().map(|c| c.password_hash.as_str()))
-        .await?;
+    let matched = match svc.hasher.verify(&current, Some(&stored)).await {
+        Ok(matched) => matched,
+        Err(err) => {
+            // Not checked (e.g. `Busy`): no guess was made.
+            throttle::release(pool, &key).await?;
+            return Err(err);
+        }
+    };
     if !matched {
         tracing::info!(user_id = %actor.user_id, "password change refused: wrong current password");
         return Err(FieldErrors::single(
@@ -366,7 +419,7 @@ pub async fn change_password(
             "Current password is incorrect",
         ));
     }
-    crate::throttle::clear(pool, &key).await?;
+    throttle::clear(pool, &key).await?;
 
     let hash = svc.hasher.hash(new.password()).await?;
     let mut change = Change::begin(svc).await?;

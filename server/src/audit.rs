@@ -1,7 +1,11 @@
 //! The audit log: one row per security-relevant event, written in the same transaction as the
 //! change it records. Rows hold ids, never emails, passwords or tokens.
+//!
+//! Requests a limit refused before anything was checked (a throttled sign-in, sign-up or
+//! second-factor code) are only *tallied*, per action and hour: a flood of them must not grow
+//! the log by a row each.
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, AnyPool};
 
 use crate::Error;
 use crate::clock::Timestamp;
@@ -12,6 +16,7 @@ use crate::sessions::ClientInfo;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     SignedUp,
+    SignUpThrottled,
     SignedIn,
     SignInFailed,
     SignInThrottled,
@@ -38,6 +43,7 @@ pub enum Action {
     MfaBackupCodeUsed,
     MfaCodeRefused,
     MfaThrottled,
+    MfaLocked,
     SecurityPolicyUpdated,
     IdentityLinked,
     IdentityUnlinked,
@@ -47,6 +53,7 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::SignedUp => "user.signed_up",
+            Action::SignUpThrottled => "user.sign_up_throttled",
             Action::SignedIn => "session.signed_in",
             Action::SignInFailed => "session.sign_in_failed",
             Action::SignInThrottled => "session.sign_in_throttled",
@@ -73,6 +80,7 @@ impl Action {
             Action::MfaBackupCodeUsed => "mfa.backup_code_used",
             Action::MfaCodeRefused => "mfa.code_refused",
             Action::MfaThrottled => "mfa.throttled",
+            Action::MfaLocked => "mfa.locked",
             Action::SecurityPolicyUpdated => "security_policy.updated",
             Action::IdentityLinked => "identity.linked",
             Action::IdentityUnlinked => "identity.unlinked",
@@ -124,4 +132,31 @@ pub(crate) async fn record(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// How long one tally counts.
+const TALLY_WINDOW_MS: i64 = 3600 * 1000;
+
+/// Counts one more `action` in the current hour instead of writing a row for it; the count so far
+/// this hour.
+pub(crate) async fn tally(pool: &AnyPool, action: Action, now: Timestamp) -> Result<i64, Error> {
+    let window_start = now.as_millis() - now.as_millis().rem_euclid(TALLY_WINDOW_MS);
+    Ok(sqlx::query_scalar(
+        "INSERT INTO audit_tallies (action, window_start, count) VALUES ($1, $2, 1) \
+         ON CONFLICT (action, window_start) DO UPDATE SET count = audit_tallies.count + 1 \
+         RETURNING count",
+    )
+    .bind(action.as_str())
+    .bind(window_start)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// Forgets the tallies of hours that started before `before`; how many.
+pub(crate) async fn purge_tallies(pool: &AnyPool, before: Timestamp) -> Result<u64, Error> {
+    let done = sqlx::query("DELETE FROM audit_tallies WHERE window_start < $1")
+        .bind(before.as_millis())
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
 }

@@ -1,8 +1,11 @@
 //! Settings read once at start-up from environment variables, with zero-set-up defaults.
 //! A bad value stops start-up with a message naming the variable.
 
+use std::fmt;
 use std::net::{IpAddr, SocketAddr};
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
 use crate::secret_key::SecretKey;
@@ -16,6 +19,10 @@ pub struct ServiceConfig {
     pub session_idle: Duration,
     /// How many password hashes may run at once (each takes 19 MiB and one core for ~40 ms).
     pub hash_concurrency: usize,
+    /// How many more may wait for their turn; past that a request needing a hash is refused
+    /// at once (`Busy`). New passwords (sign-up, reset, change) may hold only half of the
+    /// places, so a flood of them cannot crowd sign-ins out.
+    pub hash_queue: usize,
     /// Origin of the links put in emails and shown to inviters, without a trailing slash.
     pub public_url: String,
     /// Outgoing mail; without it invitation links are only shown to the inviter and password
@@ -25,6 +32,11 @@ pub struct ServiceConfig {
     pub secret_key: SecretKey,
     /// OpenID Connect providers people may sign in with (discovered at start-up).
     pub providers: Vec<ProviderSettings>,
+    /// New accounts per client address and hour, with a password or through a provider;
+    /// 0 turns the limit off (benchmarks).
+    pub signup_limit_per_hour: u32,
+    /// How long audit events (and the hourly counts of throttled requests) are kept.
+    pub audit_retention: Duration,
 }
 
 /// One OpenID Connect provider as configured.
@@ -137,16 +149,24 @@ pub struct MailSettings {
 impl Default for ServiceConfig {
     fn default() -> Self {
         Self {
-            session_ttl: Duration::from_secs(7 * 24 * 3600),
+            session_ttl: days_of(7),
             session_idle: Duration::from_secs(72 * 3600),
             hash_concurrency: default_hashers(),
+            hash_queue: HASH_QUEUE_PER_HASHER * default_hashers(),
             public_url: "http://127.0.0.1:3000".into(),
             mail: None,
             secret_key: SecretKey::ephemeral(),
             providers: Vec::new(),
+            signup_limit_per_hour: 20,
+            audit_retention: days_of(400),
         }
     }
 }
+
+/// Waiting places per hashing thread by default: at ~40 ms a hash, a new arrival waits at most
+/// about a third of a second.
+const HASH_QUEUE_PER_HASHER: usize = 8;
+const HASH_QUEUE_MAX: usize = 10_000;
 
 fn default_hashers() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
@@ -297,6 +317,35 @@ impl TrustedProxies {
     }
 }
 
+/// The whole number `variable` holds, when set: `range` bounds it, and anything else is an
+/// error naming the variable and what the number counts.
+fn whole_number<T>(
+    get: &dyn Fn(&str) -> Option<String>,
+    variable: &'static str,
+    range: RangeInclusive<T>,
+    what: &str,
+) -> Result<Option<T>, ConfigError>
+where
+    T: FromStr + PartialOrd + fmt::Display,
+{
+    let Some(text) = get(variable) else {
+        return Ok(None);
+    };
+    let number = text.trim().parse().ok().filter(|n| range.contains(n));
+    number.map(Some).ok_or_else(|| ConfigError {
+        variable,
+        message: format!(
+            "{text:?} is not a whole number of {what} from {} to {}",
+            range.start(),
+            range.end()
+        ),
+    })
+}
+
+fn days_of(days: u64) -> Duration {
+    Duration::from_secs(days * 24 * 3600)
+}
+
 /// One `X-Forwarded-For` entry: an address, or an address with a port as some proxies write it.
 fn parse_hop(entry: &str) -> Option<IpAddr> {
     entry
@@ -354,17 +403,8 @@ impl Settings {
             message,
         })?;
         let mut services = ServiceConfig::default();
-        if let Some(days) = get("GATEHOUSE_SESSION_DAYS") {
-            let days: u64 = days
-                .trim()
-                .parse()
-                .ok()
-                .filter(|d| (1..=365).contains(d))
-                .ok_or(ConfigError {
-                    variable: "GATEHOUSE_SESSION_DAYS",
-                    message: "must be a whole number of days from 1 to 365".into(),
-                })?;
-            services.session_ttl = Duration::from_secs(days * 24 * 3600);
+        if let Some(days) = whole_number(&get, "GATEHOUSE_SESSION_DAYS", 1..=365, "days")? {
+            services.session_ttl = days_of(days);
         }
         if let Some(hours) = get("GATEHOUSE_SESSION_IDLE_HOURS") {
             let hours: u64 = hours
@@ -390,6 +430,22 @@ impl Settings {
             });
         }
         services.providers = ProviderSettings::from_lookup(&get)?;
+        let queue = whole_number(
+            &get,
+            "GATEHOUSE_HASH_QUEUE",
+            0..=HASH_QUEUE_MAX,
+            "waiting password hashes",
+        )?;
+        services.hash_queue = queue.unwrap_or(services.hash_queue);
+        let days = whole_number(&get, "GATEHOUSE_AUDIT_RETENTION_DAYS", 1..=36_500, "days")?;
+        services.audit_retention = days.map_or(services.audit_retention, days_of);
+        let limit = whole_number(
+            &get,
+            "GATEHOUSE_SIGNUP_LIMIT_PER_HOUR",
+            0..=100_000,
+            "sign-ups per client address and hour",
+        )?;
+        services.signup_limit_per_hour = limit.unwrap_or(services.signup_limit_per_hour);
         let trusted_proxies = match get("GATEHOUSE_TRUSTED_PROXIES") {
             Some(text) => TrustedProxies::parse(&text).map_err(|message| ConfigError {
                 variable: "GATEHOUSE_TRUSTED_PROXIES",
@@ -495,6 +551,39 @@ mod tests {
 
     fn proxies() -> TrustedProxies {
         TrustedProxies::parse("10.0.0.0/8, 127.0.0.1").unwrap_or_default()
+    }
+
+    #[test]
+    fn abuse_limits_have_safe_defaults_and_bad_values_name_their_variable() {
+        let s = settings(&[]).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(s.services.signup_limit_per_hour, 20);
+        assert_eq!(s.services.hash_queue, 8 * s.services.hash_concurrency);
+        assert_eq!(s.services.audit_retention, days_of(400));
+        let set = settings(&[
+            ("GATEHOUSE_SIGNUP_LIMIT_PER_HOUR", "0"),
+            ("GATEHOUSE_HASH_QUEUE", " 0 "),
+            ("GATEHOUSE_AUDIT_RETENTION_DAYS", "2555"),
+        ]);
+        let set = set.unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(set.services.signup_limit_per_hour, 0, "0 turns it off");
+        assert_eq!(set.services.hash_queue, 0);
+        assert_eq!(set.services.audit_retention, days_of(2555));
+        for (variable, bad) in [
+            ("GATEHOUSE_SIGNUP_LIMIT_PER_HOUR", "-1"),
+            ("GATEHOUSE_SIGNUP_LIMIT_PER_HOUR", "twenty"),
+            ("GATEHOUSE_HASH_QUEUE", "10001"),
+            ("GATEHOUSE_HASH_QUEUE", "many"),
+            ("GATEHOUSE_AUDIT_RETENTION_DAYS", "0"),
+            ("GATEHOUSE_AUDIT_RETENTION_DAYS", "1.5"),
+        ] {
+            let err = settings(&[(variable, bad)]).err();
+            assert_eq!(err.as_ref().map(|e| e.variable), Some(variable), "{bad}");
+            let message = err.map(|e| e.to_string()).unwrap_or_default();
+            assert!(
+                message.contains(&format!("{bad:?} is not a whole number")),
+                "{message}"
+            );
+        }
     }
 
     #[test]

@@ -85,6 +85,10 @@ pub enum Error {
     ProofRequired,
     #[error("too many attempts; retry after {retry_after:?}")]
     RateLimited { retry_after: Duration },
+    /// The server has as much CPU-heavy work (password hashing) admitted as it allows: refused at
+    /// once instead of queued without bound.
+    #[error("busy; retry after {retry_after:?}")]
+    Busy { retry_after: Duration },
     #[error("internal error: {0}")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }

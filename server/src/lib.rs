@@ -25,6 +25,7 @@ pub mod oauth;
 pub mod orgs;
 pub mod password_resets;
 pub mod passwords;
+pub mod purge;
 pub mod reauth;
 pub mod secret_key;
 pub mod security_policy;
@@ -65,7 +66,7 @@ impl Services {
     /// Builds the services: hashes the dummy password used to equalise sign-in timing and, on
     /// PostgreSQL, starts listening for other instances' cache invalidations.
     pub async fn new(db: Db, clock: Arc<dyn Clock>, config: ServiceConfig) -> Result<Self, Error> {
-        let hasher = PasswordHasher::new(config.hash_concurrency).await?;
+        let hasher = PasswordHasher::new(config.hash_concurrency, config.hash_queue).await?;
         let mailer = mail::Mailer::new(config.mail.as_ref())?;
         secret_key::check_against(&db, &config.secret_key, clock.now()).await?;
         let oauth =

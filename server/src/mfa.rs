@@ -6,8 +6,10 @@
 //!   MFA off and expires.
 //! - The secret is sealed with the server key; a time step is accepted once; backup codes are
 //!   stored as keyed hashes and used up atomically.
-//! - Every code check counts against one per-account budget (5 wrong codes per 5 minutes),
-//!   whether at sign-in or in settings, reserved before the code is checked.
+//! - Every code check counts against two per-account limits, whether at sign-in or in settings,
+//!   both reserved before the code is checked: 5 wrong codes per 5 minutes, and failures in a
+//!   row (waits from the 20th, locked at the 100th until a new password or an administrator's
+//!   MFA reset; see `guesses`). A replayed code is a wrong code in every observable way.
 
 use std::fmt;
 use std::time::Duration;
@@ -23,14 +25,17 @@ use crate::notices::{self, Notice};
 use crate::orgs::Role;
 use crate::sessions::{self, Actor, Caller, ClientInfo, EndReason, SignInStep, SignedIn};
 use crate::tokens::{self, Secret};
-use crate::{Error, Services, throttle};
+use crate::{Error, Services};
 
 mod backup_codes;
+mod guesses;
 mod reset;
 mod store;
 mod totp;
 
 pub use backup_codes::{BackupCode, COUNT as BACKUP_CODE_COUNT, LOW as BACKUP_CODES_LOW};
+pub use guesses::LOCKED;
+use guesses::guarded;
 pub use reset::reset_member_mfa;
 pub use totp::TotpCode;
 
@@ -39,10 +44,6 @@ pub const CHALLENGE_TTL: Duration = Duration::from_secs(5 * 60);
 /// How long an enrollment may take from "Enable MFA" to "Activate MFA".
 pub const ENROLLMENT_TTL: Duration = Duration::from_secs(30 * 60);
 
-const WRONG_CODE: &str = "That code is not valid. Enter the current code from your authenticator \
-                          app, or one of your backup codes.";
-const REPLAYED_CODE: &str =
-    "That code was already used. Wait for the next code from your authenticator app.";
 pub(crate) const SIGN_IN_EXPIRED: &str = "This sign-in has expired. Sign in again.";
 
 /// What an authenticator app needs to be set up.
@@ -152,8 +153,9 @@ pub async fn pending_sign_in_is_live(svc: &Services, token: &str) -> Result<bool
 /// `token` issues the session (and ends the one it replaces, as sign-in does).
 ///
 /// Errors: `Gone` when the pending sign-in expired or was used; `Validation` (field `code`) for
-/// a wrong, replayed or malformed code; `RateLimited` past the account's guess budget;
-/// `Forbidden` as for sign-in (deactivated meanwhile).
+/// a wrong, replayed or malformed code; `RateLimited` past the account's guess budget or while
+/// failures in a row impose a wait; `Forbidden` ([`LOCKED`]) once they locked the second
+/// factor, or as for sign-in (deactivated meanwhile).
 pub async fn verify_sign_in(
     svc: &Services,
     token: &str,
@@ -250,11 +252,9 @@ pub async fn confirm_enrollment(
             return Ok(None);
         };
         let mut conn = svc.db.pool().acquire().await?;
-        if store::accept_step(&mut conn, user, step, false).await? {
-            Ok(Some(()))
-        } else {
-            Err(FieldErrors::single("code", REPLAYED_CODE))
-        }
+        Ok(store::accept_step(&mut conn, user, step, false)
+            .await?
+            .then_some(()))
     })
     .await?;
     let codes = backup_codes::generate();
@@ -337,8 +337,6 @@ pub async fn disable(svc: &Services, actor: &Actor, code: &str) -> Result<(), Er
     Ok(())
 }
 
-/// Checks a code of an account with MFA on — an authenticator code (each time step once) or an
-/// unused backup code (used up) — within the account's guess budget.
 /// A current authenticator or backup code as proof of presence ([`crate::reauth`]); counts
 /// against the same guess limit as every code check.
 pub(crate) async fn check_proof(
@@ -350,6 +348,8 @@ pub(crate) async fn check_proof(
     check_code(svc, user, code, client).await.map(drop)
 }
 
+/// Checks a code of an account with MFA on — an authenticator code (each time step once) or an
+/// unused backup code (used up) — within the account's guess limits.
 async fn check_code(
     svc: &Services,
     user: UserId,
@@ -374,11 +374,9 @@ async fn check_code(
                 return Ok(None);
             };
             let mut conn = pool.acquire().await?;
-            if store::accept_step(&mut conn, user, step, true).await? {
-                Ok(Some(Proof::Authenticator))
-            } else {
-                Err(FieldErrors::single("code", REPLAYED_CODE))
-            }
+            Ok(store::accept_step(&mut conn, user, step, true)
+                .await?
+                .then_some(Proof::Authenticator))
         })
         .await
     } else if let Some(code) = BackupCode::parse(code) {
@@ -408,50 +406,6 @@ async fn check_code(
             "Enter the 6-digit code from your authenticator app, or a backup code \
              (xxxx-xxxx-xxxx)",
         ))
-    }
-}
-
-/// Runs one code check against the account's budget: the attempt is reserved first (so
-/// parallel guesses cannot exceed it), a wrong code is audited, a right one clears the count.
-/// `check` answers `Some` for a right code, `None` for a wrong one.
-async fn guarded<T>(
-    svc: &Services,
-    user: UserId,
-    client: &ClientInfo,
-    check: impl Future<Output = Result<Option<T>, Error>>,
-) -> Result<T, Error> {
-    let now = svc.clock.now();
-    let pool = svc.db.pool();
-    let key = format!("mfa:{user}");
-    let audit_as = |action| async move {
-        let mut conn = pool.acquire().await?;
-        let event = Event {
-            action,
-            org: None,
-            actor: Some(user),
-            target: Some(format!("user:{user}")),
-            client,
-        };
-        audit::record(&mut conn, event, now).await
-    };
-    if let Err(limited) = throttle::reserve(pool, &key, throttle::MFA_PER_ACCOUNT, now).await {
-        audit_as(Audited::MfaThrottled).await?;
-        tracing::info!(user_id = %user, "MFA code refused: too many attempts");
-        return Err(limited);
-    }
-    match check.await {
-        Ok(Some(value)) => {
-            throttle::clear(pool, &key).await?;
-            Ok(value)
-        }
-        Ok(None) => {
-            audit_as(Audited::MfaCodeRefused).await?;
-            Err(FieldErrors::single("code", WRONG_CODE))
-        }
-        Err(err) => {
-            audit_as(Audited::MfaCodeRefused).await?;
-            Err(err)
-        }
     }
 }
 

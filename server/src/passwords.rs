@@ -4,12 +4,13 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::RngCore;
 use rand::rngs::OsRng;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 
 use crate::Error;
 
@@ -90,14 +91,26 @@ fn is_common(text: &str) -> bool {
 }
 
 /// Hashes and verifies passwords off the async runtime, at most `concurrency` at a time, so a
-/// burst of sign-ins neither stalls other requests nor allocates unbounded memory.
+/// burst of sign-ins neither stalls other requests nor allocates unbounded memory. Work beyond
+/// that waits its turn in a bounded queue; past the queue it is refused at once with
+/// [`Error::Busy`] rather than kept waiting (and holding its connection) without bound.
 #[derive(Clone)]
 pub struct PasswordHasher {
-    permits: Arc<Semaphore>,
+    /// Hashes running now.
+    running: Arc<Semaphore>,
+    /// Work admitted: running or waiting its turn.
+    admitted: Arc<Semaphore>,
+    capacity: usize,
+    /// The places new passwords (sign-up, reset, change) may hold among the admitted: half, so
+    /// that a flood of sign-ups always leaves room for sign-ins.
+    new_passwords: Arc<Semaphore>,
     /// A real hash of a random password: verifying against it when the account does not exist
     /// makes "no such user" take as long as "wrong password".
     dummy_hash: Arc<str>,
 }
+
+/// What a refused caller is told to wait: the queue drains in well under a second.
+const BUSY_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// argon2id with the OWASP minimum: 19 MiB, two passes, one lane.
 fn argon2() -> Result<Argon2<'static>, Error> {
@@ -106,15 +119,21 @@ fn argon2() -> Result<Argon2<'static>, Error> {
 }
 
 impl PasswordHasher {
-    pub async fn new(concurrency: usize) -> Result<Self, Error> {
+    /// `concurrency` hashes at once (at least one), and up to `queue` more waiting.
+    pub async fn new(concurrency: usize, queue: usize) -> Result<Self, Error> {
         let mut random = [0u8; 32];
         OsRng.fill_bytes(&mut random);
         let dummy = Password::new(base64::Engine::encode(
             &base64::engine::general_purpose::STANDARD,
             random,
         ));
+        let concurrency = concurrency.max(1);
+        let capacity = concurrency.saturating_add(queue);
         let hasher = Self {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            running: Arc::new(Semaphore::new(concurrency)),
+            admitted: Arc::new(Semaphore::new(capacity)),
+            capacity,
+            new_passwords: Arc::new(Semaphore::new(capacity.div_ceil(2))),
             dummy_hash: Arc::from(""),
         };
         let dummy_hash = hasher.hash(&dummy).await?;
@@ -124,10 +143,17 @@ impl PasswordHasher {
         })
     }
 
-    /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) with a fresh random salt.
+    /// Hashes and checks admitted now: running or waiting their turn.
+    pub fn in_flight(&self) -> usize {
+        self.capacity - self.admitted.available_permits()
+    }
+
+    /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) with a fresh random salt. `Busy` when
+    /// new passwords hold their share of the queue, or the queue is full.
     pub async fn hash(&self, password: &Password) -> Result<String, Error> {
+        let share = admit(&self.new_passwords)?;
         let password = password.clone();
-        self.run(move || {
+        self.run(share, move || {
             let salt = SaltString::generate(&mut OsRng);
             argon2()?
                 .hash_password(password.as_bytes(), &salt)
@@ -138,7 +164,7 @@ impl PasswordHasher {
     }
 
     /// Whether `password` matches `stored`. With no stored hash it still does the full work and
-    /// answers `false`.
+    /// answers `false`. `Busy` when the queue is full.
     pub async fn verify(&self, password: &Password, stored: Option<&str>) -> Result<bool, Error> {
         let password = password.clone();
         let (stored, real) = match stored {
@@ -146,7 +172,7 @@ impl PasswordHasher {
             None => (self.dummy_hash.to_string(), false),
         };
         let matched = self
-            .run(move || {
+            .run(None, move || {
                 let parsed =
                     PasswordHash::new(&stored).map_err(|e| Error::internal(e.to_string()))?;
                 Ok(argon2()?
@@ -157,25 +183,44 @@ impl PasswordHasher {
         Ok(matched && real)
     }
 
+    /// Admits `work` (with the new-password place it already holds, if any) or refuses it at
+    /// once, then waits its turn to run it.
     async fn run<T: Send + 'static>(
         &self,
+        share: Option<OwnedSemaphorePermit>,
         work: impl FnOnce() -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
-        // The permit moves into the blocking task: if the request is dropped (client gone), the
-        // hash still counts against the bound until it really finishes.
-        let permit = self
-            .permits
+        let place = admit(&self.admitted)?;
+        // The places move into the blocking task: if the request is dropped (client gone), the
+        // hash still counts against the bounds until it really finishes. Waiting is first come,
+        // first served (tokio's semaphore is fair).
+        let turn = self
+            .running
             .clone()
             .acquire_owned()
             .await
             .map_err(Error::internal)?;
         tokio::task::spawn_blocking(move || {
             let result = work();
-            drop(permit);
+            drop((turn, place, share));
             result
         })
         .await
         .map_err(Error::internal)?
+    }
+}
+
+/// A place in `places` now, or `Busy`.
+fn admit(places: &Arc<Semaphore>) -> Result<Option<OwnedSemaphorePermit>, Error> {
+    match places.clone().try_acquire_owned() {
+        Ok(place) => Ok(Some(place)),
+        Err(TryAcquireError::NoPermits) => {
+            tracing::debug!("password hashing queue full: request refused");
+            Err(Error::Busy {
+                retry_after: BUSY_RETRY_AFTER,
+            })
+        }
+        Err(TryAcquireError::Closed) => Err(Error::internal("password hasher closed")),
     }
 }
 
@@ -231,7 +276,7 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_verify_and_use_argon2id_with_owasp_parameters() {
-        let hasher = PasswordHasher::new(2)
+        let hasher = PasswordHasher::new(2, 4)
             .await
             .unwrap_or_else(|e| unreachable!("{e}"));
         let hash = hasher
@@ -252,6 +297,50 @@ mod tests {
         assert!(!wrong.unwrap_or(true));
         let missing = hasher.verify(&Password::new("anything"), None).await;
         assert!(!missing.unwrap_or(true));
+    }
+
+    /// Waits (without sleeping) until `n` pieces of work are admitted.
+    async fn until_in_flight(hasher: &PasswordHasher, n: usize) {
+        while hasher.in_flight() != n {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_once_and_new_passwords_leave_room_for_checks() {
+        // One hash at a time and three waiting places, of which new passwords may hold two.
+        let hasher = PasswordHasher::new(1, 3)
+            .await
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        // As if a long hash were running: everything admitted now waits for this.
+        let held = hasher.running.clone().acquire_owned().await;
+        let spawn_hash = |h: &PasswordHasher| {
+            let h = h.clone();
+            tokio::spawn(async move { h.hash(&Password::new("Correct-Horse-9")).await.map(drop) })
+        };
+        let spawn_verify = |h: &PasswordHasher| {
+            let h = h.clone();
+            tokio::spawn(async move { h.verify(&Password::new("x"), None).await.map(drop) })
+        };
+        let mut waiting = vec![spawn_hash(&hasher), spawn_hash(&hasher)];
+        until_in_flight(&hasher, 2).await;
+        // A third new password is refused at once (it would wait forever otherwise)...
+        let third = hasher.hash(&Password::new("Correct-Horse-9")).await;
+        assert!(matches!(third, Err(Error::Busy { .. })), "{third:?}");
+        // ...while a check still finds its place, until the queue is full.
+        waiting.push(spawn_verify(&hasher));
+        waiting.push(spawn_verify(&hasher));
+        until_in_flight(&hasher, 4).await;
+        let refused = hasher.verify(&Password::new("x"), None).await;
+        match refused {
+            Err(Error::Busy { retry_after }) => assert_eq!(retry_after, Duration::from_secs(1)),
+            other => unreachable!("expected Busy, got {other:?}"),
+        }
+        drop(held);
+        for work in waiting {
+            assert!(matches!(work.await, Ok(Ok(()))), "admitted work completes");
+        }
+        assert_eq!(hasher.in_flight(), 0);
     }
 
     #[test]

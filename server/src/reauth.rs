@@ -76,11 +76,18 @@ async fn check_password(svc: &Services, caller: &Caller, password: &str) -> Resu
         .await?
         .map(|user| user.password_hash)
         .filter(|hash| !hash.is_empty());
-    let matched = svc
+    let matched = match svc
         .hasher
         .verify(&Password::new(password), stored.as_deref())
-        .await?
-        && stored.is_some();
+        .await
+    {
+        Ok(matched) => matched && stored.is_some(),
+        Err(err) => {
+            // Not checked (e.g. `Busy`): no guess was made.
+            throttle::release(pool, &key).await?;
+            return Err(err);
+        }
+    };
     if !matched {
         return Err(FieldErrors::single("proof", WRONG_PROOF));
     }

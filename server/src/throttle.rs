@@ -2,7 +2,8 @@
 //!
 //! An attempt is *reserved* with one atomic upsert before the guess is checked: parallel guesses
 //! each get a distinct count, so no more than `max` of them are ever checked in a window.
-//! A fixed window starts with the first attempt and lasts `window`.
+//! A fixed window starts with the first attempt and lasts `window`; the row remembers when it
+//! ends, so tidying never cuts a longer window short.
 
 use std::time::Duration;
 
@@ -40,6 +41,15 @@ pub(crate) const PROVIDER_STARTS_PER_IP: Limit = Limit {
     window: Duration::from_secs(15 * 60),
 };
 
+/// New accounts per client address (sign-up with a password or through a provider), at most
+/// `per_hour`.
+pub(crate) fn sign_ups_per_ip(per_hour: u32) -> Limit {
+    Limit {
+        max: i64::from(per_hour),
+        window: Duration::from_secs(3600),
+    }
+}
+
 /// Counts one attempt against `key`. `Err(RateLimited)` when the window's budget is spent.
 pub(crate) async fn reserve(
     pool: &AnyPool,
@@ -48,11 +58,15 @@ pub(crate) async fn reserve(
     now: Timestamp,
 ) -> Result<(), Error> {
     let window_over = now.minus(limit.window).as_millis();
+    // Every SET expression reads the row as it was before this statement.
     let (count, window_start): (i64, i64) = sqlx::query_as(
-        "INSERT INTO login_throttle (key, window_start, failures) VALUES ($1, $2, 1) \
+        "INSERT INTO login_throttle (key, window_start, failures, expires_at) \
+         VALUES ($1, $2, 1, $4) \
          ON CONFLICT (key) DO UPDATE SET \
            failures = CASE WHEN login_throttle.window_start <= $3 THEN 1 \
                            ELSE login_throttle.failures + 1 END, \
+           expires_at = CASE WHEN login_throttle.window_start <= $3 THEN $4 \
+                             ELSE login_throttle.expires_at END, \
            window_start = CASE WHEN login_throttle.window_start <= $3 THEN $2 \
                                ELSE login_throttle.window_start END \
          RETURNING failures, window_start",
@@ -60,6 +74,7 @@ pub(crate) async fn reserve(
     .bind(key)
     .bind(now.as_millis())
     .bind(window_over)
+    .bind(now.plus(limit.window).as_millis())
     .fetch_one(pool)
     .await?;
     if count > limit.max {
@@ -114,14 +129,14 @@ pub(crate) fn ip_key(ip: &str) -> String {
     }
 }
 
-/// Forgets counters whose window is over (they would restart at the next attempt anyway).
-pub(crate) async fn purge_finished_windows(pool: &AnyPool, now: Timestamp) -> Result<(), Error> {
-    let oldest_live = now.minus(SIGN_IN_PER_ACCOUNT.window.max(SIGN_IN_PER_IP.window));
-    sqlx::query("DELETE FROM login_throttle WHERE window_start <= $1")
-        .bind(oldest_live.as_millis())
+/// Forgets counters whose window is over (they would restart at the next attempt anyway);
+/// how many.
+pub(crate) async fn purge_finished_windows(pool: &AnyPool, now: Timestamp) -> Result<u64, Error> {
+    let done = sqlx::query("DELETE FROM login_throttle WHERE expires_at <= $1")
+        .bind(now.as_millis())
         .execute(pool)
         .await?;
-    Ok(())
+    Ok(done.rows_affected())
 }
 
 #[cfg(test)]

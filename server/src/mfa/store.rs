@@ -124,8 +124,8 @@ pub async fn enable(conn: &mut AnyConnection, user: UserId, now: Timestamp) -> R
     Ok(done.rows_affected() == 1)
 }
 
-/// Removes the authenticator, its backup codes and any sign-in waiting for them; `true` when
-/// MFA was on.
+/// Removes the authenticator, its backup codes, any sign-in waiting for them and the count of
+/// wrong codes (so an administrator's reset lifts a lock); `true` when MFA was on.
 pub async fn remove_all(conn: &mut AnyConnection, user: UserId) -> Result<bool, Error> {
     let was_on: Option<i64> =
         sqlx::query_scalar("DELETE FROM mfa_totp WHERE user_id = $1 RETURNING enabled_at")
@@ -138,6 +138,7 @@ pub async fn remove_all(conn: &mut AnyConnection, user: UserId) -> Result<bool, 
         .bind(user.to_string())
         .execute(&mut *conn)
         .await?;
+    super::guesses::clear(conn, user).await?;
     Ok(was_on.is_some())
 }
 

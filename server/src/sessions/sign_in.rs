@@ -23,6 +23,7 @@ pub enum SignInStep {
 /// `RateLimited` after too many failures for the account or the client's IP (then even the right
 /// password is refused until the window ends). After a correct password only: `Forbidden` when
 /// the account is deactivated there, or is not a member of the organization asked for.
+/// `Busy` when the password hasher's queue is full (then nothing is counted).
 pub async fn sign_in(
     svc: &Services,
     email: &str,
@@ -61,7 +62,17 @@ pub async fn sign_in(
         .as_ref()
         .map(|u| u.password_hash.as_str())
         .filter(|hash| !hash.is_empty());
-    let matched = svc.hasher.verify(&password, stored).await? && stored.is_some();
+    let matched = match svc.hasher.verify(&password, stored).await {
+        Ok(matched) => matched && stored.is_some(),
+        Err(err) => {
+            // Not checked (e.g. `Busy`): no guess was made, so none is counted.
+            throttle::release(pool, &account_key).await?;
+            if let Some(ip_key) = &ip_key {
+                throttle::release(pool, ip_key).await?;
+            }
+            return Err(err);
+        }
+    };
     let user = match (matched, user) {
         (true, Some(user)) => user,
         (_, user) => {
@@ -254,21 +265,12 @@ async fn record_unowned(
     client: &ClientInfo,
     now: Timestamp,
 ) -> Result<(), Error> {
-    let mut conn = svc.db.pool().acquire().await?;
-    audit::record(
-        &mut conn,
-        Event {
-            action,
-            org: None,
-            actor: None,
-            target: None,
-            client,
-        },
-        now,
-    )
-    .await?;
+    // Counted per hour, not audited one row each: a flood of refusals must not grow the log.
+    let this_hour = audit::tally(svc.db.pool(), action, now).await?;
     tracing::info!(
         action = action.as_str(),
+        ip = client.ip.as_deref().unwrap_or("-"),
+        this_hour,
         "sign-in refused: too many attempts"
     );
     Ok(())

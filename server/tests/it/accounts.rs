@@ -13,6 +13,7 @@ on_both_databases!(
     a_profile_change_is_seen_by_the_next_request,
     a_password_change_ends_other_sessions_and_retires_the_old_password,
     a_wrong_current_password_changes_nothing,
+    an_account_without_a_password_is_told_how_to_set_one,
 );
 
 async fn a_new_account_owns_its_new_organization_and_is_signed_in(env: &TestEnv) {
@@ -173,4 +174,33 @@ async fn a_wrong_current_password_changes_nothing(env: &TestEnv) {
     .await
     .map(crate::support::session);
     assert!(still.is_ok());
+}
+
+async fn an_account_without_a_password_is_told_how_to_set_one(env: &TestEnv) {
+    // As an account created through a sign-in provider: no password hash at all.
+    let signed_in = env.sign_up("ada@example.com").await;
+    sqlx::query("UPDATE users SET password_hash = '' WHERE id = $1")
+        .bind(signed_in.user_id.to_string())
+        .execute(env.svc.db.pool())
+        .await
+        .expect("drop password");
+    let actor = env.actor(&signed_in).await;
+    for current in ["", "Any-Guess-1!", PASSWORD] {
+        let refused =
+            accounts::change_password(&env.svc, &actor, current, "Brand-New-Pass-7").await;
+        match refused {
+            Err(Error::Forbidden(message)) => assert_eq!(
+                message,
+                "This account has no password yet: use Forgot password? to set one."
+            ),
+            other => panic!("{current:?}: expected Forbidden, got {other:?}"),
+        }
+    }
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(signed_in.user_id.to_string())
+        .fetch_one(env.svc.db.pool())
+        .await
+        .expect("hash");
+    assert_eq!(hash, "", "no password was set");
+    assert!(env.resolve(&signed_in).await.is_some(), "still signed in");
 }

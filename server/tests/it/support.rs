@@ -22,6 +22,17 @@ pub fn session(step: sessions::SignInStep) -> SignedIn {
     }
 }
 
+/// The production defaults but two: fixtures sign many people up from one address, and the
+/// race cases start up to 100 password checks at once. The cases about the sign-up limit
+/// (`signup_limit.rs`) and the hashing queue (`hashing_queue.rs`) set their own.
+pub fn test_config() -> ServiceConfig {
+    ServiceConfig {
+        signup_limit_per_hour: 0,
+        hash_queue: 1000,
+        ..ServiceConfig::default()
+    }
+}
+
 pub struct TestEnv {
     pub svc: Services,
     pub clock: Arc<TestClock>,
@@ -32,7 +43,7 @@ pub struct TestEnv {
 
 impl TestEnv {
     pub async fn sqlite() -> Self {
-        Self::sqlite_with(ServiceConfig::default()).await
+        Self::sqlite_with(test_config()).await
     }
 
     /// A SQLite environment with its own service settings (e.g. mail).
@@ -72,7 +83,7 @@ impl TestEnv {
     }
 
     async fn open(url: &str) -> Self {
-        Self::open_with(url, ServiceConfig::default()).await
+        Self::open_with(url, test_config()).await
     }
 
     async fn open_with(url: &str, config: ServiceConfig) -> Self {
@@ -256,7 +267,7 @@ impl MailServer {
                 smtp_url: format!("smtp://127.0.0.1:{}", self.port),
                 from: "Gatehouse <no-reply@example.com>".into(),
             }),
-            ..ServiceConfig::default()
+            ..test_config()
         };
         TestEnv::sqlite_with(config).await
     }
