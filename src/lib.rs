@@ -37,7 +37,7 @@ mod server {
     use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
     use tower::ServiceBuilder;
     use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-    use tower_http::trace::TraceLayer;
+    use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
     use crate::middleware;
 
@@ -96,7 +96,13 @@ mod server {
         let options = state.leptos_options.clone();
         let stack = ServiceBuilder::new()
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-            .layer(TraceLayer::new_for_http().make_span_with(request_span))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(request_span)
+                    // A 503 under load is expected, not a fault: internal errors are logged once
+                    // by the error conversion, so the layer's own report stays at info.
+                    .on_failure(DefaultOnFailure::new().level(tracing::Level::INFO)),
+            )
             .layer(PropagateRequestIdLayer::x_request_id())
             .layer(from_fn_with_state(
                 state.clone(),

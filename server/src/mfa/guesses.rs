@@ -99,6 +99,22 @@ pub(super) async fn guarded<T>(
             audit_as(Audited::MfaLocked).await?;
             tracing::info!(user_id = %user, in_a_row, "second factor locked: too many wrong codes");
         }
+        // The failure that starts a wait or the lock is told to the owner, once each.
+        let locks = match rule(in_a_row) {
+            Some(Refusal::Locked) if in_a_row == LOCK_AT => Some(None),
+            Some(Refusal::Wait(wait)) if matches!(in_a_row, HOURLY_FROM | DAILY_FROM) => {
+                Some(Some(now.plus(wait)))
+            }
+            _ => None,
+        };
+        if let Some(until) = locks {
+            crate::notices::send(
+                svc,
+                user,
+                crate::notices::Notice::SecondFactorLocked { until },
+                client,
+            );
+        }
     }
     match outcome {
         Ok(Some(value)) => Ok(value),

@@ -109,3 +109,40 @@ async fn turning_mfa_on_is_told() {
     .await;
     assert_eq!(told.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_wrong_code_that_starts_a_wait_is_told() {
+    let smtp = MailServer::start().await;
+    let env = smtp.env().await;
+    let ada = env.sign_up("ada@example.com").await;
+    let (secret, _) = crate::mfa::enroll(&env, &env.caller(&ada).await).await;
+    let subject = "Sign-in codes for your Gatehouse account are locked";
+    for attempt in 0..20 {
+        // Five wrong codes per five minutes are allowed; the twentieth in a row starts a wait.
+        if attempt > 0 && attempt % 5 == 0 {
+            env.clock.advance(Duration::from_secs(5 * 60 + 1));
+        }
+        let wrong = crate::mfa::wrong_code(&env, &secret);
+        let refused =
+            gatehouse_server::mfa::disable(&env.svc, &env.actor(&ada).await, &wrong).await;
+        assert!(refused.is_err(), "attempt {attempt}");
+        if attempt == 18 {
+            assert!(
+                notices(&smtp, "ada@example.com", subject).await.is_empty(),
+                "not yet"
+            );
+        }
+    }
+    let told = notices(&smtp, "ada@example.com", subject).await;
+    assert_eq!(told.len(), 1);
+    assert!(
+        told[0].text.contains("Codes are refused until"),
+        "{}",
+        told[0].text
+    );
+    assert!(
+        told[0].text.contains("change your password"),
+        "{}",
+        told[0].text
+    );
+}
