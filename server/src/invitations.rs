@@ -112,7 +112,7 @@ pub struct Details {
 /// configured.
 ///
 /// Errors: `Validation` on `email` or `role`; `Forbidden` for a role that may not invite (or may
-/// not invite Owners); `Conflict` on `email` for a member or a pending invitation; `RateLimited`.
+/// not invite Owners) and, with SMTP configured, for an inviter whose email is not verified; `Conflict` on `email` for a member or a pending invitation; `RateLimited`.
 pub async fn invite_member(
     svc: &Services,
     actor: &Actor,
@@ -134,6 +134,7 @@ pub async fn invite_member(
         Action::Invite { role },
         None,
     ))?;
+    require_verified_email(actor)?;
     let now = svc.clock.now();
     limit_sends(svc, org, actor, now).await?;
 
@@ -207,6 +208,17 @@ pub async fn invite_member(
     })
 }
 
+/// With SMTP configured, only an account whose owner proved its address may send invitations:
+/// otherwise anyone could sign up with someone else's address and invite in their name.
+fn require_verified_email(actor: &Actor) -> Result<(), Error> {
+    if actor.needs_email_verification {
+        return Err(Error::Forbidden(
+            crate::email_verification::UNVERIFIED_INVITER.into(),
+        ));
+    }
+    Ok(())
+}
+
 /// The invitations of the caller's organization that were neither accepted nor revoked (expired
 /// ones included, marked so), newest first.
 ///
@@ -234,6 +246,7 @@ pub async fn resend_invitation(
 ) -> Result<Issued, Error> {
     let (org, _) = current_org(actor)?;
     let id = InvitationId::parse(invitation_id).ok_or(Error::NotFound)?;
+    require_verified_email(actor)?;
     let now = svc.clock.now();
     let secret = Secret::generate();
     let expires_at = now.plus(TTL);
