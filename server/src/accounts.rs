@@ -212,7 +212,16 @@ async fn create(
     }
     // A provider's verified email proves the mailbox; a typed one does not.
     let verified_at = identity.map(|_| now);
-    insert_user(change.conn(), user_id, &email, &name, password_hash, verified_at, now).await?;
+    insert_user(
+        change.conn(),
+        user_id,
+        &email,
+        &name,
+        password_hash,
+        verified_at,
+        now,
+    )
+    .await?;
     let org_id = orgs::create_with_owner(change.conn(), &org_name, user_id, now).await?;
     if let Some(previous) = previous_token {
         sessions::end_replaced(&mut change, previous, client, now).await?;

@@ -196,8 +196,8 @@ async fn dead_link(svc: &Services, hash: &str) -> Result<Error, Error> {
              yet, sign in and send a new link."
                 .into(),
         ),
-        Some(None) => Error::Gone(
-            "This verification link has expired. Sign in and send a new link.".into(),
-        ),
+        Some(None) => {
+            Error::Gone("This verification link has expired. Sign in and send a new link.".into())
+        }
     })
 }

@@ -153,8 +153,16 @@ pub async fn accept_invitation(
                 .map_err(|_| Error::internal("an invitation holds an email that does not parse"))?;
             // Accepting does not prove the mailbox: the inviter saw the link too.
             let verified_at = matches!(acceptor, Acceptor::Identity { .. }).then_some(now);
-            crate::accounts::insert_user(change.conn(), user, &email, &name, hash, verified_at, now)
-                .await?;
+            crate::accounts::insert_user(
+                change.conn(),
+                user,
+                &email,
+                &name,
+                hash,
+                verified_at,
+                now,
+            )
+            .await?;
             join(change.conn(), org, user, role, now).await?;
             if let Some(previous) = previous_token {
                 sessions::end_replaced(&mut change, previous, client, now).await?;

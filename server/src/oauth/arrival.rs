@@ -168,8 +168,15 @@ async fn take_over(
             .await?;
     }
     change.invalidate(Invalidation::User(user)).await?;
-    sessions::end_all_except(&mut change, user, None, EndReason::EmailClaimed, client, now)
-        .await?;
+    sessions::end_all_except(
+        &mut change,
+        user,
+        None,
+        EndReason::EmailClaimed,
+        client,
+        now,
+    )
+    .await?;
     let new = store::NewIdentity {
         issuer: &identity.issuer,
         subject: &identity.subject,
