@@ -236,8 +236,9 @@ pub async fn list_invitations(svc: &Services, actor: &Actor) -> Result<Vec<Invit
 /// Issues a new link (and a new 7 days) for a pending or expired invitation; the old link stops
 /// working. Emails it again when `send_email` and SMTP is configured.
 ///
-/// Errors: `NotFound` outside the caller's organization; `Forbidden` as for inviting; `Gone` for
-/// an accepted or revoked invitation; `RateLimited`.
+/// Errors: `NotFound` outside the caller's organization; `Forbidden` as for inviting (the
+/// inviter's email unverified included); `Gone` for an accepted or revoked invitation;
+/// `RateLimited`.
 pub async fn resend_invitation(
     svc: &Services,
     actor: &Actor,
@@ -246,12 +247,13 @@ pub async fn resend_invitation(
 ) -> Result<Issued, Error> {
     let (org, _) = current_org(actor)?;
     let id = InvitationId::parse(invitation_id).ok_or(Error::NotFound)?;
-    require_verified_email(actor)?;
     let now = svc.clock.now();
     let secret = Secret::generate();
     let expires_at = now.plus(TTL);
     limit_sends(svc, org, actor, now).await?;
     let (mut change, email, role) = begin_invitation_change(svc, actor, org, id, now).await?;
+    // After the lookup: another organization's invitation stays "not found".
+    require_verified_email(actor)?;
     // Still open: an accept that committed after the read above has won.
     if !store::renew(change.conn(), id, &secret.hash(), now, expires_at).await? {
         return Err(Status::Accepted.refusal());

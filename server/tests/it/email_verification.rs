@@ -160,6 +160,14 @@ async fn an_account_made_from_an_invitation_link_is_not_verified_by_it(
         invitations::invite_member(&env.svc, &grace_actor, "third@example.com", "member").await,
         UNVERIFIED_INVITER,
     );
+    // Nor may she resend the Owner's invitations: that sends one too.
+    let owners = invitations::invite_member(&env.svc, &owner, "fourth@example.com", "member")
+        .await
+        .expect("invite");
+    expect_forbidden_saying(
+        invitations::resend_invitation(&env.svc, &grace_actor, &owners.id.to_string(), true).await,
+        UNVERIFIED_INVITER,
+    );
     // Her own link arrives at her address and works.
     let link = loop {
         let found = smtp
