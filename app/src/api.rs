@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod email_verification;
 pub mod identity;
 pub mod invitations;
 pub mod members;

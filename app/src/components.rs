@@ -12,3 +12,4 @@ pub mod security_policy;
 pub mod shell;
 pub mod sign_in_methods;
 pub mod toast;
+pub mod verify_email_banner;

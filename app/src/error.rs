@@ -167,6 +167,10 @@ pub fn signed_out_message(reason: &str) -> &'static str {
             "Your organization asks for your second factor. Sign in again with your \
              authentication code to continue."
         }
+        "email_claimed" => {
+            "The owner of this email address signed in with a provider that verified it, so \
+             the account's password was removed. Sign in with that provider."
+        }
         _ => "You were signed out. Please sign in again.",
     }
 }

@@ -24,6 +24,7 @@ use crate::pages::{
     login_mfa::LoginMfaPage, members::MembersPage, not_found::NotFound,
     organization::OrganizationPage, profile::ProfilePage, reset_password::ResetPasswordPage,
     security::SecurityPage, signup::SignupPage, signup_provider::SignupProviderPage,
+    verify_email::VerifyEmailPage,
 };
 
 /// The HTML document around the app.
@@ -64,6 +65,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/reset-password/:token") view=ResetPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
+                <Route path=path!("/verify-email/:token") view=VerifyEmailPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                     <ParentRoute path=path!("settings") view=SettingsLayout ssr=SsrMode::Async>

@@ -13,3 +13,4 @@ pub mod reset_password;
 pub mod security;
 pub mod signup;
 pub mod signup_provider;
+pub mod verify_email;

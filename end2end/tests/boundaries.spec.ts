@@ -12,6 +12,7 @@ import {
   newAccount,
   signOut,
   signUp,
+  signUpVerified,
   visit,
   waitForHydration,
 } from './helpers';
@@ -42,7 +43,7 @@ test("a second step waived where the provider's MFA is trusted is asked for on s
   const otherContext = await browser.newContext();
   const otherPage = await otherContext.newPage();
   const otherOwner = newAccount();
-  await signUp(otherPage, otherOwner);
+  await signUpVerified(otherPage, otherOwner);
   await visit(otherPage, MEMBERS);
   const otherLink = await invite(otherPage, ada, 'Member');
   await otherContext.close();

@@ -9,6 +9,7 @@ import {
   type Locator,
   type Page,
 } from '@playwright/test';
+import { linkIn, mailsTo } from './mail';
 
 /** Passes the password policy: long enough, mixed case, a digit, a special character, not common. */
 export const PASSWORD = 'Gatehouse-Test-42!';
@@ -110,6 +111,32 @@ export async function signUp(page: Page, account: Account): Promise<void> {
   await fillSignUp(page, account);
   await expectPath(page, '/');
   await waitForHydration(page);
+}
+
+export const VERIFY_SUBJECT = 'Verify your email address for Gatehouse';
+export const EMAIL_VERIFIED = 'Your email address is verified.';
+
+/** The link in the latest verification mail sent to `email`, waiting for it. */
+export async function verificationLink(email: string, count = 1): Promise<string> {
+  const mails = (await mailsTo(email, count)).filter((mail) => mail.subject === VERIFY_SUBJECT);
+  expect(mails.length, `a verification mail to ${email}`).toBeGreaterThanOrEqual(count);
+  return linkIn(mails[mails.length - 1], '/verify-email/');
+}
+
+/** Opens the verification mail's link as its owner would, then goes home. */
+export async function verifyEmail(page: Page, email: string): Promise<void> {
+  await visit(page, await verificationLink(email));
+  await expect(statusWith(page, EMAIL_VERIFIED)).toBeVisible();
+  await visit(page, '/');
+}
+
+/**
+ * Signs up and verifies the address through the emailed link: with SMTP configured (as here)
+ * only a verified account may invite.
+ */
+export async function signUpVerified(page: Page, account: Account): Promise<void> {
+  await signUp(page, account);
+  await verifyEmail(page, account.email);
 }
 
 /** Fills and submits the sign-up form without waiting for the outcome. */

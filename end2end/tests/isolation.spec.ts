@@ -1,12 +1,12 @@
 // Tenant isolation seen from outside: an Owner of one organization sends another organization's
 // ids to every administrative endpoint and learns nothing ("not found"), changes nothing.
 import { expect, test } from './fixtures';
-import { apiPost, newAccount, signUp } from './helpers';
+import { apiPost, newAccount, signUpVerified } from './helpers';
 
 test('an Owner of organization B cannot reach anything of organization A by its ids', async ({ browser }) => {
   const a = await browser.newContext();
   const aPage = await a.newPage();
-  await signUp(aPage, newAccount());
+  await signUpVerified(aPage, newAccount());
   const invited = await apiPost(aPage.request, 'invite_member', {
     email: `victim-${Date.now()}@example.com`,
     role: 'member',
@@ -18,7 +18,7 @@ test('an Owner of organization B cannot reach anything of organization A by its 
 
   const b = await browser.newContext();
   const bPage = await b.newPage();
-  await signUp(bPage, newAccount());
+  await signUpVerified(bPage, newAccount());
   const attempts: Array<[string, Record<string, string>]> = [
     ['update_member_role', { user_id: aOwnerId, role: 'member' }],
     ['remove_member', { user_id: aOwnerId }],

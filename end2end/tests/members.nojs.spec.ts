@@ -8,6 +8,7 @@ import {
   field,
   newAccount,
   signUp,
+  signUpVerified,
   statusWith,
   submitSignIn,
   visit,
@@ -16,7 +17,7 @@ import {
 test.describe('without JavaScript', () => {
   test('an invitation is accepted with a new account, and a role change is saved', async ({ page, browser }) => {
     const owner = newAccount();
-    await signUp(page, owner);
+    await signUpVerified(page, owner);
     const email = `nojs-${Date.now()}@example.com`;
     const issued = await apiPost(page.request, 'invite_member', { email, role: 'member' });
     expect(issued.status()).toBe(200);

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { expect, type Browser, type Page } from './fixtures';
-import { button, expectPath, field, newAccount, signUp, visit, waitForHydration, type Account } from './helpers';
+import { button, expectPath, field, newAccount, signUpVerified, visit, waitForHydration, type Account } from './helpers';
 
 export const MEMBERS = '/settings/members';
 export const DEACTIVATED = 'This account has been deactivated.';
@@ -19,10 +19,11 @@ export function sql(statement: string, ...params: string[]): void {
   ]);
 }
 
-/** The owner's page: signs up and opens the Members screen. */
+/** The owner's page: signs up, verifies the address (to be allowed to invite) and opens the
+ * Members screen. */
 export async function ownerOnMembers(page: Page): Promise<Account> {
   const owner = newAccount();
-  await signUp(page, owner);
+  await signUpVerified(page, owner);
   await visit(page, MEMBERS);
   return owner;
 }

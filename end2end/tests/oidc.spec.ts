@@ -9,6 +9,7 @@ import {
   newAccount,
   signOut,
   signUp,
+  signUpVerified,
   statusWith,
   submitSignIn,
   visit,
@@ -84,7 +85,8 @@ test('an invitation is accepted through the provider', async ({ page, browser })
 
 test('an existing account is linked only after its password proves it', async ({ page }) => {
   const account = newAccount({ email: uniqueEmail('oidc-link') });
-  await signUp(page, account);
+  // A verified account: an unverified one would be taken over (see verify_email.spec.ts).
+  await signUpVerified(page, account);
   await signOut(page);
 
   await continueWithProvider(page);

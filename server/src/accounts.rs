@@ -141,11 +141,11 @@ pub async fn sign_up(
             return Err(err);
         }
     };
-    create(
+    let signed_in = create(
         svc,
         Opened {
             name,
-            email,
+            email: email.clone(),
             org_name,
             password_hash,
         },
@@ -153,7 +153,9 @@ pub async fn sign_up(
         client,
         previous_token,
     )
-    .await
+    .await?;
+    crate::email_verification::send_link_later(svc, signed_in.user_id, email);
+    Ok(signed_in)
 }
 
 /// A new account through a sign-in provider: the person's name and organization as at sign-up,
@@ -244,7 +246,18 @@ async fn create(
     {
         return Err(Error::Gone("This sign-in has expired. Start again.".into()));
     }
-    insert_user(change.conn(), user_id, &email, &name, password_hash, now).await?;
+    // A provider's verified email proves the mailbox; a typed one does not.
+    let verified_at = identity.map(|_| now);
+    insert_user(
+        change.conn(),
+        user_id,
+        &email,
+        &name,
+        password_hash,
+        verified_at,
+        now,
+    )
+    .await?;
     let org_id = orgs::create_with_owner(change.conn(), &org_name, user_id, now).await?;
     if let Some(previous) = previous_token {
         sessions::end_replaced(&mut change, previous, client, now).await?;
@@ -282,17 +295,19 @@ pub(crate) async fn insert_user(
     email: &EmailAddress,
     name: &DisplayName,
     password_hash: String,
+    verified_at: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<(), Error> {
     let inserted = sqlx::query(
-        "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $5)",
+        "INSERT INTO users (id, email, name, password_hash, created_at, updated_at, \
+         email_verified_at) VALUES ($1, $2, $3, $4, $5, $5, $6)",
     )
     .bind(id.to_string())
     .bind(email.as_str())
     .bind(name.as_str())
     .bind(password_hash)
     .bind(now.as_millis())
+    .bind(verified_at.map(Timestamp::as_millis))
     .execute(conn)
     .await;
     match inserted {

@@ -47,6 +47,10 @@ pub enum Action {
     SecurityPolicyUpdated,
     IdentityLinked,
     IdentityUnlinked,
+    /// The account's owner proved they receive mail at its address.
+    EmailVerified,
+    /// A provider that verified the address took an unverified password account over.
+    EmailClaimed,
 }
 
 impl Action {
@@ -84,6 +88,8 @@ impl Action {
             Action::SecurityPolicyUpdated => "security_policy.updated",
             Action::IdentityLinked => "identity.linked",
             Action::IdentityUnlinked => "identity.unlinked",
+            Action::EmailVerified => "user.email_verified",
+            Action::EmailClaimed => "user.email_claimed",
         }
     }
 }

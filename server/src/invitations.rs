@@ -112,7 +112,7 @@ pub struct Details {
 /// configured.
 ///
 /// Errors: `Validation` on `email` or `role`; `Forbidden` for a role that may not invite (or may
-/// not invite Owners); `Conflict` on `email` for a member or a pending invitation; `RateLimited`.
+/// not invite Owners) and, with SMTP configured, for an inviter whose email is not verified; `Conflict` on `email` for a member or a pending invitation; `RateLimited`.
 pub async fn invite_member(
     svc: &Services,
     actor: &Actor,
@@ -134,6 +134,7 @@ pub async fn invite_member(
         Action::Invite { role },
         None,
     ))?;
+    require_verified_email(actor)?;
     let now = svc.clock.now();
     limit_sends(svc, org, actor, now).await?;
 
@@ -207,6 +208,17 @@ pub async fn invite_member(
     })
 }
 
+/// With SMTP configured, only an account whose owner proved its address may send invitations:
+/// otherwise anyone could sign up with someone else's address and invite in their name.
+fn require_verified_email(actor: &Actor) -> Result<(), Error> {
+    if actor.needs_email_verification {
+        return Err(Error::Forbidden(
+            crate::email_verification::UNVERIFIED_INVITER.into(),
+        ));
+    }
+    Ok(())
+}
+
 /// The invitations of the caller's organization that were neither accepted nor revoked (expired
 /// ones included, marked so), newest first.
 ///
@@ -224,8 +236,9 @@ pub async fn list_invitations(svc: &Services, actor: &Actor) -> Result<Vec<Invit
 /// Issues a new link (and a new 7 days) for a pending or expired invitation; the old link stops
 /// working. Emails it again when `send_email` and SMTP is configured.
 ///
-/// Errors: `NotFound` outside the caller's organization; `Forbidden` as for inviting; `Gone` for
-/// an accepted or revoked invitation; `RateLimited`.
+/// Errors: `NotFound` outside the caller's organization; `Forbidden` as for inviting (the
+/// inviter's email unverified included); `Gone` for an accepted or revoked invitation;
+/// `RateLimited`.
 pub async fn resend_invitation(
     svc: &Services,
     actor: &Actor,
@@ -239,6 +252,8 @@ pub async fn resend_invitation(
     let expires_at = now.plus(TTL);
     limit_sends(svc, org, actor, now).await?;
     let (mut change, email, role) = begin_invitation_change(svc, actor, org, id, now).await?;
+    // After the lookup: another organization's invitation stays "not found".
+    require_verified_email(actor)?;
     // Still open: an accept that committed after the read above has won.
     if !store::renew(change.conn(), id, &secret.hash(), now, expires_at).await? {
         return Err(Status::Accepted.refusal());

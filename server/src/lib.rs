@@ -14,6 +14,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod devices;
+pub mod email_verification;
 pub mod error;
 pub mod ids;
 pub mod invitations;

@@ -12,7 +12,7 @@ use crate::config::MailSettings;
 
 mod templates;
 
-pub use templates::{NoticeFacts, invitation, password_reset, security_notice};
+pub use templates::{NoticeFacts, email_verification, invitation, password_reset, security_notice};
 
 /// How long one delivery may take before it counts as failed.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);

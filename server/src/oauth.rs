@@ -27,10 +27,12 @@ use crate::sessions::{self, Actor, ClientInfo, SignInStep, SignedIn};
 use crate::tokens::{self, Secret};
 use crate::{Error, Services};
 
+mod arrival;
 mod identities;
 mod providers;
 pub(crate) mod store;
 
+pub use arrival::{Trip, arrive};
 pub use identities::{
     LinkedIdentity, PendingView, complete_sign_up, link_pending, linked_identities,
     pending_identity, sign_in_restriction, unlink_identity, update_sign_in_restriction,
@@ -238,70 +240,12 @@ pub async fn callback(
         }
     };
     let next = crate_safe_next(flow.next_path.as_deref());
-    // A known identity signs its account in, whatever its email says today.
-    if let Some(user) = store::user_of(svc.db.pool(), &identity.issuer, &identity.subject).await? {
-        store::touch_identity(svc.db.pool(), &identity.issuer, &identity.subject, now).await?;
-        if let Some(invitation) = flow.invitation.as_deref() {
-            return Ok(Arrival::SignedIn {
-                step: sign_in_as(svc, user, provider, None, client, previous_token).await?,
-                next: format!("/invite/{invitation}"),
-            });
-        }
-        return match sign_in_as(svc, user, provider, None, client, previous_token).await {
-            Ok(step) => Ok(Arrival::SignedIn { step, next }),
-            Err(Error::Forbidden(message)) => refused(if message == sessions::DEACTIVATED {
-                Refusal::Deactivated
-            } else {
-                Refusal::NotAllowed
-            }),
-            Err(other) => Err(other),
-        };
-    }
-    if !identity.email_verified || EmailAddress::parse(&identity.email).is_err() {
-        return refused(Refusal::EmailUnverified);
-    }
-    let email = EmailAddress::normalize(&identity.email);
-    let existing = accounts::user_id_by_email(svc.db.pool(), &email).await?;
-    let name = identity
-        .name
-        .clone()
-        .filter(|n| DisplayName::parse(n).is_ok())
-        .unwrap_or_else(|| email.split('@').next().unwrap_or("New member").to_string());
-    let pending = store::Pending {
-        provider: provider.key.clone(),
-        issuer: identity.issuer.clone(),
-        subject: identity.subject.clone(),
-        email: email.clone(),
-        name,
-        existing_user: existing,
-        invitation: flow.invitation.clone(),
-        next_path: Some(match &flow.invitation {
-            Some(invitation) => format!("/invite/{invitation}"),
-            None => next.clone(),
-        }),
+    let trip = Trip {
+        provider: provider_key,
+        invitation: flow.invitation.as_deref(),
+        next,
     };
-    let cookie = Secret::generate();
-    store::insert_pending(
-        svc.db.pool(),
-        &cookie.hash(),
-        &pending,
-        now,
-        now.plus(PENDING_TTL),
-    )
-    .await?;
-    match (existing, &flow.invitation) {
-        (Some(_), _) => Ok(Arrival::ProveAccount {
-            cookie,
-            next: pending.next_path.unwrap_or(next),
-        }),
-        // Nothing is created or joined on the way back from the provider (a GET any page could
-        // trigger): the person sees the invitation and confirms "Join".
-        (None, Some(invitation)) => Ok(Arrival::ConfirmInvitation {
-            cookie,
-            next: format!("/invite/{invitation}"),
-        }),
-        (None, None) => Ok(Arrival::NewAccount { cookie }),
-    }
+    arrive(svc, trip, &identity, client, previous_token).await
 }
 
 fn crate_safe_next(next: Option<&str>) -> String {

@@ -370,6 +370,10 @@ pub async fn reset_password(
         .execute(change.conn())
         .await?;
     change.invalidate(Invalidation::User(user)).await?;
+    // An emailed link proves the mailbox; an administrator's link does not.
+    if link.created_by.is_none() {
+        crate::email_verification::mark_verified(&mut change, user, now).await?;
+    }
     sessions::end_all_except(
         &mut change,
         user,

@@ -113,6 +113,11 @@ pub struct Caller {
     pub session_id: SessionId,
     pub name: String,
     pub email: String,
+    /// The owner proved they receive mail at `email` (or the account predates the rule).
+    pub email_verified: bool,
+    /// SMTP is configured and `email` is not verified yet: the account may not invite until it
+    /// is (see [`crate::email_verification`]).
+    pub needs_email_verification: bool,
     pub org: Option<OrgContext>,
     pub mfa: MfaState,
     pub auth: SessionAuth,
@@ -194,10 +199,13 @@ pub enum EndReason {
     /// It skipped the second step where a provider's MFA was trusted, and now acts where it
     /// is not.
     SecondFactorRequired,
+    /// A sign-in provider that verified the account's email took the unverified account over:
+    /// whoever signed up with a password never proved the address.
+    EmailClaimed,
 }
 
 impl EndReason {
-    const ALL: [EndReason; 11] = [
+    const ALL: [EndReason; 12] = [
         EndReason::SignedOut,
         EndReason::Replaced,
         EndReason::Revoked,
@@ -209,6 +217,7 @@ impl EndReason {
         EndReason::Idle,
         EndReason::SignInRestricted,
         EndReason::SecondFactorRequired,
+        EndReason::EmailClaimed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -224,6 +233,7 @@ impl EndReason {
             EndReason::Idle => "idle",
             EndReason::SignInRestricted => "sign_in_restricted",
             EndReason::SecondFactorRequired => "second_factor_required",
+            EndReason::EmailClaimed => "email_claimed",
         }
     }
 
@@ -331,7 +341,7 @@ pub async fn resolve(svc: &Services, token: &str, client: ClientInfo) -> Result<
             store::touch(svc.db.pool(), cached.session_id, now).await?;
             svc.cache.touch(&hash, now);
         }
-        return Ok(Resolved::Active(Box::new(caller_of(cached, client))));
+        return Ok(Resolved::Active(Box::new(caller_of(svc, cached, client))));
     }
 
     let generation = svc.cache.generation();
@@ -412,6 +422,7 @@ pub async fn resolve(svc: &Services, token: &str, client: ClientInfo) -> Result<
         user_id,
         name: row.name,
         email: row.email,
+        email_verified: row.email_verified_at.is_some(),
         org,
         mfa,
         auth,
@@ -420,15 +431,17 @@ pub async fn resolve(svc: &Services, token: &str, client: ClientInfo) -> Result<
         last_active_at,
     };
     svc.cache.insert(hash, cached.clone(), generation);
-    Ok(Resolved::Active(Box::new(caller_of(cached, client))))
+    Ok(Resolved::Active(Box::new(caller_of(svc, cached, client))))
 }
 
-fn caller_of(cached: Cached, client: ClientInfo) -> Caller {
+fn caller_of(svc: &Services, cached: Cached, client: ClientInfo) -> Caller {
     Caller {
         user_id: cached.user_id,
         session_id: cached.session_id,
         name: cached.name,
         email: cached.email,
+        email_verified: cached.email_verified,
+        needs_email_verification: !cached.email_verified && svc.mailer.is_configured(),
         org: cached.org,
         mfa: cached.mfa,
         auth: cached.auth,

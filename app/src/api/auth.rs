@@ -25,6 +25,10 @@ pub struct SignedInUser {
     /// sensitive changes need no `proof` until then.
     #[serde(default)]
     pub recently_proven: bool,
+    /// SMTP is configured and the user's email is not verified yet: they may not invite until
+    /// they open the emailed link.
+    #[serde(default)]
+    pub email_verification_pending: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +40,9 @@ pub struct UserInfo {
     /// Unused backup codes (0 without MFA).
     #[serde(default)]
     pub backup_codes_remaining: i64,
+    /// The owner proved they receive mail at `email` (accounts older than the rule count).
+    #[serde(default)]
+    pub email_verified: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +76,7 @@ impl SignedInUser {
                 email: actor.email.clone(),
                 mfa_enabled: actor.mfa.enabled,
                 backup_codes_remaining: actor.mfa.backup_codes_left,
+                email_verified: actor.email_verified,
             },
             organization: actor.org.as_ref().map(|org| OrgInfo {
                 id: org.id.to_string(),
@@ -80,6 +88,7 @@ impl SignedInUser {
                 .map(|deadline| gatehouse_server::security_policy::days_left(deadline, now)),
             mfa_enrollment_required: actor.mfa.overdue(now),
             recently_proven: gatehouse_server::reauth::is_recent(actor, now),
+            email_verification_pending: actor.needs_email_verification,
         }
     }
 }

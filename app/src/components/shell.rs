@@ -12,6 +12,7 @@ use crate::api::orgs::OrganizationView;
 use crate::auth::use_auth;
 use crate::components::org_switcher::OrgSwitcher;
 use crate::components::toast::ToastRegion;
+use crate::components::verify_email_banner::VerifyEmailBanner;
 
 #[component]
 pub fn AppShell() -> impl IntoView {
@@ -39,6 +40,7 @@ pub fn AppShell() -> impl IntoView {
                             let organizations = auth.organizations().await;
                             Either::Left(view! {
                                 <HeaderBar me=me.clone() organizations/>
+                                <VerifyEmailBanner me=me.clone()/>
                                 <MfaNotices me/>
                             })
                         }

@@ -151,7 +151,18 @@ pub async fn accept_invitation(
             let user = UserId::random();
             let email = EmailAddress::parse(&details.email)
                 .map_err(|_| Error::internal("an invitation holds an email that does not parse"))?;
-            crate::accounts::insert_user(change.conn(), user, &email, &name, hash, now).await?;
+            // Accepting does not prove the mailbox: the inviter saw the link too.
+            let verified_at = matches!(acceptor, Acceptor::Identity { .. }).then_some(now);
+            crate::accounts::insert_user(
+                change.conn(),
+                user,
+                &email,
+                &name,
+                hash,
+                verified_at,
+                now,
+            )
+            .await?;
             join(change.conn(), org, user, role, now).await?;
             if let Some(previous) = previous_token {
                 sessions::end_replaced(&mut change, previous, client, now).await?;
@@ -190,6 +201,11 @@ pub async fn accept_invitation(
     };
     audit::record(change.conn(), event, now).await?;
     change.commit().await?;
+    if let (Acceptor::NewAccount { .. }, Ok(email)) =
+        (acceptor, EmailAddress::parse(&details.email))
+    {
+        crate::email_verification::send_link_later(svc, user, email);
+    }
     tracing::info!(user_id = %user, org_id = %org, "invitation accepted");
     Ok(signed_in)
 }

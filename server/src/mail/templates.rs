@@ -58,6 +58,31 @@ pub fn password_reset(to: &str, link: &str) -> Mail {
     }
 }
 
+/// A link that proves the account's owner receives mail at its address.
+pub fn email_verification(to: &str, link: &str) -> Mail {
+    let subject = "Verify your email address for Gatehouse".to_string();
+    let text = format!(
+        "Confirm that this is your email address for your Gatehouse account.\n\n\
+         Verify your email address:\n{link}\n\n\
+         The link works once and expires in 24 hours. If you did not create a Gatehouse \
+         account, you can ignore this email.\n"
+    );
+    let html = layout(
+        &subject,
+        "<p>Confirm that this is your email address for your Gatehouse account.</p>",
+        "Verify email address",
+        link,
+        "The link works once and expires in 24 hours. If you did not create a Gatehouse \
+         account, you can ignore this email.",
+    );
+    Mail {
+        to: to.to_string(),
+        subject,
+        text,
+        html,
+    }
+}
+
 /// The facts every security notice states.
 #[derive(Debug, Clone, Copy)]
 pub struct NoticeFacts<'a> {

@@ -98,6 +98,8 @@ pub async fn link_pending(
         email: &pending.email,
     };
     store::insert_identity(change.conn(), &identity, user, now).await?;
+    // The provider verified this address, the account's own (it was found by it).
+    crate::email_verification::mark_verified(&mut change, user, now).await?;
     let event = Event {
         action: Audited::IdentityLinked,
         org: None,

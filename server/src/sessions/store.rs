@@ -16,6 +16,7 @@ pub struct SessionRow {
     pub user_version: i64,
     pub name: String,
     pub email: String,
+    pub email_verified_at: Option<i64>,
     pub role: Option<String>,
     pub org_name: Option<String>,
     pub deactivated_at: Option<i64>,
@@ -90,7 +91,7 @@ pub async fn lookup(pool: &AnyPool, token_hash: &str) -> Result<Option<SessionRo
         "SELECT s.id, s.user_id, m.org_id, s.last_active_at, s.expires_at, s.end_reason, \
                 s.credential_version AS session_version, \
                 u.credential_version AS user_version, \
-                u.name, u.email, m.role, o.name AS org_name, m.deactivated_at, \
+                u.name, u.email, u.email_verified_at, m.role, o.name AS org_name, m.deactivated_at, \
                 t.enabled_at AS mfa_enabled_at, \
                 (SELECT COUNT(*) FROM mfa_backup_codes b \
                  WHERE b.user_id = s.user_id AND b.used_at IS NULL) AS backup_codes_left, \

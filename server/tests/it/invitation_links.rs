@@ -192,7 +192,11 @@ async fn an_invitation_dies_with_its_senders_right_to_invite(env: &TestEnv) {
 async fn an_invitation_is_emailed_with_its_link() {
     let smtp = MailServer::start().await;
     let env = smtp.env().await;
-    let owner = acme_owner(&env).await;
+    let signed_in = env
+        .sign_up_as("Olive Owner", "owner@example.com", "Acme")
+        .await;
+    smtp.verify_by_mail(&env).await;
+    let owner = env.actor(&signed_in).await;
     let issued = invite(&env, &owner, "New@Example.com", "admin").await;
     assert!(issued.emailed, "delivered to the SMTP server");
     assert!(
@@ -259,7 +263,11 @@ async fn an_invitation_is_emailed_with_its_link() {
 async fn a_resend_emails_the_new_link_when_asked() {
     let smtp = MailServer::start().await;
     let env = smtp.env().await;
-    let owner = acme_owner(&env).await;
+    let signed_in = env
+        .sign_up_as("Olive Owner", "owner@example.com", "Acme")
+        .await;
+    smtp.verify_by_mail(&env).await;
+    let owner = env.actor(&signed_in).await;
     let issued = invite(&env, &owner, "again@example.com", "member").await;
     assert!(issued.emailed);
     smtp.wait_for(1).await;
@@ -299,7 +307,7 @@ async fn an_undeliverable_invitation_is_still_issued() {
         ..gatehouse_server::ServiceConfig::default()
     };
     let env = TestEnv::sqlite_with(config).await;
-    let owner = acme_owner(&env).await;
+    let owner = crate::support::verified_acme_owner(&env).await;
     let issued = invite(&env, &owner, "lost@example.com", "member").await;
     assert!(!issued.emailed, "nothing listens on port {port}");
     assert_eq!(

@@ -13,6 +13,7 @@ mod accounts;
 mod active_sessions;
 mod admission;
 mod deactivation;
+mod email_verification;
 mod hashing_queue;
 mod instances;
 mod invitation_links;

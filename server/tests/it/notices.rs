@@ -37,7 +37,7 @@ async fn a_password_change_is_told_with_when_device_address_and_advice() {
     )
     .await
     .expect("change");
-    smtp.wait_for(1).await;
+    smtp.wait_for(2).await; // the verification mail and the notice
     let told = notices(
         &smtp,
         "ada@example.com",
@@ -76,7 +76,7 @@ async fn only_a_sign_in_from_a_device_not_seen_before_is_told() {
          (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1",
     );
     sign_in_from(&env, &phone).await;
-    smtp.wait_for(1).await;
+    smtp.wait_for(2).await; // the verification mail and the notice
     let told = notices(&smtp, "ada@example.com", subject).await;
     assert_eq!(told.len(), 1);
     assert!(
@@ -100,7 +100,7 @@ async fn turning_mfa_on_is_told() {
     let env = smtp.env().await;
     let ada = env.sign_up("ada@example.com").await;
     crate::mfa::enroll(&env, &env.caller(&ada).await).await;
-    smtp.wait_for(1).await;
+    smtp.wait_for(2).await; // the verification mail and the notice
     let told = notices(
         &smtp,
         "ada@example.com",

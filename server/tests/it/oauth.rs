@@ -21,10 +21,10 @@ on_both_databases!(
     starts_are_limited_per_client,
 );
 
-const ISSUER: &str = "https://id.example.test";
+pub(crate) const ISSUER: &str = "https://id.example.test";
 
 /// The services with one provider, "Test ID", as discovery would have configured it.
-fn with_provider(env: &TestEnv) -> Services {
+pub(crate) fn with_provider(env: &TestEnv) -> Services {
     let settings = ProviderSettings {
         key: "testid".into(),
         name: "Test ID".into(),

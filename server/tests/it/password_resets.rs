@@ -366,6 +366,8 @@ async fn a_requested_reset_is_emailed_and_its_link_works() {
     assert!(by_email_available(&env.svc));
     let bob = env.sign_up("bob@example.com").await;
     env.actor(&bob).await;
+    smtp.verification_link().await;
+    smtp.clear();
     request_password_reset(&env.svc, "  Bob@Example.com ", &env.client())
         .await
         .expect("request");
@@ -422,6 +424,8 @@ async fn a_reset_requested_for_an_unknown_email_sends_nothing() {
     let smtp = MailServer::start().await;
     let env = smtp.env().await;
     env.sign_up("bob@example.com").await;
+    smtp.verification_link().await;
+    smtp.clear();
     request_password_reset(&env.svc, "nobody@example.com", &env.client())
         .await
         .expect("the same answer as for an account");

@@ -57,6 +57,11 @@ impl TestEnv {
 
     /// `None` when no PostgreSQL is configured; under CI that is a failure, never a skip.
     pub async fn postgres() -> Option<Self> {
+        Self::postgres_with(test_config()).await
+    }
+
+    /// A PostgreSQL environment with its own service settings; `None` as for [`Self::postgres`].
+    pub async fn postgres_with(config: ServiceConfig) -> Option<Self> {
         let Some(admin_url) = std::env::var("TEST_DATABASE_URL")
             .ok()
             .filter(|u| !u.is_empty())
@@ -77,13 +82,9 @@ impl TestEnv {
             .expect("create database");
         admin.close().await;
         let url = replace_database(&admin_url, &name);
-        let mut env = Self::open(&url).await;
+        let mut env = Self::open_with(&url, config).await;
         env.pg = Some((admin_url, name));
         Some(env)
-    }
-
-    async fn open(url: &str) -> Self {
-        Self::open_with(url, test_config()).await
     }
 
     async fn open_with(url: &str, config: ServiceConfig) -> Self {
@@ -261,15 +262,19 @@ impl MailServer {
 
     /// A SQLite environment whose services send mail through this server.
     pub async fn env(&self) -> TestEnv {
-        let config = ServiceConfig {
+        TestEnv::sqlite_with(self.config()).await
+    }
+
+    /// Service settings that send mail through this server.
+    pub fn config(&self) -> ServiceConfig {
+        ServiceConfig {
             public_url: PUBLIC_URL.into(),
             mail: Some(MailSettings {
                 smtp_url: format!("smtp://127.0.0.1:{}", self.port),
                 from: "Gatehouse <no-reply@example.com>".into(),
             }),
             ..test_config()
-        };
-        TestEnv::sqlite_with(config).await
+        }
     }
 
     /// Every message delivered so far, oldest first.
@@ -308,6 +313,58 @@ impl MailServer {
             self.messages().len()
         );
     }
+}
+
+impl MailServer {
+    /// The link in the (only) verification mail received so far, waiting for it.
+    pub async fn verification_link(&self) -> String {
+        self.wait_for_link("/verify-email/").await
+    }
+
+    /// The first link containing `path` in the mail received so far, waiting (up to 5 s) for it.
+    pub async fn wait_for_link(&self, path: &str) -> String {
+        for _ in 0..100 {
+            let link = self
+                .messages()
+                .into_iter()
+                .find_map(|m| link_in(&m.text, path));
+            if let Some(link) = link {
+                return link;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no mail with a {path} link within 5 s");
+    }
+
+    /// Opens the verification link just mailed (as its owner would), then empties the mailbox
+    /// so the test sees only what comes next.
+    pub async fn verify_by_mail(&self, env: &TestEnv) {
+        let link = self.verification_link().await;
+        gatehouse_server::email_verification::verify_email(
+            &env.svc,
+            &token_of(&link),
+            &env.client(),
+        )
+        .await
+        .expect("verify the address");
+        self.clear();
+    }
+
+    /// Forgets every message received so far.
+    pub fn clear(&self) {
+        let new = self.dir.path().join("Maildir").join("new");
+        for entry in std::fs::read_dir(new).into_iter().flatten().flatten() {
+            std::fs::remove_file(entry.path()).expect("remove a mail");
+        }
+    }
+}
+
+/// The first line of `text` that is a link containing `path`.
+pub fn link_in(text: &str, path: &str) -> Option<String> {
+    text.lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("http") && line.contains(path))
+        .map(str::to_string)
 }
 
 impl Drop for MailServer {
@@ -471,9 +528,52 @@ pub async fn acme_owner(env: &TestEnv) -> Actor {
     env.actor(&signed_in).await
 }
 
+/// [`acme_owner`] whose address is verified (set directly: for installations whose mail cannot
+/// be read, and tests about something else).
+pub async fn verified_acme_owner(env: &TestEnv) -> Actor {
+    let signed_in = env
+        .sign_up_as("Olive Owner", "owner@example.com", "Acme")
+        .await;
+    sqlx::query("UPDATE users SET email_verified_at = 0 WHERE id = $1")
+        .bind(signed_in.user_id.to_string())
+        .execute(env.svc.db.pool())
+        .await
+        .expect("verify");
+    env.svc.cache.invalidate_all_for_tests();
+    env.actor(&signed_in).await
+}
+
 /// The organization `actor`'s session acts in.
 pub fn org_of(actor: &Actor) -> gatehouse_server::OrgId {
     actor.org.as_ref().expect("an organization").id
+}
+
+/// Like `on_both_databases!`, for cases that need SMTP: each gets its own aiosmtpd and an
+/// environment that mails through it (`async fn case(env: &TestEnv, smtp: &MailServer)`).
+#[macro_export]
+macro_rules! on_both_databases_with_mail {
+    ($($case:ident),+ $(,)?) => {
+        $(
+            mod $case {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite() {
+                    let smtp = $crate::support::MailServer::start().await;
+                    let env = $crate::support::TestEnv::sqlite_with(smtp.config()).await;
+                    super::$case(&env, &smtp).await;
+                    env.finish().await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    let smtp = $crate::support::MailServer::start().await;
+                    if let Some(env) = $crate::support::TestEnv::postgres_with(smtp.config()).await {
+                        super::$case(&env, &smtp).await;
+                        env.finish().await;
+                    }
+                }
+            }
+        )+
+    };
 }
 
 /// Declares each named `async fn(&TestEnv)` as two tests, `<name>::sqlite` and `<name>::postgres`.
