@@ -2,7 +2,7 @@
 // provider's MFA does not carry into another organization, and an invitation reached through a
 // provider creates nothing until the person confirms — nor can an administrator then take the
 // account over with a reset link.
-import { test, expect } from './fixtures';
+import { test, expect, type Page } from './fixtures';
 import {
   alertWith,
   apiPost,
@@ -17,12 +17,10 @@ import {
   waitForHydration,
 } from './helpers';
 import { MEMBERS, invite, memberAction, ownerOnMembers } from './members';
-import { PROVIDER, atProvider, continueWithProvider, joinThroughProvider, signUpWithProvider, uniqueEmail } from './provider';
+import { PROVIDER, atProvider, continueWithProvider, joinThroughProvider, restrictToProvider, signUpWithProvider, uniqueEmail } from './provider';
 import { enrollByApi, totp } from './totp';
 
-const SECURITY = '/settings/security';
-
-async function switchTo(page: import('@playwright/test').Page, organization: string): Promise<void> {
+async function switchTo(page: Page, organization: string): Promise<void> {
   await page.locator('.org-switcher summary').click();
   await page.getByRole('button', { name: new RegExp(organization) }).click();
 }
@@ -57,11 +55,7 @@ test("a second step waived where the provider's MFA is trusted is asked for on s
   await waitForHydration(adaPage);
   await switchTo(adaPage, acme);
   await expect(adaPage.locator('.org-switcher summary')).toContainText(acme);
-  await visit(page, SECURITY);
-  await page.getByLabel('Members must sign in with').selectOption({ label: PROVIDER });
-  await page.getByLabel(/enforces its own MFA/).check();
-  await button(page, 'Save Restriction').click();
-  await expect(page.getByText(`Members must sign in with ${PROVIDER}.`)).toBeVisible();
+  await restrictToProvider(page, true);
 
   // Through the provider into Acme: no code asked.
   await signOut(adaPage);

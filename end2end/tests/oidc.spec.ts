@@ -23,6 +23,7 @@ import {
   atProvider,
   continueWithProvider,
   joinThroughProvider,
+  restrictToProvider,
   signUpWithProvider,
   uniqueEmail,
 } from './provider';
@@ -144,10 +145,7 @@ test('an organization restricted to the provider refuses password sign-in, namin
   const link = await invite(page, email, 'Member');
   const member = await acceptAsNew(browser, link, 'Pat Password');
 
-  await visit(page, SECURITY);
-  await page.getByLabel('Members must sign in with').selectOption({ label: PROVIDER });
-  await button(page, 'Save Restriction').click();
-  await expect(page.getByText(`Members must sign in with ${PROVIDER}.`)).toBeVisible();
+  await restrictToProvider(page, false);
 
   const memberPage = member.page;
   await memberPage.context().clearCookies();
@@ -169,11 +167,7 @@ test("MFA still applies after a provider sign-in, unless the organization lets t
   await button(page, 'Verify').click();
   await expectPath(page, '/');
 
-  await visit(page, SECURITY);
-  await page.getByLabel('Members must sign in with').selectOption({ label: PROVIDER });
-  await page.getByLabel(/enforces its own MFA/).check();
-  await button(page, 'Save Restriction').click();
-  await expect(page.getByText(`Members must sign in with ${PROVIDER}.`)).toBeVisible();
+  await restrictToProvider(page, true);
   await signOut(page);
   await continueWithProvider(page);
   await expectPath(page, '/');

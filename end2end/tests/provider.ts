@@ -48,3 +48,15 @@ export async function joinThroughProvider(page: Page, link: string, email: strin
   await expectPath(page, '/');
   await waitForHydration(page);
 }
+
+/**
+ * As an Owner who linked the provider: "Members must sign in with" it on the Security page,
+ * optionally letting its own MFA stand in for Gatehouse's.
+ */
+export async function restrictToProvider(page: Page, trustItsMfa: boolean): Promise<void> {
+  await visit(page, '/settings/security');
+  await page.getByLabel('Members must sign in with').selectOption({ label: PROVIDER });
+  if (trustItsMfa) await page.getByLabel(/enforces its own MFA/).check();
+  await button(page, 'Save Restriction').click();
+  await expect(page.getByText(`Members must sign in with ${PROVIDER}.`)).toBeVisible();
+}
