@@ -4,6 +4,7 @@
 
 use leptos::either::Either;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -19,6 +20,7 @@ use crate::auth::use_auth;
 use crate::components::form::{Field, FormError, action_error};
 use crate::components::providers::ProviderButtons;
 use crate::components::shell::AuthCard;
+use crate::error::AppError;
 use crate::pages::members::role_label;
 
 #[component]
@@ -126,8 +128,11 @@ fn WayIn(
     }
 }
 
-/// After accepting, the UI knows the user in their new organization and goes home.
-fn go_home_after(accept: ServerAction<AcceptInvitation>) {
+/// After accepting (or joining), the UI knows the user in their new organization and goes home.
+fn go_home_after<S>(accept: ServerAction<S>)
+where
+    S: ServerFn<Output = SignedInUser, Error = AppError> + Clone + Send + Sync + 'static,
+{
     let auth = use_auth();
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -158,14 +163,7 @@ fn JoinForm(token: String) -> impl IntoView {
 fn ProviderJoinForm(token: String, pending: PendingIdentityView) -> impl IntoView {
     let join = ServerAction::<JoinInvitation>::new();
     let error = action_error(join);
-    let auth = use_auth();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(me)) = join.value().get() {
-            auth.set(Some(me));
-            navigate("/", Default::default());
-        }
-    });
+    go_home_after(join);
     view! {
         <p>
             "You signed in with " {pending.provider_name} " as " <strong>{pending.email}</strong>
