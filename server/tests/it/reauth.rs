@@ -56,6 +56,15 @@ async fn a_fresh_sign_in_counts_as_proof_for_ten_minutes(env: &TestEnv) {
         gatehouse_server::oauth::unlink_identity(&env.svc, &env.actor(&ada).await, "google", None)
             .await;
     expect_proof_required(unlink);
+    let restriction = gatehouse_server::oauth::update_sign_in_restriction(
+        &env.svc,
+        &env.actor(&ada).await,
+        Some("google"),
+        true,
+        None,
+    )
+    .await;
+    expect_proof_required(restriction);
 }
 
 async fn later_the_password_or_a_current_code_is_asked_for_and_counts_again(env: &TestEnv) {
