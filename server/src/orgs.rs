@@ -5,7 +5,7 @@ use std::fmt;
 
 use sqlx::AnyConnection;
 
-use crate::admission::Admission;
+use crate::admission::{Admission, SessionAuth};
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
 use crate::ids::{self, OrgId, UserId};
@@ -238,26 +238,49 @@ pub(crate) async fn landing_org(
     Ok(landing)
 }
 
-/// Moves the user's active sessions acting in `from` to the organization they used last (or to
-/// none), after their membership there ended.
+/// Moves the user's active sessions acting in `from` elsewhere after their membership there
+/// ended: each to the organization used last that admits it ([`crate::admission::admit`]),
+/// else to the one used last (where it ends on its next request, saying why), or to none.
 pub(crate) async fn relocate_sessions(
     conn: &mut AnyConnection,
     user: UserId,
     from: OrgId,
 ) -> Result<(), Error> {
-    let memberships = store::memberships_of(conn, user).await?;
-    let to = memberships
-        .iter()
-        .find(|(org, deactivated)| *org != from && !deactivated)
-        .map(|(org, _)| org.to_string());
-    sqlx::query(
-        "UPDATE sessions SET org_id = $1 WHERE user_id = $2 AND org_id = $3 AND ended_at IS NULL",
+    let sessions: Vec<(String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT id, via_provider, mfa_waived FROM sessions \
+         WHERE user_id = $1 AND org_id = $2 AND ended_at IS NULL",
     )
-    .bind(to)
     .bind(user.to_string())
     .bind(from.to_string())
-    .execute(conn)
+    .fetch_all(&mut *conn)
     .await?;
+    if sessions.is_empty() {
+        return Ok(());
+    }
+    let mut candidates = Vec::new();
+    for (org, deactivated) in store::memberships_of(conn, user).await? {
+        if org != from && !deactivated {
+            candidates.push((org, sessions::stored_rules(conn, org).await?));
+        }
+    }
+    let mfa_enabled = crate::mfa::is_enabled_in(conn, user).await?;
+    for (id, via_provider, mfa_waived) in sessions {
+        let auth = SessionAuth {
+            via_provider,
+            mfa_waived: mfa_waived != 0,
+        };
+        let admitting = candidates.iter().find(|(_, rules)| {
+            crate::admission::admit(&auth, mfa_enabled, rules.as_rules()) == Admission::Admitted
+        });
+        let to = admitting
+            .or(candidates.first())
+            .map(|(org, _)| org.to_string());
+        sqlx::query("UPDATE sessions SET org_id = $1 WHERE id = $2")
+            .bind(to)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 

@@ -26,7 +26,9 @@ mod store;
 
 pub use active::{SessionInfo, list_sessions, revoke_other_sessions, revoke_session};
 pub use sign_in::DEACTIVATED;
-pub(crate) use sign_in::{Completion, admission_in, complete_sign_in, provider_required};
+pub(crate) use sign_in::{
+    Completion, admission_in, complete_sign_in, provider_required, stored_rules,
+};
 pub use sign_in::{SignInStep, sign_in};
 
 /// "Last active" is written at most this often per session, so ordinary requests don't write.

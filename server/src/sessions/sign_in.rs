@@ -284,24 +284,44 @@ pub(crate) async fn admission_in(
     auth: &SessionAuth,
     mfa_enabled: bool,
 ) -> Result<Admission, Error> {
-    let row: Option<(Option<String>, Option<i64>)> = match org {
-        Some(org) => {
-            sqlx::query_as(
-                "SELECT sign_in_provider, provider_enforces_mfa FROM security_policies \
-                 WHERE org_id = $1",
-            )
-            .bind(org.to_string())
-            .fetch_optional(conn)
-            .await?
+    let rules = match org {
+        Some(org) => stored_rules(conn, org).await?,
+        None => StoredRules::default(),
+    };
+    Ok(admission::admit(auth, mfa_enabled, rules.as_rules()))
+}
+
+/// An organization's sign-in rules as stored.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StoredRules {
+    sign_in_provider: Option<String>,
+    provider_enforces_mfa: bool,
+}
+
+impl StoredRules {
+    pub(crate) fn as_rules(&self) -> OrgRules<'_> {
+        OrgRules {
+            sign_in_provider: self.sign_in_provider.as_deref(),
+            provider_enforces_mfa: self.provider_enforces_mfa,
         }
-        None => None,
-    };
-    let (provider, trusts) = row.unwrap_or_default();
-    let rules = OrgRules {
-        sign_in_provider: provider.as_deref(),
+    }
+}
+
+pub(crate) async fn stored_rules(
+    conn: &mut AnyConnection,
+    org: OrgId,
+) -> Result<StoredRules, Error> {
+    let row: Option<(Option<String>, Option<i64>)> = sqlx::query_as(
+        "SELECT sign_in_provider, provider_enforces_mfa FROM security_policies WHERE org_id = $1",
+    )
+    .bind(org.to_string())
+    .fetch_optional(conn)
+    .await?;
+    let (sign_in_provider, trusts) = row.unwrap_or_default();
+    Ok(StoredRules {
+        sign_in_provider,
         provider_enforces_mfa: trusts == Some(1),
-    };
-    Ok(admission::admit(auth, mfa_enabled, rules))
+    })
 }
 
 /// "Members of <org> must sign in with <provider>."

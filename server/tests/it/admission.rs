@@ -21,6 +21,7 @@ on_both_databases!(
     switching_into_an_organization_that_requires_a_provider_is_refused_to_a_password_session,
     accepting_an_invitation_into_a_provider_only_organization_needs_that_provider,
     a_session_unused_for_the_idle_limit_ends,
+    a_session_moved_after_a_removal_goes_where_it_is_admitted,
 );
 
 /// "Members must sign in with google", and whether Google's own MFA stands in for ours.
@@ -215,4 +216,44 @@ async fn a_session_unused_for_the_idle_limit_ends(env: &TestEnv) {
         env.resolve_on(&env.svc, &ada).await,
         Resolved::Ended(EndReason::Idle)
     ));
+}
+
+async fn a_session_moved_after_a_removal_goes_where_it_is_admitted(env: &TestEnv) {
+    let owner = acme_owner(env).await;
+    let acme = org_of(&owner);
+    // Bob's own organization, and a provider-only one he used more recently than it.
+    let bob = env.join(acme, "bob@example.com", Role::Member).await;
+    let home = env.caller(&bob).await;
+    let home = orgs::list_organizations(&env.svc, &home)
+        .await
+        .expect("list")
+        .into_iter()
+        .find(|m| m.id != acme)
+        .expect("his own organization")
+        .id;
+    let other = env
+        .sign_up_as("Other Owner", "other@example.com", "Strict")
+        .await;
+    let strict = env.caller(&other).await.org.expect("org").id;
+    sqlx::query(
+        "INSERT INTO memberships (org_id, user_id, role, created_at, last_used_at, sort_key) \
+         VALUES ($1, $2, 'member', 0, $3, 'bob')",
+    )
+    .bind(strict.to_string())
+    .bind(bob.user_id.to_string())
+    .bind(i64::MAX / 2)
+    .execute(env.svc.db.pool())
+    .await
+    .expect("Bob in Strict, used last");
+    require_google(env, strict, false).await;
+
+    members::remove_member(&env.svc, &owner, &bob.user_id.to_string())
+        .await
+        .expect("removed from Acme");
+    let moved = env.caller(&bob).await;
+    assert_eq!(
+        moved.org.map(|o| o.id),
+        Some(home),
+        "not into Strict, which would refuse a password session"
+    );
 }
