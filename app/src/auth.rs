@@ -82,19 +82,6 @@ impl Auth {
         }
     }
 
-    /// Whether the session proved its owner present lately (sign-in, password or code), so a
-    /// sensitive change needs no proof; see `ProofField`.
-    pub fn recently_proven(self) -> bool {
-        match self.latest.get() {
-            Some(me) => me.is_some_and(|m| m.recently_proven),
-            None => self
-                .seed
-                .get()
-                .and_then(Result::ok)
-                .is_some_and(|m| m.recently_proven),
-        }
-    }
-
     pub fn set(self, me: Option<SignedInUser>) {
         self.latest.set(Some(me));
     }

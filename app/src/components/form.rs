@@ -123,21 +123,22 @@ pub fn FormStatus(#[prop(into)] message: Signal<Option<String>>) -> impl IntoVie
 }
 
 /// "Password or authentication code" for a sensitive change, in the change's own form: shown
-/// when the session has not proved its owner present lately, or when the server asked for it.
+/// when the session had not proved its owner present lately when the page was rendered
+/// (`SignedInUser.recently_proven`, read by the caller), or when the server asked for it.
 #[component]
 pub fn ProofField(
     /// Unique on the page: several sensitive forms may show one.
     #[prop(into)]
     id: String,
+    proven: bool,
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let auth = crate::auth::use_auth();
     let asked = move || {
         error.get().is_some_and(|e| {
             e.code == ErrorCode::ReauthenticationRequired || !e.field("proof").is_empty()
         })
     };
-    let needed = move || !auth.recently_proven() || asked();
+    let needed = move || !proven || asked();
     move || {
         let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
         let messages = move || {

@@ -76,6 +76,7 @@ pub fn SecurityPolicyPanel() -> impl IntoView {
                     let me = auth.current().await?;
                     let org = me.organization.clone()?;
                     let owner = org.role == "owner";
+                    let proven = me.recently_proven;
                     let providers = providers.await.map(|p| p.providers).unwrap_or_default();
                     Some(match policy.await {
                         Err(err) => Either::Left(view! { <p class="form-error">{err.message}</p> }),
@@ -86,9 +87,9 @@ pub fn SecurityPolicyPanel() -> impl IntoView {
                                     {format!("Members must sign in with {}.", provider_name(&providers, key))}
                                 </p>
                             })}
-                            {owner.then(|| view! { <PolicyForm current=current.clone() save error/> })}
+                            {owner.then(|| view! { <PolicyForm current=current.clone() save proven error/> })}
                             {(owner && !providers.is_empty()).then(|| view! {
-                                <RestrictionForm current providers restrict error=restrict_error/>
+                                <RestrictionForm current providers restrict proven error=restrict_error/>
                             })}
                         }),
                     })
@@ -118,6 +119,8 @@ fn summary(org: &str, policy: &SecurityPolicyView) -> String {
 fn PolicyForm(
     current: SecurityPolicyView,
     save: ServerAction<UpdateSecurityPolicy>,
+    /// The session proved its owner lately: no proof field unless the server asks.
+    proven: bool,
     #[prop(into)] error: Signal<Option<crate::error::AppError>>,
 ) -> impl IntoView {
     let field_errors = move |name: &'static str| {
@@ -169,7 +172,7 @@ fn PolicyForm(
                 </p>
                 <ul class="field-error" id="grace-error">{field_errors("grace_days")}</ul>
             </div>
-            <ProofField id="policy-proof" error/>
+            <ProofField id="policy-proof" proven error/>
             <button type="submit" class="button primary" disabled=move || save.pending().get()>
                 "Save Policy"
             </button>
@@ -183,6 +186,7 @@ fn RestrictionForm(
     current: SecurityPolicyView,
     providers: Vec<ProviderView>,
     restrict: ServerAction<UpdateSignInRestriction>,
+    proven: bool,
     #[prop(into)] error: Signal<Option<crate::error::AppError>>,
 ) -> impl IntoView {
     let selected = current.sign_in_provider.clone().unwrap_or_default();
@@ -204,7 +208,7 @@ fn RestrictionForm(
                 <input type="checkbox" name="provider_enforces_mfa" value="true" checked=current.provider_enforces_mfa/>
                 "The provider enforces its own MFA (members are not asked for a Gatehouse code)"
             </label>
-            <ProofField id="restriction-proof" error/>
+            <ProofField id="restriction-proof" proven error/>
             <button type="submit" class="button primary" disabled=move || restrict.pending().get()>
                 "Save Restriction"
             </button>

@@ -31,6 +31,7 @@ pub fn SignInMethods() -> impl IntoView {
         <Suspense>
             {move || Suspend::new(async move {
                 let listed = providers.await.ok()?;
+                let proven = auth.current().await.is_some_and(|me| me.recently_proven);
                 if listed.providers.is_empty() && listed.linked.is_empty() {
                     return None;
                 }
@@ -58,7 +59,7 @@ pub fn SignInMethods() -> impl IntoView {
                                                 <span><strong>{linked.name.clone()}</strong> " · " {linked.email.clone()}</span>
                                                 <ActionForm action=unlink attr:class="unlink-form">
                                                     <input type="hidden" name="provider" value=linked.provider.clone()/>
-                                                    <ProofField id=format!("unlink-proof-{}", linked.provider) error/>
+                                                    <ProofField id=format!("unlink-proof-{}", linked.provider) proven error/>
                                                     <button type="submit" class="button small" aria-label=label>"Unlink"</button>
                                                 </ActionForm>
                                             </li>

@@ -82,7 +82,7 @@ fn MfaPanel(me: SignedInUser) -> impl IntoView {
             {if enabled {
                 Either::Left(view! { <MfaOn remaining/> })
             } else {
-                Either::Right(view! { <Enrollment/> })
+                Either::Right(view! { <Enrollment proven=me.recently_proven/> })
             }}
         </section>
     }
@@ -91,7 +91,7 @@ fn MfaPanel(me: SignedInUser) -> impl IntoView {
 /// Enable MFA → scan and enter a code → save the backup codes → Activate MFA. Nothing is on
 /// before the last step; leaving half-way leaves MFA off.
 #[component]
-fn Enrollment() -> impl IntoView {
+fn Enrollment(proven: bool) -> impl IntoView {
     let auth = use_auth();
     let toasts = use_toasts();
     let start = ServerAction::<StartMfaEnrollment>::new();
@@ -125,7 +125,7 @@ fn Enrollment() -> impl IntoView {
             </p>
             <ActionForm action=start>
                 <FormError error=start_error/>
-                <ProofField id="enroll-proof" error=start_error/>
+                <ProofField id="enroll-proof" proven error=start_error/>
                 <button type="submit" class="button primary" disabled=move || start.pending().get()>
                     "Enable MFA"
                 </button>
