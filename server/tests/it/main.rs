@@ -7,6 +7,7 @@
 )]
 
 mod expect;
+mod mail_server;
 mod support;
 
 mod accounts;
