@@ -6,35 +6,37 @@ SHELL := /bin/bash
 leptos_key = $(shell sed -n 's/^$(1) *= *"\(.*\)"/\1/p' Leptos.toml)
 OUTPUT_NAME := $(call leptos_key,output-name)
 SITE_ROOT := $(call leptos_key,site-root)
-PKG_DIR := $(SITE_ROOT)/$(call leptos_key,site-pkg-dir)
-WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
+PKG_NAME := $(call leptos_key,site-pkg-dir)
 WASM_FILE := target/wasm32-unknown-unknown/wasm-release/gatehouse.wasm
 CARGO_HOME ?= $(HOME)/.cargo
 export PATH := $(CARGO_HOME)/bin:$(PATH)
 
-.PHONY: run build setup wasm server test fmt-check clippy test-rust e2e e2e-deps bench bench-flood bench-members clean-data
+.PHONY: run build setup wasm size server test fmt-check clippy test-rust e2e e2e-deps bench bench-flood bench-members clean-data
 
 run: build
 	./target/release/gatehouse
 
 build: wasm server
 
-## Installs what the build needs and is missing: the wasm target and the matching wasm-bindgen.
+## Installs what the build needs and is missing: the wasm target. (wasm-bindgen is a library
+## of tools/bundle, pinned to the app's version: nothing else to install.)
 setup:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
 		|| rustup target add wasm32-unknown-unknown
-	@if ! wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$"; then \
-		echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
-		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
-	fi
 
-## The browser bundle: compiled separately from the server so features never mix.
+BUNDLE := cargo run -q -p gatehouse-bundle --release -- \
+	--site $(SITE_ROOT) --pkg $(PKG_NAME) --name $(OUTPUT_NAME)
+
+## The browser bundle: compiled separately from the server so features never mix, then split by
+## route, bound, named by its content and precompressed (tools/bundle).
 wasm: setup
 	cargo build -p gatehouse --lib --target wasm32-unknown-unknown --profile wasm-release --features hydrate
-	wasm-bindgen --target web --no-typescript --remove-name-section \
-		--out-dir $(PKG_DIR) --out-name $(OUTPUT_NAME) $(WASM_FILE)
-	cp style/main.css $(PKG_DIR)/$(OUTPUT_NAME).css
+	$(BUNDLE) build --wasm $(WASM_FILE) --css style/main.css
 	cp -r public/. $(SITE_ROOT)/
+
+## What /login downloads before it is interactive, and the whole app; fails over 200 KB.
+size:
+	$(BUNDLE) size --budget-kb 200
 
 server:
 	cargo build -p gatehouse --bin gatehouse --release --features ssr
@@ -47,6 +49,7 @@ fmt-check:
 ## One clippy run per feature set that ships; never --all-features.
 clippy: setup
 	cargo clippy -p gatehouse-server --all-targets -- -D warnings
+	cargo clippy -p gatehouse-bundle --all-targets -- -D warnings
 	cargo clippy -p gatehouse-app --all-targets --features ssr -- -D warnings
 	cargo clippy -p gatehouse --all-targets --features ssr -- -D warnings
 	cargo clippy -p gatehouse-app --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings

@@ -2,6 +2,8 @@
 //! the router that tests and `main` share.
 
 #[cfg(feature = "ssr")]
+mod assets;
+#[cfg(feature = "ssr")]
 mod middleware;
 #[cfg(feature = "ssr")]
 mod oauth_routes;
@@ -10,11 +12,17 @@ mod oauth_routes;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(gatehouse_app::App);
-    // Reached only when hydration finished without a panic; tests wait for this attribute.
-    if let Some(body) = leptos::prelude::document().body() {
+    // Lazy routes hydrate asynchronously: a route's chunk loads before its view hydrates.
+    // `hydrate_from_async` starts Leptos's executor on wasm-bindgen's, which this runs on.
+    wasm_bindgen_futures::spawn_local(async {
+        let body = leptos::prelude::document().body();
+        let Some(body) = body else { return };
+        leptos::mount::hydrate_from_async(body.clone(), gatehouse_app::App)
+            .await
+            .forget();
+        // Reached only when hydration finished without a panic; tests wait for this attribute.
         let _ = body.set_attribute("data-hydrated", "");
-    }
+    });
 }
 
 #[cfg(feature = "ssr")]
@@ -55,7 +63,12 @@ mod server {
     }
 
     impl AppState {
-        pub fn new(leptos_options: LeptosOptions, services: Services, settings: &Settings) -> Self {
+        pub fn new(
+            mut leptos_options: LeptosOptions,
+            services: Services,
+            settings: &Settings,
+        ) -> Self {
+            crate::assets::locate_bundle(&mut leptos_options);
             Self {
                 leptos_options,
                 server: ServerContext {
@@ -74,7 +87,8 @@ mod server {
         }
     }
 
-    /// The whole HTTP surface: pages, server functions under `/api`, static files, and the
+    /// The whole HTTP surface: pages, server functions under `/api`, the browser bundle
+    /// (`assets`), other static files, and the
     /// middleware stack (outermost first): request id → trace span → security headers →
     /// origin check → session resolution → error statuses for server functions. Security
     /// headers sit outside the checks so that refusals carry them too.
@@ -128,6 +142,7 @@ mod server {
                 "/auth/{provider}/callback",
                 axum::routing::get(crate::oauth_routes::callback),
             )
+            .merge(crate::assets::bundle_routes(&state.leptos_options))
             .leptos_routes_with_context(&state, routes, context.clone(), move || {
                 shell(options.clone())
             })

@@ -11,21 +11,16 @@ pub mod ctx;
 pub mod error;
 pub mod pages;
 pub mod paths;
+mod routes;
 pub mod time;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
-use crate::components::shell::{AppShell, SettingsLayout};
-use crate::pages::{
-    forgot_password::ForgotPasswordPage, home::HomePage, invite::InvitePage, login::LoginPage,
-    login_mfa::LoginMfaPage, members::MembersPage, not_found::NotFound,
-    organization::OrganizationPage, profile::ProfilePage, reset_password::ResetPasswordPage,
-    security::SecurityPage, signup::SignupPage, signup_provider::SignupProviderPage,
-    verify_email::VerifyEmailPage,
-};
+use crate::pages::not_found::NotFound;
+use crate::routes::*;
 
 /// The HTML document around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -36,7 +31,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
-                <link rel="stylesheet" href=format!("/pkg/{}.css", options.output_name)/>
+                <link rel="stylesheet" href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)/>
                 <link rel="icon" href="/favicon.ico"/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -58,21 +53,21 @@ pub fn App() -> impl IntoView {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
-                <Route path=path!("/login/mfa") view=LoginMfaPage ssr=SsrMode::Async/>
-                <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
-                <Route path=path!("/signup/provider") view=SignupProviderPage ssr=SsrMode::Async/>
-                <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
-                <Route path=path!("/reset-password/:token") view=ResetPasswordPage ssr=SsrMode::Async/>
-                <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
-                <Route path=path!("/verify-email/:token") view=VerifyEmailPage ssr=SsrMode::Async/>
-                <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
-                    <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
-                    <ParentRoute path=path!("settings") view=SettingsLayout ssr=SsrMode::Async>
-                        <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
-                        <Route path=path!("organization") view=OrganizationPage ssr=SsrMode::Async/>
-                        <Route path=path!("members") view=MembersPage ssr=SsrMode::Async/>
-                        <Route path=path!("security") view=SecurityPage ssr=SsrMode::Async/>
+                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/login/mfa") view={Lazy::<LoginMfaRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view={Lazy::<SignupRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/signup/provider") view={Lazy::<SignupProviderRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/reset-password/:token") view={Lazy::<ResetPasswordRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/verify-email/:token") view={Lazy::<VerifyEmailRoute>::new()} ssr=SsrMode::Async/>
+                <ParentRoute path=path!("") view={Lazy::<ShellRoute>::new()} ssr=SsrMode::Async>
+                    <Route path=path!("") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async/>
+                    <ParentRoute path=path!("settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async>
+                        <Route path=path!("profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("organization") view={Lazy::<OrganizationRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("members") view={Lazy::<MembersRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("security") view={Lazy::<SecurityRoute>::new()} ssr=SsrMode::Async/>
                         <Route
                             path=path!("")
                             view=|| view! { <Redirect path="/settings/profile"/> }
