@@ -15,6 +15,7 @@ use leptos::prelude::get_configuration;
 use tower::ServiceExt;
 
 mod api;
+mod assets;
 mod headers;
 mod host_and_origin;
 
@@ -33,6 +34,15 @@ async fn server(public_url: Option<&str>) -> Server {
 
 /// A server whose settings are the defaults plus `vars` (and `public_url`, when given).
 async fn server_with(public_url: Option<&str>, vars: &[(&str, &str)]) -> Server {
+    server_serving(public_url, vars, None).await
+}
+
+/// Like [`server_with`], serving static files from `site_root` instead of Leptos.toml's.
+async fn server_serving(
+    public_url: Option<&str>,
+    vars: &[(&str, &str)],
+    site_root: Option<&str>,
+) -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
     let data_dir = dir.path().display().to_string();
     let public_url = public_url.map(str::to_string);
@@ -50,9 +60,12 @@ async fn server_with(public_url: Option<&str>, vars: &[(&str, &str)]) -> Server 
     let services = Services::new(db, Arc::new(SystemClock), settings.services.clone())
         .await
         .expect("services");
-    let options = get_configuration(Some("Leptos.toml"))
+    let mut options = get_configuration(Some("Leptos.toml"))
         .expect("Leptos.toml")
         .leptos_options;
+    if let Some(root) = site_root {
+        options.site_root = root.into();
+    }
     let host = settings
         .public_url
         .split_once("://")
