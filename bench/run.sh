@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of authenticated requests (release build, SQLite): throughput and p50/p99 latency of
-# POST /api/list_sessions at 32 concurrent clients, server CPU per request and idle memory; then,
-# with TEST_DATABASE_URL set, the cross-instance revocation lag on PostgreSQL.
+# POST /api/list_sessions at 32 concurrent clients, server CPU per request and idle memory; cold
+# start and RSS idle, at the peak of a sign-in burst and a minute after it (bench/footprint.py);
+# then, with TEST_DATABASE_URL set, the cross-instance revocation lag on PostgreSQL.
 # Traffic goes to 127.0.0.1 only; every run is bounded (DURATION seconds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +50,9 @@ cpu = (after - before) / hz
 print(f"server CPU: {cpu:.2f} s for {requests} requests = {cpu / requests * 1e6:.1f} µs per request")
 print(f"RSS: idle {idle / 1024:.1f} MiB, after load {loaded / 1024:.1f} MiB")
 PY
+
+echo "== start-up time and memory (SQLite)"
+python3 bench/footprint.py ./target/release/gatehouse
 
 if [[ -n "${TEST_DATABASE_URL:-}" ]]; then
   echo "== cross-instance revocation lag (PostgreSQL)"
