@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use gatehouse_app::ctx::{Cookies, RequestClient, cookie};
 use gatehouse_app::paths::{encode, mfa_step, safe_next};
 use gatehouse_server::oauth::{self, Arrival, CallbackParams};
-use gatehouse_server::sessions::SignInStep;
+use gatehouse_server::sign_in::SignInStep;
 use gatehouse_server::{Error, Timestamp};
 use http::header::{LOCATION, SET_COOKIE};
 use http::{HeaderMap, HeaderValue, StatusCode};

@@ -1,104 +1,21 @@
-//! Accounts: sign-up, profile and password changes, and the input types they parse.
-//!
-//! An email is stored trimmed and lower-cased, so uniqueness is case-insensitive and enforced
-//! by the database (a race between two sign-ups cannot create two accounts).
-
-use sqlx::{AnyConnection, AnyPool};
+//! Accounts: opening one (sign-up, with a password or through a provider), and the owner's
+//! profile and password changes. The account record itself and the input types it holds are in
+//! [`crate::users`].
 
 use crate::audit::{self, Action, Event};
 use crate::cache::{Change, Invalidation};
-use crate::clock::Timestamp;
-use crate::error::{FieldErrors, is_unique_violation};
-use crate::ids::{self, UserId};
+use crate::error::FieldErrors;
+use crate::ids::UserId;
 use crate::orgs::{self, OrgName};
 use crate::passwords::{NewPassword, Password};
-use crate::sessions::{self, Actor, ClientInfo, EndReason, SignedIn};
+use crate::sessions::{self, SignedIn};
+use crate::vocab::{Actor, ClientInfo, EndReason};
 use crate::{Error, Services, throttle};
 
 mod own;
 
+pub use crate::users::{DisplayName, EMAIL_MAX, EmailAddress, NAME_MAX};
 pub use own::{NO_PASSWORD_YET, change_password, update_profile};
-
-pub const EMAIL_MAX: usize = 254;
-pub const NAME_MAX: usize = 100;
-
-/// A syntactically plausible email address, trimmed and lower-cased.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EmailAddress(String);
-
-impl EmailAddress {
-    /// The form used for lookups and uniqueness.
-    pub fn normalize(text: &str) -> String {
-        text.trim().to_lowercase()
-    }
-
-    pub fn parse(text: &str) -> Result<Self, Vec<String>> {
-        let email = Self::normalize(text);
-        if email.is_empty() {
-            return Err(vec!["Enter your email address".into()]);
-        }
-        if email.chars().count() > EMAIL_MAX {
-            return Err(vec![format!("Use at most {EMAIL_MAX} characters")]);
-        }
-        let valid = match email.split_once('@') {
-            Some((local, domain)) => {
-                !local.is_empty()
-                    && local.len() <= 64
-                    && !domain.contains('@')
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
-                    && !domain.contains("..")
-                    && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-                    && !email.contains(['<', '>', '(', ')', ',', ';', ':', '\\', '"', '[', ']'])
-            }
-            None => false,
-        };
-        if valid {
-            Ok(Self(email))
-        } else {
-            Err(vec!["Enter an email address like name@example.com".into()])
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// A person's display name: trimmed, 1–100 characters, no control characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DisplayName(String);
-
-impl DisplayName {
-    pub fn parse(text: &str) -> Result<Self, Vec<String>> {
-        parse_label(text, NAME_MAX, "name").map(Self)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// Shared rule for short human-readable labels (names of people and organizations).
-pub(crate) fn parse_label(text: &str, max: usize, what: &str) -> Result<String, Vec<String>> {
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
-        return Err(vec![format!("Enter a {what}")]);
-    }
-    let mut failures = Vec::new();
-    if trimmed.chars().count() > max {
-        failures.push(format!("Use at most {max} characters"));
-    }
-    if trimmed.chars().any(char::is_control) {
-        failures.push("Remove line breaks and control characters".to_string());
-    }
-    if failures.is_empty() {
-        Ok(trimmed.to_string())
-    } else {
-        Err(failures)
-    }
-}
 
 /// Raw sign-up form input.
 #[derive(Debug, Clone)]
@@ -177,7 +94,7 @@ pub(crate) struct NewAccount<'a> {
 pub(crate) async fn open_account(
     svc: &Services,
     input: NewAccount<'_>,
-    identity: Option<(&crate::oauth::store::NewIdentity<'_>, &str)>,
+    identity: Option<(&crate::identities::NewIdentity<'_>, &str)>,
     client: &ClientInfo,
     previous_token: Option<&str>,
 ) -> Result<SignedIn, Error> {
@@ -230,7 +147,7 @@ struct Opened {
 async fn create(
     svc: &Services,
     opened: Opened,
-    identity: Option<(&crate::oauth::store::NewIdentity<'_>, &str)>,
+    identity: Option<(&crate::identities::NewIdentity<'_>, &str)>,
     client: &ClientInfo,
     previous_token: Option<&str>,
 ) -> Result<SignedIn, Error> {
@@ -244,7 +161,7 @@ async fn create(
     let user_id = UserId::random();
     let mut change = Change::begin(svc).await?;
     if let Some((_, pending_hash)) = identity
-        && crate::oauth::store::take_pending(change.conn(), pending_hash, now)
+        && crate::identities::take_pending(change.conn(), pending_hash, now)
             .await?
             .is_none()
     {
@@ -252,7 +169,7 @@ async fn create(
     }
     // A provider's verified email proves the mailbox; a typed one does not.
     let verified_at = identity.map(|_| now);
-    insert_user(
+    crate::users::insert_user(
         change.conn(),
         user_id,
         &email,
@@ -270,14 +187,14 @@ async fn create(
         user: user_id,
         org: Some(org_id),
         credential_version: 0,
-        auth: crate::admission::SessionAuth {
+        auth: crate::vocab::SessionAuth {
             via_provider: identity.map(|(identity, _)| identity.provider.to_string()),
             mfa_waived: false,
         },
     };
     let signed_in = sessions::create(change.conn(), svc, new_session, client, now).await?;
     if let Some((identity, _)) = identity {
-        crate::oauth::store::insert_identity(change.conn(), identity, user_id, now).await?;
+        crate::identities::insert_identity(change.conn(), identity, user_id, now).await?;
     }
     let event = Event {
         action: Action::SignedUp,
@@ -290,129 +207,4 @@ async fn create(
     change.commit().await?;
     tracing::info!(user_id = %user_id, org_id = %org_id, "account created");
     Ok(signed_in)
-}
-
-/// Inserts a new account; an email that already has one is a conflict on `email`.
-pub(crate) async fn insert_user(
-    conn: &mut AnyConnection,
-    id: UserId,
-    email: &EmailAddress,
-    name: &DisplayName,
-    password_hash: String,
-    verified_at: Option<Timestamp>,
-    now: Timestamp,
-) -> Result<(), Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO users (id, email, name, password_hash, created_at, updated_at, \
-         email_verified_at) VALUES ($1, $2, $3, $4, $5, $5, $6)",
-    )
-    .bind(id.to_string())
-    .bind(email.as_str())
-    .bind(name.as_str())
-    .bind(password_hash)
-    .bind(now.as_millis())
-    .bind(verified_at.map(Timestamp::as_millis))
-    .execute(conn)
-    .await;
-    match inserted {
-        Err(err) if is_unique_violation(&err) => Err(Error::Conflict {
-            field: Some("email"),
-            message: "An account with this email already exists. Sign in instead.".into(),
-        }),
-        other => other.map(|_| ()).map_err(Error::from),
-    }
-}
-
-/// What sign-in needs to know about an account.
-pub(crate) struct Credentials {
-    pub id: UserId,
-    pub password_hash: String,
-    /// Bumped by every password change; sessions carry the version they signed in with.
-    pub credential_version: i64,
-}
-
-pub(crate) async fn credentials_for(
-    pool: &AnyPool,
-    normalized_email: &str,
-) -> Result<Option<Credentials>, Error> {
-    let row: Option<(String, String, i64)> =
-        sqlx::query_as("SELECT id, password_hash, credential_version FROM users WHERE email = $1")
-            .bind(normalized_email)
-            .fetch_optional(pool)
-            .await?;
-    row.map(|(id, password_hash, credential_version)| {
-        Ok(Credentials {
-            id: ids::from_db(&id, UserId::parse)?,
-            password_hash,
-            credential_version,
-        })
-    })
-    .transpose()
-}
-
-/// The account with this normalized email, if any.
-pub(crate) async fn user_id_by_email(
-    pool: &AnyPool,
-    normalized_email: &str,
-) -> Result<Option<UserId>, Error> {
-    let id: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(normalized_email)
-        .fetch_optional(pool)
-        .await?;
-    id.map(|id| ids::from_db(&id, UserId::parse)).transpose()
-}
-
-/// The account's current credential version (sessions remember the one they started with).
-pub(crate) async fn credential_version(pool: &AnyPool, user: UserId) -> Result<i64, Error> {
-    Ok(
-        sqlx::query_scalar("SELECT credential_version FROM users WHERE id = $1")
-            .bind(user.to_string())
-            .fetch_one(pool)
-            .await?,
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn emails_are_trimmed_and_lower_cased() {
-        assert_eq!(
-            EmailAddress::parse("  Ada@Example.COM ").map(|e| e.0),
-            Ok("ada@example.com".into())
-        );
-    }
-
-    #[test]
-    fn implausible_emails_are_refused() {
-        for bad in [
-            "",
-            "ada",
-            "ada@",
-            "@example.com",
-            "ada@example",
-            "a b@example.com",
-            "a@b@c.com",
-            "ada@.com",
-            "ada@example..com",
-        ] {
-            assert!(
-                EmailAddress::parse(bad).is_err(),
-                "{bad:?} should be refused"
-            );
-        }
-        assert!(EmailAddress::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
-    }
-
-    #[test]
-    fn names_are_trimmed_bounded_and_single_line() {
-        assert_eq!(
-            DisplayName::parse("  Ada Lovelace ").map(|n| n.0),
-            Ok("Ada Lovelace".into())
-        );
-        assert!(DisplayName::parse("  ").is_err());
-        assert!(DisplayName::parse(&"x".repeat(101)).is_err());
-        assert!(DisplayName::parse("Ada\nLovelace").is_err());
-    }
 }

@@ -8,16 +8,12 @@
 //! - "Members must sign in with <provider>": only sessions established through that provider.
 //! - A session whose second step was waived because an organization trusts its provider's MFA
 //!   may act only where that trust holds; anywhere else it must prove the second factor.
+//! - An organization's [`SecurityPolicy`] gives the members it covers a deadline for MFA.
 
-/// How a session was established.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SessionAuth {
-    /// The provider it came through; `None` for a password.
-    pub via_provider: Option<String>,
-    /// The account had MFA but the second step was skipped because the organization signed
-    /// into trusted the provider's own MFA.
-    pub mfa_waived: bool,
-}
+use std::time::Duration;
+
+use crate::clock::Timestamp;
+use crate::vocab::{Role, SessionAuth};
 
 /// An organization's rules about how its members sign in (none without an organization).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -57,6 +53,75 @@ pub fn admit(auth: &SessionAuth, mfa_enabled: bool, rules: OrgRules<'_>) -> Admi
         return Admission::SecondFactorRequired;
     }
     Admission::Admitted
+}
+
+/// An organization's security policy: whether members must use MFA, which roles that covers and
+/// how many days of grace they get from the moment it is switched on. A member it covers who has
+/// no MFA past their deadline may do nothing but enroll ([`crate::vocab::Caller::admit`]);
+/// [`crate::security_policy`] reads and changes it.
+pub const MAX_GRACE_DAYS: i64 = 90;
+const DEFAULT_GRACE_DAYS: i64 = 7;
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityPolicy {
+    pub require_mfa: bool,
+    /// The roles MFA is required for (all three means every member).
+    pub roles: Vec<Role>,
+    pub grace_days: i64,
+    /// When MFA became required; the grace period counts from here.
+    pub enforced_since: Option<Timestamp>,
+}
+
+impl Default for SecurityPolicy {
+    fn default() -> Self {
+        Self {
+            require_mfa: false,
+            roles: Role::ALL.to_vec(),
+            grace_days: DEFAULT_GRACE_DAYS,
+            enforced_since: None,
+        }
+    }
+}
+
+impl SecurityPolicy {
+    /// Reads the stored columns (absent row: the default, MFA not required).
+    pub fn from_columns(
+        enforced_since: Option<i64>,
+        roles: Option<&str>,
+        grace_days: Option<i64>,
+    ) -> Self {
+        let Some(roles) = roles else {
+            return Self::default();
+        };
+        Self {
+            require_mfa: enforced_since.is_some(),
+            roles: Role::ALL
+                .into_iter()
+                .filter(|r| roles.split(',').any(|s| s == r.as_str()))
+                .collect(),
+            grace_days: grace_days.unwrap_or(DEFAULT_GRACE_DAYS),
+            enforced_since: enforced_since.map(Timestamp::from_millis),
+        }
+    }
+
+    /// When a member holding `role` must have MFA by, if the policy covers them.
+    pub fn mfa_deadline(&self, role: Role) -> Option<Timestamp> {
+        let since = self.enforced_since.filter(|_| self.require_mfa)?;
+        let days = u32::try_from(self.grace_days.clamp(0, MAX_GRACE_DAYS)).unwrap_or(0);
+        self.roles.contains(&role).then(|| since.plus(DAY * days))
+    }
+}
+
+/// Whole days left until `deadline` (rounded up; 0 once it passed).
+pub fn days_left(deadline: Timestamp, now: Timestamp) -> i64 {
+    let millis = deadline.as_millis() - now.as_millis();
+    if millis <= 0 {
+        0
+    } else {
+        let day = i64::try_from(DAY.as_millis()).unwrap_or(i64::MAX);
+        (millis + day - 1) / day
+    }
 }
 
 #[cfg(test)]
@@ -126,5 +191,55 @@ mod tests {
                 assert_eq!(admit(&auth(via, false), mfa, OPEN), Admission::Admitted);
             }
         }
+    }
+
+    // The MFA deadline an organization's security policy sets.
+
+    const T0: i64 = 1_800_000_000_000;
+
+    fn policy(roles: &[Role], days: i64) -> SecurityPolicy {
+        SecurityPolicy {
+            require_mfa: true,
+            roles: roles.to_vec(),
+            grace_days: days,
+            enforced_since: Some(Timestamp::from_millis(T0)),
+        }
+    }
+
+    #[test]
+    fn the_deadline_covers_chosen_roles_only() {
+        let p = policy(&[Role::Admin], 7);
+        let week = Timestamp::from_millis(T0).plus(DAY * 7);
+        assert_eq!(p.mfa_deadline(Role::Admin), Some(week));
+        assert_eq!(p.mfa_deadline(Role::Member), None);
+        assert_eq!(SecurityPolicy::default().mfa_deadline(Role::Owner), None);
+        let off = SecurityPolicy {
+            require_mfa: false,
+            ..policy(&Role::ALL, 7)
+        };
+        assert_eq!(off.mfa_deadline(Role::Owner), None);
+    }
+
+    #[test]
+    fn days_left_round_up_and_stop_at_zero() {
+        let deadline = Timestamp::from_millis(T0).plus(DAY * 3);
+        assert_eq!(days_left(deadline, Timestamp::from_millis(T0)), 3);
+        assert_eq!(days_left(deadline, Timestamp::from_millis(T0 + 1)), 3);
+        assert_eq!(
+            days_left(deadline, deadline.minus(Duration::from_secs(1))),
+            1
+        );
+        assert_eq!(days_left(deadline, deadline), 0);
+        assert_eq!(days_left(deadline, deadline.plus(DAY)), 0);
+    }
+
+    #[test]
+    fn stored_roles_are_read_back() {
+        let p = SecurityPolicy::from_columns(Some(T0), Some("owner,member"), Some(3));
+        assert!(p.require_mfa);
+        assert_eq!(p.roles, vec![Role::Owner, Role::Member]);
+        assert_eq!(p.grace_days, 3);
+        let off = SecurityPolicy::from_columns(None, Some("admin"), Some(3));
+        assert!(!off.require_mfa);
     }
 }

@@ -10,7 +10,7 @@ use sqlx::{AnyConnection, AnyPool};
 use crate::Error;
 use crate::clock::Timestamp;
 use crate::ids::{EventId, OrgId, UserId};
-use crate::sessions::ClientInfo;
+use crate::vocab::ClientInfo;
 
 /// What happened. The text form is stable: reports and later issues filter on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +107,7 @@ pub struct Event<'a> {
 
 impl<'a> Event<'a> {
     /// The signed-in caller acted on their own account.
-    pub fn about_self(action: Action, actor: &'a crate::sessions::Caller) -> Self {
+    pub fn about_self(action: Action, actor: &'a crate::vocab::Caller) -> Self {
         Self {
             action,
             org: actor.org.as_ref().map(|o| o.id),

@@ -2,11 +2,13 @@
 //!
 //! Pure: it sees the caller's role in the organization (if any) and facts about the target that
 //! the caller's service function read (scoped by the caller's organization id), and returns a
-//! [`Decision`]. Service functions ask first and map a refusal to an error after, so a thin
-//! server function cannot forget the check. The table test below covers every role × action ×
-//! target, refusals included.
+//! [`Decision`]. Service functions ask first and turn a refusal into an error with [`require`],
+//! so a thin server function cannot forget the check. The table test below covers every role ×
+//! action × target, refusals included. Imports nothing but the vocabulary and the error type.
 
-use crate::orgs::Role;
+use crate::error::Error;
+use crate::ids::OrgId;
+use crate::vocab::{Actor, Role};
 
 /// What a caller wants to do in their current organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +81,32 @@ pub fn decide(role: Option<Role>, action: Action, target: Option<Target>) -> Dec
         | Action::CreateResetLink
         | Action::ResetMemberMfa => Decision::Allowed,
     }
+}
+
+/// Turns a refusal into the error a caller sees: outsiders learn nothing ("not found").
+pub fn require(decision: Decision) -> Result<(), Error> {
+    match decision {
+        Decision::Allowed => Ok(()),
+        Decision::NotAMember => Err(Error::NotFound),
+        Decision::InsufficientRole => Err(Error::Forbidden(
+            "Your role in this organization does not allow that.".into(),
+        )),
+        Decision::OwnerOnly => Err(Error::Forbidden(
+            "Only an Owner can change an Owner or make someone Owner.".into(),
+        )),
+        Decision::LastOwner => Err(Error::Forbidden(
+            "This is the organization's last Owner: make someone else Owner first.".into(),
+        )),
+    }
+}
+
+/// The organization the actor acts in, with their role there; "not found" outside any.
+pub fn current_org(actor: &Actor) -> Result<(OrgId, Role), Error> {
+    actor
+        .org
+        .as_ref()
+        .map(|org| (org.id, org.role))
+        .ok_or(Error::NotFound)
 }
 
 #[cfg(test)]

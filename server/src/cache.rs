@@ -27,7 +27,8 @@ use tokio::sync::{Notify, oneshot};
 use crate::clock::Timestamp;
 use crate::db::{Backend, Db};
 use crate::ids::{OrgId, SessionId, UserId};
-use crate::sessions::{MfaState, OrgContext, SessionInfo};
+
+use crate::vocab::{MfaState, OrgContext, SessionInfo};
 use crate::{Error, Services};
 
 mod change;
@@ -97,7 +98,7 @@ pub(crate) struct Cached {
     pub email_verified: bool,
     pub org: Option<OrgContext>,
     pub mfa: MfaState,
-    pub auth: crate::admission::SessionAuth,
+    pub auth: crate::vocab::SessionAuth,
     pub proven_at: Timestamp,
     pub expires_at: Timestamp,
     pub last_active_at: Timestamp,
@@ -383,7 +384,7 @@ mod tests {
             email_verified: true,
             org: None,
             mfa: MfaState::default(),
-            auth: crate::admission::SessionAuth::default(),
+            auth: crate::vocab::SessionAuth::default(),
             proven_at: Timestamp::from_millis(0),
             expires_at: Timestamp::from_millis(10),
             last_active_at: Timestamp::from_millis(0),

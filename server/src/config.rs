@@ -12,6 +12,7 @@ use crate::secret_key::SecretKey;
 
 mod providers;
 
+pub use crate::mail::MailSettings;
 pub use providers::ProviderSettings;
 
 /// Knobs the domain services need.
@@ -41,16 +42,6 @@ pub struct ServiceConfig {
     pub signup_limit_per_hour: u32,
     /// How long audit events (and the hourly counts of throttled requests) are kept.
     pub audit_retention: Duration,
-}
-
-/// Where and as whom mail is sent.
-#[derive(Debug, Clone)]
-pub struct MailSettings {
-    /// `smtp://host:port` (plain), `smtp://…?tls=required` (STARTTLS) or `smtps://…`, with
-    /// optional `user:password@`.
-    pub smtp_url: String,
-    /// The From header, e.g. `Gatehouse <no-reply@example.com>`.
-    pub from: String,
 }
 
 impl Default for ServiceConfig {

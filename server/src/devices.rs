@@ -2,16 +2,14 @@
 //! from the User-Agent (parsed by the `woothee` crate) and, where the browser sends them, the
 //! User-Agent Client Hints, which are preferred.
 
-/// The low-entropy client hints Chromium-based browsers send by default.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ClientHints {
-    /// `Sec-CH-UA-Platform`, e.g. `"Windows"`.
-    pub platform: Option<String>,
-    /// `Sec-CH-UA`, e.g. `"Chromium";v="156", "Google Chrome";v="156", "Not?A_Brand";v="99"`.
-    pub brands: Option<String>,
-}
+use crate::vocab::{ClientHints, ClientInfo};
 
 pub const UNKNOWN_DEVICE: &str = "Unknown device";
+
+/// "Chrome on Windows" and the like, for the client behind a request.
+pub fn of(client: &ClientInfo) -> String {
+    describe(&client.user_agent, &client.hints)
+}
 
 /// "<browser> on <operating system>", either alone when only one is known, or "Unknown device".
 pub fn describe(user_agent: &str, hints: &ClientHints) -> String {

@@ -13,14 +13,15 @@ use std::time::Duration;
 
 use sqlx::AnyConnection;
 
-use crate::accounts::EmailAddress;
 use crate::audit::{self, Action, Event};
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
 use crate::ids::{self, UserId};
-use crate::sessions::{Caller, ClientInfo};
+use crate::users::EmailAddress;
+
 use crate::throttle::{self, Limit};
 use crate::tokens::{self, Secret};
+use crate::vocab::{Caller, ClientInfo};
 use crate::{Error, Services, mail};
 
 /// How long a verification link works.

@@ -6,18 +6,20 @@ use std::time::Duration;
 
 use sqlx::AnyConnection;
 
-use crate::accounts::{DisplayName, EmailAddress};
 use crate::audit::{self, Action as Audited, Event};
 use crate::authz::{self, Action};
+use crate::authz::{current_org, require};
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
 use crate::error::{FieldErrors, is_unique_violation};
 use crate::ids::{self, InvitationId, OrgId, UserId};
-use crate::members::{current_org, lock_as_caller, require};
-use crate::orgs::{self, Role};
+use crate::orgs;
+use crate::orgs::lock_as_caller;
 use crate::passwords::NewPassword;
-use crate::sessions::{self, Actor, ClientInfo, SignedIn};
+use crate::sessions::{self, SignedIn};
 use crate::tokens::{self, Secret};
+use crate::users::{DisplayName, EmailAddress};
+use crate::vocab::{Actor, ClientInfo, Role};
 use crate::{Error, Services, mail};
 
 mod accept;

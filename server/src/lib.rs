@@ -4,6 +4,14 @@
 //! nothing about HTTP, Leptos or axum: callers hand it raw input and a resolved [`Actor`], and get
 //! back domain values or a typed [`Error`]. Blocking or CPU-heavy work (password hashing) never runs
 //! on the async runtime.
+//!
+//! Modules import downwards only; `server/tests/it/module_cycles.rs` fails on any cycle. From the
+//! bottom: the foundation (`error`, `ids`, `clock`, `tokens`, `db`, `passwords`, `throttle`,
+//! `mail`, `config`); the shared [`vocab`]ulary (who acts, where, with what role); the pure rules
+//! (`authz`, `admission`); the records (`users`, `identities`, `audit`, `cache`, `notices`); the
+//! services (`sessions`, `second_factor`, `orgs`, `reauth`); and the flows on top (`sign_in`,
+//! `accounts`, `invitations`, `security_policy`, `members`, `oauth`, `mfa`, `password_resets`).
+//! [`Services`], defined here, is the composition root every module may take.
 
 pub mod accounts;
 pub mod admission;
@@ -16,6 +24,7 @@ pub mod db;
 pub mod devices;
 pub mod email_verification;
 pub mod error;
+pub mod identities;
 pub mod ids;
 pub mod invitations;
 pub mod mail;
@@ -28,26 +37,29 @@ pub mod password_resets;
 pub mod passwords;
 pub mod purge;
 pub mod reauth;
+pub mod second_factor;
 pub mod secret_key;
 pub mod security_policy;
 pub mod sessions;
+pub mod sign_in;
 mod throttle;
 pub mod tokens;
+pub mod users;
+pub mod vocab;
 
 use std::sync::Arc;
 
-pub use accounts::EmailAddress;
-pub use admission::SessionAuth;
 pub use clock::{Clock, SystemClock, TestClock, Timestamp};
 pub use config::{ConfigError, ServiceConfig, Settings, TrustedProxies};
 pub use db::{Backend, Db};
-pub use devices::ClientHints;
 pub use error::{Error, FieldErrors};
 pub use ids::{OrgId, SessionId, UserId};
-pub use orgs::Role;
 pub use passwords::PasswordHasher;
-pub use sessions::{
-    Actor, Caller, ClientInfo, EndReason, OrgContext, Resolved, SessionToken, SignedIn,
+pub use sessions::{Resolved, SessionToken, SignedIn};
+pub use users::EmailAddress;
+pub use vocab::{
+    Actor, Caller, ClientHints, ClientInfo, EndReason, MfaState, OrgContext, Role, SessionAuth,
+    SessionInfo,
 };
 
 /// Everything a domain operation needs, cheap to clone and shared by all requests.

@@ -8,7 +8,6 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::Error;
-use crate::config::MailSettings;
 
 mod templates;
 
@@ -16,6 +15,16 @@ pub use templates::{NoticeFacts, email_verification, invitation, password_reset,
 
 /// How long one delivery may take before it counts as failed.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where and as whom mail is sent.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `smtp://host:port` (plain), `smtp://…?tls=required` (STARTTLS) or `smtps://…`, with
+    /// optional `user:password@`.
+    pub smtp_url: String,
+    /// The From header, e.g. `Gatehouse <no-reply@example.com>`.
+    pub from: String,
+}
 
 /// One message, with a plain-text and an HTML body.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,13 +5,14 @@
 use sqlx::AnyConnection;
 
 use crate::audit::{self, Action as Audited, Event};
-use crate::authz::{self, Action, Decision, Target};
+use crate::authz::{self, Action, Target, current_org, require};
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
 use crate::error::FieldErrors;
 use crate::ids::{self, OrgId, UserId};
-use crate::orgs::Role;
-use crate::sessions::{self, Actor, EndReason};
+
+use crate::sessions;
+use crate::vocab::{Actor, EndReason, Role};
 use crate::{Error, Services};
 
 /// Members per page of the Members screen.
@@ -41,31 +42,6 @@ pub struct MemberPage {
     pub members: Vec<Member>,
     /// How many members match the search, over all pages.
     pub total: i64,
-}
-
-/// Turns a refusal into the error a caller sees: outsiders learn nothing ("not found").
-pub(crate) fn require(decision: Decision) -> Result<(), Error> {
-    match decision {
-        Decision::Allowed => Ok(()),
-        Decision::NotAMember => Err(Error::NotFound),
-        Decision::InsufficientRole => Err(Error::Forbidden(
-            "Your role in this organization does not allow that.".into(),
-        )),
-        Decision::OwnerOnly => Err(Error::Forbidden(
-            "Only an Owner can change an Owner or make someone Owner.".into(),
-        )),
-        Decision::LastOwner => Err(Error::Forbidden(
-            "This is the organization's last Owner: make someone else Owner first.".into(),
-        )),
-    }
-}
-
-pub(crate) fn current_org(actor: &Actor) -> Result<(OrgId, Role), Error> {
-    actor
-        .org
-        .as_ref()
-        .map(|org| (org.id, org.role))
-        .ok_or(Error::NotFound)
 }
 
 /// Lists the members of the caller's organization whose name or email contains `query`
@@ -397,38 +373,15 @@ pub(crate) async fn finish(
     change.commit().await
 }
 
-/// Serializes changes per organization (a write on its row comes first, which also takes
-/// SQLite's write lock) and re-reads the caller's role there: a demotion, removal or deactivation
-/// that committed while this request waited holds. `NotFound` when the caller is no longer an
-/// active member.
-pub(crate) async fn lock_as_caller(
-    conn: &mut AnyConnection,
-    org: OrgId,
-    caller: UserId,
-) -> Result<Role, Error> {
-    sqlx::query("UPDATE organizations SET name = name WHERE id = $1")
-        .bind(org.to_string())
-        .execute(&mut *conn)
-        .await?;
-    let role: Option<String> = sqlx::query_scalar(
-        "SELECT role FROM memberships \
-         WHERE org_id = $1 AND user_id = $2 AND deactivated_at IS NULL",
-    )
-    .bind(org.to_string())
-    .bind(caller.to_string())
-    .fetch_optional(&mut *conn)
-    .await?;
-    crate::orgs::parse_role(&role.ok_or(Error::NotFound)?)
-}
-
-/// [`lock_as_caller`], then the target's role and whether they are the last active Owner.
+/// [`crate::orgs::lock_as_caller`], then the target's role and whether they are the last
+/// active Owner.
 pub(crate) async fn lock_and_read(
     conn: &mut AnyConnection,
     org: OrgId,
     caller: UserId,
     user: UserId,
 ) -> Result<(Role, Target), Error> {
-    let caller_role = lock_as_caller(conn, org, caller).await?;
+    let caller_role = crate::orgs::lock_as_caller(conn, org, caller).await?;
     let row: Option<(String, Option<i64>)> = sqlx::query_as(
         "SELECT role, deactivated_at FROM memberships WHERE org_id = $1 AND user_id = $2",
     )

@@ -7,7 +7,8 @@
 
 use crate::clock::Timestamp;
 use crate::ids::UserId;
-use crate::sessions::ClientInfo;
+
+use crate::vocab::ClientInfo;
 use crate::{Error, Services, mail};
 
 /// What happened to the account.
@@ -153,7 +154,7 @@ async fn deliver(
     let facts = mail::NoticeFacts {
         what: &what,
         when: &human_time(at),
-        device: &client.device(),
+        device: &crate::devices::of(client),
         ip: client.ip.as_deref().unwrap_or("unknown"),
         advice: notice.advice(),
         settings_link: &format!("{}/settings/security", svc.config.public_url),

@@ -16,21 +16,25 @@ use openidconnect::{
     PkceCodeChallenge, PkceCodeVerifier, Scope, TokenResponse,
 };
 
-use crate::accounts::{self, DisplayName, EmailAddress};
+use crate::accounts;
 use crate::audit::{self, Action as Audited, Event};
 use crate::authz::{self, Action};
+use crate::authz::{current_org, require};
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
+use crate::identities as store;
 use crate::ids::UserId;
-use crate::members::{current_org, lock_as_caller, require};
-use crate::sessions::{self, Actor, ClientInfo, SignInStep, SignedIn};
+use crate::orgs::lock_as_caller;
+use crate::sessions::{self, SignedIn};
+use crate::sign_in::{self, Completion, SignInStep};
 use crate::tokens::{self, Secret};
+use crate::users::{DisplayName, EmailAddress};
+use crate::vocab::{Actor, ClientInfo};
 use crate::{Error, Services};
 
 mod arrival;
 mod identities;
 mod providers;
-pub(crate) mod store;
 
 pub use arrival::{Trip, arrive};
 pub use identities::{
@@ -308,7 +312,7 @@ async fn exchange(
 
 /// Signs `user` in through `provider`: their MFA step comes next unless the organization they
 /// land in is restricted to this provider and lets its MFA stand in (decided where the session
-/// is issued, [`sessions::complete_sign_in`]).
+/// is issued, [`sign_in::complete_sign_in`]).
 async fn sign_in_as(
     svc: &Services,
     user: UserId,
@@ -317,15 +321,15 @@ async fn sign_in_as(
     client: &ClientInfo,
     previous_token: Option<&str>,
 ) -> Result<SignInStep, Error> {
-    let credential_version = accounts::credential_version(svc.db.pool(), user).await?;
-    let completion = sessions::Completion {
+    let credential_version = crate::users::credential_version(svc.db.pool(), user).await?;
+    let completion = Completion {
         user_id: user,
         credential_version,
         organization,
         second_step: None,
         via_provider: Some(&provider.key),
     };
-    sessions::complete_sign_in(svc, completion, client, previous_token).await
+    sign_in::complete_sign_in(svc, completion, client, previous_token).await
 }
 
 /// "Join": a new person a provider vouched for accepts the invitation they came through, after

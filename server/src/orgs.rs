@@ -1,59 +1,17 @@
 //! Organizations (tenants) and the roles people hold in them. Every query here is keyed by an
 //! organization id that came from an authorized request, never from client input alone.
 
-use std::fmt;
-
 use sqlx::AnyConnection;
 
-use crate::admission::{Admission, SessionAuth};
+use crate::admission::Admission;
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
 use crate::ids::{self, OrgId, UserId};
-use crate::sessions::{self, Caller};
+use crate::sessions;
+use crate::vocab::{Caller, Role, SessionAuth};
 use crate::{Error, Services};
 
 pub const NAME_MAX: usize = 100;
-
-/// What a member may do in an organization.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Role {
-    Owner,
-    Admin,
-    Member,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Owner, Role::Admin, Role::Member];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Admin => "admin",
-            Role::Member => "member",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|role| role.as_str() == text.trim().to_ascii_lowercase())
-    }
-
-    /// The label users see: "Owner", "Admin", "Member".
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Owner => "Owner",
-            Role::Admin => "Admin",
-            Role::Member => "Member",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// An organization's display name: trimmed, 1–100 characters, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +19,7 @@ pub struct OrgName(String);
 
 impl OrgName {
     pub fn parse(text: &str) -> Result<Self, Vec<String>> {
-        crate::accounts::parse_label(text, NAME_MAX, "organization name").map(Self)
+        crate::users::parse_label(text, NAME_MAX, "organization name").map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -123,7 +81,7 @@ pub enum Switched {
     /// The session skipped its second step where the provider's MFA was trusted, and the
     /// organization asked for does not trust it: the code comes first, then a new session in
     /// that organization replaces this one.
-    SecondFactor(crate::mfa::PendingSignIn),
+    SecondFactor(crate::second_factor::PendingSignIn),
 }
 
 /// Makes the caller's session act in another of their organizations, if that organization
@@ -153,7 +111,7 @@ pub async fn switch_organization(
     if member == 0 {
         return Err(Error::NotFound);
     }
-    let mfa_enabled = crate::mfa::is_enabled_in(change.conn(), caller.user_id).await?;
+    let mfa_enabled = crate::second_factor::is_enabled_in(change.conn(), caller.user_id).await?;
     match sessions::admission_in(change.conn(), Some(org), &caller.auth, mfa_enabled).await? {
         Admission::Admitted => {}
         Admission::ProviderRequired(required) => {
@@ -162,9 +120,8 @@ pub async fn switch_organization(
         }
         Admission::SecondFactorRequired => {
             drop(change);
-            let version =
-                crate::accounts::credential_version(svc.db.pool(), caller.user_id).await?;
-            let pending = crate::mfa::begin_second_step(
+            let version = crate::users::credential_version(svc.db.pool(), caller.user_id).await?;
+            let pending = crate::second_factor::begin_second_step(
                 svc,
                 caller.user_id,
                 version,
@@ -263,7 +220,7 @@ pub(crate) async fn relocate_sessions(
             candidates.push((org, sessions::stored_rules(conn, org).await?));
         }
     }
-    let mfa_enabled = crate::mfa::is_enabled_in(conn, user).await?;
+    let mfa_enabled = crate::second_factor::is_enabled_in(conn, user).await?;
     for (id, via_provider, mfa_waived) in sessions {
         let auth = SessionAuth {
             via_provider,
@@ -282,6 +239,30 @@ pub(crate) async fn relocate_sessions(
             .await?;
     }
     Ok(())
+}
+
+/// Serializes changes per organization (a write on its row comes first, which also takes
+/// SQLite's write lock) and re-reads the caller's role there: a demotion, removal or deactivation
+/// that committed while this request waited holds. `NotFound` when the caller is no longer an
+/// active member.
+pub(crate) async fn lock_as_caller(
+    conn: &mut AnyConnection,
+    org: OrgId,
+    caller: UserId,
+) -> Result<Role, Error> {
+    sqlx::query("UPDATE organizations SET name = name WHERE id = $1")
+        .bind(org.to_string())
+        .execute(&mut *conn)
+        .await?;
+    let role: Option<String> = sqlx::query_scalar(
+        "SELECT role FROM memberships \
+         WHERE org_id = $1 AND user_id = $2 AND deactivated_at IS NULL",
+    )
+    .bind(org.to_string())
+    .bind(caller.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    parse_role(&role.ok_or(Error::NotFound)?)
 }
 
 pub(crate) mod store {

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use crate::accounts::EmailAddress;
 use crate::audit::{self, Action as Audited, Event};
 use crate::authz::Action;
 use crate::cache::{Change, Invalidation};
@@ -13,9 +12,11 @@ use crate::error::FieldErrors;
 use crate::ids::{self, ResetId, UserId};
 use crate::members::begin_member_change;
 use crate::passwords::NewPassword;
-use crate::sessions::{self, Actor, ClientInfo, EndReason};
+use crate::sessions;
 use crate::throttle::{self, Limit};
 use crate::tokens::{self, Secret};
+use crate::users::EmailAddress;
+use crate::vocab::{Actor, ClientInfo, EndReason};
 use crate::{Error, Services, mail};
 
 /// How long a reset link works.

@@ -9,12 +9,13 @@
 
 use std::time::Duration;
 
-use crate::accounts::EmailAddress;
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
-use crate::mfa::{BackupCode, TotpCode};
 use crate::passwords::Password;
-use crate::sessions::Caller;
+use crate::second_factor::{BackupCode, TotpCode};
+use crate::users::EmailAddress;
+
+use crate::vocab::Caller;
 use crate::{Error, FieldErrors, Services, throttle};
 
 /// How long a proof counts.
@@ -44,8 +45,8 @@ pub async fn require_recent_proof(
         return Err(Error::ProofRequired);
     };
     let looks_like_code = TotpCode::parse(proof).is_some() || BackupCode::parse(proof).is_some();
-    if looks_like_code && crate::mfa::is_enabled(svc, caller.user_id).await? {
-        crate::mfa::check_proof(svc, caller.user_id, proof, &caller.client)
+    if looks_like_code && crate::second_factor::is_enabled(svc, caller.user_id).await? {
+        crate::second_factor::check_proof(svc, caller.user_id, proof, &caller.client)
             .await
             .map_err(|err| match err {
                 Error::Validation(_) => FieldErrors::single("proof", WRONG_PROOF),
@@ -72,7 +73,7 @@ async fn check_password(svc: &Services, caller: &Caller, password: &str) -> Resu
     let email = EmailAddress::normalize(&caller.email);
     let key = throttle::account_key(&email);
     throttle::reserve(pool, &key, throttle::SIGN_IN_PER_ACCOUNT, svc.clock.now()).await?;
-    let stored = crate::accounts::credentials_for(pool, &email)
+    let stored = crate::users::credentials_for(pool, &email)
         .await?
         .map(|user| user.password_hash)
         .filter(|hash| !hash.is_empty());

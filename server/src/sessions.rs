@@ -1,4 +1,5 @@
-//! Sessions: sign-in, the per-request lookup of the caller, and every way a session ends.
+//! Sessions: issuing one, the per-request lookup of the caller, and every way a session ends.
+//! When a session is issued is decided by [`crate::sign_in`] (and sign-up, invitations).
 //!
 //! The session token is 256 random bits, handed to the browser once in a cookie; the database
 //! keeps only its SHA-256. Sign-in always issues a fresh session (no fixation). All endings —
@@ -8,168 +9,35 @@ use std::time::Duration;
 
 use sqlx::AnyConnection;
 
-use crate::accounts::{self, EmailAddress};
-use crate::admission::{self, Admission, OrgRules, SessionAuth};
+use crate::admission::{self, Admission, OrgRules};
 use crate::audit::{self, Action, Event};
 use crate::cache::{Cached, Change, Invalidation};
 use crate::clock::Timestamp;
-use crate::devices::{self, ClientHints};
+use crate::devices;
 use crate::ids::{self, OrgId, SessionId, UserId};
-use crate::orgs::{self, Role};
-use crate::passwords::Password;
-use crate::throttle;
+use crate::vocab::{
+    Caller, ClientInfo, EndReason, MfaState, OrgContext, Role, SessionAuth, SessionInfo,
+};
 use crate::{Error, Services};
 
 mod active;
+mod org_rules;
 mod resolve;
-mod sign_in;
 mod store;
 
-pub use active::{SessionInfo, list_sessions, revoke_other_sessions, revoke_session};
+pub use active::{list_sessions, revoke_other_sessions, revoke_session};
+pub(crate) use org_rules::{admission_in, provider_required, stored_rules};
 pub use resolve::resolve;
-pub use sign_in::DEACTIVATED;
-pub(crate) use sign_in::{
-    Completion, admission_in, complete_sign_in, provider_required, stored_rules,
-};
-pub use sign_in::{SignInStep, sign_in};
 
 /// "Last active" is written at most this often per session, so ordinary requests don't write.
 pub const ACTIVITY_RESOLUTION: Duration = Duration::from_secs(60);
-const USER_AGENT_MAX: usize = 512;
 /// Beyond this many signed-in devices, a new sign-in ends the least recently active one.
 pub const MAX_SESSIONS_PER_USER: i64 = 100;
-
-/// Where a request came from, as recorded on sessions and audit rows.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ClientInfo {
-    pub ip: Option<String>,
-    pub user_agent: String,
-    pub hints: ClientHints,
-}
-
-impl ClientInfo {
-    pub fn new(ip: Option<String>, user_agent: &str) -> Self {
-        Self {
-            ip,
-            user_agent: clip(user_agent),
-            hints: ClientHints::default(),
-        }
-    }
-
-    pub fn with_hints(mut self, hints: ClientHints) -> Self {
-        self.hints = ClientHints {
-            platform: hints.platform.as_deref().map(clip),
-            brands: hints.brands.as_deref().map(clip),
-        };
-        self
-    }
-
-    /// "Chrome on Windows" and the like.
-    pub fn device(&self) -> String {
-        devices::describe(&self.user_agent, &self.hints)
-    }
-}
-
-fn clip(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_control())
-        .take(USER_AGENT_MAX)
-        .collect()
-}
 
 /// The bearer secret in the session cookie.
 pub type SessionToken = crate::tokens::Secret;
 
 use crate::tokens::{hash as token_hash, well_formed};
-
-/// The organization a session acts in, with the caller's role there.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrgContext {
-    pub id: OrgId,
-    pub name: String,
-    pub role: Role,
-}
-
-/// The caller's second factor, and what their organization's policy asks of them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MfaState {
-    pub enabled: bool,
-    /// Unused backup codes (0 without MFA).
-    pub backup_codes_left: i64,
-    /// Set when the current organization's policy covers the caller and they have no MFA yet:
-    /// the end of their grace period.
-    pub required_by: Option<Timestamp>,
-}
-
-impl MfaState {
-    /// Past the grace period without MFA.
-    pub fn overdue(&self, now: Timestamp) -> bool {
-        self.required_by.is_some_and(|deadline| deadline <= now)
-    }
-}
-
-/// A signed-in session as resolved for a request: who, in which organization, and how the
-/// session was established. What it may do is decided by [`Caller::admit`]; only the few calls a
-/// caller held back by their organization's MFA policy may still make take a `Caller`.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub user_id: UserId,
-    pub session_id: SessionId,
-    pub name: String,
-    pub email: String,
-    /// The owner proved they receive mail at `email` (or the account predates the rule).
-    pub email_verified: bool,
-    /// SMTP is configured and `email` is not verified yet: the account may not invite until it
-    /// is (see [`crate::email_verification`]).
-    pub needs_email_verification: bool,
-    pub org: Option<OrgContext>,
-    pub mfa: MfaState,
-    pub auth: SessionAuth,
-    /// When the session last proved its owner present: its sign-in, or a later password or code
-    /// (see [`crate::reauth`]).
-    pub proven_at: Timestamp,
-    pub client: ClientInfo,
-}
-
-/// A caller admitted to act: only [`Caller::admit`] makes one, so every domain function that
-/// takes an `&Actor` sits behind the organization's MFA policy, whoever calls it.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    caller: Caller,
-}
-
-impl std::ops::Deref for Actor {
-    type Target = Caller;
-
-    fn deref(&self) -> &Caller {
-        &self.caller
-    }
-}
-
-impl Actor {
-    /// The admitted caller after a change to their own name.
-    pub fn renamed(mut self, name: String) -> Self {
-        self.caller.name = name;
-        self
-    }
-}
-
-/// What the MFA gate answers a caller whose grace period is over.
-pub const MFA_ENROLLMENT_REQUIRED: &str = "Your organization requires multi-factor \
-     authentication. Set up MFA in Settings → Security to continue.";
-
-impl Caller {
-    /// The organization's MFA policy, enforced: past their grace period without MFA, a covered
-    /// member may do nothing but enroll (and see who they are, sign out or switch organization,
-    /// which take a `Caller`).
-    pub fn admit(self, now: Timestamp) -> Result<Actor, Error> {
-        if self.mfa.overdue(now) {
-            Err(Error::MfaEnrollmentRequired(MFA_ENROLLMENT_REQUIRED.into()))
-        } else {
-            Ok(Actor { caller: self })
-        }
-    }
-}
 
 /// A freshly issued session.
 #[derive(Debug)]
@@ -178,72 +46,6 @@ pub struct SignedIn {
     pub session_id: SessionId,
     pub token: SessionToken,
     pub expires_at: Timestamp,
-}
-
-/// Why a session ended; recorded in logs, the audit log and the session's tombstone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EndReason {
-    SignedOut,
-    Replaced,
-    /// Ended from another of the user's devices.
-    Revoked,
-    PasswordChanged,
-    /// A new password was set through a reset link.
-    PasswordReset,
-    /// An administrator deactivated the member in the session's organization.
-    Deactivated,
-    /// An administrator reset the user's MFA.
-    MfaReset,
-    Expired,
-    /// Unused for longer than the idle limit.
-    Idle,
-    /// The organization it acts in requires signing in through a provider it did not come
-    /// through (the rule was set, or the session was moved there).
-    SignInRestricted,
-    /// It skipped the second step where a provider's MFA was trusted, and now acts where it
-    /// is not.
-    SecondFactorRequired,
-    /// A sign-in provider that verified the account's email took the unverified account over:
-    /// whoever signed up with a password never proved the address.
-    EmailClaimed,
-}
-
-impl EndReason {
-    const ALL: [EndReason; 12] = [
-        EndReason::SignedOut,
-        EndReason::Replaced,
-        EndReason::Revoked,
-        EndReason::PasswordChanged,
-        EndReason::PasswordReset,
-        EndReason::Deactivated,
-        EndReason::MfaReset,
-        EndReason::Expired,
-        EndReason::Idle,
-        EndReason::SignInRestricted,
-        EndReason::SecondFactorRequired,
-        EndReason::EmailClaimed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EndReason::SignedOut => "signed_out",
-            EndReason::Replaced => "replaced_by_new_sign_in",
-            EndReason::Revoked => "revoked",
-            EndReason::PasswordChanged => "password_changed",
-            EndReason::PasswordReset => "password_reset",
-            EndReason::Deactivated => "deactivated",
-            EndReason::MfaReset => "mfa_reset",
-            EndReason::Expired => "expired",
-            EndReason::Idle => "idle",
-            EndReason::SignInRestricted => "sign_in_restricted",
-            EndReason::SecondFactorRequired => "second_factor_required",
-            EndReason::EmailClaimed => "email_claimed",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|reason| reason.as_str() == text)
-    }
 }
 
 /// What a session cookie turned out to be.
@@ -312,7 +114,7 @@ pub(crate) async fn create(
         token_hash: token_hash(token.expose()),
         user,
         org,
-        device: client.device(),
+        device: devices::of(client),
         credential_version,
         auth,
         now,
@@ -361,6 +163,30 @@ pub(crate) async fn end_sessions(
     }
     record_ended(change, user, &ended, reason, client, now).await?;
     Ok(ended.len() as u64)
+}
+
+/// Ends the sessions of `user` past their expiry and purges long-finished ones: the tidying a
+/// sign-in does before it issues a new session.
+pub(crate) async fn end_expired(
+    change: &mut Change<'_>,
+    user: UserId,
+    client: &ClientInfo,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let expired = store::end_expired(change.conn(), user, now).await?;
+    record_ended(change, user, &expired, EndReason::Expired, client, now).await?;
+    store::purge_finished(change.conn(), user, now).await
+}
+
+/// Beyond [`MAX_SESSIONS_PER_USER`], ends the least recently active sessions of `user`.
+pub(crate) async fn end_surplus(
+    change: &mut Change<'_>,
+    user: UserId,
+    client: &ClientInfo,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let surplus = store::end_surplus(change.conn(), user, MAX_SESSIONS_PER_USER, now).await?;
+    record_ended(change, user, &surplus, EndReason::Replaced, client, now).await
 }
 
 /// Ends every active session of `user` that acts in `org`, in one statement.

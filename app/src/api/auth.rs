@@ -154,7 +154,7 @@ pub async fn sign_in(
     let svc = ctx::services()?;
     let request = ctx::client()?;
     let org = org.filter(|org| !org.trim().is_empty());
-    let step = gatehouse_server::sessions::sign_in(
+    let step = gatehouse_server::sign_in::sign_in(
         &svc,
         &email,
         &password,
@@ -165,10 +165,10 @@ pub async fn sign_in(
     .await?;
     let next = crate::paths::safe_next(next.as_deref());
     match step {
-        gatehouse_server::sessions::SignInStep::Done(signed_in) => {
+        gatehouse_server::sign_in::SignInStep::Done(signed_in) => {
             start_session(&svc, signed_in, request.client, &next).await
         }
-        gatehouse_server::sessions::SignInStep::SecondFactor(pending) => {
+        gatehouse_server::sign_in::SignInStep::SecondFactor(pending) => {
             Err(second_factor_next(&svc, &pending, &next))
         }
     }

@@ -48,7 +48,7 @@ pub async fn change_password(
     new_password: &str,
 ) -> Result<(), Error> {
     let pool = svc.db.pool();
-    let stored = credentials_for(pool, &actor.email)
+    let stored = crate::users::credentials_for(pool, &actor.email)
         .await?
         .map(|c| c.password_hash)
         .filter(|hash| !hash.is_empty());

@@ -3,7 +3,8 @@
 //! simultaneous accepts exactly one wins.
 
 use super::*;
-use crate::admission::{Admission, SessionAuth};
+use crate::admission::Admission;
+use crate::vocab::SessionAuth;
 
 /// Who accepts an invitation.
 #[derive(Clone, Copy)]
@@ -17,7 +18,7 @@ pub enum Acceptor<'a> {
     Identity {
         name: &'a str,
         email: &'a str,
-        identity: &'a crate::oauth::store::NewIdentity<'a>,
+        identity: &'a crate::identities::NewIdentity<'a>,
     },
 }
 
@@ -101,7 +102,7 @@ pub async fn accept_invitation(
     let (auth, mfa_enabled) = match acceptor {
         Acceptor::SignedIn(actor) => (
             actor.auth.clone(),
-            crate::mfa::is_enabled_in(change.conn(), actor.user_id).await?,
+            crate::second_factor::is_enabled_in(change.conn(), actor.user_id).await?,
         ),
         Acceptor::NewAccount { .. } => (SessionAuth::default(), false),
         Acceptor::Identity { identity, .. } => (
@@ -153,16 +154,8 @@ pub async fn accept_invitation(
                 .map_err(|_| Error::internal("an invitation holds an email that does not parse"))?;
             // Accepting does not prove the mailbox: the inviter saw the link too.
             let verified_at = matches!(acceptor, Acceptor::Identity { .. }).then_some(now);
-            crate::accounts::insert_user(
-                change.conn(),
-                user,
-                &email,
-                &name,
-                hash,
-                verified_at,
-                now,
-            )
-            .await?;
+            crate::users::insert_user(change.conn(), user, &email, &name, hash, verified_at, now)
+                .await?;
             join(change.conn(), org, user, role, now).await?;
             if let Some(previous) = previous_token {
                 sessions::end_replaced(&mut change, previous, client, now).await?;
@@ -175,7 +168,7 @@ pub async fn accept_invitation(
             };
             let signed_in = sessions::create(change.conn(), svc, new_session, client, now).await?;
             if let Acceptor::Identity { identity, .. } = acceptor {
-                crate::oauth::store::insert_identity(change.conn(), identity, user, now).await?;
+                crate::identities::insert_identity(change.conn(), identity, user, now).await?;
             }
             let event = Event {
                 action: Audited::SignedUp,

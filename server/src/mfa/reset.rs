@@ -1,6 +1,7 @@
 //! An administrator's reset of a member's MFA.
 
 use super::*;
+
 /// "Reset MFA" for a member who lost their authenticator: their authenticator and backup codes
 /// are removed and every session of theirs ends. Owners and Admins (an Owner's only by an
 /// Owner). MFA belongs to the whole account, so the caller must be allowed the same in every
@@ -39,7 +40,7 @@ pub async fn reset_member_mfa(svc: &Services, actor: &Actor, user_id: &str) -> R
             ));
         }
     }
-    if !store::remove_all(change.conn(), user).await? {
+    if !second_factor::remove_all(change.conn(), user).await? {
         return Err(Error::Conflict {
             field: None,
             message: "This member has not set up MFA.".into(),
@@ -55,7 +56,7 @@ pub async fn reset_member_mfa(svc: &Services, actor: &Actor, user_id: &str) -> R
         now,
     )
     .await?;
-    crate::members::finish(change, actor, org, user, Audited::MfaReset, "", now).await?;
+    finish(change, actor, org, user, Audited::MfaReset, "", now).await?;
     let organization = actor
         .org
         .as_ref()

@@ -8,7 +8,7 @@
 //! signed in through the provider. A verified account is linked only after its owner proves it.
 
 use super::*;
-use crate::sessions::EndReason;
+use crate::vocab::EndReason;
 
 /// The trip to the provider that an identity came back from.
 #[derive(Debug, Clone)]
@@ -52,7 +52,7 @@ pub async fn arrive(
             },
         }),
         Err(Error::Forbidden(message)) if trip.invitation.is_none() => {
-            refused(if message == sessions::DEACTIVATED {
+            refused(if message == crate::sign_in::DEACTIVATED {
                 Refusal::Deactivated
             } else {
                 Refusal::NotAllowed
@@ -69,7 +69,7 @@ pub async fn arrive(
         return refused(Refusal::EmailUnverified);
     }
     let email = EmailAddress::normalize(&identity.email);
-    let existing = accounts::user_id_by_email(svc.db.pool(), &email).await?;
+    let existing = crate::users::user_id_by_email(svc.db.pool(), &email).await?;
     if let Some(user) = existing
         && svc.mailer.is_configured()
         && take_over(svc, user, provider, identity, &email, client).await?

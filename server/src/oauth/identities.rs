@@ -126,7 +126,7 @@ pub struct LinkedIdentity {
 
 pub async fn linked_identities(
     svc: &Services,
-    actor: &crate::sessions::Caller,
+    actor: &crate::vocab::Caller,
 ) -> Result<Vec<LinkedIdentity>, Error> {
     let rows = store::identities_of(svc.db.pool(), actor.user_id).await?;
     Ok(rows

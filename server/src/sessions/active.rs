@@ -1,18 +1,7 @@
 //! The Active sessions screen: a user's own signed-in devices, revoke one, revoke all others.
 
 use super::*;
-
-/// One of the caller's own active sessions, as listed on the Active sessions screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionInfo {
-    pub id: SessionId,
-    pub device: String,
-    pub ip: Option<String>,
-    pub signed_in_at: Timestamp,
-    pub last_active_at: Timestamp,
-    pub expires_at: Timestamp,
-    pub current: bool,
-}
+use crate::vocab::Actor;
 
 /// The caller's active sessions: the current one first, then by last activity, newest first.
 /// Any signed-in user may call it; only their own sessions are ever listed.

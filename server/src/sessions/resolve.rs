@@ -84,7 +84,7 @@ pub async fn resolve(svc: &Services, token: &str, client: ClientInfo) -> Result<
     };
     // The organization lets the provider this session came through stand in for our MFA.
     let provider_mfa = rules.trusts_provider_mfa(auth.via_provider.as_deref());
-    let policy = crate::security_policy::SecurityPolicy::from_columns(
+    let policy = admission::SecurityPolicy::from_columns(
         row.enforced_since,
         row.policy_roles.as_deref(),
         row.grace_days,

@@ -1,6 +1,7 @@
 use futures::future::join_all;
 use gatehouse_server::accounts::{self, SignUp};
-use gatehouse_server::{Error, Role, sessions};
+use gatehouse_server::sign_in;
+use gatehouse_server::{Error, Role};
 
 use crate::on_both_databases;
 use crate::support::{PASSWORD, TestEnv};
@@ -119,7 +120,7 @@ async fn a_profile_change_is_seen_by_the_next_request(env: &TestEnv) {
 async fn a_password_change_ends_other_sessions_and_retires_the_old_password(env: &TestEnv) {
     let first = env.sign_up("ada@example.com").await;
     let client = env.client();
-    let second = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None)
+    let second = sign_in::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None)
         .await
         .map(crate::support::session)
         .expect("second device signs in");
@@ -135,11 +136,11 @@ async fn a_password_change_ends_other_sessions_and_retires_the_old_password(env:
         env.resolve(&second).await.is_none(),
         "other devices are signed out"
     );
-    let old = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None)
+    let old = sign_in::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None)
         .await
         .map(crate::support::session);
     assert!(matches!(old, Err(Error::InvalidCredentials)));
-    let new = sessions::sign_in(
+    let new = sign_in::sign_in(
         &env.svc,
         "ada@example.com",
         "Brand-New-Pass-7",
@@ -163,7 +164,7 @@ async fn a_wrong_current_password_changes_nothing(env: &TestEnv) {
         fields.iter().next().map(|(f, _)| f),
         Some("current_password")
     );
-    let still = sessions::sign_in(
+    let still = sign_in::sign_in(
         &env.svc,
         "ada@example.com",
         PASSWORD,

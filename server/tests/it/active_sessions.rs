@@ -1,4 +1,6 @@
-use gatehouse_server::sessions::{self, SessionInfo};
+use gatehouse_server::SessionInfo;
+use gatehouse_server::sessions;
+use gatehouse_server::sign_in;
 use gatehouse_server::{ClientInfo, EndReason, Error, Resolved, SignedIn};
 
 use crate::on_both_databases;
@@ -18,7 +20,7 @@ const WINDOWS_CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWeb
 
 async fn sign_in_as(env: &TestEnv, email: &str, user_agent: &str) -> SignedIn {
     let client = ClientInfo::new(Some("198.51.100.4".into()), user_agent);
-    sessions::sign_in(&env.svc, email, PASSWORD, None, &client, None)
+    sign_in::sign_in(&env.svc, email, PASSWORD, None, &client, None)
         .await
         .map(crate::support::session)
         .expect("sign in")

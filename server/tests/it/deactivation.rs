@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use gatehouse_server::sessions;
+use gatehouse_server::sign_in;
 use gatehouse_server::{Actor, EndReason, Error, Resolved, Role, SignedIn, members, orgs};
 
 use crate::expect::{expect_conflict, expect_forbidden_saying, expect_not_found};
@@ -27,7 +27,7 @@ pub(crate) async fn sign_in(
     email: &str,
     org: Option<&str>,
 ) -> Result<SignedIn, Error> {
-    sessions::sign_in(&env.svc, email, PASSWORD, org, &env.client(), None)
+    sign_in::sign_in(&env.svc, email, PASSWORD, org, &env.client(), None)
         .await
         .map(crate::support::session)
 }
@@ -139,7 +139,7 @@ async fn a_member_of_no_other_organization_is_refused_sign_in_until_reactivated(
     ));
     let refused = sign_in(env, "carol@example.com", None).await;
     expect_forbidden_saying(refused, DEACTIVATED);
-    let wrong = sessions::sign_in(
+    let wrong = sign_in::sign_in(
         &env.svc,
         "carol@example.com",
         "Wrong-Password-1",

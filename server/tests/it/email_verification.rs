@@ -12,7 +12,7 @@ use gatehouse_server::oauth::{self, Arrival, Trip, VerifiedIdentity};
 use gatehouse_server::password_resets::{
     create_reset_link, request_password_reset, reset_password,
 };
-use gatehouse_server::sessions::{self, SignInStep};
+use gatehouse_server::sign_in::{self, SignInStep};
 use gatehouse_server::{EndReason, Error, Resolved, Role};
 
 use crate::expect::{expect_conflict, expect_forbidden_saying, expect_gone, expect_not_found};
@@ -210,7 +210,7 @@ async fn an_emailed_reset_verifies_the_address_and_an_administrators_link_does_n
     )
     .await
     .expect("reset by the administrator's link");
-    let bob = sessions::sign_in(
+    let bob = sign_in::sign_in(
         &env.svc,
         "bob@example.com",
         NEW_PASSWORD,
@@ -233,7 +233,7 @@ async fn an_emailed_reset_verifies_the_address_and_an_administrators_link_does_n
     reset_password(&env.svc, &token_of(&emailed), PASSWORD, &env.client())
         .await
         .expect("reset by the emailed link");
-    let bob = sessions::sign_in(
+    let bob = sign_in::sign_in(
         &env.svc,
         "bob@example.com",
         PASSWORD,
@@ -320,7 +320,7 @@ async fn a_provider_that_verified_the_address_takes_over_an_unverified_password_
         env.resolve_on(&env.svc, &squatter).await,
         Resolved::Ended(EndReason::EmailClaimed)
     ));
-    let with_password = sessions::sign_in(
+    let with_password = sign_in::sign_in(
         &env.svc,
         "victim@example.com",
         PASSWORD,
@@ -375,7 +375,7 @@ async fn a_verified_account_is_linked_only_after_proving_its_password(
         env.resolve(&owner).await.is_some(),
         "the owner stays signed in"
     );
-    sessions::sign_in(
+    sign_in::sign_in(
         &env.svc,
         "victim@example.com",
         PASSWORD,

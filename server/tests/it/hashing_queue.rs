@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use gatehouse_server::accounts::{self, SignUp};
 use gatehouse_server::config::ServiceConfig;
-use gatehouse_server::{ClientInfo, Error, Services, sessions};
+use gatehouse_server::sign_in;
+use gatehouse_server::{ClientInfo, Error, Services};
 
 use crate::on_both_databases;
 use crate::support::{PASSWORD, TestEnv};
@@ -52,7 +53,7 @@ async fn a_full_queue_refuses_at_once_and_costs_no_budget(env: &TestEnv) {
         let svc = svc.clone();
         let client = env.client();
         tokio::spawn(async move {
-            sessions::sign_in(&svc, "slow@example.com", PASSWORD, None, &client, None)
+            sign_in::sign_in(&svc, "slow@example.com", PASSWORD, None, &client, None)
                 .await
                 .map(drop)
         })
@@ -73,7 +74,7 @@ async fn a_full_queue_refuses_at_once_and_costs_no_budget(env: &TestEnv) {
         "sign-up",
     );
     for _ in 0..3 {
-        let guess = sessions::sign_in(&svc, "ada@example.com", "Wrong-1!", None, &newcomer, None);
+        let guess = sign_in::sign_in(&svc, "ada@example.com", "Wrong-1!", None, &newcomer, None);
         expect_busy(guess.await, "sign-in");
     }
     expect_busy(
@@ -98,13 +99,13 @@ async fn a_full_queue_refuses_at_once_and_costs_no_budget(env: &TestEnv) {
         .await
         .expect("the sign-up goes through once the hasher is free");
     for n in 1..=10 {
-        let guess = sessions::sign_in(&svc, "ada@example.com", "Wrong-1!", None, &newcomer, None);
+        let guess = sign_in::sign_in(&svc, "ada@example.com", "Wrong-1!", None, &newcomer, None);
         let guess = guess.await;
         assert!(
             matches!(guess, Err(Error::InvalidCredentials)),
             "#{n}: {guess:?}"
         );
     }
-    let eleventh = sessions::sign_in(&svc, "ada@example.com", PASSWORD, None, &newcomer, None);
+    let eleventh = sign_in::sign_in(&svc, "ada@example.com", PASSWORD, None, &newcomer, None);
     assert!(matches!(eleventh.await, Err(Error::RateLimited { .. })));
 }

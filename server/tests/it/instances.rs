@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use gatehouse_server::sign_in;
 use gatehouse_server::{Resolved, Services, sessions};
 use sqlx::Executor;
 
@@ -141,7 +142,7 @@ async fn another_instance_lists_a_new_device_at_once() {
         1
     );
     let client = env.client();
-    sessions::sign_in(
+    sign_in::sign_in(
         &env.svc,
         "ada@example.com",
         crate::support::PASSWORD,

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use gatehouse_server::invitations::{self, Status};
-use gatehouse_server::{Error, Role, sessions};
+use gatehouse_server::sign_in;
+use gatehouse_server::{Error, Role};
 
 use crate::expect::{expect_gone, expect_not_found};
 use crate::invitations::{TTL, accept_new, invite, status};
@@ -41,7 +42,7 @@ async fn an_invitation_expires_after_seven_days_and_a_resend_renews_it(env: &Tes
         [(issued.id, Status::Expired)],
         "expired invitations stay listed, marked"
     );
-    let no_account = sessions::sign_in(
+    let no_account = sign_in::sign_in(
         &env.svc,
         "late@example.com",
         PASSWORD,

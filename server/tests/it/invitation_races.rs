@@ -3,7 +3,8 @@
 
 use futures::future::join_all;
 use gatehouse_server::invitations::{self, Acceptor, Status};
-use gatehouse_server::{Role, members, password_resets, sessions};
+use gatehouse_server::sign_in;
+use gatehouse_server::{Role, members, password_resets};
 
 use crate::expect::{expect_gone, expect_not_found};
 use crate::invitations::{accept_new, invite, status};
@@ -75,7 +76,7 @@ async fn of_two_simultaneous_signed_in_accepts_exactly_one_succeeds(env: &TestEn
     let owner = acme_owner(env).await;
     let acme = org_of(&owner);
     let phone = env.sign_up("pat@example.com").await;
-    let laptop = sessions::sign_in(
+    let laptop = sign_in::sign_in(
         &env.svc,
         "pat@example.com",
         PASSWORD,

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use gatehouse_server::invitations::{self, Acceptor, Status};
-use gatehouse_server::{Actor, EndReason, Error, Resolved, Role, SignedIn, members, sessions};
+use gatehouse_server::sign_in;
+use gatehouse_server::{Actor, EndReason, Error, Resolved, Role, SignedIn, members};
 
 use crate::expect::{expect_forbidden, expect_gone};
 use crate::on_both_databases;
@@ -202,7 +203,7 @@ async fn a_new_account_accepts_an_invitation_and_lands_in_the_organization(env: 
         "already been used",
     );
 
-    let again = sessions::sign_in(
+    let again = sign_in::sign_in(
         &env.svc,
         "new.person@example.com",
         PASSWORD,

@@ -24,6 +24,7 @@ mod members;
 mod mfa;
 mod mfa_lockout;
 mod mfa_policy;
+mod module_cycles;
 mod notices;
 mod oauth;
 mod organizations;

@@ -7,9 +7,10 @@ use std::fmt::Debug;
 use std::process::Command;
 use std::time::Duration;
 
+use gatehouse_server::MfaState;
 use gatehouse_server::config::ServiceConfig;
 use gatehouse_server::mfa::{self, MfaSignedIn, PendingSignIn};
-use gatehouse_server::sessions::{self, MfaState, SignInStep};
+use gatehouse_server::sign_in::{self, SignInStep};
 use gatehouse_server::{Clock, Db, Error, Services, UserId};
 
 use crate::expect::{expect_conflict, expect_forbidden_saying, expect_gone};
@@ -89,7 +90,7 @@ pub(crate) async fn enroll(
 
 /// A password sign-in (the password is right).
 pub(crate) async fn password_step(env: &TestEnv, email: &str) -> SignInStep {
-    sessions::sign_in(&env.svc, email, PASSWORD, None, &env.client(), None)
+    sign_in::sign_in(&env.svc, email, PASSWORD, None, &env.client(), None)
         .await
         .expect("the password is accepted")
 }

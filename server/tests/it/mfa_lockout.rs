@@ -9,8 +9,9 @@ use std::time::Duration;
 use futures::future::join_all;
 use gatehouse_server::mfa::{self, PendingSignIn};
 use gatehouse_server::password_resets::{create_reset_link, reset_password};
-use gatehouse_server::sessions::SignInStep;
-use gatehouse_server::{Actor, Error, Role, sessions};
+use gatehouse_server::sign_in;
+use gatehouse_server::sign_in::SignInStep;
+use gatehouse_server::{Actor, Error, Role};
 
 use crate::expect::expect_forbidden_saying;
 use crate::mfa::{
@@ -192,7 +193,7 @@ async fn failures_in_a_row_wait_an_hour_from_20_a_day_from_50_and_lock_at_100(en
 
 /// The owner, signed in afresh (weeks have passed in these tests).
 async fn owner_now(env: &TestEnv) -> Actor {
-    let step = sessions::sign_in(
+    let step = sign_in::sign_in(
         &env.svc,
         "owner@example.com",
         PASSWORD,
@@ -221,7 +222,7 @@ async fn a_password_reset_lifts_the_lock(env: &TestEnv) {
     )
     .await
     .expect("reset");
-    let step = sessions::sign_in(
+    let step = sign_in::sign_in(
         &env.svc,
         BOB,
         "Fresh-Start-2027!",
@@ -252,7 +253,7 @@ async fn an_administrators_mfa_reset_lifts_the_lock(env: &TestEnv) {
     mfa::reset_member_mfa(&env.svc, &owner, &bob.user_id.to_string())
         .await
         .expect("reset MFA");
-    let step = sessions::sign_in(&env.svc, BOB, PASSWORD, None, &env.client(), None)
+    let step = sign_in::sign_in(&env.svc, BOB, PASSWORD, None, &env.client(), None)
         .await
         .expect("password");
     let SignInStep::Done(signed_in) = step else {

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
+use gatehouse_server::MfaState;
 use gatehouse_server::mfa;
 use gatehouse_server::security_policy::{self, SecurityPolicy};
-use gatehouse_server::sessions::MfaState;
 use gatehouse_server::{Actor, Backend, Clock, EndReason, Error, Resolved, Role, Services, UserId};
 
 use crate::deactivation::member_row;

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use gatehouse_server::{ClientInfo, accounts, sessions};
+use gatehouse_server::sign_in;
+use gatehouse_server::{ClientInfo, accounts};
 
 use crate::support::{CapturedMail, MailServer, PASSWORD, PUBLIC_URL, TestEnv};
 
@@ -18,7 +19,7 @@ async fn notices(smtp: &MailServer, to: &str, subject: &str) -> Vec<CapturedMail
 }
 
 async fn sign_in_from(env: &TestEnv, client: &ClientInfo) {
-    sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, None, client, None)
+    sign_in::sign_in(&env.svc, "ada@example.com", PASSWORD, None, client, None)
         .await
         .map(crate::support::session)
         .expect("sign in");

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use gatehouse_server::config::ProviderSettings;
 use gatehouse_server::oauth::{self, Arrival, CallbackParams, Provider, Providers, Refusal};
-use gatehouse_server::{Actor, Error, Role, Services, UserId, sessions};
+use gatehouse_server::sign_in;
+use gatehouse_server::{Actor, Error, Role, Services, UserId};
 use sha2::{Digest, Sha256};
 
 use crate::expect::{expect_forbidden_saying, expect_not_found};
@@ -243,7 +244,7 @@ async fn an_organization_restricted_to_a_provider_refuses_passwords_naming_it(en
 
     env.join_only(acme, "member@example.com", Role::Member)
         .await;
-    let refused = sessions::sign_in(
+    let refused = sign_in::sign_in(
         &svc,
         "member@example.com",
         PASSWORD,
@@ -256,7 +257,7 @@ async fn an_organization_restricted_to_a_provider_refuses_passwords_naming_it(en
     expect_forbidden_saying(refused, "Members of Acme must sign in with Test ID.");
 
     restrict(&svc, &owner, None).await.expect("lift");
-    sessions::sign_in(
+    sign_in::sign_in(
         &svc,
         "member@example.com",
         PASSWORD,
@@ -285,7 +286,7 @@ async fn unlinking_always_leaves_a_way_to_sign_in(env: &TestEnv) {
         "only way to sign in",
     );
     // And an account without a password cannot be signed into with an empty one.
-    let empty = sessions::sign_in(&svc, "owner@example.com", "", None, &env.client(), None).await;
+    let empty = sign_in::sign_in(&svc, "owner@example.com", "", None, &env.client(), None).await;
     assert!(matches!(empty, Err(Error::InvalidCredentials)), "{empty:?}");
 
     // With a password back, unlinking works — unless the organization requires the provider.

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use gatehouse_server::{Error, OrgId, Role, members, orgs, sessions};
+use gatehouse_server::sign_in;
+use gatehouse_server::{Error, OrgId, Role, members, orgs};
 
 use crate::deactivation::sign_in;
 use crate::expect::{expect_forbidden_saying, expect_not_found};
@@ -199,7 +200,7 @@ async fn sign_in_lands_in_the_organization_asked_for_or_the_one_used_last(env: &
         );
     }
     // A wrong password is told apart from nothing, whatever the organization.
-    let wrong = sessions::sign_in(
+    let wrong = sign_in::sign_in(
         &env.svc,
         "bob@example.com",
         "Wrong-Password-1",

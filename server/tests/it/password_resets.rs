@@ -7,7 +7,8 @@ use gatehouse_server::password_resets::{
     self, by_email_available, create_reset_link, request_password_reset, reset_link_email,
     reset_password,
 };
-use gatehouse_server::{Actor, EndReason, Error, Resolved, Role, SignedIn, sessions};
+use gatehouse_server::sign_in;
+use gatehouse_server::{Actor, EndReason, Error, Resolved, Role, SignedIn};
 
 use crate::expect::{expect_forbidden, expect_gone, expect_not_found};
 use crate::on_both_databases;
@@ -31,7 +32,7 @@ const NEW_PASSWORD: &str = "Brand-New-Pass-7";
 const TTL: Duration = Duration::from_secs(30 * 60);
 
 async fn sign_in(env: &TestEnv, email: &str, password: &str) -> Result<SignedIn, Error> {
-    sessions::sign_in(&env.svc, email, password, None, &env.client(), None)
+    sign_in::sign_in(&env.svc, email, password, None, &env.client(), None)
         .await
         .map(crate::support::session)
 }

@@ -8,6 +8,7 @@ use gatehouse_server::config::ServiceConfig;
 use gatehouse_server::invitations::{self, Status};
 use gatehouse_server::password_resets::{create_reset_link, reset_link_email, reset_password};
 use gatehouse_server::purge::{Purged, purge};
+use gatehouse_server::sign_in;
 use gatehouse_server::{Actor, Clock, Error, Role, Services, SignedIn, accounts, sessions};
 
 use crate::expect::{expect_gone, expect_not_found};
@@ -70,7 +71,7 @@ async fn listed(env: &TestEnv, owner: &Actor) -> Vec<(String, Status)> {
 }
 
 async fn signed_in_owner(env: &TestEnv) -> SignedIn {
-    let step = sessions::sign_in(
+    let step = sign_in::sign_in(
         &env.svc,
         "owner@example.com",
         PASSWORD,
@@ -124,7 +125,7 @@ async fn the_purge_deletes_only_what_is_past_its_use(env: &TestEnv) {
     provider_rows(env).await;
     let client = env.client();
     for _ in 0..3 {
-        let wrong = sessions::sign_in(
+        let wrong = sign_in::sign_in(
             &env.svc,
             "nobody@example.com",
             "Nope-1!",
@@ -258,12 +259,12 @@ async fn throttled_sign_ins_are_counted_not_audited_one_by_one(env: &TestEnv) {
     env.sign_up("ada@example.com").await;
     let client = env.client();
     for _ in 0..10 {
-        let wrong = sessions::sign_in(&env.svc, "ada@example.com", "Nope-1!", None, &client, None);
+        let wrong = sign_in::sign_in(&env.svc, "ada@example.com", "Nope-1!", None, &client, None);
         assert!(matches!(wrong.await, Err(Error::InvalidCredentials)));
     }
     for _ in 0..25 {
         let throttled =
-            sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None);
+            sign_in::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None);
         assert!(matches!(throttled.await, Err(Error::RateLimited { .. })));
     }
     let audited = count(
@@ -280,7 +281,7 @@ async fn throttled_sign_ins_are_counted_not_audited_one_by_one(env: &TestEnv) {
     assert_eq!((audited, tallied), (0, 25));
     // Each hour has its own count.
     env.clock.advance(Duration::from_secs(3600));
-    let next = sessions::sign_in(
+    let next = sign_in::sign_in(
         &env.svc,
         "nobody@example.com",
         "Nope-1!",

@@ -41,7 +41,7 @@ async fn expect_link_dead(env: &TestEnv, token: &str, containing: &str) {
         reset_password(&env.svc, token, NEW_PASSWORD, &env.client()).await,
         containing,
     );
-    let refused = gatehouse_server::sessions::sign_in(
+    let refused = gatehouse_server::sign_in::sign_in(
         &env.svc,
         "bob@example.com",
         NEW_PASSWORD,

@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use gatehouse_server::sessions;
+use gatehouse_server::sign_in;
 use gatehouse_server::{EndReason, Error, Resolved};
 use sqlx::Row;
 
@@ -19,7 +20,7 @@ on_both_databases!(
 async fn a_wrong_password_and_an_unknown_email_fail_alike(env: &TestEnv) {
     env.sign_up("ada@example.com").await;
     let client = env.client();
-    let wrong = sessions::sign_in(
+    let wrong = sign_in::sign_in(
         &env.svc,
         "ada@example.com",
         "Not-The-Pass-1",
@@ -29,7 +30,7 @@ async fn a_wrong_password_and_an_unknown_email_fail_alike(env: &TestEnv) {
     )
     .await
     .map(crate::support::session);
-    let unknown = sessions::sign_in(
+    let unknown = sign_in::sign_in(
         &env.svc,
         "nobody@example.com",
         PASSWORD,
@@ -93,7 +94,7 @@ async fn signing_out_ends_the_session_at_once(env: &TestEnv) {
 async fn signing_in_again_replaces_the_previous_session(env: &TestEnv) {
     let first = env.sign_up("ada@example.com").await;
     let client = env.client();
-    let second = sessions::sign_in(
+    let second = sign_in::sign_in(
         &env.svc,
         "ada@example.com",
         PASSWORD,
@@ -150,7 +151,7 @@ on_both_databases!(
 async fn a_session_signed_in_with_a_since_changed_password_is_refused(env: &TestEnv) {
     let first = env.sign_up("ada@example.com").await;
     let client = env.client();
-    let second = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None)
+    let second = sign_in::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None)
         .await
         .map(crate::support::session)
         .expect("sign in");

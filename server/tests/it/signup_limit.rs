@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use gatehouse_server::accounts::{self, SignUp};
 use gatehouse_server::config::ServiceConfig;
-use gatehouse_server::{ClientInfo, Error, Services, SignedIn, oauth, sessions};
+use gatehouse_server::sign_in;
+use gatehouse_server::{ClientInfo, Error, Services, SignedIn, oauth};
 use sha2::{Digest, Sha256};
 
 use crate::on_both_databases;
@@ -74,7 +75,7 @@ async fn one_address_may_open_20_accounts_an_hour_then_waits_for_the_window(env:
     // A quarter of an hour later a successful sign-in (which tidies finished counters) must not
     // hand the address a fresh hour.
     env.clock.advance(Duration::from_secs(16 * 60));
-    sessions::sign_in(&svc, "spam0@example.com", PASSWORD, None, &spammer, None)
+    sign_in::sign_in(&svc, "spam0@example.com", PASSWORD, None, &spammer, None)
         .await
         .expect("sign in");
     for attempt in ["spam20@example.com", "spam0@example.com", "not-an-email"] {

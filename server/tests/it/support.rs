@@ -6,6 +6,7 @@ pub use crate::mail_server::{CapturedMail, MailServer, PUBLIC_URL, link_in, toke
 
 use gatehouse_server::config::ServiceConfig;
 use gatehouse_server::sessions::{self, SignedIn};
+use gatehouse_server::sign_in;
 use gatehouse_server::{
     Actor, Caller, ClientInfo, Db, OrgId, Resolved, Role, Services, TestClock, Timestamp,
 };
@@ -16,10 +17,10 @@ pub const START: Timestamp = Timestamp::from_millis(1_795_824_000_000);
 pub const PASSWORD: &str = "Correct-Horse-9";
 
 /// The session of a sign-in that needed no second step.
-pub fn session(step: sessions::SignInStep) -> SignedIn {
+pub fn session(step: sign_in::SignInStep) -> SignedIn {
     match step {
-        sessions::SignInStep::Done(signed_in) => signed_in,
-        sessions::SignInStep::SecondFactor(_) => panic!("expected a session, got an MFA step"),
+        sign_in::SignInStep::Done(signed_in) => signed_in,
+        sign_in::SignInStep::SecondFactor(_) => panic!("expected a session, got an MFA step"),
     }
 }
 

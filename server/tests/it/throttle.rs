@@ -1,7 +1,8 @@
 use std::time::Duration;
 
 use futures::future::join_all;
-use gatehouse_server::{ClientInfo, Error, sessions};
+use gatehouse_server::sign_in;
+use gatehouse_server::{ClientInfo, Error};
 
 use crate::on_both_databases;
 use crate::support::{PASSWORD, TestEnv};
@@ -19,7 +20,7 @@ async fn fifty_parallel_wrong_guesses_leave_the_account_limited_after_exactly_te
         let svc = env.svc.clone();
         let client = env.client();
         tokio::spawn(async move {
-            sessions::sign_in(
+            sign_in::sign_in(
                 &svc,
                 "ada@example.com",
                 &format!("Wrong-Guess-{i}"),
@@ -45,7 +46,7 @@ async fn fifty_parallel_wrong_guesses_leave_the_account_limited_after_exactly_te
         .filter(|r| matches!(r, Err(Error::RateLimited { .. })))
         .count();
     assert_eq!((checked, limited), (10, 40));
-    let right = sessions::sign_in(
+    let right = sign_in::sign_in(
         &env.svc,
         "ada@example.com",
         PASSWORD,
@@ -62,7 +63,7 @@ async fn while_limited_even_the_right_password_is_refused_until_the_window_ends(
     env.sign_up("ada@example.com").await;
     let client = env.client();
     for _ in 0..10 {
-        let r = sessions::sign_in(
+        let r = sign_in::sign_in(
             &env.svc,
             "ada@example.com",
             "Wrong-Guess-1",
@@ -75,7 +76,7 @@ async fn while_limited_even_the_right_password_is_refused_until_the_window_ends(
         assert!(matches!(r, Err(Error::InvalidCredentials)));
     }
     let Err(Error::RateLimited { retry_after }) =
-        sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None)
+        sign_in::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None)
             .await
             .map(crate::support::session)
     else {
@@ -85,7 +86,7 @@ async fn while_limited_even_the_right_password_is_refused_until_the_window_ends(
         retry_after <= Duration::from_secs(15 * 60) && retry_after > Duration::from_secs(14 * 60)
     );
     env.clock.advance(Duration::from_secs(15 * 60));
-    let after = sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None)
+    let after = sign_in::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None)
         .await
         .map(crate::support::session);
     assert!(after.is_ok(), "{after:?}");
@@ -97,7 +98,7 @@ async fn one_client_ip_is_limited_to_100_failures_across_accounts(env: &TestEnv)
         let svc = env.svc.clone();
         let client = client.clone();
         tokio::spawn(async move {
-            sessions::sign_in(
+            sign_in::sign_in(
                 &svc,
                 &format!("user{i}@example.com"),
                 "Wrong-Guess-1",
@@ -119,7 +120,7 @@ async fn one_client_ip_is_limited_to_100_failures_across_accounts(env: &TestEnv)
             .iter()
             .all(|r| matches!(r, Err(Error::InvalidCredentials)))
     );
-    let next = sessions::sign_in(
+    let next = sign_in::sign_in(
         &env.svc,
         "someone@example.com",
         "Wrong-Guess-1",
@@ -130,7 +131,7 @@ async fn one_client_ip_is_limited_to_100_failures_across_accounts(env: &TestEnv)
     .await
     .map(crate::support::session);
     assert!(matches!(next, Err(Error::RateLimited { .. })), "{next:?}");
-    let elsewhere = sessions::sign_in(
+    let elsewhere = sign_in::sign_in(
         &env.svc,
         "someone@example.com",
         "Wrong-Guess-1",
@@ -150,7 +151,7 @@ async fn a_successful_sign_in_resets_the_account_counter(env: &TestEnv) {
     env.sign_up("ada@example.com").await;
     let client = env.client();
     for _ in 0..9 {
-        let _ = sessions::sign_in(
+        let _ = sign_in::sign_in(
             &env.svc,
             "ada@example.com",
             "Wrong-Guess-1",
@@ -162,13 +163,13 @@ async fn a_successful_sign_in_resets_the_account_counter(env: &TestEnv) {
         .map(crate::support::session);
     }
     assert!(
-        sessions::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None)
+        sign_in::sign_in(&env.svc, "ada@example.com", PASSWORD, None, &client, None)
             .await
             .map(crate::support::session)
             .is_ok()
     );
     for _ in 0..10 {
-        let r = sessions::sign_in(
+        let r = sign_in::sign_in(
             &env.svc,
             "ada@example.com",
             "Wrong-Guess-1",

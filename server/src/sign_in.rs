@@ -1,6 +1,26 @@
-//! Password sign-in, behind the guess limits.
+//! Signing in: a password (behind the guess limits), the second step of an account with MFA,
+//! and the completion every way of signing in shares (a provider's callback too): landing in an
+//! organization that admits the session, replacing the browser's previous session, and issuing
+//! the new one.
+//!
+//! Sessions themselves (issuing, resolving, ending) belong to [`crate::sessions`]; this module
+//! decides when one is issued.
 
-use super::*;
+use crate::admission::Admission;
+use crate::audit::{self, Action, Event};
+use crate::cache::{Change, Invalidation};
+use crate::clock::Timestamp;
+use crate::devices;
+use crate::ids::{ChallengeId, OrgId, UserId};
+use crate::notices::{self, Notice};
+use crate::orgs;
+use crate::passwords::Password;
+use crate::second_factor::{self, PendingSignIn, Proof};
+use crate::sessions::{self, NewSession, SignedIn};
+use crate::throttle;
+use crate::users::EmailAddress;
+use crate::vocab::{ClientInfo, SessionAuth};
+use crate::{Error, Services};
 
 /// What a deactivated member is told when they try to sign in.
 pub const DEACTIVATED: &str = "This account has been deactivated.";
@@ -10,9 +30,9 @@ pub const DEACTIVATED: &str = "This account has been deactivated.";
 pub enum SignInStep {
     /// Signed in: a new session.
     Done(SignedIn),
-    /// The account uses MFA: no session yet. [`crate::mfa::verify_sign_in`] with this pending
-    /// sign-in's token and a code completes it.
-    SecondFactor(crate::mfa::PendingSignIn),
+    /// The account uses MFA: no session yet. [`verify_sign_in`] with this pending sign-in's
+    /// token and a code completes it.
+    SecondFactor(PendingSignIn),
 }
 
 /// Signs in with email and password, into `organization` when given (a `/login?org=` link) or
@@ -54,7 +74,7 @@ pub async fn sign_in(
         return Err(limited);
     }
 
-    let user = accounts::credentials_for(pool, &normalized).await?;
+    let user = crate::users::credentials_for(pool, &normalized).await?;
     let password = Password::new(password);
     // An account without a password (it signs in through a provider) matches nothing, after
     // the same work as any other.
@@ -105,6 +125,54 @@ pub async fn sign_in(
     complete_sign_in(svc, completion, client, previous_token).await
 }
 
+/// A completed second step.
+#[derive(Debug)]
+pub struct MfaSignedIn {
+    pub signed_in: SignedIn,
+    /// Set when a backup code was used: how many remain.
+    pub backup_codes_left: Option<i64>,
+}
+
+/// The second step of sign-in: an authenticator or backup code for the pending sign-in behind
+/// `token` issues the session (and ends the one it replaces, as sign-in does).
+///
+/// Errors: `Gone` when the pending sign-in expired or was used; `Validation` (field `code`) for
+/// a wrong, replayed or malformed code; `RateLimited` past the account's guess budget or while
+/// failures in a row impose a wait; `Forbidden` ([`second_factor::LOCKED`]) once they locked the second
+/// factor, or as for sign-in (deactivated meanwhile).
+pub async fn verify_sign_in(
+    svc: &Services,
+    token: &str,
+    code: &str,
+    client: &ClientInfo,
+    previous_token: Option<&str>,
+) -> Result<MfaSignedIn, Error> {
+    let (challenge, proof) = second_factor::prove_pending(svc, token, code, client).await?;
+    // The pending sign-in is used up in the transaction that issues the session: of two
+    // requests racing with good codes one proceeds, and an MFA reset either deletes it first
+    // (then this is refused) or comes after and ends the session issued here.
+    let completion = Completion {
+        user_id: challenge.user,
+        credential_version: challenge.credential_version,
+        organization: challenge.org.as_deref(),
+        second_step: Some(challenge.id),
+        via_provider: challenge.via_provider.as_deref(),
+    };
+    let SignInStep::Done(signed_in) =
+        complete_sign_in(svc, completion, client, previous_token).await?
+    else {
+        return Err(Error::internal("a proven second factor asked for again"));
+    };
+    let backup_codes_left = match proof {
+        Proof::BackupCode => Some(second_factor::backup_codes_left(svc, challenge.user).await?),
+        Proof::Authenticator => None,
+    };
+    Ok(MfaSignedIn {
+        signed_in,
+        backup_codes_left,
+    })
+}
+
 /// A sign-in whose credentials all passed.
 pub(crate) struct Completion<'a> {
     pub user_id: UserId,
@@ -113,7 +181,7 @@ pub(crate) struct Completion<'a> {
     /// As asked by a `/login?org=` link.
     pub organization: Option<&'a str>,
     /// The pending sign-in a second step used up (in the same transaction).
-    pub second_step: Option<crate::ids::ChallengeId>,
+    pub second_step: Option<ChallengeId>,
     /// The provider it came through; `None` for a password.
     pub via_provider: Option<&'a str>,
 }
@@ -149,24 +217,14 @@ pub(crate) async fn complete_sign_in(
     // them in, so the two cannot deadlock on PostgreSQL.
     orgs::store::lock_memberships_of(change.conn(), user_id).await?;
     if let Some(challenge) = second_step
-        && !crate::mfa::consume_pending(change.conn(), challenge).await?
+        && !second_factor::consume_pending(change.conn(), challenge).await?
     {
-        return Err(Error::Gone(crate::mfa::SIGN_IN_EXPIRED.into()));
+        return Err(Error::Gone(second_factor::SIGN_IN_EXPIRED.into()));
     }
     if let Some(previous) = previous_token {
-        end_replaced(&mut change, previous, client, now).await?;
+        sessions::end_replaced(&mut change, previous, client, now).await?;
     }
-    let expired = store::end_expired(change.conn(), user_id, now).await?;
-    record_ended(
-        &mut change,
-        user_id,
-        &expired,
-        EndReason::Expired,
-        client,
-        now,
-    )
-    .await?;
-    store::purge_finished(change.conn(), user_id, now).await?;
+    sessions::end_expired(&mut change, user_id, client, now).await?;
     let requested = organization.map(|text| OrgId::parse(text).ok_or(text));
     let landing = match requested {
         None => orgs::landing_org(change.conn(), user_id, None, now).await?,
@@ -197,20 +255,20 @@ pub(crate) async fn complete_sign_in(
             return Err(Error::Forbidden(message.into()));
         }
     };
-    let mfa_enabled = crate::mfa::is_enabled_in(change.conn(), user_id).await?;
+    let mfa_enabled = second_factor::is_enabled_in(change.conn(), user_id).await?;
     let auth = SessionAuth {
         via_provider: via_provider.map(str::to_string),
         mfa_waived: mfa_enabled && second_step.is_none(),
     };
-    match admission_in(change.conn(), org, &auth, mfa_enabled).await? {
+    match sessions::admission_in(change.conn(), org, &auth, mfa_enabled).await? {
         Admission::Admitted => {}
         Admission::ProviderRequired(required) => {
             drop(change);
-            return Err(provider_required(svc, org, &required).await?);
+            return Err(sessions::provider_required(svc, org, &required).await?);
         }
         Admission::SecondFactorRequired => {
             drop(change);
-            let pending = crate::mfa::begin_second_step(
+            let pending = second_factor::begin_second_step(
                 svc,
                 user_id,
                 credential_version,
@@ -223,26 +281,17 @@ pub(crate) async fn complete_sign_in(
         }
     }
     let new_device =
-        crate::notices::remember_device(change.conn(), user_id, &client.device(), now).await?;
+        notices::remember_device(change.conn(), user_id, &devices::of(client), now).await?;
     let new_session = NewSession {
         user: user_id,
         org,
         credential_version,
         auth,
     };
-    let signed_in = create(change.conn(), svc, new_session, client, now).await?;
+    let signed_in = sessions::create(change.conn(), svc, new_session, client, now).await?;
     // A new device appears in the user's session list on every instance.
     change.invalidate(Invalidation::User(user_id)).await?;
-    let surplus = store::end_surplus(change.conn(), user_id, MAX_SESSIONS_PER_USER, now).await?;
-    record_ended(
-        &mut change,
-        user_id,
-        &surplus,
-        EndReason::Replaced,
-        client,
-        now,
-    )
-    .await?;
+    sessions::end_surplus(&mut change, user_id, client, now).await?;
     let event = Event {
         action: Action::SignedIn,
         org,
@@ -253,7 +302,7 @@ pub(crate) async fn complete_sign_in(
     audit::record(change.conn(), event, now).await?;
     change.commit().await?;
     if new_device {
-        crate::notices::send(svc, user_id, crate::notices::Notice::NewDevice, client);
+        notices::send(svc, user_id, Notice::NewDevice, client);
     }
     tracing::info!(user_id = %user_id, session_id = %signed_in.session_id, "signed in");
     Ok(SignInStep::Done(signed_in))
@@ -274,80 +323,4 @@ async fn record_unowned(
         "sign-in refused: too many attempts"
     );
     Ok(())
-}
-
-/// Whether a session established as `auth` may act in `org` (or outside any organization),
-/// by that organization's rules as stored now.
-pub(crate) async fn admission_in(
-    conn: &mut AnyConnection,
-    org: Option<OrgId>,
-    auth: &SessionAuth,
-    mfa_enabled: bool,
-) -> Result<Admission, Error> {
-    let rules = match org {
-        Some(org) => stored_rules(conn, org).await?,
-        None => StoredRules::default(),
-    };
-    Ok(admission::admit(auth, mfa_enabled, rules.as_rules()))
-}
-
-/// An organization's sign-in rules as stored.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct StoredRules {
-    sign_in_provider: Option<String>,
-    provider_enforces_mfa: bool,
-}
-
-impl StoredRules {
-    pub(crate) fn as_rules(&self) -> OrgRules<'_> {
-        OrgRules {
-            sign_in_provider: self.sign_in_provider.as_deref(),
-            provider_enforces_mfa: self.provider_enforces_mfa,
-        }
-    }
-}
-
-pub(crate) async fn stored_rules(
-    conn: &mut AnyConnection,
-    org: OrgId,
-) -> Result<StoredRules, Error> {
-    let row: Option<(Option<String>, Option<i64>)> = sqlx::query_as(
-        "SELECT sign_in_provider, provider_enforces_mfa FROM security_policies WHERE org_id = $1",
-    )
-    .bind(org.to_string())
-    .fetch_optional(conn)
-    .await?;
-    let (sign_in_provider, trusts) = row.unwrap_or_default();
-    Ok(StoredRules {
-        sign_in_provider,
-        provider_enforces_mfa: trusts == Some(1),
-    })
-}
-
-/// "Members of <org> must sign in with <provider>."
-pub(crate) async fn provider_required(
-    svc: &Services,
-    org: Option<OrgId>,
-    required: &str,
-) -> Result<Error, Error> {
-    let name = match org {
-        Some(org) => org_name(svc.db.pool(), org).await?,
-        None => "this organization".into(),
-    };
-    let provider = svc
-        .oauth
-        .get(required)
-        .map_or(required, |p| p.name.as_str());
-    Ok(Error::Forbidden(format!(
-        "Members of {name} must sign in with {provider}."
-    )))
-}
-
-async fn org_name(pool: &sqlx::AnyPool, org: OrgId) -> Result<String, Error> {
-    Ok(
-        sqlx::query_scalar("SELECT name FROM organizations WHERE id = $1")
-            .bind(org.to_string())
-            .fetch_one(pool)
-            .await?,
-    )
 }

@@ -18,7 +18,8 @@ use crate::audit::{self, Action as Audited, Event};
 use crate::clock::Timestamp;
 use crate::error::FieldErrors;
 use crate::ids::UserId;
-use crate::sessions::ClientInfo;
+
+use crate::vocab::ClientInfo;
 use crate::{Error, Services, throttle};
 
 /// Also the answer to a code that was already used: telling the two apart would tell a guesser
@@ -148,7 +149,7 @@ async fn reserve(
     user: UserId,
     now: Timestamp,
 ) -> Result<Result<i64, Refusal>, Error> {
-    let version = crate::accounts::credential_version(pool, user).await?;
+    let version = crate::users::credential_version(pool, user).await?;
     // The WHERE is `rule` in SQL: it lets the check run unless a wait or the lock applies. A
     // count from an older password starts over. SET and WHERE read the row as it was.
     let reserved: Option<i64> = sqlx::query_scalar(

@@ -1,5 +1,11 @@
-//! The SQL behind provider sign-in. Flows and pending identities are looked up by the hash of
-//! the browser's cookie and used up with a DELETE, so each works once.
+//! People's identities at sign-in providers, as stored: the flows in flight to a provider, the
+//! identities linked to accounts, and the pending ones waiting for a sign-up or a link. The SQL
+//! every way of using a provider shares — [`crate::oauth`], opening an account
+//! ([`crate::accounts`]) and accepting an invitation ([`crate::invitations`]) — so none of them
+//! reaches into another's internals.
+//!
+//! Flows and pending identities are looked up by the hash of the browser's cookie and used up
+//! with a DELETE, so each works once.
 
 use sqlx::{AnyConnection, AnyPool};
 
