@@ -46,23 +46,25 @@ test: fmt-check clippy test-rust e2e
 fmt-check:
 	cargo fmt --all --check
 
-## One clippy run per feature set that ships; never --all-features.
+## Every crate with the features the server ships, in one cargo invocation so clippy, the tests
+## and the server binary all resolve the same features (nothing is built twice for a different
+## feature set).
+HOST := -p gatehouse-server -p gatehouse-app -p gatehouse -p gatehouse-bundle \
+	--features gatehouse/ssr,gatehouse-app/ssr
+
+## Two clippy runs: the host crates with every target (tests included), and the browser crates
+## (`gatehouse` pulls `gatehouse-app` in with `hydrate`; clippy lints workspace members it builds).
 clippy: setup
-	cargo clippy -p gatehouse-server --all-targets -- -D warnings
-	cargo clippy -p gatehouse-bundle --all-targets -- -D warnings
-	cargo clippy -p gatehouse-app --all-targets --features ssr -- -D warnings
-	cargo clippy -p gatehouse --all-targets --features ssr -- -D warnings
-	cargo clippy -p gatehouse-app --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy $(HOST) --all-targets -- -D warnings
 	cargo clippy -p gatehouse --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 ## Unit and integration tests; PostgreSQL cases run when TEST_DATABASE_URL is set.
 test-rust:
-	cargo test -p gatehouse-server
-	cargo test -p gatehouse-app --features ssr
+	cargo test $(HOST) --lib --bins --test it
 	@# One test at a time: the boundary tests each build a whole app in one process, and run in
 	@# parallel one of them now and then waits forever for a wake-up that never comes (seen
 	@# 2026-11-30: idle threads, no lock held). Sequential runs never hang and take ~1.5 s.
-	cargo test -p gatehouse --features ssr -- --test-threads=1
+	cargo test $(HOST) --test boundary -- --test-threads=1
 
 e2e-deps:
 	cd end2end && if [ ! -d node_modules ]; then PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; fi
