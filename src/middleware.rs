@@ -8,7 +8,8 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use gatehouse_app::ctx::{RequestCaller, RequestClient, session_cookie};
+use gatehouse_app::cookies;
+use gatehouse_app::ctx::{RequestCaller, RequestClient};
 use gatehouse_app::error::{AppError, ErrorCode};
 use gatehouse_server::config::PublicOrigin;
 use gatehouse_server::{ClientHints, ClientInfo, Resolved, sessions};
@@ -112,7 +113,7 @@ pub async fn resolve_session(
 ) -> Response {
     let client = client_info(&req, &state);
     let cookies = state.server.cookies();
-    let cookie = session_cookie(req.headers(), cookies);
+    let cookie = cookies::read(req.headers(), cookies.session());
     let mut stale_cookie = false;
     let caller = match &cookie {
         None => RequestCaller::Anonymous,

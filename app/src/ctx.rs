@@ -1,6 +1,6 @@
 //! Server-side access to the request being served: the services, the resolved caller and the
-//! response cookies. The caller is resolved once per request by the router's middleware and
-//! read here; nothing else parses cookies.
+//! response cookies (built in [`crate::cookies`]). The caller is resolved once per request by the
+//! router's middleware and read here.
 
 use gatehouse_server::{Actor, Caller, ClientInfo, EndReason, Services, Timestamp};
 use http::HeaderValue;
@@ -9,59 +9,8 @@ use http::request::Parts;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
+use crate::cookies::Cookies;
 use crate::error::AppError;
-
-/// Our cookies' names and attributes, decided in one place from whether the public URL is
-/// https. There every name takes the `__Host-` prefix: browsers keep such a cookie only when it
-/// is `Secure`, has `Path=/` and no `Domain`, so neither a sibling subdomain nor a plain-http
-/// page can plant or overwrite it. Plain http (development, tests) keeps the bare names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cookies {
-    secure: bool,
-}
-
-impl Cookies {
-    pub fn new(secure: bool) -> Self {
-        Self { secure }
-    }
-
-    fn name(self, bare: &'static str, prefixed: &'static str) -> &'static str {
-        if self.secure { prefixed } else { bare }
-    }
-
-    /// The session token.
-    pub fn session(self) -> &'static str {
-        self.name("gatehouse_session", "__Host-gatehouse_session")
-    }
-
-    /// A sign-in waiting for its second step (MFA), for five minutes.
-    pub fn mfa(self) -> &'static str {
-        self.name("gatehouse_mfa", "__Host-gatehouse_mfa")
-    }
-
-    /// Binds a trip to a sign-in provider to the browser that started it (ten minutes).
-    pub fn oauth(self) -> &'static str {
-        self.name("gatehouse_oauth", "__Host-gatehouse_oauth")
-    }
-
-    /// A provider's verified identity waiting for its person (create the account, or prove
-    /// the existing one), fifteen minutes.
-    pub fn identity(self) -> &'static str {
-        self.name("gatehouse_identity", "__Host-gatehouse_identity")
-    }
-
-    /// A `Set-Cookie` value for cookie `name` holding `value` for `max_age` seconds, with the
-    /// attributes every cookie here has.
-    pub fn set(self, name: &str, value: &str, max_age: u64) -> String {
-        let secure = if self.secure { "; Secure" } else { "" };
-        format!("{name}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax{secure}")
-    }
-
-    /// A `Set-Cookie` value that removes cookie `name`.
-    pub fn clear(self, name: &str) -> String {
-        self.set(name, "", 0)
-    }
-}
 
 /// What every server function may need, provided as Leptos context by the router.
 #[derive(Clone)]
@@ -193,10 +142,8 @@ fn cookies() -> Cookies {
 }
 
 pub fn set_session_cookie(token: &str, expires_at: Timestamp, now: Timestamp) {
-    // Rounded up: the session was created a moment before `now`.
-    let max_age = u64::try_from(now.until(expires_at).as_millis().div_ceil(1000)).unwrap_or(0);
     let cookies = cookies();
-    set_cookie(&cookies.set(cookies.session(), token, max_age));
+    set_cookie(&cookies.set_until(cookies.session(), token, now, expires_at));
 }
 
 pub fn clear_session_cookie() {
@@ -206,9 +153,8 @@ pub fn clear_session_cookie() {
 
 /// Remembers a sign-in waiting for its second step.
 pub fn set_mfa_cookie(token: &str, expires_at: Timestamp, now: Timestamp) {
-    let max_age = now.until(expires_at).as_secs();
     let cookies = cookies();
-    set_cookie(&cookies.set(cookies.mfa(), token, max_age));
+    set_cookie(&cookies.set_until(cookies.mfa(), token, now, expires_at));
 }
 
 pub fn clear_mfa_cookie() {
@@ -218,35 +164,17 @@ pub fn clear_mfa_cookie() {
 
 /// The pending second step's token from this request, if any.
 pub fn mfa_cookie() -> Option<String> {
-    cookie(&parts().ok()?.headers, cookies().mfa())
-}
-
-/// The session token from a request's `Cookie` headers, if any.
-pub fn session_cookie(headers: &http::HeaderMap, cookies: Cookies) -> Option<String> {
-    cookie(headers, cookies.session())
+    crate::cookies::read(&parts().ok()?.headers, cookies().mfa())
 }
 
 /// The pending provider identity of this request's browser, if any.
 pub fn identity_cookie() -> Option<String> {
-    cookie(&parts().ok()?.headers, cookies().identity())
+    crate::cookies::read(&parts().ok()?.headers, cookies().identity())
 }
 
 pub fn clear_identity_cookie() {
     let cookies = cookies();
     set_cookie(&cookies.clear(cookies.identity()));
-}
-
-/// The value of cookie `wanted` in a request's `Cookie` headers, if any.
-pub fn cookie(headers: &http::HeaderMap, wanted: &str) -> Option<String> {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == wanted)
-        .map(|(_, value)| value.to_string())
-        .filter(|value| !value.is_empty())
 }
 
 /// Adds a `Set-Cookie` (see [`Cookies::set`]) to this response.
@@ -256,53 +184,5 @@ fn set_cookie(set_cookie: &str) {
         HeaderValue::from_str(set_cookie),
     ) {
         response.append_header(SET_COOKIE, value);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Cookies;
-
-    #[test]
-    fn https_names_every_cookie_with_the_host_prefix_and_its_required_attributes() {
-        let https = Cookies::new(true);
-        let names = [
-            https.session(),
-            https.mfa(),
-            https.oauth(),
-            https.identity(),
-        ];
-        assert_eq!(
-            names,
-            [
-                "__Host-gatehouse_session",
-                "__Host-gatehouse_mfa",
-                "__Host-gatehouse_oauth",
-                "__Host-gatehouse_identity"
-            ]
-        );
-        assert_eq!(
-            https.set(https.mfa(), "t", 300),
-            "__Host-gatehouse_mfa=t; Max-Age=300; Path=/; HttpOnly; SameSite=Lax; Secure"
-        );
-    }
-
-    #[test]
-    fn plain_http_keeps_the_bare_names_without_secure() {
-        let http = Cookies::new(false);
-        let names = [http.session(), http.mfa(), http.oauth(), http.identity()];
-        assert_eq!(
-            names,
-            [
-                "gatehouse_session",
-                "gatehouse_mfa",
-                "gatehouse_oauth",
-                "gatehouse_identity"
-            ]
-        );
-        assert_eq!(
-            http.clear(http.session()),
-            "gatehouse_session=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
-        );
     }
 }

@@ -7,6 +7,8 @@ pub mod api;
 pub mod auth;
 pub mod components;
 #[cfg(feature = "ssr")]
+pub mod cookies;
+#[cfg(feature = "ssr")]
 pub mod ctx;
 pub mod error;
 pub mod pages;
