@@ -1,7 +1,7 @@
 //! Request middleware: cross-origin refusal, per-request session resolution, security headers,
 //! and HTTP statuses for server-function errors.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use axum::Json;
 use axum::body::Body;
@@ -17,6 +17,7 @@ use http::header::{self, HeaderValue};
 use http::uri::Authority;
 use http::{HeaderMap, Method, StatusCode, Uri};
 use leptos::nonce::Nonce;
+use url::{Host, Url};
 
 use crate::AppState;
 
@@ -64,23 +65,29 @@ fn is_foreign(headers: &HeaderMap, public: &PublicOrigin) -> bool {
     {
         return true;
     }
-    let Some(origin) = text(header::ORIGIN) else {
-        return false;
-    };
-    let scheme = if public.is_https() {
-        "https://"
-    } else {
-        "http://"
-    };
-    !origin
-        .strip_prefix(scheme)
-        .is_some_and(|authority| names_this_server(authority, public))
+    text(header::ORIGIN).is_some_and(|origin| !is_public_origin(origin, public))
 }
 
-/// Whether `authority` (`host[:port]` from `Host` or an `Origin`) is the public URL's. Host names
-/// compare without case; a missing port is the public scheme's default. When the public host is
-/// a loopback name, the other loopback names (`localhost`, `127.0.0.1`, `[::1]`) are accepted
-/// too: no other site can be reached under them, and `make run` may be opened under either.
+/// Whether an `Origin` header is the public URL's origin: exactly a serialized origin as
+/// browsers write it (no credentials, path or trailing slash; `null` is no origin), with the
+/// public scheme, naming this server (see [`is_this_server`]).
+fn is_public_origin(origin: &str, public: &PublicOrigin) -> bool {
+    let Ok(url) = Url::parse(origin) else {
+        return false;
+    };
+    let scheme = if public.is_https() { "https" } else { "http" };
+    url.origin()
+        .ascii_serialization()
+        .eq_ignore_ascii_case(origin)
+        && url.scheme() == scheme
+        && url
+            .host()
+            .zip(url.port_or_known_default())
+            .is_some_and(|(host, port)| is_this_server(&host.to_owned(), port, public))
+}
+
+/// Whether `authority` (`host[:port]` from `Host`) is the public URL's. A missing port is the
+/// public scheme's default.
 fn names_this_server(authority: &str, public: &PublicOrigin) -> bool {
     let Ok(authority) = authority.parse::<Authority>() else {
         return false;
@@ -91,16 +98,30 @@ fn names_this_server(authority: &str, public: &PublicOrigin) -> bool {
     let port = authority
         .port_u16()
         .unwrap_or(if public.is_https() { 443 } else { 80 });
-    let host = authority.host();
-    port == public.port()
-        && (host.eq_ignore_ascii_case(public.host())
-            || (is_loopback_name(host) && is_loopback_name(public.host())))
+    // Only the form browsers send (`127.0.0.1`, not `2130706433`; `[::1]`, not `[0::1]`).
+    Host::parse(authority.host()).is_ok_and(|host| {
+        host.to_string().eq_ignore_ascii_case(authority.host())
+            && is_this_server(&host, port, public)
+    })
 }
 
-fn is_loopback_name(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+/// Whether `host` and `port` are the public URL's. Host names compare without case. When the
+/// public host is a loopback name, the other loopback names (`localhost`, `127.0.0.1`, `[::1]`)
+/// are accepted too: no other site can be reached under them, and `make run` may be opened
+/// under either.
+fn is_this_server(host: &Host, port: u16, public: &PublicOrigin) -> bool {
+    let Ok(ours) = Host::parse(public.host()) else {
+        return false;
+    };
+    port == public.port() && (*host == ours || (is_loopback(host) && is_loopback(&ours)))
+}
+
+fn is_loopback(host: &Host) -> bool {
+    match host {
+        Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        Host::Ipv4(ip) => ip.is_loopback(),
+        Host::Ipv6(ip) => ip.is_loopback(),
+    }
 }
 
 /// Resolves the session cookie once per request and stores the caller (and client info) as
@@ -300,6 +321,10 @@ mod tests {
             "https://127.0.0.1:3000",
             "http://127.0.0.1:3000/",
             "http://evil.example@127.0.0.1:3000",
+            "http://2130706433:3000",
+            "http://127.0.0.1:3000/x",
+            "http://127.0.0.1:3000?x",
+            "ftp://127.0.0.1:3000",
         ] {
             let map = HeaderMap::from_iter([(
                 header::ORIGIN,
@@ -353,6 +378,8 @@ mod tests {
             "127.0.0.1",
             "evil.example:3000",
             "10.0.0.1:3000",
+            "2130706433:3000",
+            "127.0.0.1:3000/x",
         ] {
             assert!(!names_this_server(other, &local), "{other}");
         }

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use gatehouse_app::cookies::{self, Cookies};
 use gatehouse_app::ctx::RequestClient;
-use gatehouse_app::paths::{encode, mfa_step, safe_next};
+use gatehouse_app::paths::{mfa_step, safe_next, with_query};
 use gatehouse_server::Error;
 use gatehouse_server::oauth::{self, Arrival, CallbackParams};
 use gatehouse_server::sessions::SignInStep;
@@ -96,7 +96,10 @@ pub async fn callback(
         },
         Ok(Arrival::ProveAccount { cookie, next }) => {
             set.push(identity_cookie(cookies, cookie.expose()));
-            format!("/login?link={}&next={}", encode(&provider), encode(&next))
+            with_query(
+                "/login",
+                &[("link", Some(&provider)), ("next", Some(&next))],
+            )
         }
         Ok(Arrival::ConfirmInvitation { cookie, next }) => {
             set.push(identity_cookie(cookies, cookie.expose()));
@@ -123,7 +126,10 @@ fn identity_cookie(cookies: Cookies, token: &str) -> String {
 }
 
 fn oauth_error(provider: &str, code: &str) -> String {
-    format!("/login?oauth_error={code}&provider={}", encode(provider))
+    with_query(
+        "/login",
+        &[("oauth_error", Some(code)), ("provider", Some(provider))],
+    )
 }
 
 fn refused(provider: &str, code: &str) -> Response {

@@ -257,9 +257,9 @@ fn MemberTable(
     let page_link = {
         let search = search.clone();
         move |page: i64| {
-            format!(
-                "/settings/members?q={}&page={page}",
-                crate::paths::encode(&search)
+            crate::paths::with_query(
+                "/settings/members",
+                &[("q", Some(&search)), ("page", Some(&page.to_string()))],
             )
         }
     };
