@@ -1,10 +1,9 @@
-//! Request middleware: cross-origin refusal, per-request session resolution, security headers,
-//! and HTTP statuses for server-function errors.
+//! Request middleware: cross-origin refusal, per-request session resolution and security
+//! headers. (Server-function errors set their own HTTP status; see `gatehouse_app::ctx`.)
 
 use std::net::SocketAddr;
 
 use axum::Json;
-use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -249,32 +248,6 @@ fn content_security_policy(nonce: &Nonce) -> String {
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     )
-}
-
-/// Server functions answer errors with 500 by default; give fetch callers the real status
-/// (401/403/404/409/422/429 with `Retry-After`) from the error's code. Plain form posts are
-/// redirects and pass untouched.
-pub async fn server_fn_status(req: Request, next: Next) -> Response {
-    let response = next.run(req).await;
-    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
-        || !response.headers().contains_key("serverfnerror")
-    {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return Response::from_parts(parts, Body::empty());
-    };
-    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status =
-            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        if let Some(secs) = error.retry_after {
-            parts
-                .headers
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        }
-    }
-    Response::from_parts(parts, Body::from(bytes))
 }
 
 #[cfg(test)]

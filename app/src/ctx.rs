@@ -4,7 +4,8 @@
 
 use gatehouse_server::{Actor, Caller, ClientInfo, EndReason, Services, Timestamp};
 use http::HeaderValue;
-use http::header::{ACCEPT, SET_COOKIE};
+use http::StatusCode;
+use http::header::{ACCEPT, RETRY_AFTER, SET_COOKIE};
 use http::request::Parts;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
@@ -129,6 +130,25 @@ pub fn is_form_post() -> bool {
         .unwrap_or(false)
 }
 
+/// A server function answers `error`: fetch callers get its HTTP status (401, 403, 404, 409,
+/// 422, 429 with `Retry-After`, …; see [`AppError::status`]) instead of the 500 Leptos answers
+/// every error with. A no-JavaScript form post keeps the redirect back to its page that Leptos
+/// answers it with (the error rides in that URL).
+pub fn answer_with(error: &AppError) {
+    let Some(response) = use_context::<ResponseOptions>() else {
+        return;
+    };
+    if is_form_post() {
+        return;
+    }
+    response.set_status(
+        StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+    );
+    if let Some(seconds) = error.retry_after {
+        response.insert_header(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+}
+
 /// After a no-JavaScript form post succeeds, send the browser to `path`.
 pub fn redirect_form_post(path: &str) {
     if is_form_post() {
@@ -184,5 +204,57 @@ fn set_cookie(set_cookie: &str) {
         HeaderValue::from_str(set_cookie),
     ) {
         response.append_header(SET_COOKIE, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use leptos::server_fn::error::FromServerFnError;
+
+    use super::*;
+    use crate::error::ErrorCode;
+
+    /// The status and `Retry-After` a server function answering `error` to a request that
+    /// accepts `accept` ends up with.
+    fn answered(error: &AppError, accept: &str) -> (Option<StatusCode>, Option<String>) {
+        let owner = Owner::new();
+        owner.with(|| {
+            let (parts, ()) = http::Request::post("/api/x")
+                .header(ACCEPT, accept)
+                .body(())
+                .unwrap_or_else(|e| unreachable!("{e}"))
+                .into_parts();
+            provide_context(parts);
+            let response = ResponseOptions::default();
+            provide_context(response.clone());
+            let _body = error.ser();
+            let parts = response.0.read().unwrap_or_else(|e| unreachable!("{e}"));
+            let retry = parts
+                .headers
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            (parts.status, retry)
+        })
+    }
+
+    #[test]
+    fn a_fetch_caller_gets_the_error_status_and_retry_after() {
+        let mut limited = AppError::new(ErrorCode::RateLimited, "slow down");
+        limited.retry_after = Some(900);
+        assert_eq!(
+            answered(&limited, "application/json"),
+            (Some(StatusCode::TOO_MANY_REQUESTS), Some("900".into()))
+        );
+        assert_eq!(
+            answered(&AppError::unauthenticated(), "*/*"),
+            (Some(StatusCode::UNAUTHORIZED), None)
+        );
+    }
+
+    #[test]
+    fn a_form_post_keeps_the_redirect_leptos_answers_it_with() {
+        let error = AppError::new(ErrorCode::Validation, "fix it");
+        assert_eq!(answered(&error, "text/html,*/*"), (None, None));
     }
 }
