@@ -13,6 +13,7 @@ pub mod ctx;
 pub mod error;
 pub mod pages;
 pub mod paths;
+pub mod saved;
 pub mod time;
 
 use leptos::prelude::*;
