@@ -33,7 +33,7 @@ mod server {
     use axum::Router;
     use axum::body::Body;
     use axum::extract::{DefaultBodyLimit, FromRef, MatchedPath};
-    use axum::middleware::{from_fn, from_fn_with_state};
+    use axum::middleware::from_fn_with_state;
     use gatehouse_app::ctx::ServerContext;
     use gatehouse_app::{App, shell};
     use gatehouse_server::config::PublicOrigin;
@@ -90,8 +90,9 @@ mod server {
     /// The whole HTTP surface: pages, server functions under `/api`, the browser bundle
     /// (`assets`), other static files, and the
     /// middleware stack (outermost first): request id → trace span → security headers →
-    /// origin check → session resolution → error statuses for server functions. Security
-    /// headers sit outside the checks so that refusals carry them too.
+    /// origin check → session resolution. Security headers sit outside the checks so that
+    /// refusals carry them too. Server functions set their own error statuses (see
+    /// `gatehouse_app::ctx::answer_with`).
     pub fn router(state: AppState) -> Router {
         let routes = generate_route_list(App);
         let context = {
@@ -130,7 +131,6 @@ mod server {
                 state.clone(),
                 middleware::resolve_session,
             ))
-            .layer(from_fn(middleware::server_fn_status))
             // Every form here is a few short fields; refuse anything larger early.
             .layer(DefaultBodyLimit::max(BODY_LIMIT));
         Router::new()

@@ -1,14 +1,14 @@
-//! Request middleware: cross-origin refusal, per-request session resolution, security headers,
-//! and HTTP statuses for server-function errors.
+//! Request middleware: cross-origin refusal, per-request session resolution and security
+//! headers. (Server-function errors set their own HTTP status; see `gatehouse_app::ctx`.)
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use axum::Json;
-use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use gatehouse_app::ctx::{RequestCaller, RequestClient, session_cookie};
+use gatehouse_app::cookies;
+use gatehouse_app::ctx::{RequestCaller, RequestClient};
 use gatehouse_app::error::{AppError, ErrorCode};
 use gatehouse_server::config::PublicOrigin;
 use gatehouse_server::{ClientHints, ClientInfo, Resolved, sessions};
@@ -16,6 +16,7 @@ use http::header::{self, HeaderValue};
 use http::uri::Authority;
 use http::{HeaderMap, Method, StatusCode, Uri};
 use leptos::nonce::Nonce;
+use url::{Host, Url};
 
 use crate::AppState;
 
@@ -63,23 +64,29 @@ fn is_foreign(headers: &HeaderMap, public: &PublicOrigin) -> bool {
     {
         return true;
     }
-    let Some(origin) = text(header::ORIGIN) else {
-        return false;
-    };
-    let scheme = if public.is_https() {
-        "https://"
-    } else {
-        "http://"
-    };
-    !origin
-        .strip_prefix(scheme)
-        .is_some_and(|authority| names_this_server(authority, public))
+    text(header::ORIGIN).is_some_and(|origin| !is_public_origin(origin, public))
 }
 
-/// Whether `authority` (`host[:port]` from `Host` or an `Origin`) is the public URL's. Host names
-/// compare without case; a missing port is the public scheme's default. When the public host is
-/// a loopback name, the other loopback names (`localhost`, `127.0.0.1`, `[::1]`) are accepted
-/// too: no other site can be reached under them, and `make run` may be opened under either.
+/// Whether an `Origin` header is the public URL's origin: exactly a serialized origin as
+/// browsers write it (no credentials, path or trailing slash; `null` is no origin), with the
+/// public scheme, naming this server (see [`is_this_server`]).
+fn is_public_origin(origin: &str, public: &PublicOrigin) -> bool {
+    let Ok(url) = Url::parse(origin) else {
+        return false;
+    };
+    let scheme = if public.is_https() { "https" } else { "http" };
+    url.origin()
+        .ascii_serialization()
+        .eq_ignore_ascii_case(origin)
+        && url.scheme() == scheme
+        && url
+            .host()
+            .zip(url.port_or_known_default())
+            .is_some_and(|(host, port)| is_this_server(&host.to_owned(), port, public))
+}
+
+/// Whether `authority` (`host[:port]` from `Host`) is the public URL's. A missing port is the
+/// public scheme's default.
 fn names_this_server(authority: &str, public: &PublicOrigin) -> bool {
     let Ok(authority) = authority.parse::<Authority>() else {
         return false;
@@ -90,16 +97,30 @@ fn names_this_server(authority: &str, public: &PublicOrigin) -> bool {
     let port = authority
         .port_u16()
         .unwrap_or(if public.is_https() { 443 } else { 80 });
-    let host = authority.host();
-    port == public.port()
-        && (host.eq_ignore_ascii_case(public.host())
-            || (is_loopback_name(host) && is_loopback_name(public.host())))
+    // Only the form browsers send (`127.0.0.1`, not `2130706433`; `[::1]`, not `[0::1]`).
+    Host::parse(authority.host()).is_ok_and(|host| {
+        host.to_string().eq_ignore_ascii_case(authority.host())
+            && is_this_server(&host, port, public)
+    })
 }
 
-fn is_loopback_name(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+/// Whether `host` and `port` are the public URL's. Host names compare without case. When the
+/// public host is a loopback name, the other loopback names (`localhost`, `127.0.0.1`, `[::1]`)
+/// are accepted too: no other site can be reached under them, and `make run` may be opened
+/// under either.
+fn is_this_server(host: &Host, port: u16, public: &PublicOrigin) -> bool {
+    let Ok(ours) = Host::parse(public.host()) else {
+        return false;
+    };
+    port == public.port() && (*host == ours || (is_loopback(host) && is_loopback(&ours)))
+}
+
+fn is_loopback(host: &Host) -> bool {
+    match host {
+        Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        Host::Ipv4(ip) => ip.is_loopback(),
+        Host::Ipv6(ip) => ip.is_loopback(),
+    }
 }
 
 /// Resolves the session cookie once per request and stores the caller (and client info) as
@@ -112,7 +133,7 @@ pub async fn resolve_session(
 ) -> Response {
     let client = client_info(&req, &state);
     let cookies = state.server.cookies();
-    let cookie = session_cookie(req.headers(), cookies);
+    let cookie = cookies::read(req.headers(), cookies.session());
     let mut stale_cookie = false;
     let caller = match &cookie {
         None => RequestCaller::Anonymous,
@@ -229,32 +250,6 @@ fn content_security_policy(nonce: &Nonce) -> String {
     )
 }
 
-/// Server functions answer errors with 500 by default; give fetch callers the real status
-/// (401/403/404/409/422/429 with `Retry-After`) from the error's code. Plain form posts are
-/// redirects and pass untouched.
-pub async fn server_fn_status(req: Request, next: Next) -> Response {
-    let response = next.run(req).await;
-    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
-        || !response.headers().contains_key("serverfnerror")
-    {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return Response::from_parts(parts, Body::empty());
-    };
-    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status =
-            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        if let Some(secs) = error.retry_after {
-            parts
-                .headers
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        }
-    }
-    Response::from_parts(parts, Body::from(bytes))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,6 +294,10 @@ mod tests {
             "https://127.0.0.1:3000",
             "http://127.0.0.1:3000/",
             "http://evil.example@127.0.0.1:3000",
+            "http://2130706433:3000",
+            "http://127.0.0.1:3000/x",
+            "http://127.0.0.1:3000?x",
+            "ftp://127.0.0.1:3000",
         ] {
             let map = HeaderMap::from_iter([(
                 header::ORIGIN,
@@ -352,6 +351,8 @@ mod tests {
             "127.0.0.1",
             "evil.example:3000",
             "10.0.0.1:3000",
+            "2130706433:3000",
+            "127.0.0.1:3000/x",
         ] {
             assert!(!names_this_server(other, &local), "{other}");
         }

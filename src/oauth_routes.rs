@@ -7,11 +7,12 @@ use std::collections::HashMap;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use gatehouse_app::ctx::{Cookies, RequestClient, cookie};
-use gatehouse_app::paths::{encode, mfa_step, safe_next};
+use gatehouse_app::cookies::{self, Cookies};
+use gatehouse_app::ctx::RequestClient;
+use gatehouse_app::paths::{mfa_step, safe_next, with_query};
+use gatehouse_server::Error;
 use gatehouse_server::oauth::{self, Arrival, CallbackParams};
 use gatehouse_server::sign_in::SignInStep;
-use gatehouse_server::{Error, Timestamp};
 use http::header::{LOCATION, SET_COOKIE};
 use http::{HeaderMap, HeaderValue, StatusCode};
 
@@ -30,7 +31,7 @@ pub async fn start(
     match oauth::start(svc, &provider, next.as_deref(), invite, &request.client).await {
         Ok(started) => {
             let cookies = state.server.cookies();
-            let set = cookies.set(cookies.oauth(), started.cookie.expose(), 600);
+            let set = cookies.set(cookies.oauth(), started.cookie.expose(), oauth::FLOW_TTL);
             redirect(&started.url, &[set])
         }
         Err(Error::NotFound) => {
@@ -59,7 +60,7 @@ pub async fn callback(
         state: query.get("state").map(String::as_str),
         error: query.get("error").map(String::as_str),
     };
-    let trip = cookie(&headers, cookies.oauth());
+    let trip = cookies::read(&headers, cookies.oauth());
     let arrival = oauth::callback(
         svc,
         &provider,
@@ -75,25 +76,30 @@ pub async fn callback(
     let location = match arrival {
         Ok(Arrival::SignedIn { step, next }) => match step {
             SignInStep::Done(signed_in) => {
-                set.push(cookies.set(
+                set.push(cookies.set_until(
                     cookies.session(),
                     signed_in.token.expose(),
-                    seconds_until(now, signed_in.expires_at),
+                    now,
+                    signed_in.expires_at,
                 ));
                 next
             }
             SignInStep::SecondFactor(pending) => {
-                set.push(cookies.set(
+                set.push(cookies.set_until(
                     cookies.mfa(),
                     pending.token.expose(),
-                    seconds_until(now, pending.expires_at),
+                    now,
+                    pending.expires_at,
                 ));
                 mfa_step(&next)
             }
         },
         Ok(Arrival::ProveAccount { cookie, next }) => {
             set.push(identity_cookie(cookies, cookie.expose()));
-            format!("/login?link={}&next={}", encode(&provider), encode(&next))
+            with_query(
+                "/login",
+                &[("link", Some(&provider)), ("next", Some(&next))],
+            )
         }
         Ok(Arrival::ConfirmInvitation { cookie, next }) => {
             set.push(identity_cookie(cookies, cookie.expose()));
@@ -116,15 +122,14 @@ pub async fn callback(
 }
 
 fn identity_cookie(cookies: Cookies, token: &str) -> String {
-    cookies.set(cookies.identity(), token, oauth::PENDING_TTL.as_secs())
-}
-
-fn seconds_until(now: Timestamp, at: Timestamp) -> u64 {
-    now.until(at).as_secs()
+    cookies.set(cookies.identity(), token, oauth::PENDING_TTL)
 }
 
 fn oauth_error(provider: &str, code: &str) -> String {
-    format!("/login?oauth_error={code}&provider={}", encode(provider))
+    with_query(
+        "/login",
+        &[("oauth_error", Some(code)), ("provider", Some(provider))],
+    )
 }
 
 fn refused(provider: &str, code: &str) -> Response {

@@ -67,10 +67,7 @@ impl Auth {
             }) if latest.is_none() => Some(reason),
             _ => ended,
         };
-        match reason {
-            Some(reason) => format!("/login?signed_out={reason}"),
-            None => "/login".to_string(),
-        }
+        crate::paths::with_query("/login", &[("signed_out", reason.as_deref())])
     }
 
     /// A server function answered `unauthenticated`: this page's session is over. Sends the

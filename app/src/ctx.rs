@@ -1,67 +1,17 @@
 //! Server-side access to the request being served: the services, the resolved caller and the
-//! response cookies. The caller is resolved once per request by the router's middleware and
-//! read here; nothing else parses cookies.
+//! response cookies (built in [`crate::cookies`]). The caller is resolved once per request by the
+//! router's middleware and read here.
 
 use gatehouse_server::{Actor, Caller, ClientInfo, EndReason, Services, Timestamp};
 use http::HeaderValue;
-use http::header::{ACCEPT, SET_COOKIE};
+use http::StatusCode;
+use http::header::{ACCEPT, RETRY_AFTER, SET_COOKIE};
 use http::request::Parts;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
+use crate::cookies::Cookies;
 use crate::error::AppError;
-
-/// Our cookies' names and attributes, decided in one place from whether the public URL is
-/// https. There every name takes the `__Host-` prefix: browsers keep such a cookie only when it
-/// is `Secure`, has `Path=/` and no `Domain`, so neither a sibling subdomain nor a plain-http
-/// page can plant or overwrite it. Plain http (development, tests) keeps the bare names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cookies {
-    secure: bool,
-}
-
-impl Cookies {
-    pub fn new(secure: bool) -> Self {
-        Self { secure }
-    }
-
-    fn name(self, bare: &'static str, prefixed: &'static str) -> &'static str {
-        if self.secure { prefixed } else { bare }
-    }
-
-    /// The session token.
-    pub fn session(self) -> &'static str {
-        self.name("gatehouse_session", "__Host-gatehouse_session")
-    }
-
-    /// A sign-in waiting for its second step (MFA), for five minutes.
-    pub fn mfa(self) -> &'static str {
-        self.name("gatehouse_mfa", "__Host-gatehouse_mfa")
-    }
-
-    /// Binds a trip to a sign-in provider to the browser that started it (ten minutes).
-    pub fn oauth(self) -> &'static str {
-        self.name("gatehouse_oauth", "__Host-gatehouse_oauth")
-    }
-
-    /// A provider's verified identity waiting for its person (create the account, or prove
-    /// the existing one), fifteen minutes.
-    pub fn identity(self) -> &'static str {
-        self.name("gatehouse_identity", "__Host-gatehouse_identity")
-    }
-
-    /// A `Set-Cookie` value for cookie `name` holding `value` for `max_age` seconds, with the
-    /// attributes every cookie here has.
-    pub fn set(self, name: &str, value: &str, max_age: u64) -> String {
-        let secure = if self.secure { "; Secure" } else { "" };
-        format!("{name}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax{secure}")
-    }
-
-    /// A `Set-Cookie` value that removes cookie `name`.
-    pub fn clear(self, name: &str) -> String {
-        self.set(name, "", 0)
-    }
-}
 
 /// What every server function may need, provided as Leptos context by the router.
 #[derive(Clone)]
@@ -180,6 +130,25 @@ pub fn is_form_post() -> bool {
         .unwrap_or(false)
 }
 
+/// A server function answers `error`: fetch callers get its HTTP status (401, 403, 404, 409,
+/// 422, 429 with `Retry-After`, …; see [`AppError::status`]) instead of the 500 Leptos answers
+/// every error with. A no-JavaScript form post keeps the redirect back to its page that Leptos
+/// answers it with (the error rides in that URL).
+pub fn answer_with(error: &AppError) {
+    let Some(response) = use_context::<ResponseOptions>() else {
+        return;
+    };
+    if is_form_post() {
+        return;
+    }
+    response.set_status(
+        StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+    );
+    if let Some(seconds) = error.retry_after {
+        response.insert_header(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+}
+
 /// After a no-JavaScript form post succeeds, send the browser to `path`.
 pub fn redirect_form_post(path: &str) {
     if is_form_post() {
@@ -193,10 +162,8 @@ fn cookies() -> Cookies {
 }
 
 pub fn set_session_cookie(token: &str, expires_at: Timestamp, now: Timestamp) {
-    // Rounded up: the session was created a moment before `now`.
-    let max_age = u64::try_from(now.until(expires_at).as_millis().div_ceil(1000)).unwrap_or(0);
     let cookies = cookies();
-    set_cookie(&cookies.set(cookies.session(), token, max_age));
+    set_cookie(&cookies.set_until(cookies.session(), token, now, expires_at));
 }
 
 pub fn clear_session_cookie() {
@@ -206,9 +173,8 @@ pub fn clear_session_cookie() {
 
 /// Remembers a sign-in waiting for its second step.
 pub fn set_mfa_cookie(token: &str, expires_at: Timestamp, now: Timestamp) {
-    let max_age = now.until(expires_at).as_secs();
     let cookies = cookies();
-    set_cookie(&cookies.set(cookies.mfa(), token, max_age));
+    set_cookie(&cookies.set_until(cookies.mfa(), token, now, expires_at));
 }
 
 pub fn clear_mfa_cookie() {
@@ -218,35 +184,17 @@ pub fn clear_mfa_cookie() {
 
 /// The pending second step's token from this request, if any.
 pub fn mfa_cookie() -> Option<String> {
-    cookie(&parts().ok()?.headers, cookies().mfa())
-}
-
-/// The session token from a request's `Cookie` headers, if any.
-pub fn session_cookie(headers: &http::HeaderMap, cookies: Cookies) -> Option<String> {
-    cookie(headers, cookies.session())
+    crate::cookies::read(&parts().ok()?.headers, cookies().mfa())
 }
 
 /// The pending provider identity of this request's browser, if any.
 pub fn identity_cookie() -> Option<String> {
-    cookie(&parts().ok()?.headers, cookies().identity())
+    crate::cookies::read(&parts().ok()?.headers, cookies().identity())
 }
 
 pub fn clear_identity_cookie() {
     let cookies = cookies();
     set_cookie(&cookies.clear(cookies.identity()));
-}
-
-/// The value of cookie `wanted` in a request's `Cookie` headers, if any.
-pub fn cookie(headers: &http::HeaderMap, wanted: &str) -> Option<String> {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == wanted)
-        .map(|(_, value)| value.to_string())
-        .filter(|value| !value.is_empty())
 }
 
 /// Adds a `Set-Cookie` (see [`Cookies::set`]) to this response.
@@ -261,48 +209,52 @@ fn set_cookie(set_cookie: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::Cookies;
+    use leptos::server_fn::error::FromServerFnError;
+
+    use super::*;
+    use crate::error::ErrorCode;
+
+    /// The status and `Retry-After` a server function answering `error` to a request that
+    /// accepts `accept` ends up with.
+    fn answered(error: &AppError, accept: &str) -> (Option<StatusCode>, Option<String>) {
+        let owner = Owner::new();
+        owner.with(|| {
+            let (parts, ()) = http::Request::post("/api/x")
+                .header(ACCEPT, accept)
+                .body(())
+                .unwrap_or_else(|e| unreachable!("{e}"))
+                .into_parts();
+            provide_context(parts);
+            let response = ResponseOptions::default();
+            provide_context(response.clone());
+            let _body = error.ser();
+            let parts = response.0.read().unwrap_or_else(|e| unreachable!("{e}"));
+            let retry = parts
+                .headers
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            (parts.status, retry)
+        })
+    }
 
     #[test]
-    fn https_names_every_cookie_with_the_host_prefix_and_its_required_attributes() {
-        let https = Cookies::new(true);
-        let names = [
-            https.session(),
-            https.mfa(),
-            https.oauth(),
-            https.identity(),
-        ];
+    fn a_fetch_caller_gets_the_error_status_and_retry_after() {
+        let mut limited = AppError::new(ErrorCode::RateLimited, "slow down");
+        limited.retry_after = Some(900);
         assert_eq!(
-            names,
-            [
-                "__Host-gatehouse_session",
-                "__Host-gatehouse_mfa",
-                "__Host-gatehouse_oauth",
-                "__Host-gatehouse_identity"
-            ]
+            answered(&limited, "application/json"),
+            (Some(StatusCode::TOO_MANY_REQUESTS), Some("900".into()))
         );
         assert_eq!(
-            https.set(https.mfa(), "t", 300),
-            "__Host-gatehouse_mfa=t; Max-Age=300; Path=/; HttpOnly; SameSite=Lax; Secure"
+            answered(&AppError::unauthenticated(), "*/*"),
+            (Some(StatusCode::UNAUTHORIZED), None)
         );
     }
 
     #[test]
-    fn plain_http_keeps_the_bare_names_without_secure() {
-        let http = Cookies::new(false);
-        let names = [http.session(), http.mfa(), http.oauth(), http.identity()];
-        assert_eq!(
-            names,
-            [
-                "gatehouse_session",
-                "gatehouse_mfa",
-                "gatehouse_oauth",
-                "gatehouse_identity"
-            ]
-        );
-        assert_eq!(
-            http.clear(http.session()),
-            "gatehouse_session=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
-        );
+    fn a_form_post_keeps_the_redirect_leptos_answers_it_with() {
+        let error = AppError::new(ErrorCode::Validation, "fix it");
+        assert_eq!(answered(&error, "text/html,*/*"), (None, None));
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use leptos::server_fn::Encodes;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -120,6 +121,20 @@ impl std::error::Error for AppError {}
 
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
+
+    /// Encoding is where an error becomes a server function's answer, whichever code made it
+    /// (the domain conversion below, the caller checks in `ctx`, a malformed request): on the
+    /// server the response takes its status here (see [`crate::ctx::answer_with`]). The body is
+    /// the default encoding.
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        #[cfg(feature = "ssr")]
+        crate::ctx::answer_with(self);
+        Self::Encoder::encode(self).unwrap_or_else(|e| {
+            let fallback =
+                Self::from_server_fn_error(ServerFnErrorErr::Serialization(e.to_string()));
+            Self::Encoder::encode(&fallback).unwrap_or_default()
+        })
+    }
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {

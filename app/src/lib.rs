@@ -7,11 +7,14 @@ pub mod api;
 pub mod auth;
 pub mod components;
 #[cfg(feature = "ssr")]
+pub mod cookies;
+#[cfg(feature = "ssr")]
 pub mod ctx;
 pub mod error;
 pub mod pages;
 pub mod paths;
 mod routes;
+pub mod saved;
 pub mod time;
 
 use leptos::prelude::*;

@@ -1,5 +1,8 @@
 //! Where a sign-in may send the browser afterwards. Only paths of this site: anything that could
 //! leave it (`//host`, `/\host`, a scheme, control characters) falls back to the home page.
+//! And how links here carry values in their query.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// `next` when it is a safe local path, else `/`.
 pub fn safe_next(next: Option<&str>) -> String {
@@ -17,30 +20,63 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-/// Percent-encodes a query value.
+/// What a query value or path segment keeps as is: RFC 3986's unreserved characters.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// Percent-encodes a query value (or a path segment): everything but the unreserved characters.
 pub fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    utf8_percent_encode(text, UNRESERVED).to_string()
+}
+
+/// `path` with a query of `params` (each value encoded), leaving out the absent ones:
+/// `with_query("/login", &[("next", Some("/a"))])` is `/login?next=%2Fa`.
+pub fn with_query(path: &str, params: &[(&str, Option<&str>)]) -> String {
+    let query: Vec<String> = params
+        .iter()
+        .filter_map(|(name, value)| Some(format!("{name}={}", encode((*value)?))))
+        .collect();
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", query.join("&"))
+    }
 }
 
 /// The second step of a sign-in that goes on to `next` afterwards.
 pub fn mfa_step(next: &str) -> String {
-    if next == "/" {
-        "/login/mfa".to_string()
-    } else {
-        format!("/login/mfa?next={}", encode(next))
-    }
+    with_query("/login/mfa", &[("next", (next != "/").then_some(next))])
 }
 
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use super::{encode, mfa_step, safe_next, with_query};
+
+    #[test]
+    fn query_values_keep_only_unreserved_characters() {
+        assert_eq!(encode("aZ09-_.~"), "aZ09-_.~");
+        assert_eq!(
+            encode("/settings/members?page=2&x=a b+c"),
+            "%2Fsettings%2Fmembers%3Fpage%3D2%26x%3Da%20b%2Bc"
+        );
+        assert_eq!(encode("é\n*"), "%C3%A9%0A%2A");
+        assert_eq!(
+            with_query(
+                "/login",
+                &[("link", Some("corp id")), ("next", Some("/invite/t"))]
+            ),
+            "/login?link=corp%20id&next=%2Finvite%2Ft"
+        );
+        assert_eq!(
+            with_query("/auth/x/start", &[("next", None)]),
+            "/auth/x/start"
+        );
+        assert_eq!(mfa_step("/"), "/login/mfa");
+        assert_eq!(mfa_step("/settings"), "/login/mfa?next=%2Fsettings");
+    }
 
     #[test]
     fn only_local_paths_pass() {

@@ -1,33 +1,14 @@
 //! Times as people read them: "3 minutes ago", "in 6 days", and an exact UTC form for tooltips.
 //! Pure functions of their inputs, so the server and the hydrated page render the same text.
 
+use ::time::OffsetDateTime;
+use ::time::format_description::well_known::Rfc3339;
+use ::time::macros::format_description;
+
 /// Milliseconds since the Unix epoch from our ISO 8601 form (`2026-11-28T02:18:22.000Z`).
 pub fn parse_iso(text: &str) -> Option<i64> {
-    let bytes = text.as_bytes();
-    if bytes.len() < 20 || bytes[4] != b'-' || bytes[10] != b'T' {
-        return None;
-    }
-    let number = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
-    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
-    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
-    let millis = if bytes.get(19) == Some(&b'.') {
-        number(20..23).unwrap_or(0)
-    } else {
-        0
-    };
-    let days = days_from_civil(year, month, day);
-    Some((((days * 24 + hour) * 60 + minute) * 60 + second) * 1000 + millis)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let yoe = year - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let at = OffsetDateTime::parse(text, &Rfc3339).ok()?;
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
 /// "just now", "5 minutes ago", "in 6 days".
@@ -55,12 +36,18 @@ pub fn relative(at_millis: i64, now_millis: i64) -> String {
     }
 }
 
-/// "2026-11-28 02:18 UTC" from our ISO form.
+/// "2026-11-28 02:18 UTC" from our ISO form (the text itself when it is not one).
 pub fn exact(iso: &str) -> String {
-    match (iso.get(0..10), iso.get(11..16)) {
-        (Some(date), Some(time)) => format!("{date} {time} UTC"),
-        _ => iso.to_string(),
-    }
+    OffsetDateTime::parse(iso, &Rfc3339)
+        .ok()
+        .and_then(|at| {
+            at.to_offset(::time::UtcOffset::UTC)
+                .format(format_description!(
+                    "[year]-[month]-[day] [hour]:[minute] UTC"
+                ))
+                .ok()
+        })
+        .unwrap_or_else(|| iso.to_string())
 }
 
 /// The current time where this code runs.
@@ -89,6 +76,7 @@ mod tests {
             Some(1_795_832_302_000)
         );
         assert_eq!(parse_iso("2000-02-29T00:00:00.123Z"), Some(951_782_400_123));
+        assert_eq!(parse_iso("1969-12-31T23:59:59.999Z"), Some(-1));
         assert_eq!(parse_iso("yesterday"), None);
     }
 
@@ -107,5 +95,6 @@ mod tests {
     #[test]
     fn exact_times_are_utc() {
         assert_eq!(exact("2026-11-28T02:18:22.000Z"), "2026-11-28 02:18 UTC");
+        assert_eq!(exact("soon"), "soon");
     }
 }

@@ -4,6 +4,10 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
 /// A UTC instant with millisecond precision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
@@ -32,35 +36,38 @@ impl Timestamp {
 
     /// RFC 3339 / ISO 8601 in UTC with millisecond precision, e.g. `2026-11-28T02:18:22.000Z`.
     pub fn to_rfc3339(self) -> String {
-        let days = self.0.div_euclid(86_400_000);
-        let ms_of_day = self.0.rem_euclid(86_400_000);
-        let (year, month, day) = civil_from_days(days);
-        let (h, m, s, ms) = (
-            ms_of_day / 3_600_000,
-            ms_of_day / 60_000 % 60,
-            ms_of_day / 1000 % 60,
-            ms_of_day % 1000,
-        );
-        format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{ms:03}Z")
+        self.format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        ))
+    }
+
+    /// To the minute, for people: `2026-11-30 11:22 UTC`.
+    pub fn to_minute_utc(self) -> String {
+        self.format(format_description!(
+            "[year]-[month]-[day] [hour]:[minute] UTC"
+        ))
+    }
+
+    /// This instant as a UTC date and time, clamped to the years 9999 BCE to 9999 CE.
+    pub fn to_datetime(self) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000).unwrap_or(
+            if self.0 < 0 {
+                PrimitiveDateTime::MIN.assume_utc()
+            } else {
+                PrimitiveDateTime::MAX.assume_utc()
+            },
+        )
+    }
+
+    fn format(self, description: &[BorrowedFormatItem<'_>]) -> String {
+        // Formatting a date and time only fails for a description that asks for more (an
+        // offset's name, say); ours do not.
+        self.to_datetime().format(description).unwrap_or_default()
     }
 }
 
 fn millis_of(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Where the domain reads the current time.
@@ -115,6 +122,11 @@ mod tests {
         assert_eq!(
             Timestamp(1_795_832_302_000).to_rfc3339(),
             "2026-11-28T02:18:22.000Z"
+        );
+        assert_eq!(Timestamp(-1).to_rfc3339(), "1969-12-31T23:59:59.999Z");
+        assert_eq!(
+            Timestamp(1_796_428_800_000).to_minute_utc(),
+            "2026-12-05 00:00 UTC"
         );
     }
 

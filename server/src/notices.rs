@@ -166,9 +166,7 @@ async fn deliver(
 
 /// "2026-11-30 11:22 UTC".
 fn human_time(at: Timestamp) -> String {
-    let iso = at.to_rfc3339();
-    let (date, time) = iso.split_once('T').unwrap_or((&iso, ""));
-    format!("{date} {} UTC", time.get(..5).unwrap_or(time))
+    at.to_minute_utc()
 }
 
 /// Remembers that `user` signed in from `device` at `now`; whether it is new for them: not seen

@@ -44,7 +44,7 @@ pub use identities::{
 pub use providers::{Provider, Providers, VerifiedIdentity, http_client};
 
 /// How long a trip to the provider and back may take.
-const FLOW_TTL: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+pub const FLOW_TTL: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 /// How long a verified identity waits for its person to finish.
 pub const PENDING_TTL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 

@@ -12,7 +12,7 @@ pub async fn update_profile(name: String) -> Result<SignedInUser, AppError> {
     let actor = ctx::require_caller()?;
     let name = gatehouse_server::accounts::update_profile(&svc, &actor, &name).await?;
     let actor = actor.renamed(name);
-    ctx::redirect_form_post("/settings/profile?saved=profile");
+    ctx::redirect_form_post(&crate::saved::Saved::Profile.location());
     Ok(SignedInUser::of(&actor, svc.clock.now()))
 }
 
@@ -26,6 +26,6 @@ pub async fn change_password(
     let actor = ctx::require_caller()?;
     gatehouse_server::accounts::change_password(&svc, &actor, &current_password, &new_password)
         .await?;
-    ctx::redirect_form_post("/settings/profile?saved=password");
+    ctx::redirect_form_post(&crate::saved::Saved::Password.location());
     Ok(())
 }

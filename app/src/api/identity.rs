@@ -79,7 +79,7 @@ pub async fn unlink_identity(provider: String, proof: Option<String>) -> Result<
     let svc = ctx::services()?;
     let actor = ctx::require_caller()?;
     gatehouse_server::oauth::unlink_identity(&svc, &actor, &provider, proof.as_deref()).await?;
-    ctx::redirect_form_post("/settings/security?saved=unlinked");
+    ctx::redirect_form_post(&crate::saved::Saved::Unlinked.location());
     Ok(())
 }
 
@@ -101,7 +101,7 @@ pub async fn update_sign_in_restriction(
         proof.as_deref(),
     )
     .await?;
-    ctx::redirect_form_post("/settings/security?saved=restriction");
+    ctx::redirect_form_post(&crate::saved::Saved::Restriction.location());
     Ok(())
 }
 

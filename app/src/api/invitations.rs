@@ -57,7 +57,7 @@ pub async fn invite_member(email: String, role: String) -> Result<IssuedInvitati
     let svc = ctx::services()?;
     let actor = ctx::require_caller()?;
     let issued = gatehouse_server::invitations::invite_member(&svc, &actor, &email, &role).await?;
-    ctx::redirect_form_post("/settings/members?saved=invited");
+    ctx::redirect_form_post(&crate::saved::Saved::Invited.location());
     Ok(IssuedInvitation {
         id: issued.id.to_string(),
         link: issued.link,
@@ -102,7 +102,7 @@ pub async fn resend_invitation(
         send_email.unwrap_or(true),
     )
     .await?;
-    ctx::redirect_form_post("/settings/members?saved=resent");
+    ctx::redirect_form_post(&crate::saved::Saved::Resent.location());
     Ok(RenewedLink {
         link: renewed.link,
         expires_at: renewed.expires_at.to_rfc3339(),
@@ -116,7 +116,7 @@ pub async fn revoke_invitation(invitation_id: String) -> Result<(), AppError> {
     let svc = ctx::services()?;
     let actor = ctx::require_caller()?;
     gatehouse_server::invitations::revoke_invitation(&svc, &actor, &invitation_id).await?;
-    ctx::redirect_form_post("/settings/members?saved=revoked");
+    ctx::redirect_form_post(&crate::saved::Saved::InvitationRevoked.location());
     Ok(())
 }
 

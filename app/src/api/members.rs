@@ -96,7 +96,7 @@ pub async fn update_member_role(user_id: String, role: String) -> Result<(), App
     let svc = ctx::services()?;
     let actor = ctx::require_caller()?;
     gatehouse_server::members::update_member_role(&svc, &actor, &user_id, &role).await?;
-    ctx::redirect_form_post("/settings/members?saved=role");
+    ctx::redirect_form_post(&crate::saved::Saved::Role.location());
     Ok(())
 }
 
@@ -106,7 +106,7 @@ pub async fn remove_member(user_id: String) -> Result<(), AppError> {
     let svc = ctx::services()?;
     let actor = ctx::require_caller()?;
     gatehouse_server::members::remove_member(&svc, &actor, &user_id).await?;
-    ctx::redirect_form_post("/settings/members?saved=removed");
+    ctx::redirect_form_post(&crate::saved::Saved::Removed.location());
     Ok(())
 }
 
@@ -116,7 +116,7 @@ pub async fn deactivate_member(user_id: String) -> Result<(), AppError> {
     let svc = ctx::services()?;
     let actor = ctx::require_caller()?;
     gatehouse_server::members::deactivate_member(&svc, &actor, &user_id).await?;
-    ctx::redirect_form_post("/settings/members?saved=deactivated");
+    ctx::redirect_form_post(&crate::saved::Saved::Deactivated.location());
     Ok(())
 }
 
@@ -126,7 +126,7 @@ pub async fn reactivate_member(user_id: String) -> Result<(), AppError> {
     let svc = ctx::services()?;
     let actor = ctx::require_caller()?;
     gatehouse_server::members::reactivate_member(&svc, &actor, &user_id).await?;
-    ctx::redirect_form_post("/settings/members?saved=reactivated");
+    ctx::redirect_form_post(&crate::saved::Saved::Reactivated.location());
     Ok(())
 }
 

@@ -71,7 +71,7 @@ pub async fn activate_mfa() -> Result<SignedInUser, AppError> {
     let actor = ctx::require_caller_enrolling()?;
     gatehouse_server::mfa::activate(&svc, &actor).await?;
     let actor = ctx::caller_after_change(&svc).await?;
-    ctx::redirect_form_post("/settings/security?saved=mfa_on");
+    ctx::redirect_form_post(&crate::saved::Saved::MfaOn.location());
     Ok(SignedInUser::of(&actor, svc.clock.now()))
 }
 
@@ -137,7 +137,7 @@ pub async fn disable_mfa(code: String) -> Result<SignedInUser, AppError> {
     let actor = ctx::require_caller()?;
     gatehouse_server::mfa::disable(&svc, &actor, &code).await?;
     let actor = ctx::caller_after_change(&svc).await?;
-    ctx::redirect_form_post("/settings/security?saved=mfa_off");
+    ctx::redirect_form_post(&crate::saved::Saved::MfaOff.location());
     Ok(SignedInUser::of(&actor, svc.clock.now()))
 }
 
@@ -148,7 +148,7 @@ pub async fn reset_member_mfa(user_id: String) -> Result<(), AppError> {
     let svc = ctx::services()?;
     let actor = ctx::require_caller()?;
     gatehouse_server::mfa::reset_member_mfa(&svc, &actor, &user_id).await?;
-    ctx::redirect_form_post("/settings/members?saved=mfa_reset");
+    ctx::redirect_form_post(&crate::saved::Saved::MfaReset.location());
     Ok(())
 }
 

@@ -79,6 +79,6 @@ pub async fn update_security_policy(
         proof.as_deref(),
     )
     .await?;
-    ctx::redirect_form_post("/settings/security?saved=policy");
+    ctx::redirect_form_post(&crate::saved::Saved::Policy.location());
     Ok(policy.into())
 }

@@ -55,7 +55,7 @@ pub async fn revoke_session(session_id: String) -> Result<(), AppError> {
         ctx::clear_session_cookie();
         ctx::redirect_form_post("/login");
     } else {
-        ctx::redirect_form_post("/settings/profile?saved=revoked");
+        ctx::redirect_form_post(&crate::saved::Saved::SessionRevoked.location());
     }
     Ok(())
 }
@@ -66,6 +66,6 @@ pub async fn revoke_other_sessions() -> Result<Revoked, AppError> {
     let svc = ctx::services()?;
     let actor = ctx::require_caller()?;
     let revoked = gatehouse_server::sessions::revoke_other_sessions(&svc, &actor).await?;
-    ctx::redirect_form_post("/settings/profile?saved=revoked");
+    ctx::redirect_form_post(&crate::saved::Saved::SessionRevoked.location());
     Ok(Revoked { revoked })
 }

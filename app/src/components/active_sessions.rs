@@ -3,20 +3,19 @@
 //! confirmation in a dialog and the list updates in place.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 use crate::api::sessions::{RevokeOtherSessions, RevokeSession, SessionView, list_sessions};
 use crate::auth::use_auth;
 use crate::components::dialog::ConfirmDialog;
 use crate::components::form::{FormError, FormStatus, action_error};
 use crate::components::toast::use_toasts;
+use crate::saved::{Saved, SettingsPage, saved_on};
 use crate::time;
 
 #[component]
 pub fn ActiveSessions() -> impl IntoView {
     let auth = use_auth();
     let toasts = use_toasts();
-    let query = use_query_map();
     let revoke = ServerAction::<RevokeSession>::new();
     let revoke_others = ServerAction::<RevokeOtherSessions>::new();
     let revoke_error = action_error(revoke);
@@ -51,7 +50,11 @@ pub fn ActiveSessions() -> impl IntoView {
             if session.current {
                 auth.set(None);
             } else {
-                toasts.show(format!("Session revoked: {}", session.device));
+                toasts.show(format!(
+                    "{}: {}",
+                    Saved::SessionRevoked.toast(),
+                    session.device
+                ));
                 refocus();
             }
         }
@@ -63,9 +66,10 @@ pub fn ActiveSessions() -> impl IntoView {
             refocus();
         }
     });
+    let saved = saved_on(SettingsPage::Profile);
     let no_js_status = Signal::derive(move || {
-        (query.read().get("saved").as_deref() == Some("revoked"))
-            .then(|| "Session revoked".to_string())
+        (saved.get() == Some(Saved::SessionRevoked))
+            .then(|| Saved::SessionRevoked.message().to_string())
     });
 
     let list_view = move || {

@@ -106,7 +106,7 @@ pub fn Invitations(
     });
     Effect::new(move |_| {
         if let Some(Ok(())) = revoke.value().get() {
-            toasts.show("Invitation revoked".to_string());
+            toasts.show(crate::saved::Saved::InvitationRevoked.toast());
         }
     });
 

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api::identity::ProviderView;
-use crate::paths::encode;
+use crate::paths::{encode, with_query};
 
 /// One button per configured provider; nothing when none is configured. `next` is where to go
 /// afterwards, `invite` the invitation the sign-in comes through.
@@ -14,18 +14,8 @@ pub fn ProviderButtons(
     #[prop(default = None)] next: Option<String>,
     #[prop(default = None)] invite: Option<String>,
 ) -> impl IntoView {
-    let mut params = Vec::new();
-    if let Some(next) = next.filter(|n| n != "/") {
-        params.push(format!("next={}", encode(&next)));
-    }
-    if let Some(invite) = invite {
-        params.push(format!("invite={}", encode(&invite)));
-    }
-    let query = if params.is_empty() {
-        String::new()
-    } else {
-        format!("?{}", params.join("&"))
-    };
+    let next = next.filter(|n| n != "/");
+    let params = [("next", next.as_deref()), ("invite", invite.as_deref())];
     (!providers.is_empty()).then(|| {
         view! {
             <div class="providers">
@@ -33,7 +23,7 @@ pub fn ProviderButtons(
                 {providers
                     .into_iter()
                     .map(|p| {
-                        let href = format!("/auth/{}/start{query}", encode(&p.key));
+                        let href = with_query(&format!("/auth/{}/start", encode(&p.key)), &params);
                         view! { <a class="button wide provider" href=href rel="external">{format!("Continue with {}", p.name)}</a> }
                     })
                     .collect_view()}

@@ -11,6 +11,7 @@ use crate::auth::use_auth;
 use crate::components::form::{FormError, ProofField, action_error};
 use crate::components::providers::provider_name;
 use crate::components::toast::use_toasts;
+use crate::saved::Saved;
 
 const ROLES: [(&str, &str); 3] = [
     ("owner", "Owners"),
@@ -49,12 +50,12 @@ pub fn SecurityPolicyPanel() -> impl IntoView {
     let providers = Resource::new(|| (), |_| list_identity_providers());
     Effect::new(move |_| {
         if let Some(Ok(())) = restrict.value().get() {
-            toasts.show("Sign-in restriction saved.");
+            toasts.show(Saved::Restriction.toast());
         }
     });
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
-            toasts.show("Security policy saved.");
+            toasts.show(Saved::Policy.toast());
             // The owner's own deadline may have changed with it.
             leptos::task::spawn_local(async move {
                 if let Ok(me) = current_user().await {

@@ -19,7 +19,7 @@ pub fn SignInMethods() -> impl IntoView {
     );
     Effect::new(move |_| {
         if let Some(Ok(())) = unlink.value().get() {
-            toasts.show("Provider unlinked.");
+            toasts.show(crate::saved::Saved::Unlinked.toast());
         }
     });
     Effect::new(move |_| {

@@ -113,7 +113,7 @@ fn WayIn(
             let next = format!("/invite/{token}");
             view! {
                 <p>"You already have an account. Sign in to accept the invitation."</p>
-                <A href=format!("/login?next={}", crate::paths::encode(&next)) attr:class="button primary wide">
+                <A href=crate::paths::with_query("/login", &[("next", Some(&next))]) attr:class="button primary wide">
                     "Sign in to accept"
                 </A>
                 <ProviderButtons providers invite=Some(token)/>

@@ -16,6 +16,7 @@ use crate::components::dialog::{ConfirmDialog, Modal};
 use crate::components::form::{FormError, FormStatus, action_error};
 use crate::components::invitations::{InvitationState, Invitations};
 use crate::components::toast::use_toasts;
+use crate::saved::{Saved, SettingsPage, saved_message};
 use crate::time;
 
 mod row;
@@ -99,47 +100,30 @@ pub fn MembersPage() -> impl IntoView {
     };
     Effect::new(move |_| {
         if done(actions.update_role.value().get()) {
-            toasts.show("Role updated".to_string());
+            toasts.show(Saved::Role.toast());
         }
     });
     Effect::new(move |_| {
         if done(actions.remove.value().get()) {
-            toasts.show("Member removed from the organization".to_string());
+            toasts.show(Saved::Removed.toast());
         }
     });
     Effect::new(move |_| {
         if done(actions.deactivate.value().get()) {
-            toasts.show("Member deactivated: their sessions here have ended".to_string());
+            toasts.show(Saved::Deactivated.toast());
         }
     });
     Effect::new(move |_| {
         if done(actions.reactivate.value().get()) {
-            toasts.show("Member reactivated".to_string());
+            toasts.show(Saved::Reactivated.toast());
         }
     });
     Effect::new(move |_| {
         if done(actions.reset_mfa.value().get()) {
-            toasts.show("MFA reset: the member was signed out everywhere".to_string());
+            toasts.show(Saved::MfaReset.toast());
         }
     });
-    let no_js_status = Signal::derive(move || {
-        query.read().get("saved").and_then(|saved| {
-            Some(
-                match saved.as_str() {
-                    "role" => "Role updated",
-                    "removed" => "Member removed from the organization",
-                    "deactivated" => "Member deactivated: their sessions here have ended",
-                    "reactivated" => "Member reactivated",
-                    "mfa_reset" => "MFA reset: the member was signed out everywhere",
-                    "invited" => "Invitation created",
-                    "resent" => "Invitation sent again with a new link",
-                    "revoked" => "Invitation revoked",
-                    _ => return None,
-                }
-                .to_string(),
-            )
-        })
-    });
+    let no_js_status = saved_message(SettingsPage::Members);
     // Members are refused the pending list (403); the section is only shown to managers.
     let invitations = InvitationState::default();
     let reset_open = RwSignal::new(false);
@@ -257,9 +241,9 @@ fn MemberTable(
     let page_link = {
         let search = search.clone();
         move |page: i64| {
-            format!(
-                "/settings/members?q={}&page={page}",
-                crate::paths::encode(&search)
+            crate::paths::with_query(
+                "/settings/members",
+                &[("q", Some(&search)), ("page", Some(&page.to_string()))],
             )
         }
     };

@@ -2,17 +2,16 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 use crate::api::account::{ChangePassword, UpdateProfile};
 use crate::auth::use_auth;
 use crate::components::active_sessions::ActiveSessions;
 use crate::components::form::{Field, FormError, FormStatus, action_error};
+use crate::saved::{Saved, SettingsPage, saved_on};
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let auth = use_auth();
-    let query = use_query_map();
     let update = ServerAction::<UpdateProfile>::new();
     let change = ServerAction::<ChangePassword>::new();
     let update_error = action_error(update);
@@ -20,15 +19,17 @@ pub fn ProfilePage() -> impl IntoView {
     let change_form = NodeRef::<leptos::html::Form>::new();
 
     // A no-JavaScript post comes back with `?saved=…`; a hydrated one sets the action's value.
-    let saved =
-        move |what: &str, done: bool| done || query.read().get("saved").as_deref() == Some(what);
-    let profile_status = Signal::derive(move || {
-        saved("profile", matches!(update.value().get(), Some(Ok(_))))
-            .then(|| "Profile saved".to_string())
-    });
+    let from_url = saved_on(SettingsPage::Profile);
+    let status = move |outcome: Saved, done: bool| {
+        (done || from_url.get() == Some(outcome)).then(|| outcome.message().to_string())
+    };
+    let profile_status =
+        Signal::derive(move || status(Saved::Profile, matches!(update.value().get(), Some(Ok(_)))));
     let password_status = Signal::derive(move || {
-        saved("password", matches!(change.value().get(), Some(Ok(()))))
-            .then(|| "Password changed. Other sessions were signed out.".to_string())
+        status(
+            Saved::Password,
+            matches!(change.value().get(), Some(Ok(()))),
+        )
     });
     Effect::new(move |_| {
         if let Some(Ok(me)) = update.value().get() {

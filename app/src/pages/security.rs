@@ -5,7 +5,6 @@
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::{SignedInUser, current_user};
 use crate::api::mfa::{
@@ -19,26 +18,12 @@ use crate::components::form::{Field, FormError, FormStatus, ProofField, action_e
 use crate::components::security_policy::SecurityPolicyPanel;
 use crate::components::sign_in_methods::SignInMethods;
 use crate::components::toast::use_toasts;
+use crate::saved::{Saved, SettingsPage, saved_message};
 
 #[component]
 pub fn SecurityPage() -> impl IntoView {
     let auth = use_auth();
-    let query = use_query_map();
-    let saved = Signal::derive(move || {
-        query.read().get("saved").and_then(|saved| {
-            Some(
-                match saved.as_str() {
-                    "mfa_on" => "MFA is on.",
-                    "mfa_off" => "MFA is off.",
-                    "policy" => "Security policy saved.",
-                    "restriction" => "Sign-in restriction saved.",
-                    "unlinked" => "Provider unlinked.",
-                    _ => return None,
-                }
-                .to_string(),
-            )
-        })
-    });
+    let saved = saved_message(SettingsPage::Security);
     view! {
         <Title text="Security"/>
         <h1>"Security"</h1>
@@ -104,7 +89,7 @@ fn Enrollment(proven: bool) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(me)) = activate.value().get() {
             auth.set(Some(me));
-            toasts.show("MFA is on. You will be asked for a code when you sign in.");
+            toasts.show(Saved::MfaOn.toast());
         }
     });
     Effect::new(move |_| {
@@ -234,7 +219,7 @@ fn MfaOn(remaining: i64) -> impl IntoView {
         if let Some(Ok(me)) = disable.value().get() {
             disable_open.set(false);
             auth.set(Some(me));
-            toasts.show("MFA is off.");
+            toasts.show(Saved::MfaOff.toast());
         }
     });
     Effect::new(move |_| {

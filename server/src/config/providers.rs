@@ -65,10 +65,7 @@ impl ProviderSettings {
                 })
             };
             let issuer = required("ISSUER")?;
-            let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-                .iter()
-                .any(|origin| issuer.starts_with(origin));
-            if !(issuer.starts_with("https://") || loopback) {
+            if !issuer_is_allowed(&issuer) {
                 return Err(ConfigError {
                     variable: "GATEHOUSE_OIDC_PROVIDERS",
                     message: format!(
@@ -98,5 +95,21 @@ fn missing(variable: &'static str) -> ConfigError {
     ConfigError {
         variable,
         message: "is required with the other Google sign-in variable".into(),
+    }
+}
+
+/// An issuer is an https URL, or a plain http one on a loopback host (a provider for tests or
+/// development on this machine).
+fn issuer_is_allowed(issuer: &str) -> bool {
+    use openidconnect::url::{Host, Url};
+    let Ok(url) = Url::parse(issuer) else {
+        return false;
+    };
+    match (url.scheme(), url.host()) {
+        ("https", Some(_)) => true,
+        ("http", Some(Host::Domain(name))) => name == "localhost",
+        ("http", Some(Host::Ipv4(ip))) => ip.is_loopback(),
+        ("http", Some(Host::Ipv6(ip))) => ip.is_loopback(),
+        _ => false,
     }
 }

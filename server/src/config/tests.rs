@@ -252,6 +252,21 @@ fn providers_are_read_and_misconfigurations_named() {
     ])
     .err();
     assert!(plain_http.is_some_and(|e| e.message.contains("https://")));
+    for lookalike in [
+        "http://localhost.evil.example",
+        "http://127.0.0.1.evil.example",
+        "ftp://[::1]",
+    ] {
+        let refused = settings(&[
+            ("GATEHOUSE_OIDC_PROVIDERS", "corp"),
+            ("GATEHOUSE_OIDC_CORP_ISSUER", lookalike),
+        ])
+        .err();
+        assert!(
+            refused.is_some_and(|e| e.message.contains("https://")),
+            "{lookalike}"
+        );
+    }
     let bad_key = settings(&[("GATEHOUSE_OIDC_PROVIDERS", "Corp SSO")]).err();
     assert_eq!(
         bad_key.map(|e| e.variable),

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use gatehouse_server::config::{MailSettings, ServiceConfig};
+use mail_parser::{MessageParser, MessagePart};
 
 use crate::support::{TestEnv, test_config};
 
@@ -81,9 +82,7 @@ impl MailServer {
         files.sort();
         files
             .into_iter()
-            .map(|(_, path)| {
-                CapturedMail::parse(&std::fs::read_to_string(path).expect("read mail"))
-            })
+            .map(|(_, path)| CapturedMail::parse(&std::fs::read(path).expect("read mail")))
             .collect()
     }
 
@@ -162,11 +161,13 @@ impl Drop for MailServer {
     }
 }
 
-/// One received message, its MIME parts decoded.
+/// One received message, decoded by `mail-parser`.
 #[derive(Debug, Clone)]
 pub struct CapturedMail {
-    /// Unfolded header lines of the message.
-    pub headers: Vec<String>,
+    /// The message's header fields in order: name, and the value as text (encoded words
+    /// decoded, folded lines joined).
+    pub headers: Vec<(String, String)>,
+    /// The `Content-Type` header as sent (type, subtype and parameters).
     pub content_type: String,
     /// The decoded `text/plain` part.
     pub text: String,
@@ -175,36 +176,34 @@ pub struct CapturedMail {
 }
 
 impl CapturedMail {
-    fn parse(raw: &str) -> Self {
-        let raw = raw.replace("\r\n", "\n");
-        let (headers, body) = split_entity(&raw);
+    fn parse(raw: &[u8]) -> Self {
+        let message = MessageParser::default().parse(raw).expect("a MIME message");
+        let headers: Vec<(String, String)> = message
+            .headers()
+            .iter()
+            .map(|field| {
+                let raw_value = raw
+                    .get(field.offset_start as usize..field.offset_end as usize)
+                    .map(String::from_utf8_lossy)
+                    .unwrap_or_default();
+                let value = field.value.as_text().map_or_else(
+                    || raw_value.split_whitespace().collect::<Vec<_>>().join(" "),
+                    str::to_string,
+                );
+                (field.name.as_str().to_string(), value)
+            })
+            .collect();
+        let part = |part: Option<&MessagePart>| {
+            part.and_then(MessagePart::text_contents)
+                .unwrap_or_default()
+                .to_string()
+        };
         let content_type = header(&headers, "content-type").unwrap_or_default();
-        let boundary = content_type
-            .split(';')
-            .filter_map(|p| p.trim().strip_prefix("boundary="))
-            .map(|b| b.trim_matches('"').to_string())
-            .next()
-            .expect("a multipart message with a boundary");
-        let (mut text, mut html) = (String::new(), String::new());
-        for part in body.split(&format!("--{boundary}")).skip(1) {
-            if part.starts_with("--") {
-                break;
-            }
-            let (part_headers, part_body) = split_entity(part.trim_start_matches('\n'));
-            let kind = header(&part_headers, "content-type").unwrap_or_default();
-            let encoding = header(&part_headers, "content-transfer-encoding").unwrap_or_default();
-            let decoded = decode(part_body, &encoding);
-            if kind.starts_with("text/plain") {
-                text = decoded;
-            } else if kind.starts_with("text/html") {
-                html = decoded;
-            }
-        }
         Self {
+            text: part(message.text_part(0)),
+            html: part(message.html_part(0)),
             headers,
             content_type,
-            text,
-            html,
         }
     }
 
@@ -213,76 +212,11 @@ impl CapturedMail {
     }
 }
 
-/// Unfolded headers and the body of a MIME entity.
-fn split_entity(raw: &str) -> (Vec<String>, &str) {
-    let (head, body) = raw.split_once("\n\n").unwrap_or((raw, ""));
-    let mut headers: Vec<String> = Vec::new();
-    for line in head.lines() {
-        match headers.last_mut() {
-            Some(last) if line.starts_with([' ', '\t']) => {
-                last.push(' ');
-                last.push_str(line.trim());
-            }
-            _ => headers.push(line.to_string()),
-        }
-    }
-    (headers, body)
-}
-
-fn header(headers: &[String], name: &str) -> Option<String> {
-    headers.iter().find_map(|line| {
-        let (key, value) = line.split_once(':')?;
-        key.trim()
-            .eq_ignore_ascii_case(name)
-            .then(|| value.trim().to_string())
-    })
-}
-
-fn decode(body: &str, encoding: &str) -> String {
-    match encoding.to_ascii_lowercase().as_str() {
-        "quoted-printable" => {
-            let joined = body.replace("=\n", "");
-            let bytes = joined.as_bytes();
-            let mut out = Vec::with_capacity(bytes.len());
-            let mut i = 0;
-            while i < bytes.len() {
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok())
-                    .and_then(|h| u8::from_str_radix(h, 16).ok());
-                match (bytes[i], hex) {
-                    (b'=', Some(byte)) => {
-                        out.push(byte);
-                        i += 3;
-                    }
-                    (byte, _) => {
-                        out.push(byte);
-                        i += 1;
-                    }
-                }
-            }
-            String::from_utf8(out).expect("utf-8 text")
-        }
-        "base64" => {
-            const ALPHABET: &[u8] =
-                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-            let mut out = Vec::new();
-            let (mut acc, mut bits) = (0u32, 0u32);
-            for c in body.bytes() {
-                let Some(value) = ALPHABET.iter().position(|&a| a == c) else {
-                    continue;
-                };
-                acc = (acc << 6) | u32::try_from(value).expect("6 bits");
-                bits += 6;
-                if bits >= 8 {
-                    bits -= 8;
-                    out.push(u8::try_from((acc >> bits) & 0xff).expect("a byte"));
-                }
-            }
-            String::from_utf8(out).expect("utf-8 text")
-        }
-        _ => body.to_string(),
-    }
+fn header(headers: &[(String, String)], name: &str) -> Option<String> {
+    headers
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.clone())
 }
 
 /// The token at the end of a `…/invite/<token>` or `…/reset-password/<token>` link.

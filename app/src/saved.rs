@@ -1,0 +1,196 @@
+//! What a settings page confirms after a change went through: one [`Saved`] per outcome, with
+//! the page it belongs to, its `?saved=` value and its sentence. Server functions send a
+//! no-JavaScript form post back to [`Saved::location`]; the page reads it with [`saved_on`];
+//! a hydrated page shows the same sentence as a toast.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// The settings pages that confirm changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SettingsPage {
+    Profile,
+    Security,
+    Members,
+}
+
+impl SettingsPage {
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Profile => "/settings/profile",
+            Self::Security => "/settings/security",
+            Self::Members => "/settings/members",
+        }
+    }
+}
+
+/// A change that went through, as its page confirms it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Saved {
+    Profile,
+    Password,
+    SessionRevoked,
+    MfaOn,
+    MfaOff,
+    Policy,
+    Restriction,
+    Unlinked,
+    Role,
+    Removed,
+    Deactivated,
+    Reactivated,
+    MfaReset,
+    Invited,
+    Resent,
+    InvitationRevoked,
+}
+
+impl Saved {
+    pub const ALL: [Self; 16] = [
+        Self::Profile,
+        Self::Password,
+        Self::SessionRevoked,
+        Self::MfaOn,
+        Self::MfaOff,
+        Self::Policy,
+        Self::Restriction,
+        Self::Unlinked,
+        Self::Role,
+        Self::Removed,
+        Self::Deactivated,
+        Self::Reactivated,
+        Self::MfaReset,
+        Self::Invited,
+        Self::Resent,
+        Self::InvitationRevoked,
+    ];
+
+    /// The page that confirms it.
+    pub fn page(self) -> SettingsPage {
+        match self {
+            Self::Profile | Self::Password | Self::SessionRevoked => SettingsPage::Profile,
+            Self::MfaOn | Self::MfaOff | Self::Policy | Self::Restriction | Self::Unlinked => {
+                SettingsPage::Security
+            }
+            Self::Role
+            | Self::Removed
+            | Self::Deactivated
+            | Self::Reactivated
+            | Self::MfaReset
+            | Self::Invited
+            | Self::Resent
+            | Self::InvitationRevoked => SettingsPage::Members,
+        }
+    }
+
+    /// Its `?saved=` value, unique on its page (part of the URLs people and tests see).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Profile => "profile",
+            Self::Password => "password",
+            Self::SessionRevoked | Self::InvitationRevoked => "revoked",
+            Self::MfaOn => "mfa_on",
+            Self::MfaOff => "mfa_off",
+            Self::Policy => "policy",
+            Self::Restriction => "restriction",
+            Self::Unlinked => "unlinked",
+            Self::Role => "role",
+            Self::Removed => "removed",
+            Self::Deactivated => "deactivated",
+            Self::Reactivated => "reactivated",
+            Self::MfaReset => "mfa_reset",
+            Self::Invited => "invited",
+            Self::Resent => "resent",
+        }
+    }
+
+    /// Where a no-JavaScript form post goes once the change is made: `/settings/…?saved=…`.
+    pub fn location(self) -> String {
+        format!("{}?saved={}", self.page().path(), self.code())
+    }
+
+    /// The outcome `code` stands for on `page`.
+    pub fn on(page: SettingsPage, code: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|saved| saved.page() == page && saved.code() == code)
+    }
+
+    /// The sentence confirming it.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Profile => "Profile saved",
+            Self::Password => "Password changed. Other sessions were signed out.",
+            Self::SessionRevoked => "Session revoked",
+            Self::MfaOn => "MFA is on.",
+            Self::MfaOff => "MFA is off.",
+            Self::Policy => "Security policy saved.",
+            Self::Restriction => "Sign-in restriction saved.",
+            Self::Unlinked => "Provider unlinked.",
+            Self::Role => "Role updated",
+            Self::Removed => "Member removed from the organization",
+            Self::Deactivated => "Member deactivated: their sessions here have ended",
+            Self::Reactivated => "Member reactivated",
+            Self::MfaReset => "MFA reset: the member was signed out everywhere",
+            Self::Invited => "Invitation created",
+            Self::Resent => "Invitation sent again with a new link",
+            Self::InvitationRevoked => "Invitation revoked",
+        }
+    }
+
+    /// The toast a hydrated page shows: the sentence, with what comes next where the page has
+    /// room to say it.
+    pub fn toast(self) -> String {
+        match self {
+            Self::MfaOn => "MFA is on. You will be asked for a code when you sign in.".to_string(),
+            other => other.message().to_string(),
+        }
+    }
+}
+
+/// The outcome this page's URL confirms (`?saved=…` after a no-JavaScript form post), if any.
+pub fn saved_on(page: SettingsPage) -> Signal<Option<Saved>> {
+    let query = use_query_map();
+    Signal::derive(move || Saved::on(page, &query.read().get("saved")?))
+}
+
+/// The sentence for this page's URL's outcome, for a `FormStatus`.
+pub fn saved_message(page: SettingsPage) -> Signal<Option<String>> {
+    let saved = saved_on(page);
+    Signal::derive(move || saved.get().map(|saved| saved.message().to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_outcome_round_trips_through_its_page_and_code() {
+        for saved in Saved::ALL {
+            assert_eq!(
+                Saved::on(saved.page(), saved.code()),
+                Some(saved),
+                "{saved:?}"
+            );
+        }
+        assert_eq!(Saved::on(SettingsPage::Profile, "role"), None);
+        assert_eq!(Saved::on(SettingsPage::Members, "nonsense"), None);
+    }
+
+    #[test]
+    fn locations_are_the_urls_no_javascript_posts_come_back_to() {
+        assert_eq!(
+            Saved::SessionRevoked.location(),
+            "/settings/profile?saved=revoked"
+        );
+        assert_eq!(
+            Saved::InvitationRevoked.location(),
+            "/settings/members?saved=revoked"
+        );
+        assert_eq!(Saved::MfaOn.location(), "/settings/security?saved=mfa_on");
+        assert_eq!(
+            Saved::MfaReset.location(),
+            "/settings/members?saved=mfa_reset"
+        );
+    }
+}
