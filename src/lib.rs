@@ -90,7 +90,8 @@ mod server {
     /// The whole HTTP surface: pages, server functions under `/api`, the browser bundle
     /// (`assets`), other static files, and the
     /// middleware stack (outermost first): request id → trace span → security headers →
-    /// origin check → session resolution. Security headers sit outside the checks so that
+    /// origin check → session resolution (these two not for the bundle's files). Security
+    /// headers sit outside the checks so that
     /// refusals carry them too. Server functions set their own error statuses (see
     /// `gatehouse_app::ctx::answer_with`).
     pub fn router(state: AppState) -> Router {
@@ -109,7 +110,9 @@ mod server {
             }
         };
         let options = state.leptos_options.clone();
-        let stack = ServiceBuilder::new()
+        // Every response: request id, trace span, security headers (outside everything else,
+        // so that refusals carry them too).
+        let edge = ServiceBuilder::new()
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
             .layer(
                 TraceLayer::new_for_http()
@@ -122,7 +125,12 @@ mod server {
             .layer(from_fn_with_state(
                 state.clone(),
                 middleware::security_headers,
-            ))
+            ));
+        // Pages, server functions and sign-in routes: origin check, session resolution, body
+        // limit. The bundle's files stay outside: they are the same for everyone, and a chunk
+        // fetched while a page changes must not consume the ended-session answer (and the
+        // cookie removal that comes with it) meant for that page's server function.
+        let app = ServiceBuilder::new()
             .layer(from_fn_with_state(
                 state.clone(),
                 middleware::refuse_foreign_origin,
@@ -142,14 +150,15 @@ mod server {
                 "/auth/{provider}/callback",
                 axum::routing::get(crate::oauth_routes::callback),
             )
-            .merge(crate::assets::bundle_routes(&state.leptos_options))
             .leptos_routes_with_context(&state, routes, context.clone(), move || {
                 shell(options.clone())
             })
             .fallback(file_and_error_handler_with_context::<AppState, _>(
                 context, shell,
             ))
-            .layer(stack)
+            .layer(app)
+            .merge(crate::assets::bundle_routes(&state.leptos_options))
+            .layer(edge)
             .with_state(state)
     }
 

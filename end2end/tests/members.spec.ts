@@ -155,7 +155,8 @@ test('expired, revoked and resent invitation links each say so', async ({ page, 
   await ownerOnMembers(page);
   const expired = `expired-${Date.now()}@example.com`;
   const expiredLink = await invite(page, expired, 'Member');
-  sql('UPDATE invitations SET expires_at = 1000 WHERE email = ?', expired);
+  // Expired a minute ago: long-expired invitations are purged (30 days after they end).
+  sql('UPDATE invitations SET expires_at = ? WHERE email = ?', String(Date.now() - 60_000), expired);
   await visit(page, MEMBERS);
   await expect(page.locator('.invitations-table tbody tr').filter({ hasText: expired })).toContainText('Expired');
 

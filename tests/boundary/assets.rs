@@ -93,3 +93,29 @@ async fn a_missing_bundle_file_is_a_404_that_is_not_cached() {
         Some("public, max-age=31536000, immutable")
     );
 }
+
+#[tokio::test]
+async fn fetching_a_bundle_file_leaves_the_session_cookie_alone() {
+    let site = site();
+    let server = server_serving(None, &[], site.path().to_str()).await;
+    // A cookie naming no live session: a page or server function would answer by removing it,
+    // and a chunk loaded while a page changes must not take that answer away from them.
+    let request = server
+        .get(&format!("/pkg/{ID}/gatehouse.js"))
+        .header(header::COOKIE, "gatehouse_session=no-such-session")
+        .body(Body::empty())
+        .expect("request");
+    let response = server.send(request).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(set_cookie(&response), None);
+    let page = server
+        .get("/login")
+        .header(header::COOKIE, "gatehouse_session=no-such-session")
+        .body(Body::empty())
+        .expect("request");
+    let page = server.send(page).await;
+    assert!(
+        set_cookie(&page).is_some_and(|c| c.starts_with("gatehouse_session=;")),
+        "a page still removes it"
+    );
+}
