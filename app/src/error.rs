@@ -9,6 +9,9 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+pub mod wording;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -215,8 +218,9 @@ impl From<gatehouse_server::Error> for AppError {
                     ErrorCode::Validation,
                     "Please correct the highlighted fields.",
                 );
-                for (field, messages) in fields.iter() {
-                    out.fields.insert(field.to_string(), messages.to_vec());
+                for (field, problems) in fields.iter() {
+                    let messages = problems.iter().map(wording::problem).collect();
+                    out.fields.insert(field.to_string(), messages);
                 }
                 out
             }
@@ -224,27 +228,29 @@ impl From<gatehouse_server::Error> for AppError {
                 Self::new(ErrorCode::InvalidCredentials, "Invalid email or password")
             }
             E::Unauthenticated => Self::unauthenticated(),
-            E::Forbidden(reason) => Self::new(ErrorCode::Forbidden, reason),
+            E::Forbidden(denial) => Self::new(ErrorCode::Forbidden, wording::denial(&denial)),
             E::NotFound => Self::new(
                 ErrorCode::NotFound,
                 "That item does not exist or is not yours.",
             ),
-            E::Conflict { field, message } => {
+            E::Conflict(clash) => {
+                let message = wording::clash(&clash);
                 let mut out = Self::new(ErrorCode::Conflict, message.clone());
-                if let Some(field) = field {
+                if let Some(field) = clash.field() {
                     out.fields.insert(field.to_string(), vec![message]);
                 }
                 out
             }
-            E::Gone(message) => Self::new(ErrorCode::Gone, message),
+            E::Gone(lapse) => Self::new(ErrorCode::Gone, wording::lapse(lapse)),
             E::ProofRequired => Self::new(
                 ErrorCode::ReauthenticationRequired,
                 "Confirm it's you: enter your password or a current authentication code.",
             ),
-            E::MfaEnrollmentRequired(message) => {
-                Self::new(ErrorCode::MfaEnrollmentRequired, message)
-            }
-            E::Unavailable(message) => Self::new(ErrorCode::Unavailable, message),
+            E::MfaEnrollmentRequired => Self::new(
+                ErrorCode::MfaEnrollmentRequired,
+                wording::MFA_ENROLLMENT_REQUIRED,
+            ),
+            E::Unavailable(feature) => Self::new(ErrorCode::Unavailable, wording::feature(feature)),
             E::RateLimited { retry_after } => {
                 let secs = retry_after.as_secs().max(1);
                 let mut out = Self::new(ErrorCode::RateLimited, retry_message(secs));
@@ -310,6 +316,79 @@ mod tests {
                 r#"{"code":"busy","message":"The server is busy right now. Please try again in a moment.","retry_after":1}"#
             )
         );
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn domain_kinds_become_the_code_status_and_words_users_see() {
+        use gatehouse_server::error::{Clash, Denial, Feature, Lapse, Private, Problem};
+        use gatehouse_server::{Error as E, FieldErrors};
+
+        let mut fields = FieldErrors::default();
+        fields.add("password", Problem::TooShort { min: 8 });
+        fields.add("password", Problem::NeedsDigit);
+        fields.add("email", Problem::InvalidEmail);
+        let invalid = AppError::from(E::Validation(fields));
+        assert_eq!(
+            (invalid.code, invalid.status()),
+            (ErrorCode::Validation, 422)
+        );
+        assert_eq!(invalid.message, "Please correct the highlighted fields.");
+        assert_eq!(
+            invalid.field("password"),
+            ["Use at least 8 characters", "Add a digit"]
+        );
+        assert_eq!(
+            invalid.field("email"),
+            ["Enter an email address like name@example.com"]
+        );
+
+        let pending = AppError::from(E::Conflict(Clash::InvitationPending {
+            email: Private("x@example.com".into()),
+        }));
+        let sentence = "An invitation to x@example.com is already pending: resend it from the \
+                        list instead.";
+        assert_eq!((pending.code, pending.status()), (ErrorCode::Conflict, 409));
+        assert_eq!(pending.message, sentence);
+        assert_eq!(pending.field("email"), [sentence]);
+        let verified = AppError::from(E::Conflict(Clash::EmailAlreadyVerified));
+        assert!(verified.fields.is_empty(), "{verified:?}");
+
+        let cases = [
+            (
+                E::Forbidden(Denial::LastOwner),
+                ErrorCode::Forbidden,
+                403,
+                "This is the organization's last Owner: make someone else Owner first.",
+            ),
+            (
+                E::Gone(Lapse::InvitationRevoked),
+                ErrorCode::Gone,
+                410,
+                "This invitation was revoked.",
+            ),
+            (
+                E::Unavailable(Feature::EmailVerification),
+                ErrorCode::Unavailable,
+                503,
+                "Email verification is not set up here.",
+            ),
+            (
+                E::MfaEnrollmentRequired,
+                ErrorCode::MfaEnrollmentRequired,
+                403,
+                "Your organization requires multi-factor authentication. Set up MFA in \
+                 Settings → Security to continue.",
+            ),
+        ];
+        for (domain, code, status, message) in cases {
+            let told = AppError::from(domain);
+            assert_eq!(
+                (told.code, told.status(), told.message.as_str()),
+                (code, status, message)
+            );
+            assert!(told.fields.is_empty(), "{told:?}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use crate::audit::{self, Action, Event};
 use crate::cache::{Change, Invalidation};
-use crate::error::FieldErrors;
+use crate::error::{FieldErrors, Lapse};
 use crate::ids::UserId;
 use crate::orgs::{self, OrgName};
 use crate::passwords::{NewPassword, Password};
@@ -15,7 +15,7 @@ use crate::{Error, Services, throttle};
 mod own;
 
 pub use crate::users::{DisplayName, EMAIL_MAX, EmailAddress, NAME_MAX};
-pub use own::{NO_PASSWORD_YET, change_password, update_profile};
+pub use own::{change_password, update_profile};
 
 /// Raw sign-up form input.
 #[derive(Debug, Clone)]
@@ -165,7 +165,7 @@ async fn create(
             .await?
             .is_none()
     {
-        return Err(Error::Gone("This sign-in has expired. Start again.".into()));
+        return Err(Error::Gone(Lapse::ProviderSignInExpired));
     }
     // A provider's verified email proves the mailbox; a typed one does not.
     let verified_at = identity.map(|_| now);

@@ -6,7 +6,7 @@
 //! so a thin server function cannot forget the check. The table test below covers every role ×
 //! action × target, refusals included. Imports nothing but the vocabulary and the error type.
 
-use crate::error::Error;
+use crate::error::{Denial, Error};
 use crate::ids::OrgId;
 use crate::vocab::{Actor, Role};
 
@@ -88,15 +88,9 @@ pub fn require(decision: Decision) -> Result<(), Error> {
     match decision {
         Decision::Allowed => Ok(()),
         Decision::NotAMember => Err(Error::NotFound),
-        Decision::InsufficientRole => Err(Error::Forbidden(
-            "Your role in this organization does not allow that.".into(),
-        )),
-        Decision::OwnerOnly => Err(Error::Forbidden(
-            "Only an Owner can change an Owner or make someone Owner.".into(),
-        )),
-        Decision::LastOwner => Err(Error::Forbidden(
-            "This is the organization's last Owner: make someone else Owner first.".into(),
-        )),
+        Decision::InsufficientRole => Err(Error::Forbidden(Denial::InsufficientRole)),
+        Decision::OwnerOnly => Err(Error::Forbidden(Denial::OwnerOnly)),
+        Decision::LastOwner => Err(Error::Forbidden(Denial::LastOwner)),
     }
 }
 

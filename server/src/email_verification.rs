@@ -16,6 +16,7 @@ use sqlx::AnyConnection;
 use crate::audit::{self, Action, Event};
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
+use crate::error::{Clash, Feature, Lapse};
 use crate::ids::{self, UserId};
 use crate::users::EmailAddress;
 
@@ -31,10 +32,6 @@ const RESENDS_PER_ACCOUNT: Limit = Limit {
     max: 5,
     window: Duration::from_secs(3600),
 };
-
-/// What an unverified account is told when it tries to invite.
-pub const UNVERIFIED_INVITER: &str = "Verify your email address before inviting anyone: open \
-     the link we sent you, or send a new one from the banner at the top of the page.";
 
 /// Marks `user`'s address verified (once; a later proof keeps the first time) and drops their
 /// cached sessions so every instance sees it. Runs in the caller's transaction.
@@ -114,15 +111,10 @@ async fn insert(
 /// links per account in an hour.
 pub async fn resend_verification_email(svc: &Services, caller: &Caller) -> Result<(), Error> {
     if !svc.mailer.is_configured() {
-        return Err(Error::Unavailable(
-            "Email verification is not set up here.".into(),
-        ));
+        return Err(Error::Unavailable(Feature::EmailVerification));
     }
     if caller.email_verified {
-        return Err(Error::Conflict {
-            field: None,
-            message: "Your email address is already verified.".into(),
-        });
+        return Err(Error::Conflict(Clash::EmailAlreadyVerified));
     }
     let now = svc.clock.now();
     let key = format!("verify-email:{}", caller.user_id);
@@ -164,9 +156,7 @@ pub async fn verify_email(svc: &Services, token: &str, client: &ClientInfo) -> R
         .fetch_optional(change.conn())
         .await?;
     if current.as_deref() != Some(email.as_str()) {
-        return Err(Error::Gone(
-            "This verification link was sent to an address the account no longer has.".into(),
-        ));
+        return Err(Error::Gone(Lapse::VerificationLinkForOldAddress));
     }
     if mark_verified(&mut change, user, now).await? {
         let event = Event {
@@ -192,13 +182,7 @@ async fn dead_link(svc: &Services, hash: &str) -> Result<Error, Error> {
             .await?;
     Ok(match row {
         None => Error::NotFound,
-        Some(Some(_)) => Error::Gone(
-            "This verification link has already been used. If your address is not verified \
-             yet, sign in and send a new link."
-                .into(),
-        ),
-        Some(None) => {
-            Error::Gone("This verification link has expired. Sign in and send a new link.".into())
-        }
+        Some(Some(_)) => Error::Gone(Lapse::VerificationLinkUsed),
+        Some(None) => Error::Gone(Lapse::VerificationLinkExpired),
     })
 }

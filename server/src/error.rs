@@ -1,27 +1,214 @@
-//! The domain's typed failures. Callers map them to what a user may see; `Internal` keeps its
-//! cause for the log and must never be shown.
+//! The domain's typed failures. They carry kinds, never sentences: `app/` owns the wording and
+//! the HTTP status in one conversion. `Internal` keeps its cause for the log and must never be
+//! shown.
 
+use std::fmt;
 use std::time::Duration;
 
-/// Per-field validation messages, in the order the fields were checked.
+/// Text that appears in what a user is told but must not reach a log (an email address):
+/// its `Debug` is redacted, so logging a kind never logs it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Private(pub String);
+
+impl fmt::Debug for Private {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<private>")
+    }
+}
+
+/// What an empty field should have held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    EmailAddress,
+    Name,
+    OrganizationName,
+    CurrentPassword,
+}
+
+/// Why one field's value was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    Required(Subject),
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
+    ControlCharacters,
+    InvalidEmail,
+    // The password policy, one kind per rule.
+    NeedsUppercase,
+    NeedsLowercase,
+    NeedsDigit,
+    NeedsSpecialCharacter,
+    CommonPassword,
+    SameAsCurrentPassword,
+    WrongCurrentPassword,
+    /// A re-authentication proof (password or code) that did not match.
+    WrongProof,
+    /// Not shaped like a TOTP code.
+    MalformedTotpCode,
+    /// Not shaped like a TOTP code or a backup code.
+    MalformedCode,
+    /// A code that is not (or no longer) valid; used codes look the same.
+    WrongCode,
+    /// Activating MFA before any code confirmed the set-up.
+    UnconfirmedEnrollment,
+    /// A member's new role is not one of the roles.
+    UnknownMemberRole,
+    /// An invitation's role is not one of the roles.
+    UnknownInvitationRole,
+    /// One entry of a role list that names no role (the text as given).
+    NotARole(String),
+    TooManyRoles,
+    NoRolesChosen,
+    GraceDaysOutOfRange {
+        max: i64,
+    },
+    /// A provider key that is not configured (the key as given).
+    UnknownProvider(String),
+}
+
+/// Why an authenticated caller may not do what they asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denial {
+    // From `authz`.
+    InsufficientRole,
+    OwnerOnly,
+    LastOwner,
+    // Sign-in and organizations.
+    Deactivated,
+    NotAMemberOfLinkedOrganization,
+    /// Members of `organization` must sign in with `provider`.
+    ProviderRequired {
+        organization: String,
+        provider: String,
+    },
+    // Accounts and sign-in providers.
+    NoPasswordYet,
+    OnlyWayToSignIn,
+    ProviderRequiredToStay {
+        organization: String,
+    },
+    SignInWithProviderFirst {
+        provider: String,
+    },
+    // Second factor.
+    SecondFactorLocked,
+    MfaNotOn,
+    MfaRequiredToStay {
+        organization: String,
+    },
+    OwnMfaReset,
+    MfaResetOutsideYourOrganizations,
+    // Members.
+    DeactivateSelf,
+    LastOwnerLeaving,
+    // Invitations.
+    UnverifiedInviter,
+    InvitationForSomeoneElse {
+        invited: Private,
+        signed_in_as: Private,
+    },
+    InvitationForAnotherProviderAccount {
+        invited: Private,
+        signed_in_as: Private,
+    },
+    InvitationNeedsProvider {
+        organization: String,
+        provider: String,
+    },
+    InvitationNeedsSecondFactor,
+    SignInNotThroughInvitation,
+    // Password resets.
+    ResetNeedsOwner,
+    LinkedProvider,
+}
+
+/// What a state-changing request found already in the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Clash {
+    EmailTaken,
+    EmailAlreadyVerified,
+    MfaAlreadyOn,
+    MemberHasNoMfa,
+    AlreadyDeactivated,
+    NotDeactivated,
+    AlreadyAMember,
+    InviteeAlreadyAMember { email: Private },
+    InvitationPending { email: Private },
+    TooManyPendingInvitations { max: i64 },
+}
+
+impl Clash {
+    /// The input field the clash is about, when there is one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::EmailTaken
+            | Self::InviteeAlreadyAMember { .. }
+            | Self::InvitationPending { .. }
+            | Self::TooManyPendingInvitations { .. } => Some("email"),
+            Self::EmailAlreadyVerified
+            | Self::MfaAlreadyOn
+            | Self::MemberHasNoMfa
+            | Self::AlreadyDeactivated
+            | Self::NotDeactivated
+            | Self::AlreadyAMember => None,
+        }
+    }
+}
+
+/// Which link, token or flow can no longer be used, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lapse {
+    /// A password sign-in's second step.
+    SignInExpired,
+    /// A sign-in through a provider, waiting for its next step.
+    ProviderSignInExpired,
+    MfaSetUpExpired,
+    NoMfaSetUp,
+    VerificationLinkForOldAddress,
+    VerificationLinkUsed,
+    VerificationLinkExpired,
+    ResetLinkUsed,
+    ResetLinkExpired,
+    ResetLinkOutdated,
+    ResetLinkUnusable,
+    ResetLinkForLinkedProvider,
+    InvitationExpired,
+    InvitationUsed,
+    InvitationRevoked,
+    InvitationUnusable,
+    InviterMayNoLongerInvite,
+}
+
+/// A feature this installation is not set up for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feature {
+    EmailVerification,
+    PasswordResetByEmail,
+}
+
+/// Per-field problems, in the order the fields were checked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldErrors(Vec<(&'static str, Vec<String>)>);
+pub struct FieldErrors(Vec<(&'static str, Vec<Problem>)>);
 
 impl FieldErrors {
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+    pub fn add(&mut self, field: &'static str, problem: Problem) {
         match self.0.iter_mut().find(|(name, _)| *name == field) {
-            Some((_, messages)) => messages.push(message.into()),
-            None => self.0.push((field, vec![message.into()])),
+            Some((_, problems)) => problems.push(problem),
+            None => self.0.push((field, vec![problem])),
         }
     }
 
-    /// Records every message of a failed parse under `field` and yields the value when it parsed.
-    pub fn check<T>(&mut self, field: &'static str, parsed: Result<T, Vec<String>>) -> Option<T> {
+    /// Records every problem of a failed parse under `field` and yields the value when it parsed.
+    pub fn check<T>(&mut self, field: &'static str, parsed: Result<T, Vec<Problem>>) -> Option<T> {
         match parsed {
             Ok(value) => Some(value),
-            Err(messages) => {
-                for message in messages {
-                    self.add(field, message);
+            Err(problems) => {
+                for problem in problems {
+                    self.add(field, problem);
                 }
                 None
             }
@@ -32,10 +219,18 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &[String])> {
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &[Problem])> {
         self.0
             .iter()
-            .map(|(field, messages)| (*field, messages.as_slice()))
+            .map(|(field, problems)| (*field, problems.as_slice()))
+    }
+
+    /// The problems recorded under `field` (none when it passed).
+    pub fn of(&self, field: &str) -> &[Problem] {
+        self.iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, problems)| problems)
+            .unwrap_or_default()
     }
 
     /// `Ok(())` when nothing failed, otherwise the validation error.
@@ -47,9 +242,9 @@ impl FieldErrors {
         }
     }
 
-    pub fn single(field: &'static str, message: impl Into<String>) -> Error {
+    pub fn single(field: &'static str, problem: Problem) -> Error {
         let mut errors = Self::default();
-        errors.add(field, message);
+        errors.add(field, problem);
         Error::Validation(errors)
     }
 }
@@ -62,24 +257,21 @@ pub enum Error {
     InvalidCredentials,
     #[error("not signed in")]
     Unauthenticated,
-    #[error("forbidden: {0}")]
-    Forbidden(String),
+    #[error("forbidden: {0:?}")]
+    Forbidden(Denial),
     #[error("not found")]
     NotFound,
-    #[error("conflict: {message}")]
-    Conflict {
-        field: Option<&'static str>,
-        message: String,
-    },
+    #[error("conflict: {0:?}")]
+    Conflict(Clash),
     /// A link or token that existed but can no longer be used (expired, used, revoked).
-    #[error("gone: {0}")]
-    Gone(String),
+    #[error("gone: {0:?}")]
+    Gone(Lapse),
     /// A feature this installation is not set up for (e.g. email without SMTP).
-    #[error("unavailable: {0}")]
-    Unavailable(String),
+    #[error("unavailable: {0:?}")]
+    Unavailable(Feature),
     /// The organization's policy requires MFA and the caller's grace period is over.
-    #[error("MFA enrollment required: {0}")]
-    MfaEnrollmentRequired(String),
+    #[error("MFA enrollment required")]
+    MfaEnrollmentRequired,
     /// A sensitive change without a recent proof of presence (see `reauth`).
     #[error("recent proof of presence required")]
     ProofRequired,

@@ -11,7 +11,7 @@ use crate::authz::{self, Action};
 use crate::authz::{current_org, require};
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
-use crate::error::{FieldErrors, is_unique_violation};
+use crate::error::{Clash, Denial, FieldErrors, Lapse, Private, Problem, is_unique_violation};
 use crate::ids::{self, InvitationId, OrgId, UserId};
 use crate::orgs;
 use crate::orgs::lock_as_caller;
@@ -63,15 +63,12 @@ impl Status {
 
     /// Why a link that is not pending cannot be used.
     fn refusal(self) -> Error {
-        Error::Gone(
-            match self {
-                Status::Expired => "This invitation has expired. Ask for a new one.",
-                Status::Accepted => "This invitation has already been used.",
-                Status::Revoked => "This invitation was revoked.",
-                Status::Pending => "This invitation can no longer be used.",
-            }
-            .into(),
-        )
+        Error::Gone(match self {
+            Status::Expired => Lapse::InvitationExpired,
+            Status::Accepted => Lapse::InvitationUsed,
+            Status::Revoked => Lapse::InvitationRevoked,
+            Status::Pending => Lapse::InvitationUnusable,
+        })
     }
 }
 
@@ -126,7 +123,7 @@ pub async fn invite_member(
     let email = errors.check("email", EmailAddress::parse(email));
     let role = Role::parse(role);
     if role.is_none() {
-        errors.add("role", "Choose Admin, Member or Owner");
+        errors.add("role", Problem::UnknownInvitationRole);
     }
     let (Some(email), Some(role)) = (email, role) else {
         return Err(Error::Validation(errors));
@@ -151,30 +148,19 @@ pub async fn invite_member(
         None,
     ))?;
     if store::is_member(change.conn(), org, email.as_str()).await? {
-        return Err(Error::Conflict {
-            field: Some("email"),
-            message: format!(
-                "{} is already a member of this organization.",
-                email.as_str()
-            ),
-        });
+        return Err(Error::Conflict(Clash::InviteeAlreadyAMember {
+            email: Private(email.as_str().to_string()),
+        }));
     }
     if store::has_pending(change.conn(), org, email.as_str(), now).await? {
-        return Err(Error::Conflict {
-            field: Some("email"),
-            message: format!(
-                "An invitation to {} is already pending: resend it from the list instead.",
-                email.as_str()
-            ),
-        });
+        return Err(Error::Conflict(Clash::InvitationPending {
+            email: Private(email.as_str().to_string()),
+        }));
     }
     if store::count_pending(change.conn(), org, now).await? >= MAX_PENDING {
-        return Err(Error::Conflict {
-            field: Some("email"),
-            message: format!(
-                "This organization has {MAX_PENDING} pending invitations: revoke some first."
-            ),
-        });
+        return Err(Error::Conflict(Clash::TooManyPendingInvitations {
+            max: MAX_PENDING,
+        }));
     }
     store::purge_stale(change.conn(), org, now).await?;
     // An expired invitation to the same address is replaced by the new one.
@@ -214,9 +200,7 @@ pub async fn invite_member(
 /// otherwise anyone could sign up with someone else's address and invite in their name.
 fn require_verified_email(actor: &Actor) -> Result<(), Error> {
     if actor.needs_email_verification {
-        return Err(Error::Forbidden(
-            crate::email_verification::UNVERIFIED_INVITER.into(),
-        ));
+        return Err(Error::Forbidden(Denial::UnverifiedInviter));
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use crate::audit::{self, Action as Audited, Event};
 use crate::authz::{self, Action, Target, current_org, require};
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
-use crate::error::FieldErrors;
+use crate::error::{Clash, Denial, FieldErrors, Problem};
 use crate::ids::{self, OrgId, UserId};
 
 use crate::sessions;
@@ -58,7 +58,7 @@ pub async fn list_members(
     if query.chars().count() > QUERY_MAX {
         return Err(FieldErrors::single(
             "query",
-            format!("Use at most {QUERY_MAX} characters"),
+            Problem::TooLong { max: QUERY_MAX },
         ));
     }
     let offset = (page.max(1) - 1).saturating_mul(PAGE_SIZE);
@@ -171,7 +171,7 @@ pub async fn update_member_role(
     role: &str,
 ) -> Result<(), Error> {
     let Some(to) = Role::parse(role) else {
-        return Err(FieldErrors::single("role", "Choose Owner, Admin or Member"));
+        return Err(FieldErrors::single("role", Problem::UnknownMemberRole));
     };
     let now = svc.clock.now();
     let (mut change, org, user, target) =
@@ -217,9 +217,7 @@ pub async fn deactivate_member(svc: &Services, actor: &Actor, user_id: &str) -> 
     let (mut change, org, user, _) =
         begin_member_change(svc, actor, user_id, Action::DeactivateMember).await?;
     if user == actor.user_id {
-        return Err(Error::Forbidden(
-            "You cannot deactivate yourself: ask another administrator.".into(),
-        ));
+        return Err(Error::Forbidden(Denial::DeactivateSelf));
     }
     let changed = sqlx::query(
         "UPDATE memberships SET deactivated_at = $1 \
@@ -232,10 +230,7 @@ pub async fn deactivate_member(svc: &Services, actor: &Actor, user_id: &str) -> 
     .await?
     .rows_affected();
     if changed == 0 {
-        return Err(Error::Conflict {
-            field: None,
-            message: "This member is already deactivated.".into(),
-        });
+        return Err(Error::Conflict(Clash::AlreadyDeactivated));
     }
     sessions::end_all_in_org(
         &mut change,
@@ -276,10 +271,7 @@ pub async fn reactivate_member(svc: &Services, actor: &Actor, user_id: &str) -> 
     .await?
     .rows_affected();
     if changed == 0 {
-        return Err(Error::Conflict {
-            field: None,
-            message: "This member is not deactivated.".into(),
-        });
+        return Err(Error::Conflict(Clash::NotDeactivated));
     }
     finish(
         change,
@@ -301,10 +293,7 @@ pub async fn leave_organization(svc: &Services, actor: &Actor) -> Result<(), Err
     let mut change = Change::begin(svc).await?;
     let (_, target) = lock_and_read(change.conn(), org, actor.user_id, actor.user_id).await?;
     if target.last_owner {
-        return Err(Error::Forbidden(
-            "You are this organization's last Owner: make someone else Owner before leaving."
-                .into(),
-        ));
+        return Err(Error::Forbidden(Denial::LastOwnerLeaving));
     }
     delete_membership(change.conn(), org, actor.user_id).await?;
     finish(

@@ -9,6 +9,7 @@
 
 use crate::audit::Action as Audited;
 use crate::authz::{self, Action};
+use crate::error::Denial;
 use crate::members::{begin_member_change, finish};
 use crate::notices::{self, Notice};
 use crate::second_factor;
@@ -20,7 +21,7 @@ mod reset;
 
 pub use crate::second_factor::{
     BACKUP_CODE_COUNT, BACKUP_CODES_LOW, BackupCode, BackupCodes, CHALLENGE_TTL, ENROLLMENT_TTL,
-    Enrollment, LOCKED, PendingSignIn, TotpCode, activate, confirm_enrollment, is_enabled,
+    Enrollment, PendingSignIn, TotpCode, activate, confirm_enrollment, is_enabled,
     pending_sign_in_is_live, regenerate_backup_codes,
 };
 pub use crate::sign_in::{MfaSignedIn, verify_sign_in};
@@ -46,11 +47,10 @@ pub async fn disable(svc: &Services, actor: &Actor, code: &str) -> Result<(), Er
     let requiring =
         crate::security_policy::organizations_requiring_mfa(&mut conn, actor.user_id).await?;
     drop(conn);
-    if let Some(org) = requiring.first() {
-        return Err(Error::Forbidden(format!(
-            "{org} requires multi-factor authentication for your role, so MFA cannot be \
-             turned off."
-        )));
+    if let Some(org) = requiring.into_iter().next() {
+        return Err(Error::Forbidden(Denial::MfaRequiredToStay {
+            organization: org,
+        }));
     }
     second_factor::turn_off(svc, actor, code).await
 }

@@ -22,6 +22,7 @@ use crate::authz::{self, Action};
 use crate::authz::{current_org, require};
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
+use crate::error::{Denial, Lapse};
 use crate::identities as store;
 use crate::ids::UserId;
 use crate::orgs::lock_as_caller;
@@ -347,7 +348,7 @@ pub async fn join_invitation(
     previous_token: Option<&str>,
 ) -> Result<SignedIn, Error> {
     let now = svc.clock.now();
-    let expired = || Error::Gone("This sign-in has expired. Start again.".into());
+    let expired = || Error::Gone(Lapse::ProviderSignInExpired);
     if !tokens::well_formed(pending_cookie) {
         return Err(expired());
     }
@@ -357,11 +358,7 @@ pub async fn join_invitation(
         .ok_or_else(expired)?;
     drop(conn);
     if pending.existing_user.is_some() || pending.invitation.as_deref() != Some(invitation) {
-        return Err(Error::Forbidden(
-            "This sign-in did not come through this invitation. Open the invitation link and \
-             continue with your provider from there."
-                .into(),
-        ));
+        return Err(Error::Forbidden(Denial::SignInNotThroughInvitation));
     }
     let acceptor = crate::invitations::Acceptor::Identity {
         name: &pending.name,

@@ -18,8 +18,8 @@ pub const NAME_MAX: usize = 100;
 pub struct OrgName(String);
 
 impl OrgName {
-    pub fn parse(text: &str) -> Result<Self, Vec<String>> {
-        crate::users::parse_label(text, NAME_MAX, "organization name").map(Self)
+    pub fn parse(text: &str) -> Result<Self, Vec<crate::error::Problem>> {
+        crate::users::parse_label(text, NAME_MAX, crate::error::Subject::OrganizationName).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -116,7 +116,9 @@ pub async fn switch_organization(
         Admission::Admitted => {}
         Admission::ProviderRequired(required) => {
             drop(change);
-            return Err(sessions::provider_required(svc, Some(org), &required).await?);
+            return Err(Error::Forbidden(
+                sessions::provider_required(svc, Some(org), &required).await?,
+            ));
         }
         Admission::SecondFactorRequired => {
             drop(change);

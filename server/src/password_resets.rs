@@ -8,7 +8,7 @@ use crate::audit::{self, Action as Audited, Event};
 use crate::authz::Action;
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
-use crate::error::FieldErrors;
+use crate::error::{Denial, Feature, FieldErrors, Lapse};
 use crate::ids::{self, ResetId, UserId};
 use crate::members::begin_member_change;
 use crate::passwords::NewPassword;
@@ -53,11 +53,7 @@ pub async fn request_password_reset(
     client: &ClientInfo,
 ) -> Result<(), Error> {
     if !by_email_available(svc) {
-        return Err(Error::Unavailable(
-            "Password reset by email is not set up here: ask an administrator of your \
-             organization for a reset link."
-                .into(),
-        ));
+        return Err(Error::Unavailable(Feature::PasswordResetByEmail));
     }
     let mut errors = FieldErrors::default();
     let Some(email) = errors.check("email", EmailAddress::parse(email)) else {
@@ -131,26 +127,19 @@ pub async fn create_reset_link(
             .fetch_one(change.conn())
             .await?;
     if elsewhere > 0 && user != actor.user_id {
-        return Err(Error::Forbidden(
-            "This account also belongs to other organizations, so only its owner can reset \
-             its password: ask them to use \"Forgot password?\" on the sign-in page."
-                .into(),
-        ));
+        return Err(Error::Forbidden(Denial::ResetNeedsOwner));
     }
     let linked: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM identities WHERE user_id = $1")
         .bind(user.to_string())
         .fetch_one(change.conn())
         .await?;
     if linked > 0 && user != actor.user_id {
-        return Err(Error::Forbidden(LINKED_PROVIDER.into()));
+        return Err(Error::Forbidden(Denial::LinkedProvider));
     }
     let link = issue(&mut change, svc, user, Some(actor), &actor.client).await?;
     change.commit().await?;
     Ok(link)
 }
-
-const LINKED_PROVIDER: &str = "This account signs in with a linked provider, so only its owner \
-     can set a password: ask them to use \"Forgot password?\" on the sign-in page.";
 
 /// A fingerprint of what a reset link was made against: the password's version, the second
 /// factor, the linked providers and the memberships (roles and deactivations included). A link
@@ -252,14 +241,10 @@ pub async fn reset_link_email(svc: &Services, token: &str) -> Result<String, Err
     let link = row.ok_or(Error::NotFound)?;
     let (email, expires_at, used_at) = (link.email.clone(), link.expires_at, link.used_at);
     if used_at.is_some() {
-        return Err(Error::Gone(
-            "This reset link has already been used. Ask for a new one.".into(),
-        ));
+        return Err(Error::Gone(Lapse::ResetLinkUsed));
     }
     if Timestamp::from_millis(expires_at) <= svc.clock.now() {
-        return Err(Error::Gone(
-            "This reset link has expired. Ask for a new one.".into(),
-        ));
+        return Err(Error::Gone(Lapse::ResetLinkExpired));
     }
     still_stands(&mut conn, &link).await?;
     Ok(email)
@@ -283,13 +268,7 @@ struct LinkRow {
 /// link also while the account belongs to that organization alone and links no provider.
 async fn still_stands(conn: &mut sqlx::AnyConnection, link: &LinkRow) -> Result<(), Error> {
     let user = ids::from_db(&link.user_id, UserId::parse)?;
-    let changed = || {
-        Error::Gone(
-            "This reset link no longer works: the account changed since it was made. Ask for a \
-             new one."
-                .into(),
-        )
-    };
+    let changed = || Error::Gone(Lapse::ResetLinkOutdated);
     if account_stamp(conn, user).await? != link.account_stamp {
         return Err(changed());
     }
@@ -311,7 +290,7 @@ async fn still_stands(conn: &mut sqlx::AnyConnection, link: &LinkRow) -> Result<
             .fetch_one(&mut *conn)
             .await?;
         if linked > 0 {
-            return Err(Error::Gone(LINKED_PROVIDER.into()));
+            return Err(Error::Gone(Lapse::ResetLinkForLinkedProvider));
         }
     }
     Ok(())
@@ -347,7 +326,7 @@ pub async fn reset_password(
     let Some((id, user)) = claimed else {
         drop(change);
         reset_link_email(svc, token).await?;
-        return Err(Error::Gone("This reset link can no longer be used.".into()));
+        return Err(Error::Gone(Lapse::ResetLinkUnusable));
     };
     let user = ids::from_db(&user, UserId::parse)?;
     // Checked again under the claim: the account may have changed since the page was opened.

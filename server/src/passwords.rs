@@ -13,6 +13,7 @@ use rand::rngs::OsRng;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 
 use crate::Error;
+use crate::error::Problem;
 
 pub const MIN_LENGTH: usize = 8;
 pub const MAX_LENGTH: usize = 128;
@@ -42,33 +43,33 @@ impl fmt::Debug for Password {
 pub struct NewPassword(Password);
 
 impl NewPassword {
-    /// Checks every rule and returns the message of each one that fails.
-    pub fn parse(text: &str) -> Result<Self, Vec<String>> {
+    /// Checks every rule and returns each one that fails, in the policy's order.
+    pub fn parse(text: &str) -> Result<Self, Vec<Problem>> {
         let mut failures = Vec::new();
         let length = text.chars().count();
         if length < MIN_LENGTH {
-            failures.push(format!("Use at least {MIN_LENGTH} characters"));
+            failures.push(Problem::TooShort { min: MIN_LENGTH });
         }
         if length > MAX_LENGTH {
-            failures.push(format!("Use at most {MAX_LENGTH} characters"));
+            failures.push(Problem::TooLong { max: MAX_LENGTH });
         }
         if !text.chars().any(char::is_uppercase) {
-            failures.push("Add an upper-case letter".to_string());
+            failures.push(Problem::NeedsUppercase);
         }
         if !text.chars().any(char::is_lowercase) {
-            failures.push("Add a lower-case letter".to_string());
+            failures.push(Problem::NeedsLowercase);
         }
         if !text.chars().any(|c| c.is_ascii_digit()) {
-            failures.push("Add a digit".to_string());
+            failures.push(Problem::NeedsDigit);
         }
         if !text
             .chars()
             .any(|c| !c.is_alphanumeric() && !c.is_whitespace())
         {
-            failures.push("Add a special character such as ! # % or ?".to_string());
+            failures.push(Problem::NeedsSpecialCharacter);
         }
         if is_common(text) {
-            failures.push("This password is too common: choose one that is harder to guess".into());
+            failures.push(Problem::CommonPassword);
         }
         if failures.is_empty() {
             Ok(Self(Password::new(text)))
@@ -342,7 +343,7 @@ fn admit(places: &Arc<Semaphore>) -> Result<Option<OwnedSemaphorePermit>, Error>
 mod tests {
     use super::*;
 
-    fn failures(text: &str) -> Vec<String> {
+    fn failures(text: &str) -> Vec<Problem> {
         NewPassword::parse(text).err().unwrap_or_default()
     }
 
@@ -353,31 +354,25 @@ mod tests {
 
     #[test]
     fn every_failing_rule_is_named() {
-        let all = failures("abc");
-        assert_eq!(all.len(), 4, "{all:?}");
-        assert!(all.iter().any(|m| m.contains("at least 8")));
-        assert!(all.iter().any(|m| m.contains("upper-case")));
-        assert!(all.iter().any(|m| m.contains("digit")));
-        assert!(all.iter().any(|m| m.contains("special")));
-        assert!(
-            failures(&format!("Aa1!{}", "x".repeat(130)))
-                .iter()
-                .any(|m| m.contains("at most"))
+        assert_eq!(
+            failures("abc"),
+            [
+                Problem::TooShort { min: 8 },
+                Problem::NeedsUppercase,
+                Problem::NeedsDigit,
+                Problem::NeedsSpecialCharacter,
+            ]
+        );
+        assert_eq!(
+            failures(&format!("Aa1!{}", "x".repeat(130))),
+            [Problem::TooLong { max: 128 }]
         );
     }
 
     #[test]
     fn common_passwords_are_refused_whatever_their_case() {
-        assert!(
-            failures("Password1!")
-                .iter()
-                .any(|m| m.contains("too common"))
-        );
-        assert!(
-            failures("P@ssw0rd")
-                .iter()
-                .any(|m| m.contains("too common"))
-        );
+        assert_eq!(failures("Password1!"), [Problem::CommonPassword]);
+        assert_eq!(failures("P@ssw0rd"), [Problem::CommonPassword]);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
+use crate::error::Problem;
 use crate::passwords::Password;
 use crate::second_factor::{BackupCode, TotpCode};
 use crate::users::EmailAddress;
@@ -20,8 +21,6 @@ use crate::{Error, FieldErrors, Services, throttle};
 
 /// How long a proof counts.
 pub const WINDOW: Duration = Duration::from_secs(10 * 60);
-
-const WRONG_PROOF: &str = "That password or code is not right.";
 
 /// Whether the caller's session proved its owner within [`WINDOW`] of `now`.
 pub fn is_recent(caller: &Caller, now: Timestamp) -> bool {
@@ -49,7 +48,7 @@ pub async fn require_recent_proof(
         crate::second_factor::check_proof(svc, caller.user_id, proof, &caller.client)
             .await
             .map_err(|err| match err {
-                Error::Validation(_) => FieldErrors::single("proof", WRONG_PROOF),
+                Error::Validation(_) => FieldErrors::single("proof", Problem::WrongProof),
                 other => other,
             })?;
     } else {
@@ -90,7 +89,7 @@ async fn check_password(svc: &Services, caller: &Caller, password: &str) -> Resu
         }
     };
     if !matched {
-        return Err(FieldErrors::single("proof", WRONG_PROOF));
+        return Err(FieldErrors::single("proof", Problem::WrongProof));
     }
     throttle::clear(pool, &key).await
 }

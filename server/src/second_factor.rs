@@ -20,7 +20,7 @@ use std::time::Duration;
 use crate::audit::{self, Action as Audited, Event};
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
-use crate::error::FieldErrors;
+use crate::error::{Clash, Denial, FieldErrors, Lapse, Problem};
 use crate::ids::{ChallengeId, UserId};
 use crate::notices::{self, Notice};
 use crate::tokens::{self, Secret};
@@ -33,7 +33,6 @@ mod store;
 mod totp;
 
 pub use backup_codes::{BackupCode, COUNT as BACKUP_CODE_COUNT, LOW as BACKUP_CODES_LOW};
-pub use guesses::LOCKED;
 use guesses::guarded;
 pub(crate) use store::Challenge;
 pub use totp::TotpCode;
@@ -42,8 +41,6 @@ pub use totp::TotpCode;
 pub const CHALLENGE_TTL: Duration = Duration::from_secs(5 * 60);
 /// How long an enrollment may take from "Enable MFA" to "Activate MFA".
 pub const ENROLLMENT_TTL: Duration = Duration::from_secs(30 * 60);
-
-pub(crate) const SIGN_IN_EXPIRED: &str = "This sign-in has expired. Sign in again.";
 
 /// What an authenticator app needs to be set up.
 #[derive(Debug, Clone)]
@@ -152,7 +149,7 @@ pub(crate) async fn prove_pending(
     client: &ClientInfo,
 ) -> Result<(Challenge, Proof), Error> {
     let now = svc.clock.now();
-    let expired = || Error::Gone(SIGN_IN_EXPIRED.into());
+    let expired = || Error::Gone(Lapse::SignInExpired);
     if !tokens::well_formed(token) {
         return Err(expired());
     }
@@ -202,9 +199,8 @@ pub async fn confirm_enrollment(
 ) -> Result<BackupCodes, Error> {
     let now = svc.clock.now();
     let user = actor.user_id;
-    let code = TotpCode::parse(code).ok_or_else(|| {
-        FieldErrors::single("code", "Enter the 6-digit code from your authenticator app")
-    })?;
+    let code = TotpCode::parse(code)
+        .ok_or_else(|| FieldErrors::single("code", Problem::MalformedTotpCode))?;
     let row = pending_enrollment(svc, user, now).await?;
     let secret = svc
         .config
@@ -233,10 +229,7 @@ pub async fn activate(svc: &Services, actor: &Caller) -> Result<(), Error> {
     let now = svc.clock.now();
     let row = pending_enrollment(svc, actor.user_id, now).await?;
     if row.confirmed_at.is_none() {
-        return Err(FieldErrors::single(
-            "code",
-            "Enter a code from your authenticator app first",
-        ));
+        return Err(FieldErrors::single("code", Problem::UnconfirmedEnrollment));
     }
     let mut change = Change::begin(svc).await?;
     if !store::enable(change.conn(), actor.user_id, now).await? {
@@ -324,7 +317,7 @@ async fn check_code(
         let row = store::totp_of(&mut conn, user)
             .await?
             .filter(|row| row.enabled_at.is_some())
-            .ok_or_else(|| Error::Forbidden("MFA is not turned on for this account.".into()))?;
+            .ok_or(Error::Forbidden(Denial::MfaNotOn))?;
         drop(conn);
         let secret = svc
             .config
@@ -362,11 +355,7 @@ async fn check_code(
         change.commit().await?;
         Ok(proof)
     } else {
-        Err(FieldErrors::single(
-            "code",
-            "Enter the 6-digit code from your authenticator app, or a backup code \
-             (xxxx-xxxx-xxxx)",
-        ))
+        Err(FieldErrors::single("code", Problem::MalformedCode))
     }
 }
 
@@ -381,12 +370,8 @@ async fn pending_enrollment(
     match row {
         Some(row) if row.enabled_at.is_some() => Err(already_on()),
         Some(row) if Timestamp::from_millis(row.created_at).plus(ENROLLMENT_TTL) > now => Ok(row),
-        Some(_) => Err(Error::Gone(
-            "This MFA set-up has expired. Start again with Enable MFA.".into(),
-        )),
-        None => Err(Error::Gone(
-            "There is no MFA set-up in progress. Start with Enable MFA.".into(),
-        )),
+        Some(_) => Err(Error::Gone(Lapse::MfaSetUpExpired)),
+        None => Err(Error::Gone(Lapse::NoMfaSetUp)),
     }
 }
 
@@ -394,9 +379,7 @@ pub(crate) async fn require_enabled(svc: &Services, user: UserId) -> Result<(), 
     if store::is_enabled(svc.db.pool(), user).await? {
         Ok(())
     } else {
-        Err(Error::Forbidden(
-            "MFA is not turned on for this account.".into(),
-        ))
+        Err(Error::Forbidden(Denial::MfaNotOn))
     }
 }
 
@@ -425,8 +408,5 @@ async fn record(
 }
 
 pub(crate) fn already_on() -> Error {
-    Error::Conflict {
-        field: None,
-        message: "MFA is already on for this account.".into(),
-    }
+    Error::Conflict(Clash::MfaAlreadyOn)
 }

@@ -10,7 +10,7 @@ use crate::authz::{self, Action};
 use crate::authz::{current_org, require};
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
-use crate::error::FieldErrors;
+use crate::error::{FieldErrors, Problem};
 use crate::orgs::lock_as_caller;
 
 use crate::vocab::{Actor, Role};
@@ -50,19 +50,21 @@ pub async fn update_security_policy(
         match Role::parse(text) {
             Some(role) if !parsed.contains(&role) => parsed.push(role),
             Some(_) => {}
-            None => errors.add("roles", format!("{text:?} is not a role")),
+            None => errors.add("roles", Problem::NotARole(text.clone())),
         }
     }
     if roles.len() > Role::ALL.len() {
-        errors.add("roles", "Choose among Owner, Admin and Member");
+        errors.add("roles", Problem::TooManyRoles);
     }
     if require_mfa && parsed.is_empty() && errors.is_empty() {
-        errors.add("roles", "Choose at least one role, or all members");
+        errors.add("roles", Problem::NoRolesChosen);
     }
     if !(0..=MAX_GRACE_DAYS).contains(&grace_days) {
         errors.add(
             "grace_days",
-            format!("Enter a number of days from 0 to {MAX_GRACE_DAYS}"),
+            Problem::GraceDaysOutOfRange {
+                max: MAX_GRACE_DAYS,
+            },
         );
     }
     errors.into_result()?;

@@ -11,6 +11,7 @@ use crate::audit::{self, Action, Event};
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
 use crate::devices;
+use crate::error::{Denial, Lapse};
 use crate::ids::{ChallengeId, OrgId, UserId};
 use crate::notices::{self, Notice};
 use crate::orgs;
@@ -21,9 +22,6 @@ use crate::throttle;
 use crate::users::EmailAddress;
 use crate::vocab::{ClientInfo, SessionAuth};
 use crate::{Error, Services};
-
-/// What a deactivated member is told when they try to sign in.
-pub const DEACTIVATED: &str = "This account has been deactivated.";
 
 /// Where a correct password leads.
 #[derive(Debug)]
@@ -138,7 +136,7 @@ pub struct MfaSignedIn {
 ///
 /// Errors: `Gone` when the pending sign-in expired or was used; `Validation` (field `code`) for
 /// a wrong, replayed or malformed code; `RateLimited` past the account's guess budget or while
-/// failures in a row impose a wait; `Forbidden` ([`second_factor::LOCKED`]) once they locked the second
+/// failures in a row impose a wait; `Forbidden` ([`Denial::SecondFactorLocked`]) once they locked the second
 /// factor, or as for sign-in (deactivated meanwhile).
 pub async fn verify_sign_in(
     svc: &Services,
@@ -219,7 +217,7 @@ pub(crate) async fn complete_sign_in(
     if let Some(challenge) = second_step
         && !second_factor::consume_pending(change.conn(), challenge).await?
     {
-        return Err(Error::Gone(second_factor::SIGN_IN_EXPIRED.into()));
+        return Err(Error::Gone(Lapse::SignInExpired));
     }
     if let Some(previous) = previous_token {
         sessions::end_replaced(&mut change, previous, client, now).await?;
@@ -235,13 +233,9 @@ pub(crate) async fn complete_sign_in(
         orgs::Landing::In(org) => org,
         refused => {
             drop(change);
-            let (reason, message) = match refused {
-                orgs::Landing::Deactivated => ("deactivated", DEACTIVATED),
-                _ => (
-                    "not_a_member",
-                    "This account is not a member of the organization in this sign-in link. \
-                     Sign in without it to reach your organizations.",
-                ),
+            let (reason, denial) = match refused {
+                orgs::Landing::Deactivated => ("deactivated", Denial::Deactivated),
+                _ => ("not_a_member", Denial::NotAMemberOfLinkedOrganization),
             };
             let mut conn = pool.acquire().await?;
             let event = Event {
@@ -252,7 +246,7 @@ pub(crate) async fn complete_sign_in(
                 client,
             };
             audit::record(&mut conn, event, now).await?;
-            return Err(Error::Forbidden(message.into()));
+            return Err(Error::Forbidden(denial));
         }
     };
     let mfa_enabled = second_factor::is_enabled_in(change.conn(), user_id).await?;
@@ -264,7 +258,9 @@ pub(crate) async fn complete_sign_in(
         Admission::Admitted => {}
         Admission::ProviderRequired(required) => {
             drop(change);
-            return Err(sessions::provider_required(svc, org, &required).await?);
+            return Err(Error::Forbidden(
+                sessions::provider_required(svc, org, &required).await?,
+            ));
         }
         Admission::SecondFactorRequired => {
             drop(change);

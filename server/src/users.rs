@@ -8,7 +8,7 @@
 use sqlx::{AnyConnection, AnyPool};
 
 use crate::clock::Timestamp;
-use crate::error::{Error, is_unique_violation};
+use crate::error::{Clash, Error, Problem, Subject, is_unique_violation};
 use crate::ids::{self, UserId};
 
 pub const EMAIL_MAX: usize = 254;
@@ -24,13 +24,13 @@ impl EmailAddress {
         text.trim().to_lowercase()
     }
 
-    pub fn parse(text: &str) -> Result<Self, Vec<String>> {
+    pub fn parse(text: &str) -> Result<Self, Vec<Problem>> {
         let email = Self::normalize(text);
         if email.is_empty() {
-            return Err(vec!["Enter your email address".into()]);
+            return Err(vec![Problem::Required(Subject::EmailAddress)]);
         }
         if email.chars().count() > EMAIL_MAX {
-            return Err(vec![format!("Use at most {EMAIL_MAX} characters")]);
+            return Err(vec![Problem::TooLong { max: EMAIL_MAX }]);
         }
         let valid = match email.split_once('@') {
             Some((local, domain)) => {
@@ -49,7 +49,7 @@ impl EmailAddress {
         if valid {
             Ok(Self(email))
         } else {
-            Err(vec!["Enter an email address like name@example.com".into()])
+            Err(vec![Problem::InvalidEmail])
         }
     }
 
@@ -63,8 +63,8 @@ impl EmailAddress {
 pub struct DisplayName(String);
 
 impl DisplayName {
-    pub fn parse(text: &str) -> Result<Self, Vec<String>> {
-        parse_label(text, NAME_MAX, "name").map(Self)
+    pub fn parse(text: &str) -> Result<Self, Vec<Problem>> {
+        parse_label(text, NAME_MAX, Subject::Name).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -73,17 +73,17 @@ impl DisplayName {
 }
 
 /// Shared rule for short human-readable labels (names of people and organizations).
-pub(crate) fn parse_label(text: &str, max: usize, what: &str) -> Result<String, Vec<String>> {
+pub(crate) fn parse_label(text: &str, max: usize, what: Subject) -> Result<String, Vec<Problem>> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Err(vec![format!("Enter a {what}")]);
+        return Err(vec![Problem::Required(what)]);
     }
     let mut failures = Vec::new();
     if trimmed.chars().count() > max {
-        failures.push(format!("Use at most {max} characters"));
+        failures.push(Problem::TooLong { max });
     }
     if trimmed.chars().any(char::is_control) {
-        failures.push("Remove line breaks and control characters".to_string());
+        failures.push(Problem::ControlCharacters);
     }
     if failures.is_empty() {
         Ok(trimmed.to_string())
@@ -115,10 +115,7 @@ pub(crate) async fn insert_user(
     .execute(conn)
     .await;
     match inserted {
-        Err(err) if is_unique_violation(&err) => Err(Error::Conflict {
-            field: Some("email"),
-            message: "An account with this email already exists. Sign in instead.".into(),
-        }),
+        Err(err) if is_unique_violation(&err) => Err(Error::Conflict(Clash::EmailTaken)),
         other => other.map(|_| ()).map_err(Error::from),
     }
 }

@@ -180,17 +180,13 @@ impl Actor {
     }
 }
 
-/// What the MFA gate answers a caller whose grace period is over.
-pub const MFA_ENROLLMENT_REQUIRED: &str = "Your organization requires multi-factor \
-     authentication. Set up MFA in Settings → Security to continue.";
-
 impl Caller {
     /// The organization's MFA policy, enforced: past their grace period without MFA, a covered
     /// member may do nothing but enroll (and see who they are, sign out or switch organization,
     /// which take a `Caller`).
     pub fn admit(self, now: Timestamp) -> Result<Actor, Error> {
         if self.mfa.overdue(now) {
-            Err(Error::MfaEnrollmentRequired(MFA_ENROLLMENT_REQUIRED.into()))
+            Err(Error::MfaEnrollmentRequired)
         } else {
             Ok(Actor { caller: self })
         }

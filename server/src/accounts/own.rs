@@ -1,6 +1,7 @@
 //! The caller's own profile and password.
 
 use super::*;
+use crate::error::{Denial, Problem, Subject};
 
 /// Changes the caller's own display name. Any signed-in user may call it for themselves.
 ///
@@ -30,15 +31,10 @@ pub async fn update_profile(svc: &Services, actor: &Actor, name: &str) -> Result
     Ok(name.as_str().to_string())
 }
 
-/// What an account without a password (created through a sign-in provider) is told when it
-/// tries to change one.
-pub const NO_PASSWORD_YET: &str =
-    "This account has no password yet: use Forgot password? to set one.";
-
 /// Changes the caller's password after checking the current one, and ends all their other
 /// sessions. Wrong current passwords count against the same limit as sign-in guesses.
 ///
-/// Errors: `Forbidden` ([`NO_PASSWORD_YET`]) for an account without a password, whatever was
+/// Errors: `Forbidden` ([`Denial::NoPasswordYet`]) for an account without a password, whatever was
 /// typed; `Validation` on `current_password` (wrong) or `new_password` (policy); `RateLimited`
 /// after too many wrong guesses; `Busy` when the password hasher's queue is full.
 pub async fn change_password(
@@ -54,18 +50,18 @@ pub async fn change_password(
         .filter(|hash| !hash.is_empty());
     // Checked before the form: such a person has no current password to type.
     let Some(stored) = stored else {
-        return Err(Error::Forbidden(NO_PASSWORD_YET.into()));
+        return Err(Error::Forbidden(Denial::NoPasswordYet));
     };
     let mut errors = FieldErrors::default();
     if current_password.is_empty() {
-        errors.add("current_password", "Enter your current password");
+        errors.add(
+            "current_password",
+            Problem::Required(Subject::CurrentPassword),
+        );
     }
     let new = errors.check("new_password", NewPassword::parse(new_password));
     if current_password == new_password && !current_password.is_empty() {
-        errors.add(
-            "new_password",
-            "Choose a password different from the current one",
-        );
+        errors.add("new_password", Problem::SameAsCurrentPassword);
     }
     let Some(new) = new.filter(|_| errors.is_empty()) else {
         return Err(Error::Validation(errors));
@@ -87,7 +83,7 @@ pub async fn change_password(
         tracing::info!(user_id = %actor.user_id, "password change refused: wrong current password");
         return Err(FieldErrors::single(
             "current_password",
-            "Current password is incorrect",
+            Problem::WrongCurrentPassword,
         ));
     }
     throttle::clear(pool, &key).await?;

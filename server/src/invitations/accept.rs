@@ -46,10 +46,10 @@ pub async fn accept_invitation(
     let new_account = match acceptor {
         Acceptor::SignedIn(actor) => {
             if actor.email != details.email {
-                return Err(Error::Forbidden(format!(
-                    "This invitation is for {}, but you are signed in as {}.",
-                    details.email, actor.email
-                )));
+                return Err(Error::Forbidden(Denial::InvitationForSomeoneElse {
+                    invited: Private(details.email.clone()),
+                    signed_in_as: Private(actor.email.clone()),
+                }));
             }
             None
         }
@@ -65,14 +65,16 @@ pub async fn accept_invitation(
         }
         Acceptor::Identity { name, email, .. } => {
             if email != details.email {
-                return Err(Error::Forbidden(format!(
-                    "This invitation is for {}, but you signed in as {email}.",
-                    details.email
-                )));
+                return Err(Error::Forbidden(
+                    Denial::InvitationForAnotherProviderAccount {
+                        invited: Private(details.email.clone()),
+                        signed_in_as: Private(email.to_string()),
+                    },
+                ));
             }
-            let name = DisplayName::parse(name).map_err(|messages| {
+            let name = DisplayName::parse(name).map_err(|problems| {
                 let mut errors = FieldErrors::default();
-                errors.check::<()>("name", Err(messages));
+                errors.check::<()>("name", Err(problems));
                 Error::Validation(errors)
             })?;
             Some((name, String::new()))
@@ -92,11 +94,7 @@ pub async fn accept_invitation(
     // The invitation speaks for its sender: it holds only while they may still invite so.
     let inviter_role = store::inviter_role(change.conn(), id).await?;
     if !authz::decide(inviter_role, Action::Invite { role }, None).is_allowed() {
-        return Err(Error::Gone(
-            "This invitation is no longer valid: the person who sent it can no longer invite. \
-             Ask for a new one."
-                .into(),
-        ));
+        return Err(Error::Gone(Lapse::InviterMayNoLongerInvite));
     }
     // The session that will act there, as sign-in would issue it.
     let (auth, mfa_enabled) = match acceptor {
@@ -117,22 +115,21 @@ pub async fn accept_invitation(
         Admission::Admitted => {}
         Admission::ProviderRequired(required) => {
             drop(change);
-            let Error::Forbidden(message) =
-                sessions::provider_required(svc, Some(org), &required).await?
+            let Denial::ProviderRequired {
+                organization,
+                provider,
+            } = sessions::provider_required(svc, Some(org), &required).await?
             else {
-                return Err(Error::internal("provider_required is a refusal"));
+                return Err(Error::internal("provider_required names the provider"));
             };
-            return Err(Error::Forbidden(format!(
-                "{message} Open the invitation link again and continue with it."
-            )));
+            return Err(Error::Forbidden(Denial::InvitationNeedsProvider {
+                organization,
+                provider,
+            }));
         }
         Admission::SecondFactorRequired => {
             drop(change);
-            return Err(Error::Forbidden(
-                "This organization asks for your second factor: sign out, sign in again with \
-                 your authentication code, then open the invitation link again."
-                    .into(),
-            ));
+            return Err(Error::Forbidden(Denial::InvitationNeedsSecondFactor));
         }
     }
     let (user, signed_in) = match (acceptor, new_account) {
@@ -217,10 +214,7 @@ async fn join(
                 .downcast_ref::<sqlx::Error>()
                 .is_some_and(is_unique_violation) =>
         {
-            Err(Error::Conflict {
-                field: None,
-                message: "You are already a member of this organization.".into(),
-            })
+            Err(Error::Conflict(Clash::AlreadyAMember))
         }
         other => other,
     }

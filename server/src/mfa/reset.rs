@@ -1,6 +1,7 @@
 //! An administrator's reset of a member's MFA.
 
 use super::*;
+use crate::error::{Clash, Denial};
 
 /// "Reset MFA" for a member who lost their authenticator: their authenticator and backup codes
 /// are removed and every session of theirs ends. Owners and Admins (an Owner's only by an
@@ -10,9 +11,7 @@ pub async fn reset_member_mfa(svc: &Services, actor: &Actor, user_id: &str) -> R
     let (mut change, org, user, _) =
         begin_member_change(svc, actor, user_id, Action::ResetMemberMfa).await?;
     if user == actor.user_id {
-        return Err(Error::Forbidden(
-            "Manage your own MFA in Settings → Security.".into(),
-        ));
+        return Err(Error::Forbidden(Denial::OwnMfaReset));
     }
     let elsewhere: Vec<(String, Option<String>)> = sqlx::query_as(
         "SELECT t.role, c.role FROM memberships t \
@@ -32,19 +31,11 @@ pub async fn reset_member_mfa(svc: &Services, actor: &Actor, user_id: &str) -> R
         };
         let caller_role = caller_role.as_deref().and_then(Role::parse);
         if !authz::decide(caller_role, Action::ResetMemberMfa, Some(target)).is_allowed() {
-            return Err(Error::Forbidden(
-                "This account also belongs to organizations where you cannot manage it, so \
-                 you cannot reset its MFA. The member can sign in with a backup code and set \
-                 MFA up again."
-                    .into(),
-            ));
+            return Err(Error::Forbidden(Denial::MfaResetOutsideYourOrganizations));
         }
     }
     if !second_factor::remove_all(change.conn(), user).await? {
-        return Err(Error::Conflict {
-            field: None,
-            message: "This member has not set up MFA.".into(),
-        });
+        return Err(Error::Conflict(Clash::MemberHasNoMfa));
     }
     let now = svc.clock.now();
     sessions::end_all_except(

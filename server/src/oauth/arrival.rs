@@ -8,6 +8,7 @@
 //! signed in through the provider. A verified account is linked only after its owner proves it.
 
 use super::*;
+use crate::error::Denial;
 use crate::vocab::EndReason;
 
 /// The trip to the provider that an identity came back from.
@@ -51,8 +52,8 @@ pub async fn arrive(
                 None => next.clone(),
             },
         }),
-        Err(Error::Forbidden(message)) if trip.invitation.is_none() => {
-            refused(if message == crate::sign_in::DEACTIVATED {
+        Err(Error::Forbidden(denial)) if trip.invitation.is_none() => {
+            refused(if denial == Denial::Deactivated {
                 Refusal::Deactivated
             } else {
                 Refusal::NotAllowed

@@ -3,6 +3,7 @@
 //! "Members must sign in with …" restriction.
 
 use super::*;
+use crate::error::{Denial, Lapse, Problem};
 use crate::notices::{self, Notice};
 /// What the "finish signing up" page shows about a verified identity waiting for its person.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +41,7 @@ pub async fn complete_sign_up(
     client: &ClientInfo,
     previous_token: Option<&str>,
 ) -> Result<SignedIn, Error> {
-    let expired = || Error::Gone("This sign-in has expired. Start again.".into());
+    let expired = || Error::Gone(Lapse::ProviderSignInExpired);
     if !tokens::well_formed(cookie) {
         return Err(expired());
     }
@@ -169,11 +170,7 @@ pub async fn unlink_identity(
         return Err(Error::NotFound);
     }
     if has_password == 0 && linked_elsewhere == 0 {
-        return Err(Error::Forbidden(
-            "This is your only way to sign in. Set a password first (\"Forgot password?\" on \
-             the sign-in page) or link another provider."
-                .into(),
-        ));
+        return Err(Error::Forbidden(Denial::OnlyWayToSignIn));
     }
     let requiring: Option<String> = sqlx::query_scalar(
         "SELECT o.name FROM memberships m JOIN security_policies p ON p.org_id = m.org_id \
@@ -185,9 +182,9 @@ pub async fn unlink_identity(
     .fetch_optional(change.conn())
     .await?;
     if let Some(org) = requiring {
-        return Err(Error::Forbidden(format!(
-            "{org} requires signing in with this provider, so it cannot be unlinked."
-        )));
+        return Err(Error::Forbidden(Denial::ProviderRequiredToStay {
+            organization: org,
+        }));
     }
     sqlx::query("DELETE FROM identities WHERE user_id = $1 AND provider = $2")
         .bind(actor.user_id.to_string())
@@ -243,7 +240,7 @@ pub async fn update_sign_in_restriction(
         let Some(configured) = svc.oauth.get(key) else {
             return Err(crate::error::FieldErrors::single(
                 "provider",
-                format!("{key:?} is not a configured sign-in provider"),
+                Problem::UnknownProvider(key.to_string()),
             ));
         };
         let linked = store::identities_of(svc.db.pool(), actor.user_id)
@@ -251,10 +248,9 @@ pub async fn update_sign_in_restriction(
             .iter()
             .any(|i| i.provider == key);
         if !linked {
-            return Err(Error::Forbidden(format!(
-                "Sign in with {} once first, so that you can still sign in yourself.",
-                configured.name
-            )));
+            return Err(Error::Forbidden(Denial::SignInWithProviderFirst {
+                provider: configured.name.clone(),
+            }));
         }
     }
     let now = svc.clock.now();

@@ -78,7 +78,7 @@ impl Providers {
         let mut list = Vec::new();
         for provider in settings {
             let fail = |what: String| {
-                Error::Unavailable(format!(
+                Error::internal(format!(
                     "sign-in provider {:?} ({}): {what}",
                     provider.key, provider.issuer
                 ))

@@ -16,20 +16,11 @@ use sqlx::AnyPool;
 
 use crate::audit::{self, Action as Audited, Event};
 use crate::clock::Timestamp;
-use crate::error::FieldErrors;
+use crate::error::{Denial, FieldErrors, Problem};
 use crate::ids::UserId;
 
 use crate::vocab::ClientInfo;
 use crate::{Error, Services, throttle};
-
-/// Also the answer to a code that was already used: telling the two apart would tell a guesser
-/// which codes were right.
-const WRONG_CODE: &str = "That code is not valid. Enter the current code from your authenticator \
-                          app, or one of your backup codes.";
-/// After [`LOCK_AT`] wrong codes in a row.
-pub const LOCKED: &str = "Too many wrong codes: this account's second factor is locked. Set a new \
-                          password with \"Forgot password?\" on the sign-in page, or ask an \
-                          administrator of your organization to reset your MFA.";
 
 /// Failures in a row after which no code is checked any more.
 const LOCK_AT: i64 = 100;
@@ -77,7 +68,7 @@ pub(super) async fn guarded<T>(
             unchecked().await?;
             return Err(match refusal {
                 Refusal::Wait(retry_after) => Error::RateLimited { retry_after },
-                Refusal::Locked => Error::Forbidden(LOCKED.into()),
+                Refusal::Locked => Error::Forbidden(Denial::SecondFactorLocked),
             });
         }
     };
@@ -119,7 +110,9 @@ pub(super) async fn guarded<T>(
     }
     match outcome {
         Ok(Some(value)) => Ok(value),
-        Ok(None) => Err(FieldErrors::single("code", WRONG_CODE)),
+        // Also the answer to a code that was already used: telling the two apart would tell a
+        // guesser which codes were right.
+        Ok(None) => Err(FieldErrors::single("code", Problem::WrongCode)),
         Err(err) => Err(err),
     }
 }

@@ -2,6 +2,7 @@
 //! issued or moved, and the refusal a required provider makes.
 
 use super::*;
+use crate::error::Denial;
 
 /// Whether a session established as `auth` may act in `org` (or outside any organization),
 /// by that organization's rules as stored now.
@@ -51,12 +52,13 @@ pub(crate) async fn stored_rules(
     })
 }
 
-/// "Members of <org> must sign in with <provider>."
+/// Why a session without the required provider is refused ("Members of <org> must sign in with
+/// <provider>.").
 pub(crate) async fn provider_required(
     svc: &Services,
     org: Option<OrgId>,
     required: &str,
-) -> Result<Error, Error> {
+) -> Result<Denial, Error> {
     let name = match org {
         Some(org) => org_name(svc.db.pool(), org).await?,
         None => "this organization".into(),
@@ -65,9 +67,10 @@ pub(crate) async fn provider_required(
         .oauth
         .get(required)
         .map_or(required, |p| p.name.as_str());
-    Ok(Error::Forbidden(format!(
-        "Members of {name} must sign in with {provider}."
-    )))
+    Ok(Denial::ProviderRequired {
+        organization: name,
+        provider: provider.to_string(),
+    })
 }
 
 async fn org_name(pool: &sqlx::AnyPool, org: OrgId) -> Result<String, Error> {

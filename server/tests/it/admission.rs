@@ -5,11 +5,12 @@
 
 use std::time::Duration;
 
+use gatehouse_server::error::Denial;
 use gatehouse_server::invitations::{self, Acceptor};
 use gatehouse_server::orgs::{self, Switched};
 use gatehouse_server::{Actor, EndReason, OrgId, Resolved, Role, SignedIn, members, mfa};
 
-use crate::expect::expect_forbidden_saying;
+use crate::expect::expect_denied;
 use crate::mfa::{enroll, now_secs, totp_at};
 use crate::on_both_databases;
 use crate::support::{TestEnv, acme_owner, org_of};
@@ -162,7 +163,13 @@ async fn switching_into_an_organization_that_requires_a_provider_is_refused_to_a
     require_google(env, acme, false).await;
     let refused =
         orgs::switch_organization(&env.svc, &env.caller(&bob).await, &acme.to_string()).await;
-    expect_forbidden_saying(refused, "must sign in with google");
+    expect_denied(
+        refused,
+        Denial::ProviderRequired {
+            organization: "Acme".into(),
+            provider: "google".into(),
+        },
+    );
     let still = env.caller(&bob).await;
     assert_eq!(still.org.map(|o| o.id), Some(home), "stays where it was");
 }
@@ -188,7 +195,7 @@ async fn accepting_an_invitation_into_a_provider_only_organization_needs_that_pr
         None,
     )
     .await;
-    expect_forbidden_saying(refused, "must sign in with google");
+    expect_denied(refused, needs_google());
     let new_account = invitations::accept_invitation(
         &env.svc,
         &token,
@@ -200,7 +207,7 @@ async fn accepting_an_invitation_into_a_provider_only_organization_needs_that_pr
         None,
     )
     .await;
-    expect_forbidden_saying(new_account, "must sign in with google");
+    expect_denied(new_account, needs_google());
     let details = invitations::invitation_details(&env.svc, &token)
         .await
         .expect("details");
@@ -256,4 +263,12 @@ async fn a_session_moved_after_a_removal_goes_where_it_is_admitted(env: &TestEnv
         Some(home),
         "not into Strict, which would refuse a password session"
     );
+}
+
+/// What accepting an Acme invitation without Google is refused with.
+fn needs_google() -> Denial {
+    Denial::InvitationNeedsProvider {
+        organization: "Acme".into(),
+        provider: "google".into(),
+    }
 }

@@ -3,15 +3,13 @@
 
 use std::time::Duration;
 
+use gatehouse_server::error::Denial;
 use gatehouse_server::sign_in;
 use gatehouse_server::{Actor, EndReason, Error, Resolved, Role, SignedIn, members, orgs};
 
-use crate::expect::{expect_conflict, expect_forbidden_saying, expect_not_found};
+use crate::expect::{expect_conflict, expect_denied, expect_not_found};
 use crate::on_both_databases;
 use crate::support::{PASSWORD, TestEnv, acme_owner, org_of};
-
-/// What a deactivated member is told at sign-in.
-const DEACTIVATED: &str = "This account has been deactivated.";
 
 on_both_databases!(
     deactivation_ends_the_members_sessions_here_and_refuses_sign_in_here,
@@ -59,10 +57,10 @@ async fn deactivation_ends_the_members_sessions_here_and_refuses_sign_in_here(en
         "the cached session acting here ends at once: {resolved:?}"
     );
     let refused = sign_in(env, "bob@example.com", Some(&acme.to_string())).await;
-    let Err(Error::Forbidden(message)) = refused else {
+    let Err(Error::Forbidden(denial)) = refused else {
         panic!("sign-in into the deactivating organization: {refused:?}")
     };
-    assert_eq!(message, DEACTIVATED);
+    assert_eq!(denial, Denial::Deactivated);
 
     let row = member_row(env, &owner, "bob@example.com").await;
     assert!(row.deactivated, "{row:?}");
@@ -138,7 +136,7 @@ async fn a_member_of_no_other_organization_is_refused_sign_in_until_reactivated(
         Resolved::Ended(EndReason::Deactivated)
     ));
     let refused = sign_in(env, "carol@example.com", None).await;
-    expect_forbidden_saying(refused, DEACTIVATED);
+    expect_denied(refused, Denial::Deactivated);
     let wrong = sign_in::sign_in(
         &env.svc,
         "carol@example.com",
@@ -241,22 +239,22 @@ async fn admins_cannot_deactivate_owners_and_nobody_deactivates_themselves(env: 
         members::deactivate_member(&env.svc, &admin, &owner_id).await,
         members::deactivate_member(&env.svc, &admin, &second_id).await,
     ] {
-        expect_forbidden_saying(refused, "Only an Owner");
+        expect_denied(refused, Denial::OwnerOnly);
     }
-    expect_forbidden_saying(
+    expect_denied(
         members::deactivate_member(&env.svc, &admin, &admin_id).await,
-        "yourself",
+        Denial::DeactivateSelf,
     );
-    expect_forbidden_saying(
+    expect_denied(
         members::deactivate_member(&env.svc, &owner, &owner_id).await,
-        "yourself",
+        Denial::DeactivateSelf,
     );
     for refused in [
         members::deactivate_member(&env.svc, &member_actor, &admin_id).await,
         members::reactivate_member(&env.svc, &member_actor, &admin_id).await,
         members::deactivate_member(&env.svc, &member_actor, &member_id).await,
     ] {
-        expect_forbidden_saying(refused, "role");
+        expect_denied(refused, Denial::InsufficientRole);
     }
     let untouched = members::list_members(&env.svc, &owner, "", 1)
         .await
@@ -275,9 +273,9 @@ async fn admins_cannot_deactivate_owners_and_nobody_deactivates_themselves(env: 
     members::deactivate_member(&env.svc, &owner, &second_id)
         .await
         .expect("an Owner deactivates another Owner");
-    expect_forbidden_saying(
+    expect_denied(
         members::reactivate_member(&env.svc, &admin, &second_id).await,
-        "Only an Owner",
+        Denial::OwnerOnly,
     );
     members::reactivate_member(&env.svc, &owner, &second_id)
         .await
@@ -308,21 +306,21 @@ async fn the_last_active_owner_cannot_be_deactivated_removed_demoted_or_leave(en
         .expect("deactivate the other Owner");
 
     // A deactivated Owner does not count: the first is now the last active Owner.
-    expect_forbidden_saying(
+    expect_denied(
         members::deactivate_member(&env.svc, &owner, &owner_id).await,
-        "last Owner",
+        Denial::LastOwner,
     );
-    expect_forbidden_saying(
+    expect_denied(
         members::remove_member(&env.svc, &owner, &owner_id).await,
-        "last Owner",
+        Denial::LastOwner,
     );
-    expect_forbidden_saying(
+    expect_denied(
         members::update_member_role(&env.svc, &owner, &owner_id, "admin").await,
-        "last Owner",
+        Denial::LastOwner,
     );
-    expect_forbidden_saying(
+    expect_denied(
         members::leave_organization(&env.svc, &owner).await,
-        "last Owner",
+        Denial::LastOwnerLeaving,
     );
     let still = members::list_members(&env.svc, &owner, "owner@", 1)
         .await

@@ -4,9 +4,8 @@
 
 use std::time::Duration;
 
-use gatehouse_server::email_verification::{
-    TTL, UNVERIFIED_INVITER, resend_verification_email, verify_email,
-};
+use gatehouse_server::email_verification::{TTL, resend_verification_email, verify_email};
+use gatehouse_server::error::{Denial, Lapse};
 use gatehouse_server::invitations::{self, Acceptor};
 use gatehouse_server::oauth::{self, Arrival, Trip, VerifiedIdentity};
 use gatehouse_server::password_resets::{
@@ -15,7 +14,7 @@ use gatehouse_server::password_resets::{
 use gatehouse_server::sign_in::{self, SignInStep};
 use gatehouse_server::{EndReason, Error, Resolved, Role};
 
-use crate::expect::{expect_conflict, expect_forbidden_saying, expect_gone, expect_not_found};
+use crate::expect::{expect_conflict, expect_denied, expect_gone, expect_not_found};
 use crate::oauth::{ISSUER, with_provider};
 use crate::support::{
     MailServer, PASSWORD, PUBLIC_URL, TestEnv, acme_owner, link_in, org_of, token_of,
@@ -70,7 +69,7 @@ async fn a_verification_link_is_mailed_at_sign_up_and_works_once(env: &TestEnv, 
     assert!(caller.email_verified && !caller.needs_email_verification);
     expect_gone(
         verify_email(&env.svc, &token_of(&link), &env.client()).await,
-        "already been used",
+        Lapse::VerificationLinkUsed,
     );
     expect_not_found(verify_email(&env.svc, &"A".repeat(43), &env.client()).await);
     expect_not_found(verify_email(&env.svc, "short", &env.client()).await);
@@ -95,7 +94,7 @@ async fn a_verification_link_expires_after_24_hours_and_a_new_one_can_be_sent(
     env.clock.advance(TTL);
     expect_gone(
         verify_email(&env.svc, &token_of(&first), &env.client()).await,
-        "expired",
+        Lapse::VerificationLinkExpired,
     );
     let caller = env.caller(&ada).await;
     assert!(!caller.email_verified);
@@ -117,9 +116,9 @@ async fn an_unverified_inviter_is_refused_until_the_address_is_verified(
 ) {
     let signed_in = owner_of_acme(env).await;
     let owner = env.actor(&signed_in).await;
-    expect_forbidden_saying(
+    expect_denied(
         invitations::invite_member(&env.svc, &owner, "grace@example.com", "member").await,
-        UNVERIFIED_INVITER,
+        Denial::UnverifiedInviter,
     );
     smtp.verify_by_mail(env).await;
     let owner = env.actor(&signed_in).await;
@@ -156,17 +155,17 @@ async fn an_account_made_from_an_invitation_link_is_not_verified_by_it(
     .expect("a session");
     let grace_actor = env.actor(&grace).await;
     assert!(grace_actor.needs_email_verification);
-    expect_forbidden_saying(
+    expect_denied(
         invitations::invite_member(&env.svc, &grace_actor, "third@example.com", "member").await,
-        UNVERIFIED_INVITER,
+        Denial::UnverifiedInviter,
     );
     // Nor may she resend the Owner's invitations: that sends one too.
     let owners = invitations::invite_member(&env.svc, &owner, "fourth@example.com", "member")
         .await
         .expect("invite");
-    expect_forbidden_saying(
+    expect_denied(
         invitations::resend_invitation(&env.svc, &grace_actor, &owners.id.to_string(), true).await,
-        UNVERIFIED_INVITER,
+        Denial::UnverifiedInviter,
     );
     // Her own link arrives at her address and works.
     let link = loop {
@@ -339,7 +338,7 @@ async fn a_provider_that_verified_the_address_takes_over_an_unverified_password_
             &token_of(&squatter_reset.link),
         )
         .await,
-        "",
+        Lapse::ResetLinkUsed,
     );
     let caller = env.caller(&victim).await;
     assert!(caller.email_verified);

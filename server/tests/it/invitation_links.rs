@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use gatehouse_server::error::Lapse;
 use gatehouse_server::invitations::{self, Status};
 use gatehouse_server::sign_in;
 use gatehouse_server::{Error, Role};
@@ -33,7 +34,10 @@ async fn an_invitation_expires_after_seven_days_and_a_resend_renews_it(env: &Tes
     );
     env.clock.advance(Duration::from_secs(1));
     assert_eq!(status(env, &token).await, Status::Expired);
-    expect_gone(accept_new(env, &token, "Late Comer").await, "expired");
+    expect_gone(
+        accept_new(env, &token, "Late Comer").await,
+        Lapse::InvitationExpired,
+    );
     let listed = invitations::list_invitations(&env.svc, &owner)
         .await
         .expect("list");
@@ -123,11 +127,11 @@ async fn a_resent_invitation_replaces_the_old_link(env: &TestEnv) {
     );
     expect_gone(
         invitations::resend_invitation(&env.svc, &owner, &issued.id.to_string(), true).await,
-        "already been used",
+        Lapse::InvitationUsed,
     );
     expect_gone(
         invitations::revoke_invitation(&env.svc, &owner, &issued.id.to_string()).await,
-        "already been used",
+        Lapse::InvitationUsed,
     );
 }
 
@@ -140,7 +144,10 @@ async fn a_revoked_invitation_cannot_be_used(env: &TestEnv) {
         .await
         .expect("revoke");
     assert_eq!(status(env, &token).await, Status::Revoked);
-    expect_gone(accept_new(env, &token, "Rita").await, "revoked");
+    expect_gone(
+        accept_new(env, &token, "Rita").await,
+        Lapse::InvitationRevoked,
+    );
     assert!(
         invitations::list_invitations(&env.svc, &owner)
             .await
@@ -149,11 +156,11 @@ async fn a_revoked_invitation_cannot_be_used(env: &TestEnv) {
     );
     expect_gone(
         invitations::revoke_invitation(&env.svc, &owner, &id).await,
-        "revoked",
+        Lapse::InvitationRevoked,
     );
     expect_gone(
         invitations::resend_invitation(&env.svc, &owner, &id, true).await,
-        "revoked",
+        Lapse::InvitationRevoked,
     );
     let again = invite(env, &owner, "rita@example.com", "member").await;
     assert_ne!(again.id, issued.id);
@@ -182,7 +189,7 @@ async fn an_invitation_dies_with_its_senders_right_to_invite(env: &TestEnv) {
     let token = token_of(&issued.link);
     expect_gone(
         accept_new(env, &token, "Nina New").await,
-        "can no longer invite",
+        Lapse::InviterMayNoLongerInvite,
     );
     // Nothing was used up: the link is still pending for an Owner to resend.
     assert_eq!(status(env, &token).await, Status::Pending);

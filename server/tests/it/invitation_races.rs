@@ -2,6 +2,7 @@
 //! and an Owner of another organization sending this organization's ids.
 
 use futures::future::join_all;
+use gatehouse_server::error::Lapse;
 use gatehouse_server::invitations::{self, Acceptor, Status};
 use gatehouse_server::sign_in;
 use gatehouse_server::{Role, members, password_resets};
@@ -47,7 +48,7 @@ async fn of_two_simultaneous_new_account_accepts_exactly_one_succeeds(env: &Test
     let (winners, losers): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
     expect_gone(
         losers.into_iter().next().expect("one refused"),
-        "already been used",
+        Lapse::InvitationUsed,
     );
 
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1")
@@ -114,7 +115,7 @@ async fn of_two_simultaneous_signed_in_accepts_exactly_one_succeeds(env: &TestEn
         .into_iter()
         .find(Result::is_err)
         .expect("one refused");
-    expect_gone(loser, "already been used");
+    expect_gone(loser, Lapse::InvitationUsed);
     let sessions = [&phone, &laptop];
     let moved = env.caller(sessions[winner]).await;
     assert_eq!(

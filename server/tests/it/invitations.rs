@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use gatehouse_server::error::{Clash, Denial, Lapse, Private};
 use gatehouse_server::invitations::{self, Acceptor, Status};
 use gatehouse_server::sign_in;
 use gatehouse_server::{Actor, EndReason, Error, Resolved, Role, SignedIn, members};
@@ -65,16 +66,19 @@ pub(crate) async fn status(env: &TestEnv, token: &str) -> Status {
         .status
 }
 
-fn expect_email_conflict(result: Result<impl std::fmt::Debug, Error>, containing: &str) {
+fn expect_email_conflict(result: Result<impl std::fmt::Debug, Error>, expected: Clash) {
     match result {
-        Err(Error::Conflict {
-            field: Some("email"),
-            message,
-        }) => assert!(
-            message.contains(containing),
-            "expected {containing:?} in {message:?}"
-        ),
-        other => panic!("expected a Conflict on email ({containing:?}), got {other:?}"),
+        Err(Error::Conflict(clash)) => {
+            assert_eq!(clash, expected);
+            assert_eq!(clash.field(), Some("email"));
+        }
+        other => panic!("expected a Conflict on email ({expected:?}), got {other:?}"),
+    }
+}
+
+fn already_a_member(email: &str) -> Clash {
+    Clash::InviteeAlreadyAMember {
+        email: Private(email.into()),
     }
 }
 
@@ -196,11 +200,11 @@ async fn a_new_account_accepts_an_invitation_and_lands_in_the_organization(env: 
     );
     expect_gone(
         accept_new(env, &token, "Someone Else").await,
-        "already been used",
+        Lapse::InvitationUsed,
     );
     expect_gone(
         accept_signed_in(env, &token, &nora).await,
-        "already been used",
+        Lapse::InvitationUsed,
     );
 
     let again = sign_in::sign_in(
@@ -236,17 +240,20 @@ async fn a_signed_in_user_with_the_invited_email_joins_with_their_session(env: &
     let eve_actor = env.actor(&eve).await;
     let refused = accept_signed_in(env, &token, &eve_actor).await;
     match refused {
-        Err(Error::Forbidden(message)) => {
-            assert!(message.contains("bob@example.com"), "{message}");
-            assert!(message.contains("eve@example.com"), "{message}");
-        }
+        Err(Error::Forbidden(denial)) => assert_eq!(
+            denial,
+            Denial::InvitationForSomeoneElse {
+                invited: Private("bob@example.com".into()),
+                signed_in_as: Private("eve@example.com".into()),
+            }
+        ),
         other => panic!("expected Forbidden, got {other:?}"),
     }
     assert_eq!(org_of(&env.actor(&eve).await), org_of(&eve_actor));
     // Nor can an account be created for an email that has one.
     let duplicate = accept_new(env, &token, "Bob Again").await;
     assert!(
-        matches!(duplicate, Err(Error::Conflict { .. })),
+        matches!(duplicate, Err(Error::Conflict(Clash::EmailTaken))),
         "{duplicate:?}"
     );
     assert_eq!(status(env, &token).await, Status::Pending, "still usable");
@@ -277,7 +284,7 @@ async fn a_signed_in_user_with_the_invited_email_joins_with_their_session(env: &
     assert_eq!(status(env, &token).await, Status::Accepted);
     expect_gone(
         accept_signed_in(env, &token, &joined).await,
-        "already been used",
+        Lapse::InvitationUsed,
     );
 }
 
@@ -286,25 +293,27 @@ async fn members_and_pending_invitations_conflict_and_bad_input_is_refused(env: 
     let acme = org_of(&owner);
     expect_email_conflict(
         invitations::invite_member(&env.svc, &owner, "Owner@Example.com", "member").await,
-        "already a member",
+        already_a_member("owner@example.com"),
     );
     let bob = env.join(acme, "bob@example.com", Role::Member).await;
     expect_email_conflict(
         invitations::invite_member(&env.svc, &owner, "bob@example.com", "admin").await,
-        "already a member",
+        already_a_member("bob@example.com"),
     );
     members::deactivate_member(&env.svc, &owner, &bob.user_id.to_string())
         .await
         .expect("deactivate");
     expect_email_conflict(
         invitations::invite_member(&env.svc, &owner, "bob@example.com", "member").await,
-        "already a member",
+        already_a_member("bob@example.com"),
     );
 
     invite(env, &owner, "x@example.com", "member").await;
     expect_email_conflict(
         invitations::invite_member(&env.svc, &owner, " X@EXAMPLE.com", "admin").await,
-        "already pending",
+        Clash::InvitationPending {
+            email: Private("x@example.com".into()),
+        },
     );
 
     assert_eq!(
@@ -339,7 +348,7 @@ async fn members_and_pending_invitations_conflict_and_bad_input_is_refused(env: 
     let dave_actor = env.actor(&dave).await;
     let conflict = accept_signed_in(env, &token, &dave_actor).await;
     assert!(
-        matches!(conflict, Err(Error::Conflict { .. })),
+        matches!(conflict, Err(Error::Conflict(Clash::AlreadyAMember))),
         "{conflict:?}"
     );
     assert_eq!(status(env, &token).await, Status::Pending, "rolled back");

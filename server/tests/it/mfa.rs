@@ -9,11 +9,12 @@ use std::time::Duration;
 
 use gatehouse_server::MfaState;
 use gatehouse_server::config::ServiceConfig;
+use gatehouse_server::error::{Denial, Lapse, Problem};
 use gatehouse_server::mfa::{self, MfaSignedIn, PendingSignIn};
 use gatehouse_server::sign_in::{self, SignInStep};
 use gatehouse_server::{Clock, Db, Error, Services, UserId};
 
-use crate::expect::{expect_conflict, expect_forbidden_saying, expect_gone};
+use crate::expect::{expect_conflict, expect_denied, expect_gone};
 use crate::on_both_databases;
 use crate::support::{PASSWORD, TestEnv, acme_owner, org_of, session};
 
@@ -103,9 +104,13 @@ pub(crate) async fn pending_sign_in(env: &TestEnv, email: &str) -> PendingSignIn
     }
 }
 
-/// The second step with `code` is refused, saying `containing`; the pending sign-in stays.
-async fn expect_code_refused(env: &TestEnv, pending: &PendingSignIn, code: &str, containing: &str) {
-    expect_invalid(second_step(env, pending, code).await, "code", containing);
+/// The second step with `code` is refused as a wrong code; the pending sign-in stays.
+async fn expect_code_refused(env: &TestEnv, pending: &PendingSignIn, code: &str) {
+    expect_invalid(
+        second_step(env, pending, code).await,
+        "code",
+        Problem::WrongCode,
+    );
 }
 
 pub(crate) async fn second_step(
@@ -126,16 +131,14 @@ pub(crate) async fn audit_count(env: &TestEnv, action: &str, actor: UserId) -> i
         .expect("count audit rows")
 }
 
-/// `Validation`, with `containing` in a message on `field`.
-pub(crate) fn expect_invalid(result: Result<impl Debug, Error>, field: &str, containing: &str) {
+/// `Validation`, with `problem` among the problems of `field`.
+pub(crate) fn expect_invalid(result: Result<impl Debug, Error>, field: &str, problem: Problem) {
     match result {
         Err(Error::Validation(errors)) => assert!(
-            errors.iter().any(|(name, messages)| {
-                name == field && messages.iter().any(|m| m.contains(containing))
-            }),
-            "expected {containing:?} on {field:?}, got {errors:?}"
+            errors.of(field).contains(&problem),
+            "expected {problem:?} on {field:?}, got {errors:?}"
         ),
-        other => panic!("expected Validation of {field:?} ({containing:?}), got {other:?}"),
+        other => panic!("expected Validation of {field:?} ({problem:?}), got {other:?}"),
     }
 }
 
@@ -192,19 +195,23 @@ async fn enrolling_takes_start_confirm_and_activate_and_only_then_asks_for_a_cod
 async fn an_unfinished_enrollment_protects_nothing_and_expires_after_thirty_minutes(env: &TestEnv) {
     let owner = acme_owner(env).await;
     let nothing_started = mfa::confirm_enrollment(&env.svc, &owner, "123456").await;
-    expect_gone(nothing_started, "no MFA set-up");
-    expect_gone(mfa::activate(&env.svc, &owner).await, "no MFA set-up");
+    expect_gone(nothing_started, Lapse::NoMfaSetUp);
+    expect_gone(mfa::activate(&env.svc, &owner).await, Lapse::NoMfaSetUp);
 
     let abandoned = mfa::start_enrollment(&env.svc, &owner, None)
         .await
         .expect("start");
     let secret = abandoned.secret.replace(' ', "");
-    expect_invalid(mfa::activate(&env.svc, &owner).await, "code", "first");
+    expect_invalid(
+        mfa::activate(&env.svc, &owner).await,
+        "code",
+        Problem::UnconfirmedEnrollment,
+    );
     let wrong = wrong_code(env, &secret);
     let refused = mfa::confirm_enrollment(&env.svc, &owner, &wrong).await;
-    expect_invalid(refused, "code", "not valid");
+    expect_invalid(refused, "code", Problem::WrongCode);
     let refused = mfa::confirm_enrollment(&env.svc, &owner, "12345").await;
-    expect_invalid(refused, "code", "6-digit");
+    expect_invalid(refused, "code", Problem::MalformedTotpCode);
     assert!(!mfa_is_on(env, owner.user_id).await);
     let signed_in = session(password_step(env, OWNER_EMAIL).await);
     assert_eq!(env.actor(&signed_in).await.mfa, MfaState::default());
@@ -215,7 +222,7 @@ async fn an_unfinished_enrollment_protects_nothing_and_expires_after_thirty_minu
     let late = totp_at(&secret, now_secs(env));
     expect_gone(
         mfa::confirm_enrollment(&env.svc, &owner, &late).await,
-        "expired",
+        Lapse::MfaSetUpExpired,
     );
 
     // Starting again (the sign-in is long past: with the password) replaces it: a new secret
@@ -313,14 +320,14 @@ async fn the_second_step_issues_a_session_and_codes_and_pending_sign_ins_work_on
             .await
             .expect("read")
     );
-    expect_gone(second_step(env, &first, &code).await, "expired");
+    expect_gone(second_step(env, &first, &code).await, Lapse::SignInExpired);
 
     // The same code for another sign-in at the same moment is a replay; so is an earlier step.
     // Both are refused as wrong codes (see mfa_lockout.rs for the exact answer).
     let second = pending_sign_in(env, OWNER_EMAIL).await;
-    expect_code_refused(env, &second, &code, "not valid").await;
+    expect_code_refused(env, &second, &code).await;
     let earlier = totp_at(&secret, now_secs(env));
-    expect_code_refused(env, &second, &earlier, "not valid").await;
+    expect_code_refused(env, &second, &earlier).await;
     // Refused codes leave the pending sign-in usable: the next step's code completes it.
     env.clock.advance(STEP);
     let later = second_step(env, &second, &next_code(env, &secret))
@@ -337,12 +344,15 @@ async fn the_second_step_issues_a_session_and_codes_and_pending_sign_ins_work_on
     env.clock
         .advance(mfa::CHALLENGE_TTL + Duration::from_secs(1));
     let current = totp_at(&secret, now_secs(env));
-    expect_gone(second_step(env, &third, &current).await, "expired");
+    expect_gone(
+        second_step(env, &third, &current).await,
+        Lapse::SignInExpired,
+    );
     // Tokens never issued.
     let unknown = "A".repeat(43);
     for token in ["not-a-token", unknown.as_str(), ""] {
         let result = mfa::verify_sign_in(&env.svc, token, &current, &env.client(), None).await;
-        expect_gone(result, "expired");
+        expect_gone(result, Lapse::SignInExpired);
     }
 }
 
@@ -352,7 +362,7 @@ async fn five_wrong_codes_lock_every_code_check_for_five_minutes(env: &TestEnv) 
     let pending = pending_sign_in(env, OWNER_EMAIL).await;
     let wrong = wrong_code(env, &secret);
     for _ in 0..5 {
-        expect_code_refused(env, &pending, &wrong, "not valid").await;
+        expect_code_refused(env, &pending, &wrong).await;
     }
     // The budget is spent before any code is checked: the right one, a backup code, and the
     // code that turning MFA off asks for are all refused.
@@ -384,7 +394,10 @@ async fn five_wrong_codes_lock_every_code_check_for_five_minutes(env: &TestEnv) 
 
     env.clock
         .advance(mfa::CHALLENGE_TTL + Duration::from_secs(1));
-    expect_gone(second_step(env, &pending, &right).await, "expired");
+    expect_gone(
+        second_step(env, &pending, &right).await,
+        Lapse::SignInExpired,
+    );
     let again = pending_sign_in(env, OWNER_EMAIL).await;
     let done = second_step(env, &again, &totp_at(&secret, now_secs(env)))
         .await
@@ -406,7 +419,7 @@ async fn backup_codes_work_once_each_in_any_order_and_any_spelling(env: &TestEnv
     assert_eq!(done.backup_codes_left, Some(9));
     assert_eq!(env.actor(&done.signed_in).await.mfa.backup_codes_left, 9);
     let again = pending_sign_in(env, OWNER_EMAIL).await;
-    expect_code_refused(env, &again, &codes[0], "not valid").await;
+    expect_code_refused(env, &again, &codes[0]).await;
 
     let spellings = [
         codes[9].to_uppercase(),
@@ -424,11 +437,11 @@ async fn backup_codes_work_once_each_in_any_order_and_any_spelling(env: &TestEnv
         assert_eq!(done.backup_codes_left, Some(left), "{spelling:?}");
     }
     let last = pending_sign_in(env, OWNER_EMAIL).await;
-    expect_code_refused(env, &last, &codes[9], "not valid").await;
+    expect_code_refused(env, &last, &codes[9]).await;
     // Another account's codes are not this one's.
     let bob = env.sign_up("bob@example.com").await;
     let (_, bob_codes) = enroll(env, &env.caller(&bob).await).await;
-    expect_code_refused(env, &last, &bob_codes[0], "not valid").await;
+    expect_code_refused(env, &last, &bob_codes[0]).await;
     let done = second_step(env, &last, &codes[1])
         .await
         .expect("an unused code");
@@ -440,13 +453,13 @@ async fn backup_codes_work_once_each_in_any_order_and_any_spelling(env: &TestEnv
 async fn new_backup_codes_need_a_code_and_retire_the_old_set(env: &TestEnv) {
     let owner = acme_owner(env).await;
     let off = mfa::regenerate_backup_codes(&env.svc, &owner, "123456").await;
-    expect_forbidden_saying(off, "not turned on");
+    expect_denied(off, Denial::MfaNotOn);
     let (secret, old) = enroll(env, &owner).await;
     let wrong = wrong_code(env, &secret);
     let refused = mfa::regenerate_backup_codes(&env.svc, &owner, &wrong).await;
-    expect_invalid(refused, "code", "valid");
+    expect_invalid(refused, "code", Problem::WrongCode);
     let refused = mfa::regenerate_backup_codes(&env.svc, &owner, "").await;
-    expect_invalid(refused, "code", "6-digit");
+    expect_invalid(refused, "code", Problem::MalformedCode);
     let fresh = mfa::regenerate_backup_codes(&env.svc, &owner, &next_code(env, &secret))
         .await
         .expect("regenerate");
@@ -456,7 +469,7 @@ async fn new_backup_codes_need_a_code_and_retire_the_old_set(env: &TestEnv) {
 
     let pending = pending_sign_in(env, OWNER_EMAIL).await;
     for retired in &old[..3] {
-        expect_code_refused(env, &pending, retired, "not valid").await;
+        expect_code_refused(env, &pending, retired).await;
     }
     let done = second_step(env, &pending, &new[0])
         .await
@@ -469,15 +482,15 @@ async fn new_backup_codes_need_a_code_and_retire_the_old_set(env: &TestEnv) {
 async fn turning_mfa_off_needs_a_code_and_brings_back_password_only_sign_in(env: &TestEnv) {
     let owner = acme_owner(env).await;
     let off = mfa::disable(&env.svc, &owner, "123456").await;
-    expect_forbidden_saying(off, "not turned on");
+    expect_denied(off, Denial::MfaNotOn);
     let (secret, codes) = enroll(env, &owner).await;
     let waiting = pending_sign_in(env, OWNER_EMAIL).await;
     let wrong = wrong_code(env, &secret);
     let refused = mfa::disable(&env.svc, &owner, &wrong).await;
-    expect_invalid(refused, "code", "not valid");
+    expect_invalid(refused, "code", Problem::WrongCode);
     let used = totp_at(&secret, now_secs(env));
     let refused = mfa::disable(&env.svc, &owner, &used).await;
-    expect_invalid(refused, "code", "not valid");
+    expect_invalid(refused, "code", Problem::WrongCode);
     assert!(mfa_is_on(env, owner.user_id).await);
 
     mfa::disable(&env.svc, &owner, &next_code(env, &secret))
@@ -485,11 +498,14 @@ async fn turning_mfa_off_needs_a_code_and_brings_back_password_only_sign_in(env:
         .expect("disable");
     assert!(!mfa_is_on(env, owner.user_id).await);
     // A sign-in that was waiting for its second step goes with it.
-    expect_gone(second_step(env, &waiting, &codes[0]).await, "expired");
+    expect_gone(
+        second_step(env, &waiting, &codes[0]).await,
+        Lapse::SignInExpired,
+    );
     let signed_in = session(password_step(env, OWNER_EMAIL).await);
     assert_eq!(env.actor(&signed_in).await.mfa, MfaState::default());
     let off = mfa::disable(&env.svc, &owner, &codes[1]).await;
-    expect_forbidden_saying(off, "not turned on");
+    expect_denied(off, Denial::MfaNotOn);
     assert_eq!(audit_count(env, "mfa.enabled", owner.user_id).await, 1);
     assert_eq!(audit_count(env, "mfa.disabled", owner.user_id).await, 1);
 

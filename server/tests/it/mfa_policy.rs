@@ -4,12 +4,13 @@
 use std::time::Duration;
 
 use gatehouse_server::MfaState;
+use gatehouse_server::error::{Denial, Lapse, Problem};
 use gatehouse_server::mfa;
 use gatehouse_server::security_policy::{self, SecurityPolicy};
 use gatehouse_server::{Actor, Backend, Clock, EndReason, Error, Resolved, Role, Services, UserId};
 
 use crate::deactivation::member_row;
-use crate::expect::{expect_conflict, expect_forbidden_saying, expect_gone, expect_not_found};
+use crate::expect::{expect_conflict, expect_denied, expect_gone, expect_not_found};
 use crate::mfa::{
     OWNER_EMAIL, audit_count, enroll, expect_invalid, mfa_is_on, next_code, now_secs,
     password_step, pending_sign_in, second_step, totp_at,
@@ -42,7 +43,7 @@ async fn a_password_change_ends_a_sign_in_waiting_for_its_code(env: &TestEnv) {
     .expect("change password");
     expect_gone(
         second_step(env, &pending, &next_code(env, &secret)).await,
-        "expired",
+        Lapse::SignInExpired,
     );
 }
 
@@ -90,19 +91,26 @@ async fn only_owners_set_the_policy_and_bad_input_is_refused(env: &TestEnv) {
     let member = env.join(acme, "member@example.com", Role::Member).await;
     let member_actor = env.actor(&member).await;
     for caller in [&env.actor(&admin).await, &member_actor] {
-        expect_forbidden_saying(update(env, caller, true, &["member"], 7).await, "role");
+        expect_denied(
+            update(env, caller, true, &["member"], 7).await,
+            Denial::InsufficientRole,
+        );
         assert_eq!(policy_of(env, caller).await, SecurityPolicy::default());
     }
     for days in [91, -1] {
         let refused = update(env, &owner, true, &["admin"], days).await;
-        expect_invalid(refused, "grace_days", "0 to 90");
+        expect_invalid(
+            refused,
+            "grace_days",
+            Problem::GraceDaysOutOfRange { max: 90 },
+        );
     }
     let unknown = update(env, &owner, true, &["admin", "auditor"], 7).await;
-    expect_invalid(unknown, "roles", "\"auditor\" is not a role");
+    expect_invalid(unknown, "roles", Problem::NotARole("auditor".into()));
     expect_invalid(
         update(env, &owner, true, &[], 7).await,
         "roles",
-        "at least one role",
+        Problem::NoRolesChosen,
     );
     assert_eq!(policy_of(env, &owner).await, SecurityPolicy::default());
 
@@ -152,7 +160,7 @@ async fn a_covered_member_has_a_grace_period_then_may_only_enroll(env: &TestEnv)
     env.clock.advance(Duration::from_secs(1));
     let overdue = env.caller(&bob).await.admit(env.clock.now()).map(drop);
     assert!(
-        matches!(overdue, Err(Error::MfaEnrollmentRequired(_))),
+        matches!(overdue, Err(Error::MfaEnrollmentRequired)),
         "{overdue:?}"
     );
 
@@ -256,7 +264,7 @@ async fn a_policy_change_reaches_cached_sessions_at_once_on_every_instance(env: 
         assert_eq!(actor.mfa.required_by, Some(now));
         let refused = actor.admit(now).map(drop);
         assert!(
-            matches!(refused, Err(Error::MfaEnrollmentRequired(_))),
+            matches!(refused, Err(Error::MfaEnrollmentRequired)),
             "{refused:?}"
         );
     }
@@ -320,7 +328,12 @@ async fn mfa_cannot_be_turned_off_while_a_policy_covers_the_role(env: &TestEnv) 
         .await
         .expect("cover Owners");
     let code = next_code(env, &secret);
-    expect_forbidden_saying(mfa::disable(&env.svc, &owner, &code).await, "Acme");
+    expect_denied(
+        mfa::disable(&env.svc, &owner, &code).await,
+        Denial::MfaRequiredToStay {
+            organization: "Acme".into(),
+        },
+    );
     assert!(mfa_is_on(env, owner.user_id).await);
 
     update(env, &owner, true, &["admin", "member"], 7)
@@ -363,7 +376,10 @@ async fn an_admin_resets_a_members_mfa_and_every_session_of_theirs_ends(env: &Te
     }
     assert!(!mfa_is_on(env, bob.user_id).await);
     let late = totp_at(&secret, now_secs(env) + 60);
-    expect_gone(second_step(env, &waiting, &late).await, "expired");
+    expect_gone(
+        second_step(env, &waiting, &late).await,
+        Lapse::SignInExpired,
+    );
     let back = session(password_step(env, "bob@example.com").await);
     assert_eq!(
         env.actor(&back).await.mfa,
@@ -403,16 +419,22 @@ async fn resetting_mfa_is_refused_outside_the_callers_authority(env: &TestEnv) {
         enroll(env, target).await;
     }
 
-    expect_forbidden_saying(reset(env, &admin, &id(&second)).await, "Only an Owner");
-    expect_forbidden_saying(reset(env, &admin, &id(&owner)).await, "Only an Owner");
+    expect_denied(reset(env, &admin, &id(&second)).await, Denial::OwnerOnly);
+    expect_denied(reset(env, &admin, &id(&owner)).await, Denial::OwnerOnly);
     for target in [&admin, &second, &dave, &member] {
-        expect_forbidden_saying(reset(env, &member, &id(target)).await, "role");
+        expect_denied(
+            reset(env, &member, &id(target)).await,
+            Denial::InsufficientRole,
+        );
     }
     for caller in [&owner, &admin] {
-        expect_forbidden_saying(reset(env, caller, &id(caller)).await, "Settings");
+        expect_denied(reset(env, caller, &id(caller)).await, Denial::OwnMfaReset);
     }
     for caller in [&owner, &admin] {
-        expect_forbidden_saying(reset(env, caller, &id(&dave)).await, "also belongs");
+        expect_denied(
+            reset(env, caller, &id(&dave)).await,
+            Denial::MfaResetOutsideYourOrganizations,
+        );
     }
     assert!(
         env.resolve(&dave_session).await.is_some(),

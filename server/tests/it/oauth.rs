@@ -4,12 +4,13 @@
 use std::sync::Arc;
 
 use gatehouse_server::config::ProviderSettings;
+use gatehouse_server::error::Denial;
 use gatehouse_server::oauth::{self, Arrival, CallbackParams, Provider, Providers, Refusal};
 use gatehouse_server::sign_in;
 use gatehouse_server::{Actor, Error, Role, Services, UserId};
 use sha2::{Digest, Sha256};
 
-use crate::expect::{expect_forbidden_saying, expect_not_found};
+use crate::expect::{expect_denied, expect_not_found};
 use crate::on_both_databases;
 use crate::support::{PASSWORD, PUBLIC_URL, TestEnv, acme_owner, org_of};
 
@@ -226,9 +227,11 @@ async fn an_organization_restricted_to_a_provider_refuses_passwords_naming_it(en
     let owner = acme_owner(env).await;
     let acme = org_of(&owner);
     // The Owner must be able to sign in with it first.
-    expect_forbidden_saying(
+    expect_denied(
         restrict(&svc, &owner, Some("testid")).await,
-        "Sign in with Test ID once first",
+        Denial::SignInWithProviderFirst {
+            provider: "Test ID".into(),
+        },
     );
     link(env, owner.user_id, "owner-subject").await;
     assert!(matches!(
@@ -237,7 +240,10 @@ async fn an_organization_restricted_to_a_provider_refuses_passwords_naming_it(en
     ));
     let admin = env.join(acme, "admin@example.com", Role::Admin).await;
     let admin = env.actor(&admin).await;
-    expect_forbidden_saying(restrict(&svc, &admin, Some("testid")).await, "role");
+    expect_denied(
+        restrict(&svc, &admin, Some("testid")).await,
+        Denial::InsufficientRole,
+    );
     restrict(&svc, &owner, Some("testid"))
         .await
         .expect("restrict");
@@ -254,7 +260,13 @@ async fn an_organization_restricted_to_a_provider_refuses_passwords_naming_it(en
     )
     .await
     .map(crate::support::session);
-    expect_forbidden_saying(refused, "Members of Acme must sign in with Test ID.");
+    expect_denied(
+        refused,
+        Denial::ProviderRequired {
+            organization: "Acme".into(),
+            provider: "Test ID".into(),
+        },
+    );
 
     restrict(&svc, &owner, None).await.expect("lift");
     sign_in::sign_in(
@@ -281,9 +293,9 @@ async fn unlinking_always_leaves_a_way_to_sign_in(env: &TestEnv) {
         .execute(env.svc.db.pool())
         .await
         .expect("drop password");
-    expect_forbidden_saying(
+    expect_denied(
         oauth::unlink_identity(&svc, &owner, "testid", None).await,
-        "only way to sign in",
+        Denial::OnlyWayToSignIn,
     );
     // And an account without a password cannot be signed into with an empty one.
     let empty = sign_in::sign_in(&svc, "owner@example.com", "", None, &env.client(), None).await;
@@ -307,9 +319,11 @@ async fn unlinking_always_leaves_a_way_to_sign_in(env: &TestEnv) {
     restrict(&svc, &owner, Some("testid"))
         .await
         .expect("restrict");
-    expect_forbidden_saying(
+    expect_denied(
         oauth::unlink_identity(&svc, &owner, "testid", None).await,
-        "requires signing in",
+        Denial::ProviderRequiredToStay {
+            organization: "Acme".into(),
+        },
     );
     restrict(&svc, &owner, None).await.expect("lift");
     oauth::unlink_identity(&svc, &owner, "testid", None)

@@ -3,11 +3,12 @@
 
 use std::time::Duration;
 
+use gatehouse_server::error::Denial;
 use gatehouse_server::sign_in;
 use gatehouse_server::{Error, OrgId, Role, members, orgs};
 
 use crate::deactivation::sign_in;
-use crate::expect::{expect_forbidden_saying, expect_not_found};
+use crate::expect::{expect_denied, expect_not_found};
 use crate::on_both_databases;
 use crate::support::{PASSWORD, TestEnv, acme_owner, org_of};
 
@@ -34,7 +35,7 @@ async fn leaving_moves_the_session_to_another_organization_or_none(env: &TestEnv
         .expect("list");
     assert_eq!(listed.total, 1, "{listed:?}");
     let refused = sign_in(env, "bob@example.com", Some(&acme.to_string())).await;
-    expect_forbidden_saying(refused, "not a member");
+    expect_denied(refused, Denial::NotAMemberOfLinkedOrganization);
 
     // The only organization of a second Owner: leaving it leaves the session in none.
     let issued =
@@ -194,9 +195,9 @@ async fn sign_in_lands_in_the_organization_asked_for_or_the_one_used_last(env: &
         "not-an-organization",
         "",
     ] {
-        expect_forbidden_saying(
+        expect_denied(
             sign_in(env, "bob@example.com", Some(org)).await,
-            "not a member",
+            Denial::NotAMemberOfLinkedOrganization,
         );
     }
     // A wrong password is told apart from nothing, whatever the organization.

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use gatehouse_server::config::ServiceConfig;
+use gatehouse_server::error::Lapse;
 use gatehouse_server::invitations::{self, Status};
 use gatehouse_server::password_resets::{create_reset_link, reset_link_email, reset_password};
 use gatehouse_server::purge::{Purged, purge};
@@ -183,7 +184,7 @@ async fn the_purge_deletes_only_what_is_past_its_use(env: &TestEnv) {
     // The used reset link still says so.
     expect_gone(
         reset_link_email(&env.svc, &token_of(&unused.link)).await,
-        "used",
+        Lapse::ResetLinkUsed,
     );
 
     // Expired reset links still say what became of them for a day, then go.
@@ -191,7 +192,7 @@ async fn the_purge_deletes_only_what_is_past_its_use(env: &TestEnv) {
     assert_eq!(run(env).await, Purged::default());
     expect_gone(
         reset_link_email(&env.svc, &token_of(&unused.link)).await,
-        "used",
+        Lapse::ResetLinkUsed,
     );
     env.clock.advance(DAY);
     assert_eq!(run(env).await.password_resets, 2);

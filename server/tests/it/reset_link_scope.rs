@@ -2,10 +2,11 @@
 //! second factor, linked providers and memberships. An administrator's link also needs the
 //! account to belong to that organization alone and to link no provider.
 
+use gatehouse_server::error::{Denial, Lapse};
 use gatehouse_server::password_resets::{create_reset_link, reset_link_email, reset_password};
 use gatehouse_server::{Actor, Error, OrgId, Role, SignedIn, accounts, mfa};
 
-use crate::expect::{expect_forbidden_saying, expect_gone};
+use crate::expect::{expect_denied, expect_gone};
 use crate::on_both_databases;
 use crate::support::{PASSWORD, TestEnv, acme_owner, org_of, token_of};
 
@@ -35,11 +36,11 @@ async fn bob_with_link(env: &TestEnv) -> (Actor, SignedIn, String) {
 
 /// The link is refused both on the page and when the new password is sent, and the password
 /// stays what it was.
-async fn expect_link_dead(env: &TestEnv, token: &str, containing: &str) {
-    expect_gone(reset_link_email(&env.svc, token).await, containing);
+async fn expect_link_dead(env: &TestEnv, token: &str, why: Lapse) {
+    expect_gone(reset_link_email(&env.svc, token).await, why);
     expect_gone(
         reset_password(&env.svc, token, NEW_PASSWORD, &env.client()).await,
-        containing,
+        why,
     );
     let refused = gatehouse_server::sign_in::sign_in(
         &env.svc,
@@ -73,7 +74,7 @@ async fn a_link_stops_working_when_the_password_changes(env: &TestEnv) {
     accounts::change_password(&env.svc, &env.actor(&bob).await, PASSWORD, "Other-Pass-99")
         .await
         .expect("Bob changes his password");
-    expect_link_dead(env, &token, "changed since it was made").await;
+    expect_link_dead(env, &token, Lapse::ResetLinkOutdated).await;
 }
 
 async fn a_link_stops_working_when_the_accounts_mfa_is_reset(env: &TestEnv) {
@@ -84,13 +85,16 @@ async fn a_link_stops_working_when_the_accounts_mfa_is_reset(env: &TestEnv) {
         .await
         .expect("link")
         .link;
-    expect_gone(reset_link_email(&env.svc, &token).await, "changed");
+    expect_gone(
+        reset_link_email(&env.svc, &token).await,
+        Lapse::ResetLinkOutdated,
+    );
     let fresh = token_of(&fresh);
     assert!(reset_link_email(&env.svc, &fresh).await.is_ok());
     mfa::reset_member_mfa(&env.svc, &owner, &bob.user_id.to_string())
         .await
         .expect("reset MFA");
-    expect_link_dead(env, &fresh, "changed since it was made").await;
+    expect_link_dead(env, &fresh, Lapse::ResetLinkOutdated).await;
 }
 
 async fn an_administrators_link_stops_working_once_the_account_joins_another_organization(
@@ -110,7 +114,7 @@ async fn an_administrators_link_stops_working_once_the_account_joins_another_org
     .execute(env.svc.db.pool())
     .await
     .expect("Bob joins another organization");
-    expect_link_dead(env, &token, "changed since it was made").await;
+    expect_link_dead(env, &token, Lapse::ResetLinkOutdated).await;
 }
 
 async fn administrators_cannot_make_links_for_accounts_with_a_linked_provider(env: &TestEnv) {
@@ -120,11 +124,11 @@ async fn administrators_cannot_make_links_for_accounts_with_a_linked_provider(en
         .await;
     link_identity(env, &bob).await;
     let refused = create_reset_link(&env.svc, &owner, &bob.user_id.to_string()).await;
-    expect_forbidden_saying(refused, "linked provider");
+    expect_denied(refused, Denial::LinkedProvider);
 }
 
 async fn an_administrators_link_stops_working_once_the_account_links_a_provider(env: &TestEnv) {
     let (_, bob, token) = bob_with_link(env).await;
     link_identity(env, &bob).await;
-    expect_link_dead(env, &token, "changed since it was made").await;
+    expect_link_dead(env, &token, Lapse::ResetLinkOutdated).await;
 }
