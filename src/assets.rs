@@ -12,7 +12,7 @@ use axum::response::Response;
 use http::HeaderValue;
 use http::header::{CACHE_CONTROL, VARY};
 use leptos::prelude::LeptosOptions;
-use tower_http::services::ServeDir;
+use tower_http::services::{ServeDir, ServeFile};
 
 /// Written by tools/bundle beside the site's files.
 const BUNDLE_ID_FILE: &str = "bundle-id";
@@ -36,23 +36,30 @@ pub fn locate_bundle(options: &mut LeptosOptions) {
     }
 }
 
-/// Serves `/<pkg>/…` from the site's package directory: the precompressed copy the client
-/// accepts (brotli, then gzip, else the plain file) with a year of immutable caching.
-pub fn bundle_routes<S: Clone + Send + Sync + 'static>(options: &LeptosOptions) -> Router<S> {
+/// The static files: `/<pkg>/…` from the site's package directory, in the precompressed copy
+/// the client accepts (brotli, then gzip, else the plain file) with a year of immutable caching,
+/// and `/favicon.ico`. They are the same for everyone, so the router serves them without
+/// resolving the session: a file fetched while a page changes (or late, under load) must not
+/// consume the ended-session answer, and the cookie removal that comes with it, meant for the
+/// page.
+pub fn static_routes<S: Clone + Send + Sync + 'static>(options: &LeptosOptions) -> Router<S> {
+    let site = Path::new(options.site_root.as_ref());
     let pkg = options
         .site_pkg_dir
         .split('/')
         .next()
         .unwrap_or_default()
         .to_string();
-    let dir = Path::new(options.site_root.as_ref()).join(&pkg);
-    let files = ServeDir::new(dir)
+    let bundle = ServeDir::new(site.join(&pkg))
         .precompressed_br()
         .precompressed_gzip()
         .append_index_html_on_directories(false);
+    let bundle = Router::new()
+        .nest_service(&format!("/{pkg}"), bundle)
+        .layer(from_fn(cache_forever));
     Router::new()
-        .nest_service(&format!("/{pkg}"), files)
-        .layer(from_fn(cache_forever))
+        .route_service("/favicon.ico", ServeFile::new(site.join("favicon.ico")))
+        .merge(bundle)
 }
 
 async fn cache_forever(req: Request, next: Next) -> Response {

@@ -90,7 +90,7 @@ mod server {
     /// The whole HTTP surface: pages, server functions under `/api`, the browser bundle
     /// (`assets`), other static files, and the
     /// middleware stack (outermost first): request id → trace span → security headers →
-    /// origin check → session resolution (these two not for the bundle's files). Security
+    /// origin check → session resolution (these two not for static files). Security
     /// headers sit outside the checks so that
     /// refusals carry them too. Server functions set their own error statuses (see
     /// `gatehouse_app::ctx::answer_with`).
@@ -127,9 +127,7 @@ mod server {
                 middleware::security_headers,
             ));
         // Pages, server functions and sign-in routes: origin check, session resolution, body
-        // limit. The bundle's files stay outside: they are the same for everyone, and a chunk
-        // fetched while a page changes must not consume the ended-session answer (and the
-        // cookie removal that comes with it) meant for that page's server function.
+        // limit. Static files stay outside (see `assets::static_routes`).
         let app = ServiceBuilder::new()
             .layer(from_fn_with_state(
                 state.clone(),
@@ -157,7 +155,7 @@ mod server {
                 context, shell,
             ))
             .layer(app)
-            .merge(crate::assets::bundle_routes(&state.leptos_options))
+            .merge(crate::assets::static_routes(&state.leptos_options))
             .layer(edge)
             .with_state(state)
     }

@@ -12,6 +12,7 @@ fn site() -> tempfile::TempDir {
     let dir = site.path().join("pkg").join(ID);
     std::fs::create_dir_all(&dir).expect("bundle dir");
     std::fs::write(site.path().join("bundle-id"), ID).expect("bundle-id");
+    std::fs::write(site.path().join("favicon.ico"), "icon").expect("favicon");
     for (name, body) in [
         ("gatehouse.js", "plain"),
         ("gatehouse.js.br", "brotli"),
@@ -95,19 +96,24 @@ async fn a_missing_bundle_file_is_a_404_that_is_not_cached() {
 }
 
 #[tokio::test]
-async fn fetching_a_bundle_file_leaves_the_session_cookie_alone() {
+async fn fetching_a_static_file_leaves_the_session_cookie_alone() {
     let site = site();
     let server = server_serving(None, &[], site.path().to_str()).await;
     // A cookie naming no live session: a page or server function would answer by removing it,
-    // and a chunk loaded while a page changes must not take that answer away from them.
-    let request = server
-        .get(&format!("/pkg/{ID}/gatehouse.js"))
-        .header(header::COOKIE, "gatehouse_session=no-such-session")
-        .body(Body::empty())
-        .expect("request");
-    let response = server.send(request).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(set_cookie(&response), None);
+    // and a chunk or icon loaded meanwhile must not take that answer away from them.
+    for path in [
+        format!("/pkg/{ID}/gatehouse.js"),
+        "/favicon.ico".to_string(),
+    ] {
+        let request = server
+            .get(&path)
+            .header(header::COOKIE, "gatehouse_session=no-such-session")
+            .body(Body::empty())
+            .expect("request");
+        let response = server.send(request).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(set_cookie(&response), None, "{path}");
+    }
     let page = server
         .get("/login")
         .header(header::COOKIE, "gatehouse_session=no-such-session")
