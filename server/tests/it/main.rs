@@ -22,6 +22,7 @@ mod invitation_races;
 mod invitations;
 mod members;
 mod mfa;
+mod mfa_backup_codes;
 mod mfa_lockout;
 mod mfa_policy;
 mod module_cycles;

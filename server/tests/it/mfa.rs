@@ -1,5 +1,5 @@
 //! Multi-factor authentication of one account: enrolling an authenticator, the second step of
-//! sign-in, backup codes and turning MFA off. Authenticator codes come from Debian's `oathtool`,
+//! sign-in and its guess limit (backup codes and turning MFA off: `mfa_backup_codes.rs`). Authenticator codes come from Debian's `oathtool`,
 //! never from the server's own TOTP code. The helpers at the top are shared with `mfa_policy.rs`.
 
 use std::collections::BTreeSet;
@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use gatehouse_server::MfaState;
 use gatehouse_server::config::ServiceConfig;
-use gatehouse_server::error::{Denial, Lapse, Problem};
+use gatehouse_server::error::{Lapse, Problem};
 use gatehouse_server::mfa::{self, MfaSignedIn, PendingSignIn};
 use gatehouse_server::sign_in::{self, SignInStep};
 use gatehouse_server::{Clock, Db, Error, Services, UserId};
 
-use crate::expect::{expect_conflict, expect_denied, expect_gone};
+use crate::expect::{expect_conflict, expect_gone};
 use crate::on_both_databases;
 use crate::support::{PASSWORD, TestEnv, acme_owner, org_of, session};
 
@@ -24,9 +24,6 @@ on_both_databases!(
     the_secret_is_sealed_and_a_server_with_another_key_does_not_start,
     the_second_step_issues_a_session_and_codes_and_pending_sign_ins_work_once,
     five_wrong_codes_lock_every_code_check_for_five_minutes,
-    backup_codes_work_once_each_in_any_order_and_any_spelling,
-    new_backup_codes_need_a_code_and_retire_the_old_set,
-    turning_mfa_off_needs_a_code_and_brings_back_password_only_sign_in,
 );
 
 // ---- mfa_support: shared with mfa_policy.rs ----
@@ -105,7 +102,7 @@ pub(crate) async fn pending_sign_in(env: &TestEnv, email: &str) -> PendingSignIn
 }
 
 /// The second step with `code` is refused as a wrong code; the pending sign-in stays.
-async fn expect_code_refused(env: &TestEnv, pending: &PendingSignIn, code: &str) {
+pub(crate) async fn expect_code_refused(env: &TestEnv, pending: &PendingSignIn, code: &str) {
     expect_invalid(
         second_step(env, pending, code).await,
         "code",
@@ -407,110 +404,4 @@ async fn five_wrong_codes_lock_every_code_check_for_five_minutes(env: &TestEnv) 
         actor.mfa.backup_codes_left, 10,
         "the refused backup code is not used up"
     );
-}
-
-async fn backup_codes_work_once_each_in_any_order_and_any_spelling(env: &TestEnv) {
-    let owner = acme_owner(env).await;
-    let (_, codes) = enroll(env, &owner).await;
-    let first = pending_sign_in(env, OWNER_EMAIL).await;
-    let done = second_step(env, &first, &codes[0])
-        .await
-        .expect("a backup code");
-    assert_eq!(done.backup_codes_left, Some(9));
-    assert_eq!(env.actor(&done.signed_in).await.mfa.backup_codes_left, 9);
-    let again = pending_sign_in(env, OWNER_EMAIL).await;
-    expect_code_refused(env, &again, &codes[0]).await;
-
-    let spellings = [
-        codes[9].to_uppercase(),
-        codes[4].replace('-', " "),
-        codes[7].replace('-', ""),
-        format!("  {}  ", codes[2].to_uppercase().replace('-', " - ")),
-    ];
-    let mut left = 9;
-    for spelling in &spellings {
-        let pending = pending_sign_in(env, OWNER_EMAIL).await;
-        let done = second_step(env, &pending, spelling)
-            .await
-            .unwrap_or_else(|e| panic!("{spelling:?}: {e}"));
-        left -= 1;
-        assert_eq!(done.backup_codes_left, Some(left), "{spelling:?}");
-    }
-    let last = pending_sign_in(env, OWNER_EMAIL).await;
-    expect_code_refused(env, &last, &codes[9]).await;
-    // Another account's codes are not this one's.
-    let bob = env.sign_up("bob@example.com").await;
-    let (_, bob_codes) = enroll(env, &env.caller(&bob).await).await;
-    expect_code_refused(env, &last, &bob_codes[0]).await;
-    let done = second_step(env, &last, &codes[1])
-        .await
-        .expect("an unused code");
-    assert_eq!(done.backup_codes_left, Some(4));
-    let used = audit_count(env, "mfa.backup_code_used", owner.user_id).await;
-    assert_eq!(used, 6, "every backup code used is audited");
-}
-
-async fn new_backup_codes_need_a_code_and_retire_the_old_set(env: &TestEnv) {
-    let owner = acme_owner(env).await;
-    let off = mfa::regenerate_backup_codes(&env.svc, &owner, "123456").await;
-    expect_denied(off, Denial::MfaNotOn);
-    let (secret, old) = enroll(env, &owner).await;
-    let wrong = wrong_code(env, &secret);
-    let refused = mfa::regenerate_backup_codes(&env.svc, &owner, &wrong).await;
-    expect_invalid(refused, "code", Problem::WrongCode);
-    let refused = mfa::regenerate_backup_codes(&env.svc, &owner, "").await;
-    expect_invalid(refused, "code", Problem::MalformedCode);
-    let fresh = mfa::regenerate_backup_codes(&env.svc, &owner, &next_code(env, &secret))
-        .await
-        .expect("regenerate");
-    let new = fresh.codes().to_vec();
-    assert_eq!(new.len(), 10);
-    assert!(new.iter().all(|code| !old.contains(code)), "{new:?}");
-
-    let pending = pending_sign_in(env, OWNER_EMAIL).await;
-    for retired in &old[..3] {
-        expect_code_refused(env, &pending, retired).await;
-    }
-    let done = second_step(env, &pending, &new[0])
-        .await
-        .expect("a new code");
-    assert_eq!(done.backup_codes_left, Some(9));
-    let regenerated = audit_count(env, "mfa.backup_codes_regenerated", owner.user_id).await;
-    assert_eq!(regenerated, 1);
-}
-
-async fn turning_mfa_off_needs_a_code_and_brings_back_password_only_sign_in(env: &TestEnv) {
-    let owner = acme_owner(env).await;
-    let off = mfa::disable(&env.svc, &owner, "123456").await;
-    expect_denied(off, Denial::MfaNotOn);
-    let (secret, codes) = enroll(env, &owner).await;
-    let waiting = pending_sign_in(env, OWNER_EMAIL).await;
-    let wrong = wrong_code(env, &secret);
-    let refused = mfa::disable(&env.svc, &owner, &wrong).await;
-    expect_invalid(refused, "code", Problem::WrongCode);
-    let used = totp_at(&secret, now_secs(env));
-    let refused = mfa::disable(&env.svc, &owner, &used).await;
-    expect_invalid(refused, "code", Problem::WrongCode);
-    assert!(mfa_is_on(env, owner.user_id).await);
-
-    mfa::disable(&env.svc, &owner, &next_code(env, &secret))
-        .await
-        .expect("disable");
-    assert!(!mfa_is_on(env, owner.user_id).await);
-    // A sign-in that was waiting for its second step goes with it.
-    expect_gone(
-        second_step(env, &waiting, &codes[0]).await,
-        Lapse::SignInExpired,
-    );
-    let signed_in = session(password_step(env, OWNER_EMAIL).await);
-    assert_eq!(env.actor(&signed_in).await.mfa, MfaState::default());
-    let off = mfa::disable(&env.svc, &owner, &codes[1]).await;
-    expect_denied(off, Denial::MfaNotOn);
-    assert_eq!(audit_count(env, "mfa.enabled", owner.user_id).await, 1);
-    assert_eq!(audit_count(env, "mfa.disabled", owner.user_id).await, 1);
-
-    // It can be set up again, with a new secret.
-    let (again, _) = enroll(env, &owner).await;
-    assert_ne!(again, secret);
-    pending_sign_in(env, OWNER_EMAIL).await;
 }

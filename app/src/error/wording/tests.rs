@@ -1,0 +1,355 @@
+//! Every kind with the exact sentence users, clients and the end-to-end tests see. The
+//! `every_…` functions list each enum's variants through a match without a wildcard, so a
+//! new kind does not compile until it is added here with its sentence.
+
+use gatehouse_server::error::Private;
+
+use super::*;
+
+fn every_problem(problem: &Problem) -> &'static str {
+    match problem {
+        Problem::Required(Subject::EmailAddress) => "Enter your email address",
+        Problem::Required(Subject::Name) => "Enter a name",
+        Problem::Required(Subject::OrganizationName) => "Enter a organization name",
+        Problem::Required(Subject::CurrentPassword) => "Enter your current password",
+        Problem::TooShort { .. } => "Use at least 8 characters",
+        Problem::TooLong { .. } => "Use at most 128 characters",
+        Problem::ControlCharacters => "Remove line breaks and control characters",
+        Problem::InvalidEmail => "Enter an email address like name@example.com",
+        Problem::NeedsUppercase => "Add an upper-case letter",
+        Problem::NeedsLowercase => "Add a lower-case letter",
+        Problem::NeedsDigit => "Add a digit",
+        Problem::NeedsSpecialCharacter => "Add a special character such as ! # % or ?",
+        Problem::CommonPassword => {
+            "This password is too common: choose one that is harder to guess"
+        }
+        Problem::SameAsCurrentPassword => "Choose a password different from the current one",
+        Problem::WrongCurrentPassword => "Current password is incorrect",
+        Problem::WrongProof => "That password or code is not right.",
+        Problem::MalformedTotpCode => "Enter the 6-digit code from your authenticator app",
+        Problem::MalformedCode => {
+            "Enter the 6-digit code from your authenticator app, or a backup code \
+             (xxxx-xxxx-xxxx)"
+        }
+        Problem::WrongCode => {
+            "That code is not valid. Enter the current code from your authenticator app, or \
+             one of your backup codes."
+        }
+        Problem::UnconfirmedEnrollment => "Enter a code from your authenticator app first",
+        Problem::UnknownMemberRole => "Choose Owner, Admin or Member",
+        Problem::UnknownInvitationRole => "Choose Admin, Member or Owner",
+        Problem::NotARole(_) => "\"auditor\" is not a role",
+        Problem::TooManyRoles => "Choose among Owner, Admin and Member",
+        Problem::NoRolesChosen => "Choose at least one role, or all members",
+        Problem::GraceDaysOutOfRange { .. } => "Enter a number of days from 0 to 90",
+        Problem::UnknownProvider(_) => "\"github\" is not a configured sign-in provider",
+    }
+}
+
+#[test]
+fn every_field_problem_has_its_sentence() {
+    let problems = [
+        Problem::Required(Subject::EmailAddress),
+        Problem::Required(Subject::Name),
+        Problem::Required(Subject::OrganizationName),
+        Problem::Required(Subject::CurrentPassword),
+        Problem::TooShort { min: 8 },
+        Problem::TooLong { max: 128 },
+        Problem::ControlCharacters,
+        Problem::InvalidEmail,
+        Problem::NeedsUppercase,
+        Problem::NeedsLowercase,
+        Problem::NeedsDigit,
+        Problem::NeedsSpecialCharacter,
+        Problem::CommonPassword,
+        Problem::SameAsCurrentPassword,
+        Problem::WrongCurrentPassword,
+        Problem::WrongProof,
+        Problem::MalformedTotpCode,
+        Problem::MalformedCode,
+        Problem::WrongCode,
+        Problem::UnconfirmedEnrollment,
+        Problem::UnknownMemberRole,
+        Problem::UnknownInvitationRole,
+        Problem::NotARole("auditor".into()),
+        Problem::TooManyRoles,
+        Problem::NoRolesChosen,
+        Problem::GraceDaysOutOfRange { max: 90 },
+        Problem::UnknownProvider("github".into()),
+    ];
+    for kind in &problems {
+        assert_eq!(problem(kind), every_problem(kind), "{kind:?}");
+    }
+    assert_eq!(problems.len(), 27, "every variant is in the table");
+}
+
+fn every_denial(denial: &Denial) -> &'static str {
+    match denial {
+        Denial::InsufficientRole => "Your role in this organization does not allow that.",
+        Denial::OwnerOnly => "Only an Owner can change an Owner or make someone Owner.",
+        Denial::LastOwner => {
+            "This is the organization's last Owner: make someone else Owner first."
+        }
+        Denial::Deactivated => "This account has been deactivated.",
+        Denial::NotAMemberOfLinkedOrganization => {
+            "This account is not a member of the organization in this sign-in link. Sign in \
+             without it to reach your organizations."
+        }
+        Denial::ProviderRequired { .. } => "Members of Acme must sign in with Test ID.",
+        Denial::NoPasswordYet => {
+            "This account has no password yet: use Forgot password? to set one."
+        }
+        Denial::OnlyWayToSignIn => {
+            "This is your only way to sign in. Set a password first (\"Forgot password?\" on \
+             the sign-in page) or link another provider."
+        }
+        Denial::ProviderRequiredToStay { .. } => {
+            "Acme requires signing in with this provider, so it cannot be unlinked."
+        }
+        Denial::SignInWithProviderFirst { .. } => {
+            "Sign in with Test ID once first, so that you can still sign in yourself."
+        }
+        Denial::SecondFactorLocked => {
+            "Too many wrong codes: this account's second factor is locked. Set a new \
+             password with \"Forgot password?\" on the sign-in page, or ask an administrator \
+             of your organization to reset your MFA."
+        }
+        Denial::MfaNotOn => "MFA is not turned on for this account.",
+        Denial::MfaRequiredToStay { .. } => {
+            "Acme requires multi-factor authentication for your role, so MFA cannot be \
+             turned off."
+        }
+        Denial::OwnMfaReset => "Manage your own MFA in Settings → Security.",
+        Denial::MfaResetOutsideYourOrganizations => {
+            "This account also belongs to organizations where you cannot manage it, so you \
+             cannot reset its MFA. The member can sign in with a backup code and set MFA up \
+             again."
+        }
+        Denial::DeactivateSelf => "You cannot deactivate yourself: ask another administrator.",
+        Denial::LastOwnerLeaving => {
+            "You are this organization's last Owner: make someone else Owner before leaving."
+        }
+        Denial::UnverifiedInviter => {
+            "Verify your email address before inviting anyone: open the link we sent you, or \
+             send a new one from the banner at the top of the page."
+        }
+        Denial::InvitationForSomeoneElse { .. } => {
+            "This invitation is for bob@example.com, but you are signed in as eve@example.com."
+        }
+        Denial::InvitationForAnotherProviderAccount { .. } => {
+            "This invitation is for bob@example.com, but you signed in as eve@example.com."
+        }
+        Denial::InvitationNeedsProvider { .. } => {
+            "Members of Acme must sign in with Test ID. Open the invitation link again and \
+             continue with it."
+        }
+        Denial::InvitationNeedsSecondFactor => {
+            "This organization asks for your second factor: sign out, sign in again with \
+             your authentication code, then open the invitation link again."
+        }
+        Denial::SignInNotThroughInvitation => {
+            "This sign-in did not come through this invitation. Open the invitation link and \
+             continue with your provider from there."
+        }
+        Denial::ResetNeedsOwner => {
+            "This account also belongs to other organizations, so only its owner can reset \
+             its password: ask them to use \"Forgot password?\" on the sign-in page."
+        }
+        Denial::LinkedProvider => {
+            "This account signs in with a linked provider, so only its owner can set a \
+             password: ask them to use \"Forgot password?\" on the sign-in page."
+        }
+    }
+}
+
+#[test]
+fn every_refusal_has_its_sentence() {
+    let acme = || "Acme".to_string();
+    let test_id = || "Test ID".to_string();
+    let bob = || Private("bob@example.com".into());
+    let eve = || Private("eve@example.com".into());
+    let denials = [
+        Denial::InsufficientRole,
+        Denial::OwnerOnly,
+        Denial::LastOwner,
+        Denial::Deactivated,
+        Denial::NotAMemberOfLinkedOrganization,
+        Denial::ProviderRequired {
+            organization: acme(),
+            provider: test_id(),
+        },
+        Denial::NoPasswordYet,
+        Denial::OnlyWayToSignIn,
+        Denial::ProviderRequiredToStay {
+            organization: acme(),
+        },
+        Denial::SignInWithProviderFirst {
+            provider: test_id(),
+        },
+        Denial::SecondFactorLocked,
+        Denial::MfaNotOn,
+        Denial::MfaRequiredToStay {
+            organization: acme(),
+        },
+        Denial::OwnMfaReset,
+        Denial::MfaResetOutsideYourOrganizations,
+        Denial::DeactivateSelf,
+        Denial::LastOwnerLeaving,
+        Denial::UnverifiedInviter,
+        Denial::InvitationForSomeoneElse {
+            invited: bob(),
+            signed_in_as: eve(),
+        },
+        Denial::InvitationForAnotherProviderAccount {
+            invited: bob(),
+            signed_in_as: eve(),
+        },
+        Denial::InvitationNeedsProvider {
+            organization: acme(),
+            provider: test_id(),
+        },
+        Denial::InvitationNeedsSecondFactor,
+        Denial::SignInNotThroughInvitation,
+        Denial::ResetNeedsOwner,
+        Denial::LinkedProvider,
+    ];
+    for kind in &denials {
+        assert_eq!(denial(kind), every_denial(kind), "{kind:?}");
+    }
+    assert_eq!(denials.len(), 25, "every variant is in the table");
+}
+
+fn every_clash(clash: &Clash) -> (&'static str, Option<&'static str>) {
+    match clash {
+        Clash::EmailTaken => (
+            "An account with this email already exists. Sign in instead.",
+            Some("email"),
+        ),
+        Clash::EmailAlreadyVerified => ("Your email address is already verified.", None),
+        Clash::MfaAlreadyOn => ("MFA is already on for this account.", None),
+        Clash::MemberHasNoMfa => ("This member has not set up MFA.", None),
+        Clash::AlreadyDeactivated => ("This member is already deactivated.", None),
+        Clash::NotDeactivated => ("This member is not deactivated.", None),
+        Clash::AlreadyAMember => ("You are already a member of this organization.", None),
+        Clash::InviteeAlreadyAMember { .. } => (
+            "bob@example.com is already a member of this organization.",
+            Some("email"),
+        ),
+        Clash::InvitationPending { .. } => (
+            "An invitation to bob@example.com is already pending: resend it from the list \
+             instead.",
+            Some("email"),
+        ),
+        Clash::TooManyPendingInvitations { .. } => (
+            "This organization has 500 pending invitations: revoke some first.",
+            Some("email"),
+        ),
+    }
+}
+
+#[test]
+fn every_conflict_has_its_sentence_and_field() {
+    let bob = || Private("bob@example.com".into());
+    let clashes = [
+        Clash::EmailTaken,
+        Clash::EmailAlreadyVerified,
+        Clash::MfaAlreadyOn,
+        Clash::MemberHasNoMfa,
+        Clash::AlreadyDeactivated,
+        Clash::NotDeactivated,
+        Clash::AlreadyAMember,
+        Clash::InviteeAlreadyAMember { email: bob() },
+        Clash::InvitationPending { email: bob() },
+        Clash::TooManyPendingInvitations { max: 500 },
+    ];
+    for kind in &clashes {
+        let told = (clash(kind), kind.field());
+        let (sentence, field) = every_clash(kind);
+        assert_eq!(told, (sentence.to_string(), field), "{kind:?}");
+    }
+    assert_eq!(clashes.len(), 10, "every variant is in the table");
+}
+
+fn every_lapse(lapse: Lapse) -> &'static str {
+    match lapse {
+        Lapse::SignInExpired => "This sign-in has expired. Sign in again.",
+        Lapse::ProviderSignInExpired => "This sign-in has expired. Start again.",
+        Lapse::MfaSetUpExpired => "This MFA set-up has expired. Start again with Enable MFA.",
+        Lapse::NoMfaSetUp => "There is no MFA set-up in progress. Start with Enable MFA.",
+        Lapse::VerificationLinkForOldAddress => {
+            "This verification link was sent to an address the account no longer has."
+        }
+        Lapse::VerificationLinkUsed => {
+            "This verification link has already been used. If your address is not verified \
+             yet, sign in and send a new link."
+        }
+        Lapse::VerificationLinkExpired => {
+            "This verification link has expired. Sign in and send a new link."
+        }
+        Lapse::ResetLinkUsed => "This reset link has already been used. Ask for a new one.",
+        Lapse::ResetLinkExpired => "This reset link has expired. Ask for a new one.",
+        Lapse::ResetLinkOutdated => {
+            "This reset link no longer works: the account changed since it was made. Ask for \
+             a new one."
+        }
+        Lapse::ResetLinkUnusable => "This reset link can no longer be used.",
+        Lapse::ResetLinkForLinkedProvider => {
+            "This account signs in with a linked provider, so only its owner can set a \
+             password: ask them to use \"Forgot password?\" on the sign-in page."
+        }
+        Lapse::InvitationExpired => "This invitation has expired. Ask for a new one.",
+        Lapse::InvitationUsed => "This invitation has already been used.",
+        Lapse::InvitationRevoked => "This invitation was revoked.",
+        Lapse::InvitationUnusable => "This invitation can no longer be used.",
+        Lapse::InviterMayNoLongerInvite => {
+            "This invitation is no longer valid: the person who sent it can no longer \
+             invite. Ask for a new one."
+        }
+    }
+}
+
+#[test]
+fn every_lapsed_link_has_its_sentence() {
+    let lapses = [
+        Lapse::SignInExpired,
+        Lapse::ProviderSignInExpired,
+        Lapse::MfaSetUpExpired,
+        Lapse::NoMfaSetUp,
+        Lapse::VerificationLinkForOldAddress,
+        Lapse::VerificationLinkUsed,
+        Lapse::VerificationLinkExpired,
+        Lapse::ResetLinkUsed,
+        Lapse::ResetLinkExpired,
+        Lapse::ResetLinkOutdated,
+        Lapse::ResetLinkUnusable,
+        Lapse::ResetLinkForLinkedProvider,
+        Lapse::InvitationExpired,
+        Lapse::InvitationUsed,
+        Lapse::InvitationRevoked,
+        Lapse::InvitationUnusable,
+        Lapse::InviterMayNoLongerInvite,
+    ];
+    for kind in lapses {
+        assert_eq!(lapse(kind), every_lapse(kind), "{kind:?}");
+    }
+    assert_eq!(lapses.len(), 17, "every variant is in the table");
+}
+
+#[test]
+fn every_missing_feature_and_the_mfa_gate_have_their_sentences() {
+    let told = |f: Feature| match f {
+        Feature::EmailVerification => "Email verification is not set up here.",
+        Feature::PasswordResetByEmail => {
+            "Password reset by email is not set up here: ask an administrator of your \
+             organization for a reset link."
+        }
+    };
+    for kind in [Feature::EmailVerification, Feature::PasswordResetByEmail] {
+        assert_eq!(feature(kind), told(kind), "{kind:?}");
+    }
+    assert_eq!(
+        MFA_ENROLLMENT_REQUIRED,
+        "Your organization requires multi-factor authentication. Set up MFA in Settings → \
+         Security to continue."
+    );
+}
