@@ -51,6 +51,15 @@ pub enum Action {
     EmailVerified,
     /// A provider that verified the address took an unverified password account over.
     EmailClaimed,
+    ProjectCreated,
+    /// Its name or description changed.
+    ProjectUpdated,
+    ProjectArchived,
+    ProjectRestored,
+    ProjectDeleted,
+    ProjectMemberAdded,
+    ProjectMemberRoleChanged,
+    ProjectMemberRemoved,
 }
 
 impl Action {
@@ -90,6 +99,14 @@ impl Action {
             Action::IdentityUnlinked => "identity.unlinked",
             Action::EmailVerified => "user.email_verified",
             Action::EmailClaimed => "user.email_claimed",
+            Action::ProjectCreated => "project.created",
+            Action::ProjectUpdated => "project.updated",
+            Action::ProjectArchived => "project.archived",
+            Action::ProjectRestored => "project.restored",
+            Action::ProjectDeleted => "project.deleted",
+            Action::ProjectMemberAdded => "project.member_added",
+            Action::ProjectMemberRoleChanged => "project.member_role_changed",
+            Action::ProjectMemberRemoved => "project.member_removed",
         }
     }
 }

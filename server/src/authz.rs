@@ -6,9 +6,13 @@
 //! so a thin server function cannot forget the check. The table test below covers every role ×
 //! action × target, refusals included. Imports nothing but the vocabulary and the error type.
 
-use crate::error::{Denial, Error};
+use crate::error::{Clash, Denial, Error};
 use crate::ids::OrgId;
 use crate::vocab::{Actor, Role};
+
+mod projects;
+
+pub use projects::{ProjectAccess, ProjectAction, Via, allows, decide_project, effective};
 
 /// What a caller wants to do in their current organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +48,8 @@ pub enum Decision {
     OwnerOnly,
     /// The organization must keep at least one Owner.
     LastOwner,
+    /// The project is archived: read-only.
+    Archived,
 }
 
 impl Decision {
@@ -91,6 +97,7 @@ pub fn require(decision: Decision) -> Result<(), Error> {
         Decision::InsufficientRole => Err(Error::Forbidden(Denial::InsufficientRole)),
         Decision::OwnerOnly => Err(Error::Forbidden(Denial::OwnerOnly)),
         Decision::LastOwner => Err(Error::Forbidden(Denial::LastOwner)),
+        Decision::Archived => Err(Error::Conflict(Clash::ProjectArchived)),
     }
 }
 

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use sqlx::{Any, AnyConnection, Transaction};
 use tokio::sync::{Notify, oneshot};
 
+use crate::access::OrgAccess;
 use crate::clock::Timestamp;
 use crate::db::{Backend, Db};
 use crate::ids::{OrgId, SessionId, UserId};
@@ -61,6 +62,8 @@ pub enum Invalidation {
     User(UserId),
     /// Every session acting in the organization (its security policy changed).
     Org(OrgId),
+    /// The organization's access snapshot: a membership, project or project grant changed.
+    Access(OrgId),
 }
 
 impl Invalidation {
@@ -69,6 +72,7 @@ impl Invalidation {
             Invalidation::Session(id) => format!("s:{id}:{nonce}:{origin}"),
             Invalidation::User(id) => format!("u:{id}:{nonce}:{origin}"),
             Invalidation::Org(id) => format!("o:{id}:{nonce}:{origin}"),
+            Invalidation::Access(id) => format!("a:{id}:{nonce}:{origin}"),
         }
     }
 
@@ -82,6 +86,7 @@ impl Invalidation {
             "s" => Invalidation::Session(SessionId::parse(id)?),
             "u" => Invalidation::User(UserId::parse(id)?),
             "o" => Invalidation::Org(OrgId::parse(id)?),
+            "a" => Invalidation::Access(OrgId::parse(id)?),
             _ => return None,
         };
         Some((invalidation, nonce, origin))
@@ -109,12 +114,15 @@ struct Entries {
     by_token_hash: HashMap<String, Cached>,
     /// Each user's active sessions as the Active sessions screen lists them, and when read.
     lists: HashMap<UserId, (Instant, Vec<SessionInfo>)>,
+    /// Each organization's access snapshot.
+    access: HashMap<OrgId, Arc<OrgAccess>>,
 }
 
 impl Entries {
     fn clear(&mut self) {
         self.by_token_hash.clear();
         self.lists.clear();
+        self.access.clear();
     }
 }
 
@@ -245,6 +253,26 @@ impl SessionCache {
         entries.lists.insert(user, (Instant::now(), list));
     }
 
+    /// The organization's cached access snapshot.
+    pub(crate) fn access(&self, org: OrgId) -> Option<Arc<OrgAccess>> {
+        if !self.is_trusted() {
+            return None;
+        }
+        self.entries().access.get(&org).cloned()
+    }
+
+    /// Caches a snapshot a loader read, unless anything was invalidated since `generation`.
+    pub(crate) fn insert_access(&self, org: OrgId, snapshot: Arc<OrgAccess>, generation: u64) {
+        let mut entries = self.entries();
+        if !self.is_trusted()
+            || self.generation() != generation
+            || entries.access.len() >= MAX_ENTRIES
+        {
+            return;
+        }
+        entries.access.insert(org, snapshot);
+    }
+
     pub(crate) fn invalidate(&self, invalidation: Invalidation) {
         let mut entries = self.entries();
         self.generation.fetch_add(1, Ordering::SeqCst);
@@ -263,6 +291,9 @@ impl SessionCache {
                 entries
                     .by_token_hash
                     .retain(|_, e| e.org.as_ref().is_none_or(|org| org.id != id));
+            }
+            Invalidation::Access(id) => {
+                entries.access.remove(&id);
             }
         }
     }

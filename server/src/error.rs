@@ -23,6 +23,11 @@ pub enum Subject {
     Name,
     OrganizationName,
     CurrentPassword,
+    ProjectName,
+    /// The project's name, typed again to confirm its deletion.
+    ProjectNameConfirmation,
+    /// At least one person to add to a project.
+    People,
 }
 
 /// Why one field's value was refused.
@@ -68,6 +73,20 @@ pub enum Problem {
     },
     /// A provider key that is not configured (the key as given).
     UnknownProvider(String),
+    /// A project role that is not one of admin, member, viewer.
+    UnknownProjectRole,
+    /// A permission that is not one of view, use, edit.
+    UnknownPermission,
+    /// A project's name typed to confirm its deletion that is not its name.
+    NameMismatch,
+    /// More people at once than one request may add.
+    TooManyPeople {
+        max: usize,
+    },
+    /// The organization holds as many projects as it may.
+    TooManyProjects {
+        max: i64,
+    },
 }
 
 /// Why an authenticated caller may not do what they asked.
@@ -124,6 +143,12 @@ pub enum Denial {
     // Password resets.
     ResetNeedsOwner,
     LinkedProvider,
+    // Projects.
+    /// Organization Owners and Admins hold Admin on every project; it cannot be changed or
+    /// removed at the project level.
+    ImplicitProjectAdmin,
+    /// Asking about someone else's access needs organization Owner/Admin or project Admin.
+    ExplainOthersAccess,
 }
 
 /// What a state-changing request found already in the way.
@@ -139,6 +164,13 @@ pub enum Clash {
     InviteeAlreadyAMember { email: Private },
     InvitationPending { email: Private },
     TooManyPendingInvitations { max: i64 },
+    /// Another project of the organization has this name (ignoring case).
+    ProjectNameTaken,
+    /// The project is archived: read-only until restored.
+    ProjectArchived,
+    ProjectNotArchived,
+    /// The person already holds a role on the project.
+    AlreadyOnProject { name: Private },
 }
 
 impl Clash {
@@ -149,12 +181,16 @@ impl Clash {
             | Self::InviteeAlreadyAMember { .. }
             | Self::InvitationPending { .. }
             | Self::TooManyPendingInvitations { .. } => Some("email"),
+            Self::ProjectNameTaken => Some("name"),
+            Self::AlreadyOnProject { .. } => Some("user_id"),
             Self::EmailAlreadyVerified
             | Self::MfaAlreadyOn
             | Self::MemberHasNoMfa
             | Self::AlreadyDeactivated
             | Self::NotDeactivated
-            | Self::AlreadyAMember => None,
+            | Self::AlreadyAMember
+            | Self::ProjectArchived
+            | Self::ProjectNotArchived => None,
         }
     }
 }

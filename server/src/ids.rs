@@ -56,6 +56,11 @@ id_type!(
 );
 
 id_type!(
+    /// A project of an organization.
+    ProjectId
+);
+
+id_type!(
     /// A sign-in waiting for its second step; public, unlike its token.
     ChallengeId
 );

@@ -8,11 +8,13 @@
 //! Modules import downwards only; `server/tests/it/module_cycles.rs` fails on any cycle. From the
 //! bottom: the foundation (`error`, `ids`, `clock`, `tokens`, `db`, `passwords`, `throttle`,
 //! `mail`, `config`); the shared [`vocab`]ulary (who acts, where, with what role); the pure rules
-//! (`authz`, `admission`); the records (`users`, `identities`, `audit`, `cache`, `notices`); the
-//! services (`sessions`, `second_factor`, `orgs`, `reauth`); and the flows on top (`sign_in`,
-//! `accounts`, `invitations`, `security_policy`, `members`, `oauth`, `mfa`, `password_resets`).
+//! (`authz`, `admission`) and the organization's [`access`] snapshot they read; the records
+//! (`users`, `identities`, `audit`, `cache`, `notices`); the services (`sessions`,
+//! `second_factor`, `orgs`, `reauth`); and the flows on top (`sign_in`, `accounts`,
+//! `invitations`, `security_policy`, `members`, `projects`, `oauth`, `mfa`, `password_resets`).
 //! [`Services`], defined here, is the composition root every module may take.
 
+pub mod access;
 pub mod accounts;
 pub mod admission;
 pub mod audit;
@@ -35,6 +37,7 @@ pub mod oauth;
 pub mod orgs;
 pub mod password_resets;
 pub mod passwords;
+pub mod projects;
 pub mod purge;
 pub mod reauth;
 pub mod second_factor;
@@ -53,13 +56,13 @@ pub use clock::{Clock, SystemClock, TestClock, Timestamp};
 pub use config::{ConfigError, ServiceConfig, Settings, TrustedProxies};
 pub use db::{Backend, Db};
 pub use error::{Error, FieldErrors};
-pub use ids::{OrgId, SessionId, UserId};
+pub use ids::{OrgId, ProjectId, SessionId, UserId};
 pub use passwords::PasswordHasher;
 pub use sessions::{Resolved, SessionToken, SignedIn};
 pub use users::EmailAddress;
 pub use vocab::{
-    Actor, Caller, ClientHints, ClientInfo, EndReason, MfaState, OrgContext, Role, SessionAuth,
-    SessionInfo,
+    Actor, Caller, ClientHints, ClientInfo, EndReason, MfaState, OrgContext, Permission,
+    ProjectRole, Role, SessionAuth, SessionInfo,
 };
 
 /// Everything a domain operation needs, cheap to clone and shared by all requests.

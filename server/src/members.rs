@@ -154,7 +154,7 @@ type MemberRow = (
 );
 
 /// `%`, `_` and `\` match themselves in a search.
-fn like_escape(text: &str) -> String {
+pub(crate) fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
@@ -351,6 +351,7 @@ pub(crate) async fn finish(
     now: Timestamp,
 ) -> Result<(), Error> {
     change.invalidate(Invalidation::User(user)).await?;
+    change.invalidate(Invalidation::Access(org)).await?;
     let event = Event {
         action,
         org: Some(org),

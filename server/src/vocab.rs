@@ -56,6 +56,74 @@ impl fmt::Display for Role {
     }
 }
 
+/// A role on one project, from most to least powerful.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProjectRole {
+    Admin,
+    Member,
+    Viewer,
+}
+
+impl ProjectRole {
+    pub const ALL: [ProjectRole; 3] = [ProjectRole::Admin, ProjectRole::Member, ProjectRole::Viewer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProjectRole::Admin => "admin",
+            ProjectRole::Member => "member",
+            ProjectRole::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|role| role.as_str() == text.trim().to_ascii_lowercase())
+    }
+
+    /// The most a role allows: Admin edits, Member uses, Viewer views.
+    pub fn highest_permission(self) -> Permission {
+        match self {
+            ProjectRole::Admin => Permission::Edit,
+            ProjectRole::Member => Permission::Use,
+            ProjectRole::Viewer => Permission::View,
+        }
+    }
+}
+
+impl fmt::Display for ProjectRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a project role allows: View (see the project and its settings), Use (invoke what the
+/// project offers), Edit (change its settings). Each implies the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Permission {
+    View,
+    Use,
+    Edit,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 3] = [Permission::View, Permission::Use, Permission::Edit];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::View => "view",
+            Permission::Use => "use",
+            Permission::Edit => "edit",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|permission| permission.as_str() == text.trim().to_ascii_lowercase())
+    }
+}
+
 /// Where a request came from, as recorded on sessions and audit rows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientInfo {

@@ -13,8 +13,13 @@ pub fn problem(problem: &Problem) -> String {
     match problem {
         Problem::Required(Subject::EmailAddress) => "Enter your email address".into(),
         Problem::Required(Subject::Name) => "Enter a name".into(),
-        Problem::Required(Subject::OrganizationName) => "Enter a organization name".into(),
+        Problem::Required(Subject::OrganizationName) => "Enter an organization name".into(),
         Problem::Required(Subject::CurrentPassword) => "Enter your current password".into(),
+        Problem::Required(Subject::ProjectName) => "Enter a project name".into(),
+        Problem::Required(Subject::ProjectNameConfirmation) => {
+            "Type the project's name to confirm".into()
+        }
+        Problem::Required(Subject::People) => "Choose at least one person to add".into(),
         Problem::TooShort { min } => format!("Use at least {min} characters"),
         Problem::TooLong { max } => format!("Use at most {max} characters"),
         Problem::ControlCharacters => "Remove line breaks and control characters".into(),
@@ -44,6 +49,13 @@ pub fn problem(problem: &Problem) -> String {
         Problem::NoRolesChosen => "Choose at least one role, or all members".into(),
         Problem::GraceDaysOutOfRange { max } => format!("Enter a number of days from 0 to {max}"),
         Problem::UnknownProvider(key) => format!("{key:?} is not a configured sign-in provider"),
+        Problem::UnknownProjectRole => "Choose Admin, Member or Viewer".into(),
+        Problem::UnknownPermission => "Ask about view, use or edit".into(),
+        Problem::NameMismatch => "That is not the project's name".into(),
+        Problem::TooManyPeople { max } => format!("Add at most {max} people at once"),
+        Problem::TooManyProjects { max } => {
+            format!("This organization already has {max} projects: delete some first")
+        }
     }
 }
 
@@ -131,6 +143,12 @@ pub fn denial(denial: &Denial) -> String {
              sign-in page."
             .into(),
         Denial::LinkedProvider => LINKED_PROVIDER.into(),
+        Denial::ImplicitProjectAdmin => "Organization Owners and Admins have Admin on every \
+             project; their access cannot be changed or removed on a project."
+            .into(),
+        Denial::ExplainOthersAccess => "Only organization Owners and Admins and the project's \
+             Admins can see someone else's access."
+            .into(),
     }
 }
 
@@ -153,6 +171,16 @@ pub fn clash(clash: &Clash) -> String {
         ),
         Clash::TooManyPendingInvitations { max } => {
             format!("This organization has {max} pending invitations: revoke some first.")
+        }
+        Clash::ProjectNameTaken => {
+            "Another project of this organization already has this name.".into()
+        }
+        Clash::ProjectArchived => {
+            "This project is archived: restore it before changing it.".into()
+        }
+        Clash::ProjectNotArchived => "This project is not archived.".into(),
+        Clash::AlreadyOnProject { name } => {
+            format!("{} already has a role on this project.", name.0)
         }
     }
 }

@@ -182,6 +182,8 @@ pub async fn accept_invitation(
         }
     };
     store::mark_accepted_by(change.conn(), id, user).await?;
+    crate::projects::grant_invited_role(change.conn(), id, org, user, now).await?;
+    change.invalidate(Invalidation::Access(org)).await?;
     let event = Event {
         action: Audited::InvitationAccepted,
         org: Some(org),

@@ -10,7 +10,7 @@ fn every_problem(problem: &Problem) -> &'static str {
     match problem {
         Problem::Required(Subject::EmailAddress) => "Enter your email address",
         Problem::Required(Subject::Name) => "Enter a name",
-        Problem::Required(Subject::OrganizationName) => "Enter a organization name",
+        Problem::Required(Subject::OrganizationName) => "Enter an organization name",
         Problem::Required(Subject::CurrentPassword) => "Enter your current password",
         Problem::TooShort { .. } => "Use at least 8 characters",
         Problem::TooLong { .. } => "Use at most 128 characters",

@@ -1,0 +1,584 @@
+//! Projects: the unit of access below an organization. Owners and Admins create, archive,
+//! restore and delete them; whoever holds Edit on a project renames it and changes its
+//! description. Project roles, the Members tab and the permission check are in the submodules.
+//!
+//! Every query is scoped by the caller's organization; a project of another organization, or
+//! one the caller cannot see, is "not found". `authz` decides, from the organization's access
+//! snapshot ([`access_of`]) or, inside a change, from rows read under the organization's lock.
+//! Every change publishes `Invalidation::Access`, so it holds on the next request everywhere.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sqlx::AnyConnection;
+
+use crate::access::{MemberFacts, OrgAccess, ProjectFacts};
+use crate::audit::{self, Action as Audited, Event};
+use crate::authz::{self, ProjectAccess, ProjectAction, current_org, require};
+use crate::cache::{Change, Invalidation};
+use crate::clock::Timestamp;
+use crate::error::{Clash, FieldErrors, Problem, Subject, is_unique_violation};
+use crate::ids::{self, InvitationId, OrgId, ProjectId, UserId};
+use crate::vocab::{Actor, ProjectRole, Role};
+use crate::{Error, Services};
+
+mod check;
+mod members;
+
+pub use check::{
+    AccessAnswer, Explanation, MemberProject, MyProject, Reason, check_permission,
+    explain_access, list_member_projects, list_my_projects,
+};
+pub use members::{
+    Candidate, ProjectMember, ProjectMemberPage, add_project_members, list_project_members,
+    project_member_candidates, remove_project_member, update_project_member_role,
+};
+
+const NAME_MAX: usize = 100;
+const DESCRIPTION_MAX: usize = 1000;
+const QUERY_MAX: usize = 100;
+/// Projects per page of the Projects screen.
+pub const PAGE_SIZE: i64 = 25;
+/// An organization may hold this many projects.
+pub const PROJECTS_MAX: i64 = 5000;
+
+/// A project's name: trimmed, 1–100 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectName(String);
+
+impl ProjectName {
+    pub fn parse(text: &str) -> Result<Self, Vec<Problem>> {
+        crate::users::parse_label(text, NAME_MAX, Subject::ProjectName).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// What uniqueness compares: the name lower-cased (Unicode-aware).
+    fn key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+/// A project's description: trimmed, at most 1,000 characters; line breaks allowed.
+fn parse_description(text: &str) -> Result<String, Vec<Problem>> {
+    let trimmed = text.trim();
+    let mut problems = Vec::new();
+    if trimmed.chars().count() > DESCRIPTION_MAX {
+        problems.push(Problem::TooLong {
+            max: DESCRIPTION_MAX,
+        });
+    }
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        problems.push(Problem::ControlCharacters);
+    }
+    if problems.is_empty() {
+        Ok(trimmed.to_string())
+    } else {
+        Err(problems)
+    }
+}
+
+/// A project as its page and the Projects screen show it, with the caller's access.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    pub id: ProjectId,
+    pub name: String,
+    pub description: String,
+    pub archived: bool,
+    pub created_at: Timestamp,
+    pub access: ProjectAccess,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectPage {
+    pub projects: Vec<Project>,
+    /// How many projects match, over all pages.
+    pub total: i64,
+}
+
+/// The organization's access snapshot: from the cache, or read (three queries) and cached unless
+/// something changed meanwhile.
+pub(crate) async fn access_of(svc: &Services, org: OrgId) -> Result<Arc<OrgAccess>, Error> {
+    if let Some(snapshot) = svc.cache.access(org) {
+        return Ok(snapshot);
+    }
+    let generation = svc.cache.generation();
+    let pool = svc.db.pool();
+    let key = org.to_string();
+    let members: Vec<(String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT user_id, role, deactivated_at FROM memberships WHERE org_id = $1",
+    )
+    .bind(&key)
+    .fetch_all(pool)
+    .await?;
+    let projects: Vec<(String, String, Option<i64>)> =
+        sqlx::query_as("SELECT id, name, archived_at FROM projects WHERE org_id = $1")
+            .bind(&key)
+            .fetch_all(pool)
+            .await?;
+    let grants: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT project_id, user_id, role FROM project_grants WHERE org_id = $1")
+            .bind(&key)
+            .fetch_all(pool)
+            .await?;
+    let members = members
+        .into_iter()
+        .map(|(user, role, deactivated)| {
+            Ok((
+                ids::from_db(&user, UserId::parse)?,
+                MemberFacts {
+                    role: crate::orgs::parse_role(&role)?,
+                    deactivated: deactivated.is_some(),
+                },
+            ))
+        })
+        .collect::<Result<HashMap<_, _>, Error>>()?;
+    let projects = projects
+        .into_iter()
+        .map(|(id, name, archived)| {
+            Ok((
+                ids::from_db(&id, ProjectId::parse)?,
+                ProjectFacts {
+                    name,
+                    archived: archived.is_some(),
+                },
+            ))
+        })
+        .collect::<Result<HashMap<_, _>, Error>>()?;
+    let grants = grants
+        .into_iter()
+        .map(|(project, user, role)| {
+            Ok((
+                ids::from_db(&project, ProjectId::parse)?,
+                ids::from_db(&user, UserId::parse)?,
+                parse_project_role(&role)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let snapshot = Arc::new(OrgAccess::new(members, projects, grants));
+    svc.cache.insert_access(org, snapshot.clone(), generation);
+    Ok(snapshot)
+}
+
+pub(crate) fn parse_project_role(text: &str) -> Result<ProjectRole, Error> {
+    ProjectRole::parse(text)
+        .ok_or_else(|| Error::internal(format!("unknown project role in database: {text:?}")))
+}
+
+/// The project role named in input, or a field error on `role`.
+pub(crate) fn role_input(role: &str) -> Result<ProjectRole, Error> {
+    ProjectRole::parse(role).ok_or_else(|| FieldErrors::single("role", Problem::UnknownProjectRole))
+}
+
+/// Lists the projects the caller can see whose name or description contains `query`
+/// (case-insensitive), archived ones only when `archived`, by name, a page at a time (pages
+/// count from 1). Organization Owners and Admins see every project; Members those they hold a
+/// role on.
+pub async fn list_projects(
+    svc: &Services,
+    actor: &Actor,
+    query: &str,
+    archived: bool,
+    page: i64,
+) -> Result<ProjectPage, Error> {
+    let (org, _) = current_org(actor)?;
+    let query = query.trim();
+    if query.chars().count() > QUERY_MAX {
+        return Err(FieldErrors::single(
+            "query",
+            Problem::TooLong { max: QUERY_MAX },
+        ));
+    }
+    let snapshot = access_of(svc, org).await?;
+    let visible: HashMap<ProjectId, ProjectAccess> =
+        snapshot.visible_to(actor.user_id).into_iter().collect();
+    let pattern = query.to_lowercase();
+    // The snapshot says what the caller sees; the page's rows come from the database, in name
+    // order, so descriptions (not kept in memory) are searched and shown.
+    let rows: Vec<ProjectRow> = sqlx::query_as(
+        "SELECT id, name, description, archived_at, created_at FROM projects \
+         WHERE org_id = $1 AND (archived_at IS NOT NULL) = $2 ORDER BY name_key, id",
+    )
+    .bind(org.to_string())
+    .bind(archived)
+    .fetch_all(svc.db.pool())
+    .await?;
+    let mut matching = Vec::new();
+    for row in rows {
+        let id = ids::from_db(&row.0, ProjectId::parse)?;
+        let Some(access) = visible.get(&id) else {
+            continue;
+        };
+        if !pattern.is_empty()
+            && !row.1.to_lowercase().contains(&pattern)
+            && !row.2.to_lowercase().contains(&pattern)
+        {
+            continue;
+        }
+        matching.push((id, access, row));
+    }
+    let total = i64::try_from(matching.len()).unwrap_or(i64::MAX);
+    let skip = usize::try_from((page.max(1) - 1).saturating_mul(PAGE_SIZE)).unwrap_or(usize::MAX);
+    let projects = matching
+        .into_iter()
+        .skip(skip)
+        .take(PAGE_SIZE as usize)
+        .map(|(id, access, row)| project_from(id, *access, row))
+        .collect();
+    Ok(ProjectPage { projects, total })
+}
+
+type ProjectRow = (String, String, String, Option<i64>, i64);
+
+fn project_from(id: ProjectId, access: ProjectAccess, row: ProjectRow) -> Project {
+    Project {
+        id,
+        name: row.1,
+        description: row.2,
+        archived: row.3.is_some(),
+        created_at: Timestamp::from_millis(row.4),
+        access,
+    }
+}
+
+/// One project, with the caller's access to it. Anyone who can see it may call it.
+///
+/// Errors: `NotFound` for a project of another organization or one the caller cannot see.
+pub async fn get_project(
+    svc: &Services,
+    actor: &Actor,
+    project_id: &str,
+) -> Result<Project, Error> {
+    let (org, role) = current_org(actor)?;
+    let project = ProjectId::parse(project_id).ok_or(Error::NotFound)?;
+    let snapshot = access_of(svc, org).await?;
+    let access = snapshot.access(project, actor.user_id);
+    require(authz::decide_project(
+        Some(role),
+        access,
+        false,
+        ProjectAction::View,
+    ))?;
+    let row: ProjectRow = sqlx::query_as(
+        "SELECT id, name, description, archived_at, created_at FROM projects \
+         WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org.to_string())
+    .bind(project.to_string())
+    .fetch_optional(svc.db.pool())
+    .await?
+    .ok_or(Error::NotFound)?;
+    let access = access.ok_or(Error::NotFound)?;
+    Ok(project_from(project, access, row))
+}
+
+/// Creates a project in the caller's organization; its id. Owners and Admins only.
+///
+/// Errors: `Validation` on `name` and `description`; `Conflict` for a name the organization
+/// already uses (ignoring case); `Forbidden` for Members.
+pub async fn create_project(
+    svc: &Services,
+    actor: &Actor,
+    name: &str,
+    description: &str,
+) -> Result<ProjectId, Error> {
+    let (org, _) = current_org(actor)?;
+    let mut errors = FieldErrors::default();
+    let name = errors.check("name", ProjectName::parse(name));
+    let description = errors.check("description", parse_description(description));
+    let now = svc.clock.now();
+    let mut change = Change::begin(svc).await?;
+    let caller_role = crate::orgs::lock_as_caller(change.conn(), org, actor.user_id).await?;
+    require(authz::decide_project(
+        Some(caller_role),
+        None,
+        false,
+        ProjectAction::Create,
+    ))?;
+    let (Some(name), Some(description)) = (name, description) else {
+        return Err(Error::Validation(errors));
+    };
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE org_id = $1")
+        .bind(org.to_string())
+        .fetch_one(change.conn())
+        .await?;
+    if count >= PROJECTS_MAX {
+        return Err(FieldErrors::single(
+            "name",
+            Problem::TooManyProjects { max: PROJECTS_MAX },
+        ));
+    }
+    let id = ProjectId::random();
+    let inserted = sqlx::query(
+        "INSERT INTO projects (id, org_id, name, name_key, description, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id.to_string())
+    .bind(org.to_string())
+    .bind(name.as_str())
+    .bind(name.key())
+    .bind(description.as_str())
+    .bind(actor.user_id.to_string())
+    .bind(now.as_millis())
+    .execute(change.conn())
+    .await;
+    name_clash(inserted)?;
+    finish(change, actor, org, Audited::ProjectCreated, id, "", now).await?;
+    Ok(id)
+}
+
+/// A unique violation on a project's name is the name taken; anything else stays internal.
+fn name_clash<T>(result: Result<T, sqlx::Error>) -> Result<T, Error> {
+    result.map_err(|err| {
+        if is_unique_violation(&err) {
+            Error::Conflict(Clash::ProjectNameTaken)
+        } else {
+            err.into()
+        }
+    })
+}
+
+/// Renames a project and sets its description. Needs Edit on the project; refused while it is
+/// archived.
+///
+/// Errors: as [`create_project`], plus `NotFound` for a project the caller cannot see and
+/// `Conflict` for an archived one.
+pub async fn update_project(
+    svc: &Services,
+    actor: &Actor,
+    project_id: &str,
+    name: &str,
+    description: &str,
+) -> Result<(), Error> {
+    let mut errors = FieldErrors::default();
+    let name = errors.check("name", ProjectName::parse(name));
+    let description = errors.check("description", parse_description(description));
+    let now = svc.clock.now();
+    let (mut change, org, project, facts) =
+        begin_project_change(svc, actor, project_id, ProjectAction::Edit).await?;
+    let (Some(name), Some(description)) = (name, description) else {
+        return Err(Error::Validation(errors));
+    };
+    let updated = sqlx::query(
+        "UPDATE projects SET name = $1, name_key = $2, description = $3 \
+         WHERE org_id = $4 AND id = $5",
+    )
+    .bind(name.as_str())
+    .bind(name.key())
+    .bind(description.as_str())
+    .bind(org.to_string())
+    .bind(project.to_string())
+    .execute(change.conn())
+    .await;
+    name_clash(updated)?;
+    let detail = if facts.name == name.as_str() {
+        String::new()
+    } else {
+        " renamed".to_string()
+    };
+    finish(change, actor, org, Audited::ProjectUpdated, project, &detail, now).await
+}
+
+/// Archives a project (read-only, listed under "Archived") or, with `archived` false, restores
+/// it. Owners and Admins only.
+///
+/// Errors: `NotFound`; `Forbidden` for Members; `Conflict` when it already is in that state.
+pub async fn set_archived(
+    svc: &Services,
+    actor: &Actor,
+    project_id: &str,
+    archived: bool,
+) -> Result<(), Error> {
+    let now = svc.clock.now();
+    let (mut change, org, project, facts) =
+        begin_project_change(svc, actor, project_id, ProjectAction::Archive).await?;
+    match (facts.archived, archived) {
+        (true, true) => return Err(Error::Conflict(Clash::ProjectArchived)),
+        (false, false) => return Err(Error::Conflict(Clash::ProjectNotArchived)),
+        _ => {}
+    }
+    sqlx::query("UPDATE projects SET archived_at = $1 WHERE org_id = $2 AND id = $3")
+        .bind(archived.then_some(now.as_millis()))
+        .bind(org.to_string())
+        .bind(project.to_string())
+        .execute(change.conn())
+        .await?;
+    let action = if archived {
+        Audited::ProjectArchived
+    } else {
+        Audited::ProjectRestored
+    };
+    finish(change, actor, org, action, project, "", now).await
+}
+
+/// Deletes a project and every role granted on it. `confirm_name` must be the project's name
+/// (ignoring case and surrounding space). Owners and Admins only.
+///
+/// Errors: `NotFound`; `Forbidden` for Members; `Validation` on `confirm_name`.
+pub async fn delete_project(
+    svc: &Services,
+    actor: &Actor,
+    project_id: &str,
+    confirm_name: &str,
+) -> Result<(), Error> {
+    let now = svc.clock.now();
+    let (mut change, org, project, facts) =
+        begin_project_change(svc, actor, project_id, ProjectAction::Delete).await?;
+    if confirm_name.trim().to_lowercase() != facts.name.to_lowercase() {
+        let problem = if confirm_name.trim().is_empty() {
+            Problem::Required(Subject::ProjectNameConfirmation)
+        } else {
+            Problem::NameMismatch
+        };
+        return Err(FieldErrors::single("confirm_name", problem));
+    }
+    sqlx::query("DELETE FROM project_grants WHERE project_id = $1")
+        .bind(project.to_string())
+        .execute(change.conn())
+        .await?;
+    sqlx::query("DELETE FROM projects WHERE org_id = $1 AND id = $2")
+        .bind(org.to_string())
+        .bind(project.to_string())
+        .execute(change.conn())
+        .await?;
+    finish(change, actor, org, Audited::ProjectDeleted, project, "", now).await
+}
+
+/// The opening every change to a project shares: its id parsed, the organization locked, the
+/// caller's role and access read under that lock, and `action` decided. The project's facts as
+/// they are now.
+pub(crate) async fn begin_project_change<'a>(
+    svc: &'a Services,
+    actor: &Actor,
+    project_id: &str,
+    action: ProjectAction,
+) -> Result<(Change<'a>, OrgId, ProjectId, ProjectFacts), Error> {
+    let (org, _) = current_org(actor)?;
+    let project = ProjectId::parse(project_id).ok_or(Error::NotFound)?;
+    let mut change = Change::begin(svc).await?;
+    let caller_role = crate::orgs::lock_as_caller(change.conn(), org, actor.user_id).await?;
+    let row: Option<(String, Option<i64>)> =
+        sqlx::query_as("SELECT name, archived_at FROM projects WHERE org_id = $1 AND id = $2")
+            .bind(org.to_string())
+            .bind(project.to_string())
+            .fetch_optional(change.conn())
+            .await?;
+    let Some((name, archived_at)) = row else {
+        return Err(Error::NotFound);
+    };
+    let grant = grant_of(change.conn(), project, actor.user_id).await?;
+    let access = authz::effective(Some(caller_role), false, grant);
+    let facts = ProjectFacts {
+        name,
+        archived: archived_at.is_some(),
+    };
+    require(authz::decide_project(
+        Some(caller_role),
+        access,
+        facts.archived,
+        action,
+    ))?;
+    Ok((change, org, project, facts))
+}
+
+pub(crate) async fn grant_of(
+    conn: &mut AnyConnection,
+    project: ProjectId,
+    user: UserId,
+) -> Result<Option<ProjectRole>, Error> {
+    let role: Option<String> = sqlx::query_scalar(
+        "SELECT role FROM project_grants WHERE project_id = $1 AND user_id = $2",
+    )
+    .bind(project.to_string())
+    .bind(user.to_string())
+    .fetch_optional(conn)
+    .await?;
+    role.as_deref().map(parse_project_role).transpose()
+}
+
+/// Every project change ends alike: audited (`project:<id>` then `detail`), then committed with
+/// the organization's access snapshot dropped everywhere.
+async fn finish(
+    mut change: Change<'_>,
+    actor: &Actor,
+    org: OrgId,
+    action: Audited,
+    project: ProjectId,
+    detail: &str,
+    now: Timestamp,
+) -> Result<(), Error> {
+    record(&mut change, actor, org, action, project, detail, now).await?;
+    commit(change, org).await
+}
+
+/// Audits one project change inside its transaction.
+async fn record(
+    change: &mut Change<'_>,
+    actor: &Actor,
+    org: OrgId,
+    action: Audited,
+    project: ProjectId,
+    detail: &str,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let event = Event {
+        action,
+        org: Some(org),
+        actor: Some(actor.user_id),
+        target: Some(format!("project:{project}{detail}")),
+        client: &actor.client,
+    };
+    audit::record(change.conn(), event, now).await
+}
+
+/// Commits a change to the organization's projects or grants: it holds on the next request on
+/// every instance.
+async fn commit(mut change: Change<'_>, org: OrgId) -> Result<(), Error> {
+    change.invalidate(Invalidation::Access(org)).await?;
+    change.commit().await
+}
+
+/// Accepting an invitation that carries a project role grants it (inside the acceptance's
+/// transaction). A project deleted meanwhile grants nothing.
+pub(crate) async fn grant_invited_role(
+    conn: &mut AnyConnection,
+    invitation: InvitationId,
+    org: OrgId,
+    user: UserId,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let row: Option<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT project_id, project_role, invited_by FROM invitations WHERE id = $1",
+    )
+    .bind(invitation.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((Some(project), Some(role), invited_by)) = row else {
+        return Ok(());
+    };
+    let role = parse_project_role(&role)?;
+    sqlx::query(
+        "INSERT INTO project_grants (project_id, org_id, user_id, role, granted_by, granted_at) \
+         SELECT id, org_id, $2, $3, $4, $5 FROM projects WHERE id = $1 AND org_id = $6 \
+         ON CONFLICT (project_id, user_id) DO NOTHING",
+    )
+    .bind(&project)
+    .bind(user.to_string())
+    .bind(role.as_str())
+    .bind(invited_by)
+    .bind(now.as_millis())
+    .bind(org.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether `role` in the organization makes someone an implicit Admin of every project.
+pub(crate) fn implicit_admin(role: Role) -> bool {
+    matches!(role, Role::Owner | Role::Admin)
+}
