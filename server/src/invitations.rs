@@ -12,14 +12,14 @@ use crate::authz::{current_org, require};
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
 use crate::error::{Clash, Denial, FieldErrors, Lapse, Private, Problem, is_unique_violation};
-use crate::ids::{self, InvitationId, OrgId, UserId};
+use crate::ids::{self, InvitationId, OrgId, ProjectId, UserId};
 use crate::orgs;
 use crate::orgs::lock_as_caller;
 use crate::passwords::NewPassword;
 use crate::sessions::{self, SignedIn};
 use crate::tokens::{self, Secret};
 use crate::users::{DisplayName, EmailAddress};
-use crate::vocab::{Actor, ClientInfo, Role};
+use crate::vocab::{Actor, ClientInfo, ProjectRole, Role};
 use crate::{Error, Services, mail};
 
 mod accept;
@@ -118,6 +118,36 @@ pub async fn invite_member(
     email: &str,
     role: &str,
 ) -> Result<Issued, Error> {
+    invite(svc, actor, email, role, None).await
+}
+
+/// Invites `email` into the caller's organization as a Member who, on accepting, holds
+/// `project_role` on the project (from the project's Members tab, for someone not in the
+/// organization yet).
+///
+/// Errors: as [`invite_member`], plus `Validation` on `role` for an unknown project role,
+/// `NotFound` for a project of another organization and `Conflict` for an archived one.
+pub async fn invite_to_project(
+    svc: &Services,
+    actor: &Actor,
+    email: &str,
+    project_id: &str,
+    project_role: &str,
+) -> Result<Issued, Error> {
+    let project = ProjectId::parse(project_id).ok_or(Error::NotFound)?;
+    let Some(project_role) = ProjectRole::parse(project_role) else {
+        return Err(FieldErrors::single("role", Problem::UnknownProjectRole));
+    };
+    invite(svc, actor, email, "member", Some((project, project_role))).await
+}
+
+async fn invite(
+    svc: &Services,
+    actor: &Actor,
+    email: &str,
+    role: &str,
+    project: Option<(ProjectId, ProjectRole)>,
+) -> Result<Issued, Error> {
     let (org, caller_role) = current_org(actor)?;
     let mut errors = FieldErrors::default();
     let email = errors.check("email", EmailAddress::parse(email));
@@ -162,6 +192,19 @@ pub async fn invite_member(
             max: MAX_PENDING,
         }));
     }
+    if let Some((project, _)) = project {
+        let archived: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT archived_at FROM projects WHERE org_id = $1 AND id = $2")
+                .bind(org.to_string())
+                .bind(project.to_string())
+                .fetch_optional(change.conn())
+                .await?;
+        match archived {
+            None => return Err(Error::NotFound),
+            Some(Some(_)) => return Err(Error::Conflict(Clash::ProjectArchived)),
+            Some(None) => {}
+        }
+    }
     store::purge_stale(change.conn(), org, now).await?;
     // An expired invitation to the same address is replaced by the new one.
     store::drop_expired_for(change.conn(), org, email.as_str(), now).await?;
@@ -174,13 +217,17 @@ pub async fn invite_member(
         invited_by: actor.user_id,
         now,
         expires_at,
+        project,
     };
     store::insert(change.conn(), &row).await?;
+    let granted = project.map_or(String::new(), |(project, role)| {
+        format!(" project:{project} project_role:{role}")
+    });
     record(
         change.conn(),
         actor,
         Audited::InvitationCreated,
-        format!("invitation:{id} role:{role}"),
+        format!("invitation:{id} role:{role}{granted}"),
         now,
     )
     .await?;

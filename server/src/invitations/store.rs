@@ -14,12 +14,14 @@ pub struct NewRow<'a> {
     pub invited_by: UserId,
     pub now: Timestamp,
     pub expires_at: Timestamp,
+    /// The project role granted on acceptance, if any.
+    pub project: Option<(ProjectId, ProjectRole)>,
 }
 
 pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO invitations (id, org_id, email, role, token_hash, invited_by, created_at, \
-         expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         expires_at, project_id, project_role) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(row.id.to_string())
     .bind(row.org.to_string())
@@ -29,6 +31,8 @@ pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> Result<(), Er
     .bind(row.invited_by.to_string())
     .bind(row.now.as_millis())
     .bind(row.expires_at.as_millis())
+    .bind(row.project.map(|(project, _)| project.to_string()))
+    .bind(row.project.map(|(_, role)| role.as_str()))
     .execute(conn)
     .await?;
     Ok(())
