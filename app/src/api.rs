@@ -10,5 +10,6 @@ pub mod members;
 pub mod mfa;
 pub mod orgs;
 pub mod password_reset;
+pub mod projects;
 pub mod security_policy;
 pub mod sessions;

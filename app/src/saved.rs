@@ -12,6 +12,11 @@ pub enum SettingsPage {
     Profile,
     Security,
     Members,
+    /// The Projects list.
+    Projects,
+    /// One project's pages (`/projects/<id>` and its tabs): their path depends on the project,
+    /// see [`Saved::at`].
+    Project,
 }
 
 impl SettingsPage {
@@ -20,6 +25,7 @@ impl SettingsPage {
             Self::Profile => "/settings/profile",
             Self::Security => "/settings/security",
             Self::Members => "/settings/members",
+            Self::Projects | Self::Project => "/projects",
         }
     }
 }
@@ -43,10 +49,19 @@ pub enum Saved {
     Invited,
     Resent,
     InvitationRevoked,
+    ProjectCreated,
+    ProjectSaved,
+    ProjectArchived,
+    ProjectRestored,
+    ProjectDeleted,
+    ProjectMembersAdded,
+    ProjectRole,
+    ProjectMemberRemoved,
+    ProjectInvited,
 }
 
 impl Saved {
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 25] = [
         Self::Profile,
         Self::Password,
         Self::SessionRevoked,
@@ -63,6 +78,15 @@ impl Saved {
         Self::Invited,
         Self::Resent,
         Self::InvitationRevoked,
+        Self::ProjectCreated,
+        Self::ProjectSaved,
+        Self::ProjectArchived,
+        Self::ProjectRestored,
+        Self::ProjectDeleted,
+        Self::ProjectMembersAdded,
+        Self::ProjectRole,
+        Self::ProjectMemberRemoved,
+        Self::ProjectInvited,
     ];
 
     /// The page that confirms it.
@@ -80,6 +104,15 @@ impl Saved {
             | Self::Invited
             | Self::Resent
             | Self::InvitationRevoked => SettingsPage::Members,
+            Self::ProjectDeleted => SettingsPage::Projects,
+            Self::ProjectCreated
+            | Self::ProjectSaved
+            | Self::ProjectArchived
+            | Self::ProjectRestored
+            | Self::ProjectMembersAdded
+            | Self::ProjectRole
+            | Self::ProjectMemberRemoved
+            | Self::ProjectInvited => SettingsPage::Project,
         }
     }
 
@@ -99,14 +132,27 @@ impl Saved {
             Self::Deactivated => "deactivated",
             Self::Reactivated => "reactivated",
             Self::MfaReset => "mfa_reset",
-            Self::Invited => "invited",
+            Self::Invited | Self::ProjectInvited => "invited",
             Self::Resent => "resent",
+            Self::ProjectCreated => "created",
+            Self::ProjectSaved => "saved",
+            Self::ProjectArchived => "archived",
+            Self::ProjectRestored => "restored",
+            Self::ProjectDeleted => "deleted",
+            Self::ProjectMembersAdded => "added",
+            Self::ProjectRole => "role",
+            Self::ProjectMemberRemoved => "removed",
         }
     }
 
     /// Where a no-JavaScript form post goes once the change is made: `/settings/…?saved=…`.
     pub fn location(self) -> String {
-        format!("{}?saved={}", self.page().path(), self.code())
+        self.at(self.page().path())
+    }
+
+    /// The same on a page whose path is not fixed (a project's): `<path>?saved=…`.
+    pub fn at(self, path: &str) -> String {
+        format!("{path}?saved={}", self.code())
     }
 
     /// The outcome `code` stands for on `page`.
@@ -135,6 +181,17 @@ impl Saved {
             Self::Invited => "Invitation created",
             Self::Resent => "Invitation sent again with a new link",
             Self::InvitationRevoked => "Invitation revoked",
+            Self::ProjectCreated => "Project created",
+            Self::ProjectSaved => "Project saved",
+            Self::ProjectArchived => "Project archived: it is read-only until restored",
+            Self::ProjectRestored => "Project restored",
+            Self::ProjectDeleted => "Project deleted",
+            Self::ProjectMembersAdded => "Added to the project",
+            Self::ProjectRole => "Project role updated",
+            Self::ProjectMemberRemoved => "Removed from the project",
+            Self::ProjectInvited => {
+                "Invitation created: they get the project role when they accept"
+            }
         }
     }
 

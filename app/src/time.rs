@@ -50,6 +50,24 @@ pub fn exact(iso: &str) -> String {
         .unwrap_or_else(|| iso.to_string())
 }
 
+/// "3 Dec" for a day of the year `now_millis` falls in, "3 Dec 2025" otherwise (UTC).
+pub fn day(at_millis: i64, now_millis: i64) -> String {
+    let at = |millis: i64| {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).ok()
+    };
+    let (Some(at), Some(now)) = (at(at_millis), at(now_millis)) else {
+        return String::new();
+    };
+    let formatted = if at.year() == now.year() {
+        at.format(format_description!("[day padding:none] [month repr:short]"))
+    } else {
+        at.format(format_description!(
+            "[day padding:none] [month repr:short] [year]"
+        ))
+    };
+    formatted.unwrap_or_default()
+}
+
 /// The current time where this code runs.
 pub fn now_millis() -> i64 {
     #[cfg(target_arch = "wasm32")]
@@ -67,6 +85,14 @@ pub fn now_millis() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_name_the_year_only_when_it_is_not_this_one() {
+        let dec_3_2026 = 1_796_256_000_000; // 2026-12-03T00:00:00Z
+        let nov_30_2026 = 1_795_996_800_000;
+        assert_eq!(day(dec_3_2026, nov_30_2026), "3 Dec");
+        assert_eq!(day(dec_3_2026, dec_3_2026 + 365 * 86_400_000), "3 Dec 2026");
+    }
 
     #[test]
     fn iso_times_parse_back() {

@@ -161,16 +161,24 @@ pub enum Clash {
     AlreadyDeactivated,
     NotDeactivated,
     AlreadyAMember,
-    InviteeAlreadyAMember { email: Private },
-    InvitationPending { email: Private },
-    TooManyPendingInvitations { max: i64 },
+    InviteeAlreadyAMember {
+        email: Private,
+    },
+    InvitationPending {
+        email: Private,
+    },
+    TooManyPendingInvitations {
+        max: i64,
+    },
     /// Another project of the organization has this name (ignoring case).
     ProjectNameTaken,
     /// The project is archived: read-only until restored.
     ProjectArchived,
     ProjectNotArchived,
     /// The person already holds a role on the project.
-    AlreadyOnProject { name: Private },
+    AlreadyOnProject {
+        name: Private,
+    },
 }
 
 impl Clash {

@@ -26,12 +26,13 @@ mod check;
 mod members;
 
 pub use check::{
-    AccessAnswer, Explanation, MemberProject, MyProject, Reason, check_permission,
-    explain_access, list_member_projects, list_my_projects,
+    AccessAnswer, Explanation, MemberProject, MyProject, Reason, check_permission, explain_access,
+    list_member_projects, list_my_projects,
 };
 pub use members::{
-    Candidate, ProjectMember, ProjectMemberPage, add_project_members, list_project_members,
-    project_member_candidates, remove_project_member, update_project_member_role,
+    ADD_MAX, Candidate, MEMBERS_PAGE_SIZE, ProjectMember, ProjectMemberPage, add_project_members,
+    list_project_members, project_member_candidates, remove_project_member,
+    update_project_member_role,
 };
 
 const NAME_MAX: usize = 100;
@@ -110,12 +111,11 @@ pub(crate) async fn access_of(svc: &Services, org: OrgId) -> Result<Arc<OrgAcces
     let generation = svc.cache.generation();
     let pool = svc.db.pool();
     let key = org.to_string();
-    let members: Vec<(String, String, Option<i64>)> = sqlx::query_as(
-        "SELECT user_id, role, deactivated_at FROM memberships WHERE org_id = $1",
-    )
-    .bind(&key)
-    .fetch_all(pool)
-    .await?;
+    let members: Vec<(String, String, Option<i64>)> =
+        sqlx::query_as("SELECT user_id, role, deactivated_at FROM memberships WHERE org_id = $1")
+            .bind(&key)
+            .fetch_all(pool)
+            .await?;
     let projects: Vec<(String, String, Option<i64>)> =
         sqlx::query_as("SELECT id, name, archived_at FROM projects WHERE org_id = $1")
             .bind(&key)
@@ -381,7 +381,16 @@ pub async fn update_project(
     } else {
         " renamed".to_string()
     };
-    finish(change, actor, org, Audited::ProjectUpdated, project, &detail, now).await
+    finish(
+        change,
+        actor,
+        org,
+        Audited::ProjectUpdated,
+        project,
+        &detail,
+        now,
+    )
+    .await
 }
 
 /// Archives a project (read-only, listed under "Archived") or, with `archived` false, restores
@@ -446,7 +455,16 @@ pub async fn delete_project(
         .bind(project.to_string())
         .execute(change.conn())
         .await?;
-    finish(change, actor, org, Audited::ProjectDeleted, project, "", now).await
+    finish(
+        change,
+        actor,
+        org,
+        Audited::ProjectDeleted,
+        project,
+        "",
+        now,
+    )
+    .await
 }
 
 /// The opening every change to a project shares: its id parsed, the organization locked, the

@@ -65,7 +65,8 @@ pub enum ProjectRole {
 }
 
 impl ProjectRole {
-    pub const ALL: [ProjectRole; 3] = [ProjectRole::Admin, ProjectRole::Member, ProjectRole::Viewer];
+    pub const ALL: [ProjectRole; 3] =
+        [ProjectRole::Admin, ProjectRole::Member, ProjectRole::Viewer];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -175,9 +175,7 @@ pub fn clash(clash: &Clash) -> String {
         Clash::ProjectNameTaken => {
             "Another project of this organization already has this name.".into()
         }
-        Clash::ProjectArchived => {
-            "This project is archived: restore it before changing it.".into()
-        }
+        Clash::ProjectArchived => "This project is archived: restore it before changing it.".into(),
         Clash::ProjectNotArchived => "This project is not archived.".into(),
         Clash::AlreadyOnProject { name } => {
             format!("{} already has a role on this project.", name.0)

@@ -86,17 +86,10 @@ pub async fn list_project_members(
         ProjectAction::View,
     ))?;
     let archived = snapshot.projects.get(&project).is_some_and(|p| p.archived);
-    let can_manage = authz::decide_project(
-        Some(role),
-        access,
-        archived,
-        ProjectAction::ManageMembers,
-    )
-    .is_allowed();
-    let pattern = format!(
-        "%{}%",
-        crate::members::like_escape(&query.to_lowercase())
-    );
+    let can_manage =
+        authz::decide_project(Some(role), access, archived, ProjectAction::ManageMembers)
+            .is_allowed();
+    let pattern = format!("%{}%", crate::members::like_escape(&query.to_lowercase()));
     // The project's grantees come from its primary key, the implicit Admins from the
     // organization's memberships; both are cut to the page in name order before names and
     // emails are joined.
@@ -277,7 +270,16 @@ pub async fn add_project_members(
             }));
         }
         let detail = format!(" user:{user} role:{role}");
-        record(&mut change, actor, org, Audited::ProjectMemberAdded, project, &detail, now).await?;
+        record(
+            &mut change,
+            actor,
+            org,
+            Audited::ProjectMemberAdded,
+            project,
+            &detail,
+            now,
+        )
+        .await?;
     }
     commit(change, org).await
 }
