@@ -18,6 +18,7 @@ mod api;
 mod assets;
 mod headers;
 mod host_and_origin;
+mod projects;
 
 const PASSWORD: &str = "Correct-Horse-9";
 
