@@ -52,7 +52,8 @@ pub enum Action {
     /// A provider that verified the address took an unverified password account over.
     EmailClaimed,
     ProjectCreated,
-    /// Its name or description changed.
+    ProjectRenamed,
+    /// Its description changed (a rename is `ProjectRenamed`).
     ProjectUpdated,
     ProjectArchived,
     ProjectRestored,
@@ -100,6 +101,7 @@ impl Action {
             Action::EmailVerified => "user.email_verified",
             Action::EmailClaimed => "user.email_claimed",
             Action::ProjectCreated => "project.created",
+            Action::ProjectRenamed => "project.renamed",
             Action::ProjectUpdated => "project.updated",
             Action::ProjectArchived => "project.archived",
             Action::ProjectRestored => "project.restored",

@@ -376,21 +376,12 @@ pub async fn update_project(
     .execute(change.conn())
     .await;
     name_clash(updated)?;
-    let detail = if facts.name == name.as_str() {
-        String::new()
+    let action = if facts.name == name.as_str() {
+        Audited::ProjectUpdated
     } else {
-        " renamed".to_string()
+        Audited::ProjectRenamed
     };
-    finish(
-        change,
-        actor,
-        org,
-        Audited::ProjectUpdated,
-        project,
-        &detail,
-        now,
-    )
-    .await
+    finish(change, actor, org, action, project, "", now).await
 }
 
 /// Archives a project (read-only, listed under "Archived") or, with `archived` false, restores
