@@ -105,6 +105,8 @@ pub struct Details {
     pub expires_at: Timestamp,
     /// Whether an account with the invited email exists (it then joins by signing in).
     pub account_exists: bool,
+    /// The project (name) and role the invitation also grants, if any.
+    pub project: Option<(String, ProjectRole)>,
 }
 
 /// Invites `email` into the caller's organization with `role`, emailing the link when SMTP is

@@ -49,6 +49,10 @@ pub struct InvitationOffer {
     pub expires_at: String,
     /// Whether an account already has the invited email (it joins by signing in).
     pub account_exists: bool,
+    /// The project the invitation also grants a role on (its name), and that role; `null` when
+    /// it grants none.
+    pub project: Option<String>,
+    pub project_role: Option<String>,
 }
 
 #[server(prefix = "/api", endpoint = "invite_member")]
@@ -135,6 +139,8 @@ pub async fn invitation_details(token: String) -> Result<InvitationOffer, AppErr
         status: details.status.as_str().to_string(),
         expires_at: details.expires_at.to_rfc3339(),
         account_exists: details.account_exists,
+        project: details.project.as_ref().map(|(name, _)| name.clone()),
+        project_role: details.project.map(|(_, role)| role.as_str().to_string()),
     })
 }
 

@@ -225,6 +225,8 @@ type DetailsRow = (
     Option<i64>,
     Option<i64>,
     Option<i64>,
+    Option<String>,
+    Option<String>,
 );
 
 pub async fn details(
@@ -234,17 +236,36 @@ pub async fn details(
 ) -> Result<Option<Details>, Error> {
     let row: Option<DetailsRow> = sqlx::query_as(
         "SELECT o.name, i.email, u.name, i.role, i.expires_at, i.accepted_at, i.revoked_at, \
-                (SELECT 1 FROM users a WHERE a.email = i.email) \
+                (SELECT 1 FROM users a WHERE a.email = i.email), p.name, i.project_role \
          FROM invitations i JOIN organizations o ON o.id = i.org_id \
          LEFT JOIN users u ON u.id = i.invited_by \
+         LEFT JOIN projects p ON p.id = i.project_id \
          WHERE i.token_hash = $1",
     )
     .bind(token_hash)
     .fetch_optional(pool)
     .await?;
     row.map(
-        |(organization, email, inviter, role, expires_at, accepted_at, revoked_at, account)| {
+        |(
+            organization,
+            email,
+            inviter,
+            role,
+            expires_at,
+            accepted_at,
+            revoked_at,
+            account,
+            project,
+            project_role,
+        )| {
+            let project = match (project, project_role) {
+                (Some(name), Some(role)) => {
+                    Some((name, crate::projects::parse_project_role(&role)?))
+                }
+                _ => None,
+            };
             Ok(Details {
+                project,
                 organization,
                 invited_by: inviter.unwrap_or_default(),
                 email,
