@@ -437,6 +437,13 @@ pub async fn delete_project(
         };
         return Err(FieldErrors::single("confirm_name", problem));
     }
+    // Invitations let go of the project first, as its foreign key would: an acceptance that has
+    // claimed one (and may be about to grant its role) is waited for here, before the project's
+    // row is locked, rather than deadlocking with it; what it granted is then deleted below.
+    sqlx::query("UPDATE invitations SET project_id = NULL WHERE project_id = $1")
+        .bind(project.to_string())
+        .execute(change.conn())
+        .await?;
     sqlx::query("DELETE FROM project_grants WHERE project_id = $1")
         .bind(project.to_string())
         .execute(change.conn())

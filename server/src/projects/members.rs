@@ -109,12 +109,28 @@ pub async fn list_project_members(
     )
     .bind(org.to_string())
     .bind(project.to_string())
-    .bind(pattern)
+    .bind(&pattern)
     .bind(MEMBERS_PAGE_SIZE)
     .bind((page.max(1) - 1).saturating_mul(MEMBERS_PAGE_SIZE))
     .fetch_all(svc.db.pool())
     .await?;
-    let total = rows.first().map_or(0, |row| row.8);
+    let total = match rows.first() {
+        Some(row) => row.8,
+        // Past the last page (or nothing matches): count on its own.
+        None => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM memberships m \
+                 WHERE m.org_id = $1 AND m.sort_key LIKE $3 ESCAPE '\\' \
+                   AND (m.role IN ('owner', 'admin') OR m.user_id IN \
+                        (SELECT user_id FROM project_grants WHERE project_id = $2))",
+            )
+            .bind(org.to_string())
+            .bind(project.to_string())
+            .bind(&pattern)
+            .fetch_one(svc.db.pool())
+            .await?
+        }
+    };
     let members = rows
         .into_iter()
         .filter_map(|row| member_from(row).transpose())
