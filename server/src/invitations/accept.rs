@@ -182,7 +182,7 @@ pub async fn accept_invitation(
         }
     };
     store::mark_accepted_by(change.conn(), id, user).await?;
-    crate::projects::grant_invited_role(change.conn(), id, org, user, now).await?;
+    crate::projects::grant_invited_role(change.conn(), id, org, user, client, now).await?;
     change.invalidate(Invalidation::Access(org)).await?;
     let event = Event {
         action: Audited::InvitationAccepted,

@@ -127,6 +127,7 @@ async fn a_new_account_accepts_an_invitation_and_lands_in_the_organization(env: 
             status: Status::Pending,
             expires_at: issued.expires_at,
             account_exists: false,
+            project: None,
         }
     );
 

@@ -70,6 +70,17 @@ async fn accepting_a_project_invitation_makes_the_newcomer_hold_the_project_role
             added_at: Some(START),
         }]
     );
+    // The grant is audited as the inviter's, naming the invitation.
+    assert_eq!(
+        crate::projects::audited(env, acme, "project.member_added").await,
+        [(
+            owner.user_id.to_string(),
+            format!(
+                "project:{apollo} user:{} role:member invitation:{}",
+                nora.user_id, issued.id
+            )
+        )]
+    );
 
     // An archived project, another organization's, or an unknown role is refused.
     projects::set_archived(&env.svc, &owner, &gemini.to_string(), true)
