@@ -66,6 +66,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/verify-email/:token") view={Lazy::<VerifyEmailRoute>::new()} ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view={Lazy::<ShellRoute>::new()} ssr=SsrMode::Async>
                     <Route path=path!("") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("projects") view={Lazy::<ProjectsRoute>::new()} ssr=SsrMode::Async/>
+                    // One screen (one chunk) for a project's tabs: `/projects/:id` is General.
+                    <Route path=path!("projects/:id/:tab?") view={Lazy::<ProjectRoute>::new()} ssr=SsrMode::Async/>
                     <ParentRoute path=path!("settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async>
                         <Route path=path!("profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("organization") view={Lazy::<OrganizationRoute>::new()} ssr=SsrMode::Async/>

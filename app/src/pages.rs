@@ -9,6 +9,8 @@ pub mod members;
 pub mod not_found;
 pub mod organization;
 pub mod profile;
+pub mod project;
+pub mod projects;
 pub mod reset_password;
 pub mod security;
 pub mod signup;

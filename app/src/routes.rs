@@ -9,8 +9,9 @@ use crate::components::shell::{AppShell, SettingsLayout};
 use crate::pages::{
     forgot_password::ForgotPasswordPage, home::HomePage, invite::InvitePage, login::LoginPage,
     login_mfa::LoginMfaPage, members::MembersPage, organization::OrganizationPage,
-    profile::ProfilePage, reset_password::ResetPasswordPage, security::SecurityPage,
-    signup::SignupPage, signup_provider::SignupProviderPage, verify_email::VerifyEmailPage,
+    profile::ProfilePage, project::ProjectPage, projects::ProjectsPage,
+    reset_password::ResetPasswordPage, security::SecurityPage, signup::SignupPage,
+    signup_provider::SignupProviderPage, verify_email::VerifyEmailPage,
 };
 
 /// A route type whose view is `<$page/>`, split into its own chunk. The pages load their own
@@ -43,6 +44,8 @@ lazy_screen! {
     VerifyEmailRoute => VerifyEmailPage,
     ShellRoute => AppShell,
     HomeRoute => HomePage,
+    ProjectsRoute => ProjectsPage,
+    ProjectRoute => ProjectPage,
     SettingsRoute => SettingsLayout,
     ProfileRoute => ProfilePage,
     OrganizationRoute => OrganizationPage,

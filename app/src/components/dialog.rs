@@ -100,3 +100,43 @@ pub fn Modal(
         },
     )
 }
+
+/// The button that opens a dialog. Hydrated, it sets `open`; without JavaScript it is a GET form
+/// that reloads the page with `?<param>=<value>`, where the page shows the dialog's content
+/// inline instead (the page reads the parameter).
+#[component]
+pub fn OpenDialogButton(
+    #[prop(into)] label: String,
+    /// The query parameter the no-JavaScript page reads.
+    param: &'static str,
+    #[prop(default = "1".to_string(), into)] value: String,
+    open: RwSignal<bool>,
+    #[prop(default = "button")] class: &'static str,
+    /// A fuller accessible name than the visible label (it should start with the label).
+    #[prop(optional, into)]
+    aria_label: Option<String>,
+    /// Runs before the dialog opens, e.g. to say what it is about.
+    #[prop(optional, into)]
+    on_open: Option<Callback<()>>,
+) -> impl IntoView {
+    view! {
+        <form method="get" action="" class="inline-form">
+            <input type="hidden" name=param value=value/>
+            <button
+                type="submit"
+                class=class
+                aria-label=aria_label
+                aria-haspopup="dialog"
+                on:click=move |ev| {
+                    ev.prevent_default();
+                    if let Some(on_open) = on_open {
+                        on_open.run(());
+                    }
+                    open.set(true);
+                }
+            >
+                {label}
+            </button>
+        </form>
+    }
+}

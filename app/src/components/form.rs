@@ -96,6 +96,89 @@ pub fn Field(
     }
 }
 
+/// A labelled multi-line input whose server-side messages are announced with it; optional.
+#[component]
+pub fn TextArea(
+    label: &'static str,
+    name: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] maxlength: Option<u32>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let messages = move || {
+        error
+            .get()
+            .map(|e| e.field(name).to_vec())
+            .unwrap_or_default()
+    };
+    let invalid = move || !messages().is_empty();
+    let described_by = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if invalid() {
+                ids.push(error_id.clone());
+            }
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field" class:invalid=invalid>
+            <label for=id.clone()>{label}</label>
+            <textarea
+                id=id
+                name=name
+                rows="3"
+                maxlength=maxlength
+                aria-invalid=move || invalid().then_some("true")
+                aria-describedby=described_by
+            >
+                {value}
+            </textarea>
+            {hint.map(|text| view! { <p class="field-hint" id=hint_id>{text}</p> })}
+            <Show when=invalid>
+                <ul class="field-error" id=error_id.clone()>
+                    {move || messages().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                </ul>
+            </Show>
+        </div>
+    }
+}
+
+/// The messages an error has for `names`, for controls that are not a single [`Field`] (a
+/// group of checkboxes, a select).
+#[component]
+pub fn FieldMessages(
+    /// Referenced by the controls' `aria-describedby`.
+    id: &'static str,
+    names: &'static [&'static str],
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let messages = move || {
+        error
+            .get()
+            .map(|e| {
+                names
+                    .iter()
+                    .flat_map(|name| e.field(name).to_vec())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    view! {
+        <ul class="field-error" id=id>
+            {move || messages().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+        </ul>
+    }
+}
+
 /// The form-level message of an error (always present so screen readers announce changes).
 #[component]
 pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {

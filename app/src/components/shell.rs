@@ -96,6 +96,10 @@ fn HeaderBar(me: SignedInUser, organizations: Vec<OrganizationView>) -> impl Int
             <div class="org-slot">
                 <OrgSwitcher current=org_name organizations/>
             </div>
+            <nav class="main-nav" aria-label="Main">
+                <A href="/projects">"Projects"</A>
+                <A href="/settings">"Settings"</A>
+            </nav>
             <details class="account-menu" node_ref=menu on:keydown=on_key>
                 <summary>
                     <span class="avatar" aria-hidden="true">{initials(&me.user.name)}</span>

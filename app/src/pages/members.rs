@@ -19,8 +19,10 @@ use crate::components::toast::use_toasts;
 use crate::saved::{Saved, SettingsPage, saved_message};
 use crate::time;
 
+mod projects;
 mod row;
 
+use projects::{MemberProjects, MemberProjectsDialog, MemberProjectsPanel};
 use row::{MemberActions, MemberRow, Powers};
 
 /// The role labels people see, from the API's lowercase roles.
@@ -57,7 +59,10 @@ pub fn MembersPage() -> impl IntoView {
         confirm_remove: RwSignal::new(false),
         confirm_deactivate: RwSignal::new(false),
         confirm_reset_mfa: RwSignal::new(false),
+        projects: MemberProjects::new(query.read_untracked().get("projects")),
     };
+    // Without JavaScript, a row's "Projects" comes back with `?projects=<user id>`.
+    let asked_projects = query.read_untracked().get("projects");
     let errors = [
         action_error(actions.update_role),
         action_error(actions.remove),
@@ -139,15 +144,24 @@ pub fn MembersPage() -> impl IntoView {
         <FormError error/>
         <FormStatus message=no_js_status/>
         <Suspense fallback=|| view! { <p class="loading">"Loading members…"</p> }>
-            {move || Suspend::new(async move {
+            {move || {
+                let asked = asked_projects.clone();
+                Suspend::new(async move {
                 let me = auth.current().await?;
                 let powers = Powers::of(&me);
                 let listed = members.await;
+                let projects_panel = asked.map(|asked| {
+                    let name = listed.as_ref().ok().and_then(|(list, _)| {
+                        list.members.iter().find(|m| m.user_id == asked).map(|m| m.name.clone())
+                    });
+                    view! { <MemberProjectsPanel state=actions.projects name/> }
+                });
                 Some(view! {
+                    {projects_panel}
                     {powers.manage.then(|| view! { <Invitations state=invitations owner=powers.owner/> })}
                     <MemberTable listed me powers actions search=search.get_untracked()/>
                 })
-            })}
+            })}}
         </Suspense>
         <ConfirmDialog
             id="remove-member-dialog"
@@ -204,6 +218,7 @@ pub fn MembersPage() -> impl IntoView {
                 "policy requires it."
             </p>
         </ConfirmDialog>
+        <MemberProjectsDialog state=actions.projects/>
         <Modal id="reset-link-dialog" title="Password reset link" open=reset_open>
             {move || {
                 actions.reset_link.value().get().and_then(Result::ok).map(|link| view! {
@@ -283,6 +298,7 @@ fn MemberTable(
                             <th scope="col">"MFA"</th>
                             <th scope="col">"Last active"</th>
                             <th scope="col">"Status"</th>
+                            <th scope="col">"Projects"</th>
                             {powers.manage.then(|| view! { <th scope="col">"Actions"</th> })}
                         </tr>
                     </thead>

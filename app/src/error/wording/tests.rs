@@ -12,6 +12,9 @@ fn every_problem(problem: &Problem) -> &'static str {
         Problem::Required(Subject::Name) => "Enter a name",
         Problem::Required(Subject::OrganizationName) => "Enter an organization name",
         Problem::Required(Subject::CurrentPassword) => "Enter your current password",
+        Problem::Required(Subject::ProjectName) => "Enter a project name",
+        Problem::Required(Subject::ProjectNameConfirmation) => "Type the project's name to confirm",
+        Problem::Required(Subject::People) => "Choose at least one person to add",
         Problem::TooShort { .. } => "Use at least 8 characters",
         Problem::TooLong { .. } => "Use at most 128 characters",
         Problem::ControlCharacters => "Remove line breaks and control characters",
@@ -43,6 +46,13 @@ fn every_problem(problem: &Problem) -> &'static str {
         Problem::NoRolesChosen => "Choose at least one role, or all members",
         Problem::GraceDaysOutOfRange { .. } => "Enter a number of days from 0 to 90",
         Problem::UnknownProvider(_) => "\"github\" is not a configured sign-in provider",
+        Problem::UnknownProjectRole => "Choose Admin, Member or Viewer",
+        Problem::UnknownPermission => "Ask about view, use or edit",
+        Problem::NameMismatch => "That is not the project's name",
+        Problem::TooManyPeople { .. } => "Add at most 50 people at once",
+        Problem::TooManyProjects { .. } => {
+            "This organization already has 5000 projects: delete some first"
+        }
     }
 }
 
@@ -53,6 +63,9 @@ fn every_field_problem_has_its_sentence() {
         Problem::Required(Subject::Name),
         Problem::Required(Subject::OrganizationName),
         Problem::Required(Subject::CurrentPassword),
+        Problem::Required(Subject::ProjectName),
+        Problem::Required(Subject::ProjectNameConfirmation),
+        Problem::Required(Subject::People),
         Problem::TooShort { min: 8 },
         Problem::TooLong { max: 128 },
         Problem::ControlCharacters,
@@ -76,11 +89,16 @@ fn every_field_problem_has_its_sentence() {
         Problem::NoRolesChosen,
         Problem::GraceDaysOutOfRange { max: 90 },
         Problem::UnknownProvider("github".into()),
+        Problem::UnknownProjectRole,
+        Problem::UnknownPermission,
+        Problem::NameMismatch,
+        Problem::TooManyPeople { max: 50 },
+        Problem::TooManyProjects { max: 5000 },
     ];
     for kind in &problems {
         assert_eq!(problem(kind), every_problem(kind), "{kind:?}");
     }
-    assert_eq!(problems.len(), 27, "every variant is in the table");
+    assert_eq!(problems.len(), 35, "every variant is in the table");
 }
 
 fn every_denial(denial: &Denial) -> &'static str {
@@ -159,6 +177,14 @@ fn every_denial(denial: &Denial) -> &'static str {
             "This account signs in with a linked provider, so only its owner can set a \
              password: ask them to use \"Forgot password?\" on the sign-in page."
         }
+        Denial::ImplicitProjectAdmin => {
+            "Organization Owners and Admins have Admin on every project; their access cannot \
+             be changed or removed on a project."
+        }
+        Denial::ExplainOthersAccess => {
+            "Only organization Owners and Admins and the project's Admins can see someone \
+             else's access."
+        }
     }
 }
 
@@ -212,11 +238,13 @@ fn every_refusal_has_its_sentence() {
         Denial::SignInNotThroughInvitation,
         Denial::ResetNeedsOwner,
         Denial::LinkedProvider,
+        Denial::ImplicitProjectAdmin,
+        Denial::ExplainOthersAccess,
     ];
     for kind in &denials {
         assert_eq!(denial(kind), every_denial(kind), "{kind:?}");
     }
-    assert_eq!(denials.len(), 25, "every variant is in the table");
+    assert_eq!(denials.len(), 27, "every variant is in the table");
 }
 
 fn every_clash(clash: &Clash) -> (&'static str, Option<&'static str>) {
@@ -244,6 +272,18 @@ fn every_clash(clash: &Clash) -> (&'static str, Option<&'static str>) {
             "This organization has 500 pending invitations: revoke some first.",
             Some("email"),
         ),
+        Clash::ProjectNameTaken => (
+            "Another project of this organization already has this name.",
+            Some("name"),
+        ),
+        Clash::ProjectArchived => (
+            "This project is archived: restore it before changing it.",
+            None,
+        ),
+        Clash::ProjectNotArchived => ("This project is not archived.", None),
+        Clash::AlreadyOnProject { .. } => {
+            ("Bob already has a role on this project.", Some("user_id"))
+        }
     }
 }
 
@@ -261,13 +301,19 @@ fn every_conflict_has_its_sentence_and_field() {
         Clash::InviteeAlreadyAMember { email: bob() },
         Clash::InvitationPending { email: bob() },
         Clash::TooManyPendingInvitations { max: 500 },
+        Clash::ProjectNameTaken,
+        Clash::ProjectArchived,
+        Clash::ProjectNotArchived,
+        Clash::AlreadyOnProject {
+            name: Private("Bob".into()),
+        },
     ];
     for kind in &clashes {
         let told = (clash(kind), kind.field());
         let (sentence, field) = every_clash(kind);
         assert_eq!(told, (sentence.to_string(), field), "{kind:?}");
     }
-    assert_eq!(clashes.len(), 10, "every variant is in the table");
+    assert_eq!(clashes.len(), 14, "every variant is in the table");
 }
 
 fn every_lapse(lapse: Lapse) -> &'static str {

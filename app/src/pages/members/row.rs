@@ -3,12 +3,14 @@
 
 use leptos::prelude::*;
 
+use super::projects::MemberProjects;
 use super::role_label;
 use crate::api::auth::SignedInUser;
 use crate::api::members::{
     CreateResetLink, DeactivateMember, MemberView, ReactivateMember, RemoveMember, UpdateMemberRole,
 };
 use crate::api::mfa::ResetMemberMfa;
+use crate::components::dialog::OpenDialogButton;
 use crate::time;
 
 /// What the signed-in caller may attempt on the screen (the server still decides).
@@ -46,6 +48,8 @@ pub(super) struct MemberActions {
     pub confirm_remove: RwSignal<bool>,
     pub confirm_deactivate: RwSignal<bool>,
     pub confirm_reset_mfa: RwSignal<bool>,
+    /// The "Projects" dialog.
+    pub projects: MemberProjects,
 }
 
 #[component]
@@ -196,6 +200,22 @@ pub(super) fn MemberRow(
                 } else {
                     view! { <span class="status active">"Active"</span> }.into_any()
                 }}
+            </td>
+            <td>
+                {(powers.manage || is_me).then(|| {
+                    let (user_id, name) = (member.user_id.clone(), member.name.clone());
+                    view! {
+                        <OpenDialogButton
+                            label="Projects"
+                            param="projects"
+                            value=member.user_id.clone()
+                            open=actions.projects.open
+                            class="button small"
+                            aria_label=format!("Projects of {}", member.name)
+                            on_open=move |()| actions.projects.show(user_id.clone(), name.clone())
+                        />
+                    }
+                })}
             </td>
             {actions_cell.map(|cell| view! { <td>{cell}</td> })}
         </tr>
