@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
+# wrk threads: one leaves the server both cores but for what one load-generating thread takes.
+THREADS=${THREADS:-1}
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
@@ -48,7 +50,7 @@ curl -sf -o /dev/null -X POST -H "Cookie: $member" "$base/api/switch_organizatio
 
 run() { # label cookie endpoint body
   local out
-  out=$(BENCH_COOKIE="$2" BENCH_BODY="$4" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency \
+  out=$(BENCH_COOKIE="$2" BENCH_BODY="$4" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency \
     -s bench/post_form.lua "$base/api/$3")
   echo "== $1"
   echo "$out" | grep -E "Requests/sec|^ +(50|99)%|non-200"

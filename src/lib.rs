@@ -30,6 +30,8 @@ pub use server::{AppState, router};
 
 #[cfg(feature = "ssr")]
 mod server {
+    use std::sync::Arc;
+
     use axum::Router;
     use axum::body::Body;
     use axum::extract::{DefaultBodyLimit, FromRef, MatchedPath};
@@ -52,14 +54,25 @@ mod server {
     /// The largest request body accepted, in bytes.
     pub const BODY_LIMIT: usize = 64 * 1024;
 
-    /// Everything a request handler can reach.
+    /// Everything a request handler can reach. Every middleware layer clones it for every
+    /// request, so it is one shared allocation.
     #[derive(Clone)]
-    pub struct AppState {
+    pub struct AppState(Arc<Shared>);
+
+    pub struct Shared {
         pub leptos_options: LeptosOptions,
         pub server: ServerContext,
         /// Where people reach this server; state-changing requests must name it.
         pub public: PublicOrigin,
         pub trusted_proxies: TrustedProxies,
+    }
+
+    impl std::ops::Deref for AppState {
+        type Target = Shared;
+
+        fn deref(&self) -> &Shared {
+            &self.0
+        }
     }
 
     impl AppState {
@@ -69,15 +82,15 @@ mod server {
             settings: &Settings,
         ) -> Self {
             crate::assets::locate_bundle(&mut leptos_options);
-            Self {
+            Self(Arc::new(Shared {
                 leptos_options,
                 server: ServerContext {
-                    services,
+                    services: Arc::new(services),
                     secure_cookies: settings.secure_cookies(),
                 },
                 public: settings.public_origin.clone(),
                 trusted_proxies: settings.trusted_proxies.clone(),
-            }
+            }))
         }
     }
 

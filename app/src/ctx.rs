@@ -2,6 +2,8 @@
 //! response cookies (built in [`crate::cookies`]). The caller is resolved once per request by the
 //! router's middleware and read here.
 
+use std::sync::Arc;
+
 use gatehouse_server::{Actor, Caller, ClientInfo, EndReason, Services, Timestamp};
 use http::HeaderValue;
 use http::StatusCode;
@@ -13,10 +15,11 @@ use leptos_axum::ResponseOptions;
 use crate::cookies::Cookies;
 use crate::error::AppError;
 
-/// What every server function may need, provided as Leptos context by the router.
+/// What every server function may need, provided as Leptos context by the router. Cloned for
+/// every request, so the services are shared, not copied.
 #[derive(Clone)]
 pub struct ServerContext {
-    pub services: Services,
+    pub services: Arc<Services>,
     pub secure_cookies: bool,
 }
 
@@ -55,7 +58,7 @@ fn internal(what: &str) -> AppError {
     )
 }
 
-pub fn services() -> Result<Services, AppError> {
+pub fn services() -> Result<Arc<Services>, AppError> {
     use_context::<ServerContext>()
         .map(|ctx| ctx.services)
         .ok_or_else(|| internal("server context missing"))

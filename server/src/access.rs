@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use crate::authz::{self, ProjectAccess};
+use crate::clock::Timestamp;
 use crate::ids::{ProjectId, UserId};
 use crate::vocab::{ProjectRole, Role};
 
@@ -17,10 +18,12 @@ pub struct MemberFacts {
     pub deactivated: bool,
 }
 
-/// A project of the organization.
+/// A project of the organization: all the Projects screen shows of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectFacts {
     pub name: String,
+    pub description: String,
+    pub created_at: Timestamp,
     pub archived: bool,
 }
 

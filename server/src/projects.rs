@@ -116,11 +116,12 @@ pub(crate) async fn access_of(svc: &Services, org: OrgId) -> Result<Arc<OrgAcces
             .bind(&key)
             .fetch_all(pool)
             .await?;
-    let projects: Vec<(String, String, Option<i64>)> =
-        sqlx::query_as("SELECT id, name, archived_at FROM projects WHERE org_id = $1")
-            .bind(&key)
-            .fetch_all(pool)
-            .await?;
+    let projects: Vec<ProjectRow> = sqlx::query_as(
+        "SELECT id, name, description, archived_at, created_at FROM projects WHERE org_id = $1",
+    )
+    .bind(&key)
+    .fetch_all(pool)
+    .await?;
     let grants: Vec<(String, String, String)> =
         sqlx::query_as("SELECT project_id, user_id, role FROM project_grants WHERE org_id = $1")
             .bind(&key)
@@ -140,11 +141,13 @@ pub(crate) async fn access_of(svc: &Services, org: OrgId) -> Result<Arc<OrgAcces
         .collect::<Result<HashMap<_, _>, Error>>()?;
     let projects = projects
         .into_iter()
-        .map(|(id, name, archived)| {
+        .map(|(id, name, description, archived, created_at)| {
             Ok((
                 ids::from_db(&id, ProjectId::parse)?,
                 ProjectFacts {
                     name,
+                    description,
+                    created_at: Timestamp::from_millis(created_at),
                     archived: archived.is_some(),
                 },
             ))
@@ -194,54 +197,42 @@ pub async fn list_projects(
             Problem::TooLong { max: QUERY_MAX },
         ));
     }
+    // Served from the organization's snapshot: no query, whatever the organization's size.
     let snapshot = access_of(svc, org).await?;
-    let visible: HashMap<ProjectId, ProjectAccess> =
-        snapshot.visible_to(actor.user_id).into_iter().collect();
     let pattern = query.to_lowercase();
-    // The snapshot says what the caller sees; the page's rows come from the database, in name
-    // order, so descriptions (not kept in memory) are searched and shown.
-    let rows: Vec<ProjectRow> = sqlx::query_as(
-        "SELECT id, name, description, archived_at, created_at FROM projects \
-         WHERE org_id = $1 AND (archived_at IS NOT NULL) = $2 ORDER BY name_key, id",
-    )
-    .bind(org.to_string())
-    .bind(archived)
-    .fetch_all(svc.db.pool())
-    .await?;
-    let mut matching = Vec::new();
-    for row in rows {
-        let id = ids::from_db(&row.0, ProjectId::parse)?;
-        let Some(access) = visible.get(&id) else {
-            continue;
-        };
-        if !pattern.is_empty()
-            && !row.1.to_lowercase().contains(&pattern)
-            && !row.2.to_lowercase().contains(&pattern)
-        {
-            continue;
-        }
-        matching.push((id, access, row));
-    }
+    let mut matching: Vec<(String, ProjectId, &ProjectFacts, ProjectAccess)> = snapshot
+        .visible_to(actor.user_id)
+        .into_iter()
+        .filter_map(|(id, access)| {
+            let facts = snapshot.projects.get(&id)?;
+            let key = facts.name.to_lowercase();
+            let found = pattern.is_empty()
+                || key.contains(&pattern)
+                || facts.description.to_lowercase().contains(&pattern);
+            (facts.archived == archived && found).then_some((key, id, facts, access))
+        })
+        .collect();
+    matching.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
     let total = i64::try_from(matching.len()).unwrap_or(i64::MAX);
     let skip = usize::try_from((page.max(1) - 1).saturating_mul(PAGE_SIZE)).unwrap_or(usize::MAX);
     let projects = matching
         .into_iter()
         .skip(skip)
-        .take(PAGE_SIZE as usize)
-        .map(|(id, access, row)| project_from(id, *access, row))
+        .take(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX))
+        .map(|(_, id, facts, access)| project_from(id, access, facts))
         .collect();
     Ok(ProjectPage { projects, total })
 }
 
 type ProjectRow = (String, String, String, Option<i64>, i64);
 
-fn project_from(id: ProjectId, access: ProjectAccess, row: ProjectRow) -> Project {
+fn project_from(id: ProjectId, access: ProjectAccess, facts: &ProjectFacts) -> Project {
     Project {
         id,
-        name: row.1,
-        description: row.2,
-        archived: row.3.is_some(),
-        created_at: Timestamp::from_millis(row.4),
+        name: facts.name.clone(),
+        description: facts.description.clone(),
+        archived: facts.archived,
+        created_at: facts.created_at,
         access,
     }
 }
@@ -264,17 +255,9 @@ pub async fn get_project(
         false,
         ProjectAction::View,
     ))?;
-    let row: ProjectRow = sqlx::query_as(
-        "SELECT id, name, description, archived_at, created_at FROM projects \
-         WHERE org_id = $1 AND id = $2",
-    )
-    .bind(org.to_string())
-    .bind(project.to_string())
-    .fetch_optional(svc.db.pool())
-    .await?
-    .ok_or(Error::NotFound)?;
+    let facts = snapshot.projects.get(&project).ok_or(Error::NotFound)?;
     let access = access.ok_or(Error::NotFound)?;
-    Ok(project_from(project, access, row))
+    Ok(project_from(project, access, facts))
 }
 
 /// Creates a project in the caller's organization; its id. Owners and Admins only.
@@ -478,19 +461,23 @@ pub(crate) async fn begin_project_change<'a>(
     let project = ProjectId::parse(project_id).ok_or(Error::NotFound)?;
     let mut change = Change::begin(svc).await?;
     let caller_role = crate::orgs::lock_as_caller(change.conn(), org, actor.user_id).await?;
-    let row: Option<(String, Option<i64>)> =
-        sqlx::query_as("SELECT name, archived_at FROM projects WHERE org_id = $1 AND id = $2")
-            .bind(org.to_string())
-            .bind(project.to_string())
-            .fetch_optional(change.conn())
-            .await?;
-    let Some((name, archived_at)) = row else {
+    let row: Option<ProjectRow> = sqlx::query_as(
+        "SELECT id, name, description, archived_at, created_at FROM projects \
+         WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org.to_string())
+    .bind(project.to_string())
+    .fetch_optional(change.conn())
+    .await?;
+    let Some((_, name, description, archived_at, created_at)) = row else {
         return Err(Error::NotFound);
     };
     let grant = grant_of(change.conn(), project, actor.user_id).await?;
     let access = authz::effective(Some(caller_role), false, grant);
     let facts = ProjectFacts {
         name,
+        description,
+        created_at: Timestamp::from_millis(created_at),
         archived: archived_at.is_some(),
     };
     require(authz::decide_project(

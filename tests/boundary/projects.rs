@@ -17,10 +17,7 @@ async fn create(server: &Server, cookie: &str, name: &str) -> Response<Body> {
 async fn created_id(server: &Server, cookie: &str, name: &str) -> String {
     let response = create(server, cookie, name).await;
     assert_eq!(response.status(), StatusCode::OK);
-    json(response).await["id"]
-        .as_str()
-        .expect("id")
-        .to_string()
+    json(response).await["id"].as_str().expect("id").to_string()
 }
 
 #[tokio::test]
@@ -100,7 +97,10 @@ async fn a_duplicate_name_is_409_and_bad_input_is_422_per_field() {
 
     let response = create(&server, &owner, "+").await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(json(response).await["fields"]["name"][0], "Enter a project name");
+    assert_eq!(
+        json(response).await["fields"]["name"][0],
+        "Enter a project name"
+    );
 
     let id = created_id(&server, &owner, "Second").await;
     let response = server

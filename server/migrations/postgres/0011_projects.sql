@@ -25,6 +25,8 @@ CREATE TABLE project_grants (
     FOREIGN KEY (org_id, user_id) REFERENCES memberships (org_id, user_id) ON DELETE CASCADE
 );
 CREATE INDEX project_grants_by_member ON project_grants (org_id, user_id);
+-- The implicit project Admins: an organization's Owners and Admins.
+CREATE INDEX memberships_by_role ON memberships (org_id, role);
 
 -- An invitation may also grant a role on one project when it is accepted.
 ALTER TABLE invitations ADD COLUMN project_id TEXT REFERENCES projects (id) ON DELETE SET NULL;

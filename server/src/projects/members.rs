@@ -90,17 +90,19 @@ pub async fn list_project_members(
         authz::decide_project(Some(role), access, archived, ProjectAction::ManageMembers)
             .is_allowed();
     let pattern = format!("%{}%", crate::members::like_escape(&query.to_lowercase()));
-    // The project's grantees come from its primary key, the implicit Admins from the
-    // organization's memberships; both are cut to the page in name order before names and
-    // emails are joined.
+    // The people with access come from the project's grants (its primary key) and the
+    // organization's Owners and Admins (an index on role), however many members the
+    // organization has; they are cut to the page in name order before names and emails are
+    // joined.
     let rows: Vec<MemberRow> = sqlx::query_as(
         "SELECT u.id, u.name, u.email, p.role, p.deactivated_at, g.role, g.granted_at, gb.name, \
                 p.total \
          FROM (SELECT m.user_id, m.role, m.deactivated_at, m.sort_key, COUNT(*) OVER () AS total \
                FROM memberships m \
                WHERE m.org_id = $1 AND m.sort_key LIKE $3 ESCAPE '\\' \
-                 AND (m.role IN ('owner', 'admin') OR m.user_id IN \
-                      (SELECT user_id FROM project_grants WHERE project_id = $2)) \
+                 AND m.user_id IN (SELECT user_id FROM project_grants WHERE project_id = $2 \
+                                   UNION ALL SELECT user_id FROM memberships \
+                                   WHERE org_id = $1 AND role IN ('owner', 'admin')) \
                ORDER BY m.sort_key LIMIT $4 OFFSET $5) p \
          JOIN users u ON u.id = p.user_id \
          LEFT JOIN project_grants g ON g.project_id = $2 AND g.user_id = p.user_id \
@@ -121,8 +123,9 @@ pub async fn list_project_members(
             sqlx::query_scalar(
                 "SELECT COUNT(*) FROM memberships m \
                  WHERE m.org_id = $1 AND m.sort_key LIKE $3 ESCAPE '\\' \
-                   AND (m.role IN ('owner', 'admin') OR m.user_id IN \
-                        (SELECT user_id FROM project_grants WHERE project_id = $2))",
+                   AND m.user_id IN (SELECT user_id FROM project_grants WHERE project_id = $2 \
+                                     UNION ALL SELECT user_id FROM memberships \
+                                     WHERE org_id = $1 AND role IN ('owner', 'admin'))",
             )
             .bind(org.to_string())
             .bind(project.to_string())
