@@ -7,6 +7,7 @@ pub mod dialog;
 pub mod form;
 pub mod invitations;
 pub mod org_switcher;
+pub mod pager;
 pub mod providers;
 pub mod security_policy;
 pub mod shell;

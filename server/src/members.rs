@@ -17,7 +17,6 @@ use crate::{Error, Services};
 
 /// Members per page of the Members screen.
 pub const PAGE_SIZE: i64 = 25;
-const QUERY_MAX: usize = 100;
 
 /// One row of the Members screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,13 +53,7 @@ pub async fn list_members(
 ) -> Result<MemberPage, Error> {
     let (org, role) = current_org(actor)?;
     require(authz::decide(Some(role), Action::ViewMembers, None))?;
-    let query = query.trim();
-    if query.chars().count() > QUERY_MAX {
-        return Err(FieldErrors::single(
-            "query",
-            Problem::TooLong { max: QUERY_MAX },
-        ));
-    }
+    let query = search_query(query)?;
     let offset = (page.max(1) - 1).saturating_mul(PAGE_SIZE);
     let pool = svc.db.pool();
     // Browsing walks the (org_id, sort_key) index in name order and cuts the page before anything
@@ -153,7 +146,22 @@ type MemberRow = (
     Option<i64>,
 );
 
-/// `%`, `_` and `\` match themselves in a search.
+/// The longest search a list accepts.
+const QUERY_MAX: usize = 100;
+
+/// A list's search as typed: trimmed, at most 100 characters, else a field error on `query`.
+pub(crate) fn search_query(query: &str) -> Result<&str, Error> {
+    let query = query.trim();
+    if query.chars().count() > QUERY_MAX {
+        return Err(FieldErrors::single(
+            "query",
+            Problem::TooLong { max: QUERY_MAX },
+        ));
+    }
+    Ok(query)
+}
+
+/// `text` as a literal inside a `LIKE … ESCAPE '\'` pattern: `%`, `_` and `\` match themselves.
 pub(crate) fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")

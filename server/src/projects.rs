@@ -23,7 +23,12 @@ use crate::vocab::{Actor, ProjectRole, Role};
 use crate::{Error, Services};
 
 mod check;
+mod invited;
 mod members;
+mod snapshot;
+
+pub(crate) use invited::grant_invited_role;
+pub(crate) use snapshot::access_of;
 
 pub use check::{
     AccessAnswer, Explanation, MemberProject, MyProject, Reason, check_permission, explain_access,
@@ -37,7 +42,6 @@ pub use members::{
 
 const NAME_MAX: usize = 100;
 const DESCRIPTION_MAX: usize = 1000;
-const QUERY_MAX: usize = 100;
 /// Projects per page of the Projects screen.
 pub const PAGE_SIZE: i64 = 25;
 /// An organization may hold this many projects.
@@ -102,72 +106,6 @@ pub struct ProjectPage {
     pub total: i64,
 }
 
-/// The organization's access snapshot: from the cache, or read (three queries) and cached unless
-/// something changed meanwhile.
-pub(crate) async fn access_of(svc: &Services, org: OrgId) -> Result<Arc<OrgAccess>, Error> {
-    if let Some(snapshot) = svc.cache.access(org) {
-        return Ok(snapshot);
-    }
-    let generation = svc.cache.generation();
-    let pool = svc.db.pool();
-    let key = org.to_string();
-    let members: Vec<(String, String, Option<i64>)> =
-        sqlx::query_as("SELECT user_id, role, deactivated_at FROM memberships WHERE org_id = $1")
-            .bind(&key)
-            .fetch_all(pool)
-            .await?;
-    let projects: Vec<ProjectRow> = sqlx::query_as(
-        "SELECT id, name, description, archived_at, created_at FROM projects WHERE org_id = $1",
-    )
-    .bind(&key)
-    .fetch_all(pool)
-    .await?;
-    let grants: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT project_id, user_id, role FROM project_grants WHERE org_id = $1")
-            .bind(&key)
-            .fetch_all(pool)
-            .await?;
-    let members = members
-        .into_iter()
-        .map(|(user, role, deactivated)| {
-            Ok((
-                ids::from_db(&user, UserId::parse)?,
-                MemberFacts {
-                    role: crate::orgs::parse_role(&role)?,
-                    deactivated: deactivated.is_some(),
-                },
-            ))
-        })
-        .collect::<Result<HashMap<_, _>, Error>>()?;
-    let projects = projects
-        .into_iter()
-        .map(|(id, name, description, archived, created_at)| {
-            Ok((
-                ids::from_db(&id, ProjectId::parse)?,
-                ProjectFacts {
-                    name,
-                    description,
-                    created_at: Timestamp::from_millis(created_at),
-                    archived: archived.is_some(),
-                },
-            ))
-        })
-        .collect::<Result<HashMap<_, _>, Error>>()?;
-    let grants = grants
-        .into_iter()
-        .map(|(project, user, role)| {
-            Ok((
-                ids::from_db(&project, ProjectId::parse)?,
-                ids::from_db(&user, UserId::parse)?,
-                parse_project_role(&role)?,
-            ))
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    let snapshot = Arc::new(OrgAccess::new(members, projects, grants));
-    svc.cache.insert_access(org, snapshot.clone(), generation);
-    Ok(snapshot)
-}
-
 pub(crate) fn parse_project_role(text: &str) -> Result<ProjectRole, Error> {
     ProjectRole::parse(text)
         .ok_or_else(|| Error::internal(format!("unknown project role in database: {text:?}")))
@@ -190,13 +128,7 @@ pub async fn list_projects(
     page: i64,
 ) -> Result<ProjectPage, Error> {
     let (org, _) = current_org(actor)?;
-    let query = query.trim();
-    if query.chars().count() > QUERY_MAX {
-        return Err(FieldErrors::single(
-            "query",
-            Problem::TooLong { max: QUERY_MAX },
-        ));
-    }
+    let query = crate::members::search_query(query)?;
     // Served from the organization's snapshot: no query, whatever the organization's size.
     let snapshot = access_of(svc, org).await?;
     let pattern = query.to_lowercase();
@@ -544,58 +476,6 @@ async fn record(
 async fn commit(mut change: Change<'_>, org: OrgId) -> Result<(), Error> {
     change.invalidate(Invalidation::Access(org)).await?;
     change.commit().await
-}
-
-/// Accepting an invitation that carries a project role grants it (inside the acceptance's
-/// transaction), audited as added by the inviter. A project deleted meanwhile grants nothing.
-pub(crate) async fn grant_invited_role(
-    conn: &mut AnyConnection,
-    invitation: InvitationId,
-    org: OrgId,
-    user: UserId,
-    client: &crate::vocab::ClientInfo,
-    now: Timestamp,
-) -> Result<(), Error> {
-    let row: Option<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT project_id, project_role, invited_by FROM invitations WHERE id = $1",
-    )
-    .bind(invitation.to_string())
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some((Some(project), Some(role), invited_by)) = row else {
-        return Ok(());
-    };
-    let role = parse_project_role(&role)?;
-    let granted = sqlx::query(
-        "INSERT INTO project_grants (project_id, org_id, user_id, role, granted_by, granted_at) \
-         SELECT id, org_id, $2, $3, $4, $5 FROM projects WHERE id = $1 AND org_id = $6 \
-         ON CONFLICT (project_id, user_id) DO NOTHING",
-    )
-    .bind(&project)
-    .bind(user.to_string())
-    .bind(role.as_str())
-    .bind(invited_by.as_deref())
-    .bind(now.as_millis())
-    .bind(org.to_string())
-    .execute(&mut *conn)
-    .await?;
-    if granted.rows_affected() == 1 {
-        let inviter = invited_by
-            .as_deref()
-            .map(|id| ids::from_db(id, UserId::parse))
-            .transpose()?;
-        let event = Event {
-            action: Audited::ProjectMemberAdded,
-            org: Some(org),
-            actor: inviter,
-            target: Some(format!(
-                "project:{project} user:{user} role:{role} invitation:{invitation}"
-            )),
-            client,
-        };
-        audit::record(conn, event, now).await?;
-    }
-    Ok(())
 }
 
 /// Whether `role` in the organization makes someone an implicit Admin of every project.

@@ -2,9 +2,10 @@
 //! and Admins change roles, deactivate, reactivate and remove members and hand out password
 //! reset links; everyone else sees the list read-only. The server decides every action.
 
+use crate::components::pager::Pager;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{A, Form};
+use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::SignedInUser;
@@ -247,7 +248,6 @@ fn MemberTable(
     };
     let first = (list.page - 1) * list.page_size + 1;
     let last = first + list.members.len() as i64 - 1;
-    let pages = (list.total + list.page_size - 1) / list.page_size;
     let summary = if list.total == 0 {
         "No members match.".to_string()
     } else {
@@ -305,13 +305,7 @@ fn MemberTable(
                     <tbody>{rows}</tbody>
                 </table>
             </div>
-            {(pages > 1).then(|| view! {
-                <nav class="pagination" aria-label="Pages">
-                    {(list.page > 1).then(|| view! { <A href=page_link(list.page - 1)>"Previous"</A> })}
-                    <span>{format!("Page {} of {pages}", list.page)}</span>
-                    {(list.page < pages).then(|| view! { <A href=page_link(list.page + 1)>"Next"</A> })}
-                </nav>
-            })}
+            <Pager page=list.page total=list.total page_size=list.page_size link=page_link/>
         </section>
     }
     .into_any()

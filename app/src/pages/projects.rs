@@ -3,6 +3,7 @@
 //! projects here ("New project": a dialog, or without JavaScript the same form on the page).
 //! Members see only the projects they hold a role on; the server decides what is listed.
 
+use crate::components::pager::Pager;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
@@ -163,7 +164,7 @@ fn ProjectTable(listed: Result<ProjectList, AppError>, filter: Filter) -> impl I
         Ok(list) => list,
         Err(err) => return view! { <p class="form-error">{err.message}</p> }.into_any(),
     };
-    let pages = (list.total + list.page_size - 1) / list.page_size;
+    let pages = crate::components::pager::page_count(list.total, list.page_size);
     let first = (list.page - 1) * list.page_size + 1;
     let last = first + list.projects.len() as i64 - 1;
     let searching = !filter.query.is_empty();
@@ -226,13 +227,7 @@ fn ProjectTable(listed: Result<ProjectList, AppError>, filter: Filter) -> impl I
             </div>
             {summary.map(|text| view! { <p class="table-summary" role="status">{text}</p> })}
             {body}
-            {(pages > 1).then(|| view! {
-                <nav class="pagination" aria-label="Pages">
-                    {(list.page > 1).then(|| view! { <A href=page_link(list.page - 1)>"Previous"</A> })}
-                    <span>{format!("Page {} of {pages}", list.page)}</span>
-                    {(list.page < pages).then(|| view! { <A href=page_link(list.page + 1)>"Next"</A> })}
-                </nav>
-            })}
+            <Pager page=list.page total=list.total page_size=list.page_size link=page_link/>
         </section>
     }
     .into_any()

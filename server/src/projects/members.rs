@@ -70,13 +70,7 @@ pub async fn list_project_members(
 ) -> Result<ProjectMemberPage, Error> {
     let (org, role) = current_org(actor)?;
     let project = ProjectId::parse(project_id).ok_or(Error::NotFound)?;
-    let query = query.trim();
-    if query.chars().count() > QUERY_MAX {
-        return Err(FieldErrors::single(
-            "query",
-            Problem::TooLong { max: QUERY_MAX },
-        ));
-    }
+    let query = crate::members::search_query(query)?;
     let snapshot = access_of(svc, org).await?;
     let access = snapshot.access(project, actor.user_id);
     require(authz::decide_project(
@@ -181,13 +175,7 @@ pub async fn project_member_candidates(
 ) -> Result<Vec<Candidate>, Error> {
     let (org, role) = current_org(actor)?;
     let project = ProjectId::parse(project_id).ok_or(Error::NotFound)?;
-    let query = query.trim();
-    if query.chars().count() > QUERY_MAX {
-        return Err(FieldErrors::single(
-            "query",
-            Problem::TooLong { max: QUERY_MAX },
-        ));
-    }
+    let query = crate::members::search_query(query)?;
     let snapshot = access_of(svc, org).await?;
     let access = snapshot.access(project, actor.user_id);
     let archived = snapshot.projects.get(&project).is_some_and(|p| p.archived);
@@ -315,29 +303,7 @@ pub async fn update_project_member_role(
     role: &str,
 ) -> Result<(), Error> {
     let role = role_input(role)?;
-    let user = UserId::parse(user_id).ok_or(Error::NotFound)?;
-    let now = svc.clock.now();
-    let (mut change, org, project, _) =
-        begin_project_change(svc, actor, project_id, ProjectAction::ManageMembers).await?;
-    let from = granted(&mut change, org, project, user).await?;
-    sqlx::query("UPDATE project_grants SET role = $1 WHERE project_id = $2 AND user_id = $3")
-        .bind(role.as_str())
-        .bind(project.to_string())
-        .bind(user.to_string())
-        .execute(change.conn())
-        .await?;
-    let detail = format!(" user:{user} role:{from}->{role}");
-    record(
-        &mut change,
-        actor,
-        org,
-        Audited::ProjectMemberRoleChanged,
-        project,
-        &detail,
-        now,
-    )
-    .await?;
-    commit(change, org).await
+    change_grant(svc, actor, project_id, user_id, Some(role)).await
 }
 
 /// Removes a member's role on a project; their access through it ends at their next request.
@@ -350,28 +316,45 @@ pub async fn remove_project_member(
     project_id: &str,
     user_id: &str,
 ) -> Result<(), Error> {
+    change_grant(svc, actor, project_id, user_id, None).await
+}
+
+/// Sets a granted role to `to`, or (`None`) removes it.
+async fn change_grant(
+    svc: &Services,
+    actor: &Actor,
+    project_id: &str,
+    user_id: &str,
+    to: Option<ProjectRole>,
+) -> Result<(), Error> {
     let user = UserId::parse(user_id).ok_or(Error::NotFound)?;
     let now = svc.clock.now();
     let (mut change, org, project, _) =
         begin_project_change(svc, actor, project_id, ProjectAction::ManageMembers).await?;
     let from = granted(&mut change, org, project, user).await?;
-    sqlx::query("DELETE FROM project_grants WHERE project_id = $1 AND user_id = $2")
+    let query = match to {
+        Some(role) => sqlx::query(
+            "UPDATE project_grants SET role = $3 WHERE project_id = $1 AND user_id = $2",
+        )
         .bind(project.to_string())
         .bind(user.to_string())
-        .execute(change.conn())
-        .await?;
-    let detail = format!(" user:{user} role:{from}");
-    record(
-        &mut change,
-        actor,
-        org,
-        Audited::ProjectMemberRemoved,
-        project,
-        &detail,
-        now,
-    )
-    .await?;
-    commit(change, org).await
+        .bind(role.as_str()),
+        None => sqlx::query("DELETE FROM project_grants WHERE project_id = $1 AND user_id = $2")
+            .bind(project.to_string())
+            .bind(user.to_string()),
+    };
+    query.execute(change.conn()).await?;
+    let (action, detail) = match to {
+        Some(role) => (
+            Audited::ProjectMemberRoleChanged,
+            format!(" user:{user} role:{from}->{role}"),
+        ),
+        None => (
+            Audited::ProjectMemberRemoved,
+            format!(" user:{user} role:{from}"),
+        ),
+    };
+    finish(change, actor, org, action, project, &detail, now).await
 }
 
 /// A member's organization role and name; "not found" for anyone else.

@@ -4,9 +4,9 @@
 //! how they have access, "Why?" (the explainer) and Remove. Organization Owners and Admins are
 //! implicit Admins: no role control, no Remove. Every action is also a plain form post.
 
+use crate::components::pager::Pager;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::use_project;
@@ -232,7 +232,7 @@ fn MemberTable(
         Ok(list) => list,
         Err(err) => return view! { <p class="form-error">{err.message}</p> }.into_any(),
     };
-    let pages = (list.total + list.page_size - 1) / list.page_size;
+    let pages = crate::components::pager::page_count(list.total, list.page_size);
     let first = (list.page - 1) * list.page_size + 1;
     let last = first + list.members.len() as i64 - 1;
     let summary = match list.total {
@@ -276,13 +276,7 @@ fn MemberTable(
                     <tbody>{rows}</tbody>
                 </table>
             </div>
-            {(pages > 1).then(|| view! {
-                <nav class="pagination" aria-label="Pages">
-                    {(list.page > 1).then(|| view! { <A href=page_link(list.page - 1)>"Previous"</A> })}
-                    <span>{format!("Page {} of {pages}", list.page)}</span>
-                    {(list.page < pages).then(|| view! { <A href=page_link(list.page + 1)>"Next"</A> })}
-                </nav>
-            })}
+            <Pager page=list.page total=list.total page_size=list.page_size link=page_link/>
         </section>
     }
     .into_any()

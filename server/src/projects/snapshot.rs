@@ -1,0 +1,70 @@
+//! Loading an organization's access snapshot ([`OrgAccess`]): read in three queries when the
+//! cache has none, and cached unless an invalidation happened while it was read.
+
+use super::*;
+
+/// The organization's access snapshot: from the cache, or read (three queries) and cached unless
+/// something changed meanwhile.
+pub(crate) async fn access_of(svc: &Services, org: OrgId) -> Result<Arc<OrgAccess>, Error> {
+    if let Some(snapshot) = svc.cache.access(org) {
+        return Ok(snapshot);
+    }
+    let generation = svc.cache.generation();
+    let pool = svc.db.pool();
+    let key = org.to_string();
+    let members: Vec<(String, String, Option<i64>)> =
+        sqlx::query_as("SELECT user_id, role, deactivated_at FROM memberships WHERE org_id = $1")
+            .bind(&key)
+            .fetch_all(pool)
+            .await?;
+    let projects: Vec<ProjectRow> = sqlx::query_as(
+        "SELECT id, name, description, archived_at, created_at FROM projects WHERE org_id = $1",
+    )
+    .bind(&key)
+    .fetch_all(pool)
+    .await?;
+    let grants: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT project_id, user_id, role FROM project_grants WHERE org_id = $1")
+            .bind(&key)
+            .fetch_all(pool)
+            .await?;
+    let members = members
+        .into_iter()
+        .map(|(user, role, deactivated)| {
+            Ok((
+                ids::from_db(&user, UserId::parse)?,
+                MemberFacts {
+                    role: crate::orgs::parse_role(&role)?,
+                    deactivated: deactivated.is_some(),
+                },
+            ))
+        })
+        .collect::<Result<HashMap<_, _>, Error>>()?;
+    let projects = projects
+        .into_iter()
+        .map(|(id, name, description, archived, created_at)| {
+            Ok((
+                ids::from_db(&id, ProjectId::parse)?,
+                ProjectFacts {
+                    name,
+                    description,
+                    created_at: Timestamp::from_millis(created_at),
+                    archived: archived.is_some(),
+                },
+            ))
+        })
+        .collect::<Result<HashMap<_, _>, Error>>()?;
+    let grants = grants
+        .into_iter()
+        .map(|(project, user, role)| {
+            Ok((
+                ids::from_db(&project, ProjectId::parse)?,
+                ids::from_db(&user, UserId::parse)?,
+                parse_project_role(&role)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let snapshot = Arc::new(OrgAccess::new(members, projects, grants));
+    svc.cache.insert_access(org, snapshot.clone(), generation);
+    Ok(snapshot)
+}
