@@ -37,8 +37,8 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 sleep 1
 idle_rss=$(rss_kib)
 before=$(cpu_ticks)
-out=$(BENCH_COOKIE="$cookie" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency \
-  -s bench/list_sessions.lua "$base/api/${ENDPOINT:-list_sessions}")
+out=$(BENCH_COOKIE="$cookie" BENCH_BODY="" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency \
+  -s bench/post_form.lua "$base/api/${ENDPOINT:-list_sessions}")
 after=$(cpu_ticks)
 echo "$out"
 requests=$(echo "$out" | awk '/requests in/ {print $1}')
