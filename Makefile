@@ -11,7 +11,7 @@ WASM_FILE := target/wasm32-unknown-unknown/wasm-release/gatehouse.wasm
 CARGO_HOME ?= $(HOME)/.cargo
 export PATH := $(CARGO_HOME)/bin:$(PATH)
 
-.PHONY: run build setup wasm size server test fmt-check clippy test-rust e2e e2e-deps bench bench-flood bench-members bench-projects clean-data
+.PHONY: run build setup wasm size server server-dev test fmt-check clippy test-rust e2e e2e-deps bench bench-flood bench-members bench-projects clean-data
 
 run: build
 	./target/release/gatehouse
@@ -40,6 +40,10 @@ size:
 
 server:
 	cargo build -p gatehouse --bin gatehouse --release --features ssr
+
+## The server's debug build, with the features (and so the compiled dependencies) of the tests.
+server-dev:
+	cargo build $(HOST) --bin gatehouse
 
 test: fmt-check clippy test-rust e2e
 
@@ -72,10 +76,11 @@ test-rust:
 e2e-deps:
 	cd end2end && if [ ! -d node_modules ]; then PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; fi
 
-## Playwright in headless Debian Chromium against the release server on a free port with a
-## fresh database.
-e2e: build e2e-deps
-	cd end2end && E2E_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
+## Playwright in headless Debian Chromium against the server on a free port with a fresh
+## database: its debug build, made of what the Rust tests compiled already (a release build
+## would add minutes to every CI run and test the same code).
+e2e: wasm server-dev e2e-deps
+	cd end2end && E2E_SERVER=./target/debug/gatehouse E2E_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 		E2E_SMTP_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 		E2E_OIDC_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 		npx playwright test

@@ -81,7 +81,9 @@ export default defineConfig({
       {
         // Run from the repository root (cwd is resolved against this file's folder), where the
         // server finds Leptos.toml and target/site. The shell resolves the command against cwd.
-        command: './target/release/gatehouse',
+        // `make e2e` serves the debug build (`E2E_SERVER`): the Rust tests have already built
+        // everything it is made of, so no release build waits in CI.
+        command: process.env.E2E_SERVER ?? './target/release/gatehouse',
         cwd: '..',
         env: {
           GATEHOUSE_ADDR: `127.0.0.1:${PORT}`,

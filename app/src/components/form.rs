@@ -48,16 +48,31 @@ pub fn Field(
     #[prop(optional)]
     inputmode: Option<&'static str>,
 ) -> impl IntoView {
-    let Described {
-        id,
-        error_id,
-        hint_id,
-        messages,
-        invalid,
-        described_by,
-    } = Described::new(name, error, hint.is_some());
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let messages = move || {
+        error
+            .get()
+            .map(|e| e.field(name).to_vec())
+            .unwrap_or_default()
+    };
+    let invalid = move || !messages().is_empty();
+    let described_by = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if invalid() {
+                ids.push(error_id.clone());
+            }
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
     view! {
-        <div class="field" class:invalid=move || invalid.get()>
+        <div class="field" class:invalid=invalid>
             <label for=id.clone()>{label}</label>
             <input
                 id=id
@@ -68,63 +83,16 @@ pub fn Field(
                 maxlength=maxlength
                 inputmode=inputmode
                 required
-                aria-invalid=move || invalid.get().then_some("true")
+                aria-invalid=move || invalid().then_some("true")
                 aria-describedby=described_by
             />
             {hint.map(|text| view! { <p class="field-hint" id=hint_id>{text}</p> })}
-            <Show when=move || invalid.get()>
+            <Show when=invalid>
                 <ul class="field-error" id=error_id.clone()>
-                    {move || messages.get().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                    {move || messages().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
                 </ul>
             </Show>
         </div>
-    }
-}
-
-/// What a labelled control shares with its hint and its server-side messages: their ids and
-/// whether (and how) the field was refused.
-struct Described {
-    id: String,
-    error_id: String,
-    hint_id: String,
-    messages: Signal<Vec<String>>,
-    invalid: Signal<bool>,
-    described_by: Signal<Option<String>>,
-}
-
-impl Described {
-    fn new(name: &'static str, error: Signal<Option<AppError>>, has_hint: bool) -> Self {
-        let id = format!("field-{name}");
-        let error_id = format!("{id}-error");
-        let hint_id = format!("{id}-hint");
-        let messages = Signal::derive(move || {
-            error
-                .get()
-                .map(|e| e.field(name).to_vec())
-                .unwrap_or_default()
-        });
-        let invalid = Signal::derive(move || !messages.get().is_empty());
-        let described_by = {
-            let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
-            Signal::derive(move || {
-                let mut ids = Vec::new();
-                if invalid.get() {
-                    ids.push(error_id.clone());
-                }
-                if has_hint {
-                    ids.push(hint_id.clone());
-                }
-                (!ids.is_empty()).then(|| ids.join(" "))
-            })
-        };
-        Self {
-            id,
-            error_id,
-            hint_id,
-            messages,
-            invalid,
-            described_by,
-        }
     }
 }
 
@@ -138,31 +106,46 @@ pub fn TextArea(
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] maxlength: Option<u32>,
 ) -> impl IntoView {
-    let Described {
-        id,
-        error_id,
-        hint_id,
-        messages,
-        invalid,
-        described_by,
-    } = Described::new(name, error, hint.is_some());
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let messages = move || {
+        error
+            .get()
+            .map(|e| e.field(name).to_vec())
+            .unwrap_or_default()
+    };
+    let invalid = move || !messages().is_empty();
+    let described_by = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if invalid() {
+                ids.push(error_id.clone());
+            }
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
     view! {
-        <div class="field" class:invalid=move || invalid.get()>
+        <div class="field" class:invalid=invalid>
             <label for=id.clone()>{label}</label>
             <textarea
                 id=id
                 name=name
                 rows="3"
                 maxlength=maxlength
-                aria-invalid=move || invalid.get().then_some("true")
+                aria-invalid=move || invalid().then_some("true")
                 aria-describedby=described_by
             >
                 {value}
             </textarea>
             {hint.map(|text| view! { <p class="field-hint" id=hint_id>{text}</p> })}
-            <Show when=move || invalid.get()>
+            <Show when=invalid>
                 <ul class="field-error" id=error_id.clone()>
-                    {move || messages.get().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                    {move || messages().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
                 </ul>
             </Show>
         </div>
