@@ -41,9 +41,12 @@ size:
 server:
 	cargo build -p gatehouse --bin gatehouse --release --features ssr
 
-## The server's debug build, with the features (and so the compiled dependencies) of the tests.
+## The server's debug build exactly as the boundary tests build it (cargo builds a package's
+## binaries for its integration tests, with the tests' features): after `test-rust` there is
+## nothing left to compile, where `cargo build` would rebuild every crate whose features the
+## tests' dev-dependencies change.
 server-dev:
-	cargo build $(HOST) --bin gatehouse
+	cargo test $(HOST) --test boundary --no-run
 
 test: fmt-check clippy test-rust e2e
 
