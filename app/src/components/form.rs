@@ -51,24 +51,16 @@ pub fn Field(
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
-    let messages = move || {
-        error
-            .get()
-            .map(|e| e.field(name).to_vec())
-            .unwrap_or_default()
-    };
+    let messages = move || messages_for(error, name);
     let invalid = move || !messages().is_empty();
     let described_by = {
         let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
         move || {
-            let mut ids = Vec::new();
-            if invalid() {
-                ids.push(error_id.clone());
-            }
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
+            described_by(
+                invalid(),
+                &error_id,
+                hint.is_some().then_some(hint_id.as_str()),
+            )
         }
     };
     view! {
@@ -96,6 +88,24 @@ pub fn Field(
     }
 }
 
+/// The server's messages for field `name` (none while it is not refused).
+fn messages_for(error: Signal<Option<AppError>>, name: &str) -> Vec<String> {
+    error
+        .get()
+        .map(|e| e.field(name).to_vec())
+        .unwrap_or_default()
+}
+
+/// A control's `aria-describedby`: its messages while refused, and its hint.
+fn described_by(invalid: bool, error_id: &str, hint_id: Option<&str>) -> Option<String> {
+    let ids: Vec<&str> = invalid
+        .then_some(error_id)
+        .into_iter()
+        .chain(hint_id)
+        .collect();
+    (!ids.is_empty()).then(|| ids.join(" "))
+}
+
 /// A labelled multi-line input whose server-side messages are announced with it; optional.
 #[component]
 pub fn TextArea(
@@ -109,24 +119,16 @@ pub fn TextArea(
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
-    let messages = move || {
-        error
-            .get()
-            .map(|e| e.field(name).to_vec())
-            .unwrap_or_default()
-    };
+    let messages = move || messages_for(error, name);
     let invalid = move || !messages().is_empty();
     let described_by = {
         let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
         move || {
-            let mut ids = Vec::new();
-            if invalid() {
-                ids.push(error_id.clone());
-            }
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
+            described_by(
+                invalid(),
+                &error_id,
+                hint.is_some().then_some(hint_id.as_str()),
+            )
         }
     };
     view! {
