@@ -161,8 +161,10 @@ pub(crate) fn parse_role(text: &str) -> Result<Role, Error> {
 
 /// Where a sign-in lands.
 pub(crate) enum Landing {
-    /// In this organization (none when the account belongs to no organization).
-    In(Option<OrgId>),
+    /// In this organization (none when the account belongs to no organization). `choice` when
+    /// none was asked for and the account may act in several: the one used last is where the
+    /// session starts, and the person is asked which one to enter.
+    In { org: Option<OrgId>, choice: bool },
     /// Every membership of the account (or the one asked for) is deactivated.
     Deactivated,
     /// The organization asked for is not one of the account's.
@@ -170,7 +172,8 @@ pub(crate) enum Landing {
 }
 
 /// The organization a user lands in at sign-in: the one asked for (`/login?org=`) when they are
-/// an active member of it, otherwise the active one they used last.
+/// an active member of it, otherwise the active one they used last (a default the person may
+/// change when they have others: [`Landing::In`]'s `choice`).
 pub(crate) async fn landing_org(
     conn: &mut AnyConnection,
     user: UserId,
@@ -180,18 +183,30 @@ pub(crate) async fn landing_org(
     let memberships = store::memberships_of(conn, user).await?;
     let landing = match requested {
         Some(org) => match memberships.iter().find(|m| m.0 == org) {
-            Some((_, false)) => Landing::In(Some(org)),
+            Some((_, false)) => Landing::In {
+                org: Some(org),
+                choice: false,
+            },
             Some((_, true)) => Landing::Deactivated,
             None => Landing::NotAMember,
         },
-        None if memberships.is_empty() => Landing::In(None),
-        // Ordered by last use: the first active one.
-        None => match memberships.iter().find(|m| !m.1) {
-            Some((org, _)) => Landing::In(Some(*org)),
-            None => Landing::Deactivated,
+        None if memberships.is_empty() => Landing::In {
+            org: None,
+            choice: false,
         },
+        // Ordered by last use: the first active one, and whether another one follows.
+        None => {
+            let mut active = memberships.iter().filter(|m| !m.1);
+            match active.next() {
+                Some((org, _)) => Landing::In {
+                    org: Some(*org),
+                    choice: active.next().is_some(),
+                },
+                None => Landing::Deactivated,
+            }
+        }
     };
-    if let Landing::In(Some(org)) = landing {
+    if let Landing::In { org: Some(org), .. } = landing {
         store::mark_used(conn, org, user, now).await?;
     }
     Ok(landing)

@@ -46,6 +46,9 @@ pub struct SignedIn {
     pub session_id: SessionId,
     pub token: SessionToken,
     pub expires_at: Timestamp,
+    /// A sign-in that named no organization, of an account that may act in several: the session
+    /// acts in the one used last, and the person is asked which one to enter.
+    pub choose_organization: bool,
 }
 
 /// What a session cookie turned out to be.
@@ -126,6 +129,7 @@ pub(crate) async fn create(
         session_id,
         token,
         expires_at,
+        choose_organization: false,
     })
 }
 

@@ -34,7 +34,8 @@ pub enum SignInStep {
 }
 
 /// Signs in with email and password, into `organization` when given (a `/login?org=` link) or
-/// else the organization used last. Anyone may call it. An account with MFA gets a pending
+/// else the organization used last (an account in several is then asked which one to enter:
+/// [`SignedIn::choose_organization`]). Anyone may call it. An account with MFA gets a pending
 /// sign-in instead of a session.
 ///
 /// Errors: `InvalidCredentials` for a wrong email or password alike (same work either way),
@@ -185,10 +186,11 @@ pub(crate) struct Completion<'a> {
 }
 
 /// Issues the session of a sign-in whose credentials all passed: lands in `organization` (or
-/// the one used last), replacing the browser's previous session; a second step's pending sign-in
-/// is used up in the same transaction. The organization landed in must admit the session
-/// ([`admission::admit`]): an account with MFA that did not give its second step gets a pending
-/// sign-in instead, unless that organization trusts the provider's MFA.
+/// the one used last, and then, for an account in several, [`SignedIn::choose_organization`]
+/// asks the person which one to enter), replacing the browser's previous session; a second
+/// step's pending sign-in is used up in the same transaction. The organization landed in must
+/// admit the session ([`admission::admit`]): an account with MFA that did not give its second
+/// step gets a pending sign-in instead, unless that organization trusts the provider's MFA.
 ///
 /// Errors: `Forbidden` when the account is deactivated there, is not a member of the
 /// organization asked for, or the organization requires another way of signing in; `Gone` when
@@ -229,8 +231,8 @@ pub(crate) async fn complete_sign_in(
         Some(Ok(org)) => orgs::landing_org(change.conn(), user_id, Some(org), now).await?,
         Some(Err(_)) => orgs::Landing::NotAMember,
     };
-    let org = match landing {
-        orgs::Landing::In(org) => org,
+    let (org, choice) = match landing {
+        orgs::Landing::In { org, choice } => (org, choice),
         refused => {
             drop(change);
             let (reason, denial) = match refused {
@@ -284,7 +286,10 @@ pub(crate) async fn complete_sign_in(
         credential_version,
         auth,
     };
-    let signed_in = sessions::create(change.conn(), svc, new_session, client, now).await?;
+    let signed_in = SignedIn {
+        choose_organization: choice,
+        ..sessions::create(change.conn(), svc, new_session, client, now).await?
+    };
     // A new device appears in the user's session list on every instance.
     change.invalidate(Invalidation::User(user_id)).await?;
     sessions::end_surplus(&mut change, user_id, client, now).await?;

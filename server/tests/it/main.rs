@@ -28,6 +28,7 @@ mod mfa_policy;
 mod module_cycles;
 mod notices;
 mod oauth;
+mod organization_choice;
 mod organizations;
 mod password_resets;
 mod project_access;
