@@ -1,14 +1,15 @@
 //! An organization's access facts in memory: its members (role, deactivated), its projects
-//! (archived or not) and every project grant. `check_permission` and the project lists answer
+//! (archived or not), its teams and who is in them, and every project grant to a person or a
+//! team. `check_permission` and the project lists answer
 //! from this snapshot without a query; [`crate::cache`] keeps one per organization and drops it
 //! on every instance when a membership, project or grant of the organization changes
 //! (`Invalidation::Access`). Pure data: the loader lives in `projects`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use crate::authz::{self, ProjectAccess};
+use crate::authz::{self, Path, ProjectAccess};
 use crate::clock::Timestamp;
-use crate::ids::{ProjectId, UserId};
+use crate::ids::{ProjectId, TeamId, UserId};
 use crate::vocab::{ProjectRole, Role};
 
 /// A member of the organization as access decisions see them.
@@ -27,6 +28,24 @@ pub struct ProjectFacts {
     pub archived: bool,
 }
 
+/// A team of the organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamFacts {
+    pub name: String,
+    pub lead: Option<UserId>,
+}
+
+/// What the snapshot is built from, as read from the database.
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub members: HashMap<UserId, MemberFacts>,
+    pub projects: HashMap<ProjectId, ProjectFacts>,
+    pub grants: Vec<(ProjectId, UserId, ProjectRole)>,
+    pub teams: HashMap<TeamId, TeamFacts>,
+    pub team_members: Vec<(TeamId, UserId)>,
+    pub team_grants: Vec<(ProjectId, TeamId, ProjectRole)>,
+}
+
 #[derive(Debug, Default)]
 pub struct OrgAccess {
     pub members: HashMap<UserId, MemberFacts>,
@@ -34,18 +53,29 @@ pub struct OrgAccess {
     pub grants: HashMap<(ProjectId, UserId), ProjectRole>,
     /// Each member's grants, for "my projects".
     pub grants_by_user: HashMap<UserId, Vec<(ProjectId, ProjectRole)>>,
+    pub teams: HashMap<TeamId, TeamFacts>,
+    /// The teams each member is in, in a stable order (by team id).
+    pub teams_of: HashMap<UserId, Vec<TeamId>>,
+    pub team_grants: HashMap<(ProjectId, TeamId), ProjectRole>,
+    /// Each team's project roles.
+    pub grants_by_team: HashMap<TeamId, Vec<(ProjectId, ProjectRole)>>,
 }
 
 impl OrgAccess {
-    /// Builds the snapshot; `grants` naming an unknown project or member are ignored.
-    pub fn new(
-        members: HashMap<UserId, MemberFacts>,
-        projects: HashMap<ProjectId, ProjectFacts>,
-        grants: impl IntoIterator<Item = (ProjectId, UserId, ProjectRole)>,
-    ) -> Self {
+    /// Builds the snapshot; rows naming an unknown project, member or team are ignored.
+    pub fn new(facts: Facts) -> Self {
+        let Facts {
+            members,
+            projects,
+            grants,
+            teams,
+            team_members,
+            team_grants,
+        } = facts;
         let mut snapshot = Self {
             members,
             projects,
+            teams,
             ..Self::default()
         };
         for (project, user, role) in grants {
@@ -58,7 +88,40 @@ impl OrgAccess {
                     .push((project, role));
             }
         }
+        for (team, user) in team_members {
+            if snapshot.teams.contains_key(&team) && snapshot.members.contains_key(&user) {
+                snapshot.teams_of.entry(user).or_default().push(team);
+            }
+        }
+        for teams in snapshot.teams_of.values_mut() {
+            teams.sort_unstable();
+        }
+        for (project, team, role) in team_grants {
+            if snapshot.projects.contains_key(&project) && snapshot.teams.contains_key(&team) {
+                snapshot.team_grants.insert((project, team), role);
+                snapshot
+                    .grants_by_team
+                    .entry(team)
+                    .or_default()
+                    .push((project, role));
+            }
+        }
         snapshot
+    }
+
+    /// Every way `user` holds a role on `project` besides their organization role: their own
+    /// grant first, then each of their teams' grants.
+    pub fn paths(&self, project: ProjectId, user: UserId) -> Vec<Path> {
+        let mut paths = Vec::new();
+        if let Some(&role) = self.grants.get(&(project, user)) {
+            paths.push(Path::Grant(role));
+        }
+        for &team in self.teams_of.get(&user).into_iter().flatten() {
+            if let Some(&role) = self.team_grants.get(&(project, team)) {
+                paths.push(Path::Team(team, role));
+            }
+        }
+        paths
     }
 
     /// `user`'s organization role, if they are a member.
@@ -73,7 +136,7 @@ impl OrgAccess {
         authz::effective(
             Some(member.role),
             member.deactivated,
-            self.grants.get(&(project, user)).copied(),
+            self.paths(project, user),
         )
     }
 
@@ -88,11 +151,21 @@ impl OrgAccess {
                 .filter_map(|&project| Some((project, self.access(project, user)?)))
                 .collect()
         } else {
-            self.grants_by_user
+            let direct = self.grants_by_user.get(&user).into_iter().flatten();
+            let through_teams = self
+                .teams_of
                 .get(&user)
                 .into_iter()
                 .flatten()
-                .filter_map(|&(project, _)| Some((project, self.access(project, user)?)))
+                .filter_map(|team| self.grants_by_team.get(team))
+                .flatten();
+            let projects: HashSet<ProjectId> = direct
+                .chain(through_teams)
+                .map(|&(project, _)| project)
+                .collect();
+            projects
+                .into_iter()
+                .filter_map(|project| Some((project, self.access(project, user)?)))
                 .collect()
         }
     }

@@ -61,6 +61,17 @@ pub enum Action {
     ProjectMemberAdded,
     ProjectMemberRoleChanged,
     ProjectMemberRemoved,
+    ProjectTeamAdded,
+    ProjectTeamRoleChanged,
+    ProjectTeamRemoved,
+    TeamCreated,
+    /// Its name or description changed.
+    TeamUpdated,
+    TeamDeleted,
+    TeamMemberAdded,
+    TeamMemberRemoved,
+    /// Its lead was chosen, changed or cleared.
+    TeamLeadChanged,
 }
 
 impl Action {
@@ -109,6 +120,15 @@ impl Action {
             Action::ProjectMemberAdded => "project.member_added",
             Action::ProjectMemberRoleChanged => "project.member_role_changed",
             Action::ProjectMemberRemoved => "project.member_removed",
+            Action::ProjectTeamAdded => "project.team_added",
+            Action::ProjectTeamRoleChanged => "project.team_role_changed",
+            Action::ProjectTeamRemoved => "project.team_removed",
+            Action::TeamCreated => "team.created",
+            Action::TeamUpdated => "team.updated",
+            Action::TeamDeleted => "team.deleted",
+            Action::TeamMemberAdded => "team.member_added",
+            Action::TeamMemberRemoved => "team.member_removed",
+            Action::TeamLeadChanged => "team.lead_changed",
         }
     }
 }

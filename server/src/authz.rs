@@ -11,8 +11,10 @@ use crate::ids::OrgId;
 use crate::vocab::{Actor, Role};
 
 mod projects;
+mod teams;
 
-pub use projects::{ProjectAccess, ProjectAction, Via, allows, decide_project, effective};
+pub use projects::{Path, ProjectAccess, ProjectAction, Via, allows, decide_project, effective};
+pub use teams::{TeamAction, TeamStanding, decide_team};
 
 /// What a caller wants to do in their current organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

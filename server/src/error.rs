@@ -28,6 +28,9 @@ pub enum Subject {
     ProjectNameConfirmation,
     /// At least one person to add to a project.
     People,
+    TeamName,
+    /// At least one team to add to a project.
+    Team,
 }
 
 /// Why one field's value was refused.
@@ -86,6 +89,18 @@ pub enum Problem {
     /// The organization holds as many projects as it may.
     TooManyProjects {
         max: i64,
+    },
+    /// The organization holds as many teams as it may.
+    TooManyTeams {
+        max: i64,
+    },
+    /// A team holds as many members as it may.
+    TeamFull {
+        max: i64,
+    },
+    /// More teams at once than an invitation may name.
+    TooManyTeamsChosen {
+        max: usize,
     },
 }
 
@@ -179,6 +194,16 @@ pub enum Clash {
     AlreadyOnProject {
         name: Private,
     },
+    /// Another team of the organization has this name (ignoring case).
+    TeamNameTaken,
+    /// The person is already in the team.
+    AlreadyInTeam {
+        name: Private,
+    },
+    /// The team already holds a role on the project.
+    TeamAlreadyOnProject {
+        name: String,
+    },
 }
 
 impl Clash {
@@ -190,7 +215,9 @@ impl Clash {
             | Self::InvitationPending { .. }
             | Self::TooManyPendingInvitations { .. } => Some("email"),
             Self::ProjectNameTaken => Some("name"),
-            Self::AlreadyOnProject { .. } => Some("user_id"),
+            Self::AlreadyOnProject { .. } | Self::AlreadyInTeam { .. } => Some("user_id"),
+            Self::TeamNameTaken => Some("name"),
+            Self::TeamAlreadyOnProject { .. } => Some("team_id"),
             Self::EmailAlreadyVerified
             | Self::MfaAlreadyOn
             | Self::MemberHasNoMfa

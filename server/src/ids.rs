@@ -61,6 +61,11 @@ id_type!(
 );
 
 id_type!(
+    /// A team of an organization's members.
+    TeamId
+);
+
+id_type!(
     /// A sign-in waiting for its second step; public, unlike its token.
     ChallengeId
 );

@@ -12,7 +12,7 @@ use crate::authz::{current_org, require};
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
 use crate::error::{Clash, Denial, FieldErrors, Lapse, Private, Problem, is_unique_violation};
-use crate::ids::{self, InvitationId, OrgId, ProjectId, UserId};
+use crate::ids::{self, InvitationId, OrgId, ProjectId, TeamId, UserId};
 use crate::orgs;
 use crate::orgs::lock_as_caller;
 use crate::passwords::NewPassword;
@@ -107,7 +107,35 @@ pub struct Details {
     pub account_exists: bool,
     /// The project (name) and role the invitation also grants, if any.
     pub project: Option<(String, ProjectRole)>,
+    /// The name the inviter gave, to start the new account with (the invitee may change it).
+    pub invitee_name: Option<String>,
+    /// The teams accepting joins, by name.
+    pub teams: Vec<String>,
 }
+
+/// What an invitation may carry besides the address and the role.
+#[derive(Debug, Clone, Copy)]
+pub struct InviteOptions<'a> {
+    /// The invitee's full name, to start their account with; empty for none.
+    pub name: &'a str,
+    /// Teams of the organization that accepting joins.
+    pub team_ids: &'a [String],
+    /// Whether to email the link (when SMTP is configured); otherwise it is only shown.
+    pub send_email: bool,
+}
+
+impl Default for InviteOptions<'_> {
+    fn default() -> Self {
+        Self {
+            name: "",
+            team_ids: &[],
+            send_email: true,
+        }
+    }
+}
+
+/// Teams one invitation may name.
+pub const TEAMS_PER_INVITATION_MAX: usize = 20;
 
 /// Invites `email` into the caller's organization with `role`, emailing the link when SMTP is
 /// configured.
@@ -120,7 +148,22 @@ pub async fn invite_member(
     email: &str,
     role: &str,
 ) -> Result<Issued, Error> {
-    invite(svc, actor, email, role, None).await
+    invite(svc, actor, email, role, None, InviteOptions::default()).await
+}
+
+/// [`invite_member`] with a name for the invitee's account, teams that accepting joins, and
+/// the choice not to email the link.
+///
+/// Errors: as [`invite_member`], plus `Validation` on `name` and on `team_id` (too many), and
+/// `NotFound` for a team of another organization.
+pub async fn invite_member_with(
+    svc: &Services,
+    actor: &Actor,
+    email: &str,
+    role: &str,
+    options: InviteOptions<'_>,
+) -> Result<Issued, Error> {
+    invite(svc, actor, email, role, None, options).await
 }
 
 /// Invites `email` into the caller's organization as a Member who, on accepting, holds
@@ -140,7 +183,16 @@ pub async fn invite_to_project(
     let Some(project_role) = ProjectRole::parse(project_role) else {
         return Err(FieldErrors::single("role", Problem::UnknownProjectRole));
     };
-    invite(svc, actor, email, "member", Some((project, project_role))).await
+    let options = InviteOptions::default();
+    invite(
+        svc,
+        actor,
+        email,
+        "member",
+        Some((project, project_role)),
+        options,
+    )
+    .await
 }
 
 async fn invite(
@@ -149,6 +201,7 @@ async fn invite(
     email: &str,
     role: &str,
     project: Option<(ProjectId, ProjectRole)>,
+    options: InviteOptions<'_>,
 ) -> Result<Issued, Error> {
     let (org, caller_role) = current_org(actor)?;
     let mut errors = FieldErrors::default();
@@ -157,9 +210,17 @@ async fn invite(
     if role.is_none() {
         errors.add("role", Problem::UnknownInvitationRole);
     }
-    let (Some(email), Some(role)) = (email, role) else {
+    let name = match options.name.trim() {
+        "" => Some(None),
+        name => errors.check("name", DisplayName::parse(name)).map(Some),
+    };
+    let teams = invited_teams(options.team_ids, &mut errors)?;
+    let (Some(email), Some(role), Some(name)) = (email, role, name) else {
         return Err(Error::Validation(errors));
     };
+    if !errors.is_empty() {
+        return Err(Error::Validation(errors));
+    }
     require(authz::decide(
         Some(caller_role),
         Action::Invite { role },
@@ -220,8 +281,10 @@ async fn invite(
         now,
         expires_at,
         project,
+        invitee_name: name.as_ref().map(|n| n.as_str()),
     };
     store::insert(change.conn(), &row).await?;
+    store::insert_teams(change.conn(), org, id, &teams).await?;
     let granted = project.map_or(String::new(), |(project, role)| {
         format!(" project:{project} project_role:{role}")
     });
@@ -236,13 +299,38 @@ async fn invite(
     change.commit().await?;
 
     let link = link(svc, &secret);
-    let emailed = send(svc, actor, email.as_str(), role, &link).await;
+    let emailed = options.send_email && send(svc, actor, email.as_str(), role, &link).await;
     Ok(Issued {
         id,
         link,
         expires_at,
         emailed,
     })
+}
+
+/// The distinct teams named by `team_ids` (at most [`TEAMS_PER_INVITATION_MAX`]); whether they
+/// are the organization's is checked when they are stored.
+fn invited_teams(team_ids: &[String], errors: &mut FieldErrors) -> Result<Vec<TeamId>, Error> {
+    let mut teams = Vec::new();
+    for id in team_ids
+        .iter()
+        .map(|id| id.trim())
+        .filter(|id| !id.is_empty())
+    {
+        let team = TeamId::parse(id).ok_or(Error::NotFound)?;
+        if !teams.contains(&team) {
+            teams.push(team);
+        }
+    }
+    if teams.len() > TEAMS_PER_INVITATION_MAX {
+        errors.add(
+            "team_id",
+            Problem::TooManyTeamsChosen {
+                max: TEAMS_PER_INVITATION_MAX,
+            },
+        );
+    }
+    Ok(teams)
 }
 
 /// With SMTP configured, only an account whose owner proved its address may send invitations:

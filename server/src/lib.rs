@@ -11,7 +11,7 @@
 //! (`authz`, `admission`) and the organization's [`access`] snapshot they read; the records
 //! (`users`, `identities`, `audit`, `cache`, `notices`); the services (`sessions`,
 //! `second_factor`, `orgs`, `reauth`); and the flows on top (`sign_in`, `accounts`,
-//! `invitations`, `security_policy`, `members`, `projects`, `oauth`, `mfa`, `password_resets`).
+//! `invitations`, `security_policy`, `members`, `projects`, `teams`, `oauth`, `mfa`, `password_resets`).
 //! [`Services`], defined here, is the composition root every module may take.
 
 pub mod access;
@@ -45,6 +45,7 @@ pub mod secret_key;
 pub mod security_policy;
 pub mod sessions;
 pub mod sign_in;
+pub mod teams;
 mod throttle;
 pub mod tokens;
 pub mod users;
@@ -56,7 +57,7 @@ pub use clock::{Clock, SystemClock, TestClock, Timestamp};
 pub use config::{ConfigError, ServiceConfig, Settings, TrustedProxies};
 pub use db::{Backend, Db};
 pub use error::{Error, FieldErrors};
-pub use ids::{OrgId, ProjectId, SessionId, UserId};
+pub use ids::{OrgId, ProjectId, SessionId, TeamId, UserId};
 pub use passwords::PasswordHasher;
 pub use sessions::{Resolved, SessionToken, SignedIn};
 pub use users::EmailAddress;

@@ -12,13 +12,13 @@ use std::sync::Arc;
 
 use sqlx::AnyConnection;
 
-use crate::access::{MemberFacts, OrgAccess, ProjectFacts};
+use crate::access::{Facts, MemberFacts, OrgAccess, ProjectFacts, TeamFacts};
 use crate::audit::{self, Action as Audited, Event};
-use crate::authz::{self, ProjectAccess, ProjectAction, current_org, require};
+use crate::authz::{self, Path, ProjectAccess, ProjectAction, current_org, require};
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
 use crate::error::{Clash, FieldErrors, Problem, Subject, is_unique_violation};
-use crate::ids::{self, InvitationId, OrgId, ProjectId, UserId};
+use crate::ids::{self, InvitationId, OrgId, ProjectId, TeamId, UserId};
 use crate::vocab::{Actor, ProjectRole, Role};
 use crate::{Error, Services};
 
@@ -26,6 +26,7 @@ mod check;
 mod invited;
 mod members;
 mod snapshot;
+mod teams;
 
 pub(crate) use invited::grant_invited_role;
 pub(crate) use snapshot::access_of;
@@ -38,6 +39,10 @@ pub use members::{
     ADD_MAX, Candidate, MEMBERS_PAGE_SIZE, ProjectMember, ProjectMemberPage, add_project_members,
     list_project_members, project_member_candidates, remove_project_member,
     update_project_member_role,
+};
+pub use teams::{
+    ProjectTeam, TeamCandidate, add_project_team, list_project_teams, project_team_candidates,
+    remove_project_team, update_project_team_role,
 };
 
 const NAME_MAX: usize = 100;
@@ -67,7 +72,7 @@ impl ProjectName {
 }
 
 /// A project's description: trimmed, at most 1,000 characters; line breaks allowed.
-fn parse_description(text: &str) -> Result<String, Vec<Problem>> {
+pub(crate) fn parse_description(text: &str) -> Result<String, Vec<Problem>> {
     let trimmed = text.trim();
     let mut problems = Vec::new();
     if trimmed.chars().count() > DESCRIPTION_MAX {
@@ -404,8 +409,8 @@ pub(crate) async fn begin_project_change<'a>(
     let Some((_, name, description, archived_at, created_at)) = row else {
         return Err(Error::NotFound);
     };
-    let grant = grant_of(change.conn(), project, actor.user_id).await?;
-    let access = authz::effective(Some(caller_role), false, grant);
+    let paths = paths_of(change.conn(), project, actor.user_id).await?;
+    let access = authz::effective(Some(caller_role), false, paths);
     let facts = ProjectFacts {
         name,
         description,
@@ -419,6 +424,42 @@ pub(crate) async fn begin_project_change<'a>(
         action,
     ))?;
     Ok((change, org, project, facts))
+}
+
+/// Every way `user` holds a role on `project` (their grant first, then their teams'), read
+/// inside a change.
+pub(crate) async fn paths_of(
+    conn: &mut AnyConnection,
+    project: ProjectId,
+    user: UserId,
+) -> Result<Vec<Path>, Error> {
+    let rows: Vec<(Option<String>, String)> = sqlx::query_as(
+        "SELECT NULL, role FROM project_grants WHERE project_id = $1 AND user_id = $2 \
+         UNION ALL \
+         SELECT g.team_id, g.role FROM team_project_grants g \
+         JOIN team_members m ON m.team_id = g.team_id \
+         WHERE g.project_id = $1 AND m.user_id = $2",
+    )
+    .bind(project.to_string())
+    .bind(user.to_string())
+    .fetch_all(conn)
+    .await?;
+    let mut paths: Vec<Path> = rows
+        .into_iter()
+        .map(|(team, role)| {
+            let role = parse_project_role(&role)?;
+            Ok(match team {
+                None => Path::Grant(role),
+                Some(team) => Path::Team(ids::from_db(&team, TeamId::parse)?, role),
+            })
+        })
+        .collect::<Result<_, Error>>()?;
+    // The snapshot's order: the person's own grant, then teams by id.
+    paths.sort_by_key(|path| match path {
+        Path::Grant(_) => None,
+        Path::Team(team, _) => Some(*team),
+    });
+    Ok(paths)
 }
 
 pub(crate) async fn grant_of(

@@ -20,6 +20,8 @@ pub fn problem(problem: &Problem) -> String {
             "Type the project's name to confirm".into()
         }
         Problem::Required(Subject::People) => "Choose at least one person to add".into(),
+        Problem::Required(Subject::TeamName) => "Enter a team name".into(),
+        Problem::Required(Subject::Team) => "Choose a team".into(),
         Problem::TooShort { min } => format!("Use at least {min} characters"),
         Problem::TooLong { max } => format!("Use at most {max} characters"),
         Problem::ControlCharacters => "Remove line breaks and control characters".into(),
@@ -56,6 +58,11 @@ pub fn problem(problem: &Problem) -> String {
         Problem::TooManyProjects { max } => {
             format!("This organization already has {max} projects: delete some first")
         }
+        Problem::TooManyTeams { max } => {
+            format!("This organization already has {max} teams: delete some first")
+        }
+        Problem::TeamFull { max } => format!("A team can have at most {max} members"),
+        Problem::TooManyTeamsChosen { max } => format!("Choose at most {max} teams"),
     }
 }
 
@@ -179,6 +186,11 @@ pub fn clash(clash: &Clash) -> String {
         Clash::ProjectNotArchived => "This project is not archived.".into(),
         Clash::AlreadyOnProject { name } => {
             format!("{} already has a role on this project.", name.0)
+        }
+        Clash::TeamNameTaken => "Another team of this organization already has this name.".into(),
+        Clash::AlreadyInTeam { name } => format!("{} is already in this team.", name.0),
+        Clash::TeamAlreadyOnProject { name } => {
+            format!("Team {name} already has a role on this project.")
         }
     }
 }

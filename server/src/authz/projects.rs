@@ -1,11 +1,12 @@
 //! Projects: which role a person holds on a project, how, and what it lets them do.
 //!
 //! Organization Owners and Admins hold Admin on every project of their organization, implicitly
-//! and irremovably; Members hold only the roles granted to them; a deactivated member holds none
-//! (their grants wait for reactivation). An archived project can be seen but not used, edited or
+//! and irremovably; Members hold the highest of the roles granted to them and to their teams; a
+//! deactivated member holds none (their grants wait for reactivation). An archived project can be seen but not used, edited or
 //! have its members changed. Pure, like the rest of `authz`.
 
 use super::Decision;
+use crate::ids::TeamId;
 use crate::vocab::{Permission, ProjectRole, Role};
 
 /// How a person holds their project role.
@@ -15,6 +16,32 @@ pub enum Via {
     Organization(Role),
     /// A role granted on this project.
     Grant,
+    /// A role granted on this project to a team the person is in.
+    Team(TeamId),
+}
+
+/// One way a member holds a role on a project besides their organization role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    /// Granted to them.
+    Grant(ProjectRole),
+    /// Granted to a team they are in.
+    Team(TeamId, ProjectRole),
+}
+
+impl Path {
+    fn held(self) -> ProjectAccess {
+        match self {
+            Path::Grant(role) => ProjectAccess {
+                role,
+                via: Via::Grant,
+            },
+            Path::Team(team, role) => ProjectAccess {
+                role,
+                via: Via::Team(team),
+            },
+        }
+    }
 }
 
 /// A person's effective role on a project, and how they hold it.
@@ -42,11 +69,12 @@ pub enum ProjectAction {
 }
 
 /// The role a person holds on a project: `org_role` is their organization role (none when not a
-/// member), `grant` the role granted to them on the project, if any.
+/// member), `paths` the roles granted to them and to their teams on the project. The highest
+/// wins; of equal ones, the first given.
 pub fn effective(
     org_role: Option<Role>,
     deactivated: bool,
-    grant: Option<ProjectRole>,
+    paths: impl IntoIterator<Item = Path>,
 ) -> Option<ProjectAccess> {
     match org_role? {
         _ if deactivated => None,
@@ -54,11 +82,19 @@ pub fn effective(
             role: ProjectRole::Admin,
             via: Via::Organization(role),
         }),
-        Role::Member => grant.map(|role| ProjectAccess {
-            role,
-            via: Via::Grant,
-        }),
+        Role::Member => paths
+            .into_iter()
+            .map(Path::held)
+            .fold(None, |best, next| match best {
+                Some(best) if rank(best.role) >= rank(next.role) => Some(best),
+                _ => Some(next),
+            }),
     }
+}
+
+/// Orders project roles by what they allow.
+fn rank(role: ProjectRole) -> Permission {
+    role.highest_permission()
 }
 
 /// Whether `role` carries `permission` (001's table).
@@ -135,7 +171,7 @@ mod tests {
         for org_role in [Role::Owner, Role::Admin] {
             for grant in [None, Some(ProjectRole::Viewer), Some(ProjectRole::Member)] {
                 assert_eq!(
-                    effective(Some(org_role), false, grant),
+                    effective(Some(org_role), false, grant.map(Path::Grant)),
                     Some(ProjectAccess {
                         role: ProjectRole::Admin,
                         via: Via::Organization(org_role)
@@ -150,16 +186,73 @@ mod tests {
         assert_eq!(effective(Some(Role::Member), false, None), None);
         for role in ProjectRole::ALL {
             assert_eq!(
-                effective(Some(Role::Member), false, Some(role)),
+                effective(Some(Role::Member), false, Some(Path::Grant(role))),
                 Some(ProjectAccess {
                     role,
                     via: Via::Grant
                 })
             );
             for org_role in Role::ALL {
-                assert_eq!(effective(Some(org_role), true, Some(role)), None);
+                assert_eq!(
+                    effective(Some(org_role), true, Some(Path::Grant(role))),
+                    None
+                );
             }
-            assert_eq!(effective(None, false, Some(role)), None);
+            assert_eq!(effective(None, false, Some(Path::Grant(role))), None);
+        }
+    }
+
+    /// Every direct grant × two team grants: the highest role wins, a direct grant before a
+    /// team of the same role, the first team before a later one of the same role.
+    #[test]
+    fn the_highest_of_the_direct_and_team_grants_wins() {
+        let (red, blue) = (TeamId::random(), TeamId::random());
+        let options = [
+            None,
+            Some(ProjectRole::Viewer),
+            Some(ProjectRole::Member),
+            Some(ProjectRole::Admin),
+        ];
+        for direct in options {
+            for first in options {
+                for second in options {
+                    let mut paths = Vec::new();
+                    paths.extend(direct.map(Path::Grant));
+                    paths.extend(first.map(|role| Path::Team(red, role)));
+                    paths.extend(second.map(|role| Path::Team(blue, role)));
+                    let expected =
+                        paths
+                            .iter()
+                            .map(|p| p.held())
+                            .fold(None::<ProjectAccess>, |best, next| match best {
+                                Some(b) if rank(b.role) >= rank(next.role) => Some(b),
+                                _ => Some(next),
+                            });
+                    let got = effective(Some(Role::Member), false, paths.clone());
+                    assert_eq!(got, expected, "{paths:?}");
+                    let highest = [direct, first, second]
+                        .into_iter()
+                        .flatten()
+                        .max_by_key(|r| rank(*r));
+                    assert_eq!(got.map(|a| a.role), highest, "{paths:?}");
+                    if let Some(access) = got {
+                        let via = if direct == highest {
+                            Via::Grant
+                        } else if first == highest {
+                            Via::Team(red)
+                        } else {
+                            Via::Team(blue)
+                        };
+                        assert_eq!(access.via, via, "{paths:?}");
+                    }
+                    // Deactivated: none of them count; Owners and Admins: none of them matter.
+                    assert_eq!(effective(Some(Role::Member), true, paths.clone()), None);
+                    assert_eq!(
+                        effective(Some(Role::Admin), false, paths).map(|a| a.via),
+                        Some(Via::Organization(Role::Admin))
+                    );
+                }
+            }
         }
     }
 
@@ -175,7 +268,7 @@ mod tests {
         for org_role in Role::ALL {
             let manager = org_role != Role::Member;
             for grant in grants {
-                let access = effective(Some(org_role), false, grant);
+                let access = effective(Some(org_role), false, grant.map(Path::Grant));
                 let role = access.map(|a| a.role);
                 for archived in [false, true] {
                     for action in ACTIONS {

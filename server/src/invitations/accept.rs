@@ -183,6 +183,7 @@ pub async fn accept_invitation(
     };
     store::mark_accepted_by(change.conn(), id, user).await?;
     crate::projects::grant_invited_role(change.conn(), id, org, user, client, now).await?;
+    crate::teams::join_invited_teams(change.conn(), id, org, user, client, now).await?;
     change.invalidate(Invalidation::Access(org)).await?;
     let event = Event {
         action: Audited::InvitationAccepted,

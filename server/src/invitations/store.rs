@@ -16,12 +16,15 @@ pub struct NewRow<'a> {
     pub expires_at: Timestamp,
     /// The project role granted on acceptance, if any.
     pub project: Option<(ProjectId, ProjectRole)>,
+    /// The name the invitee's account starts with, if the inviter gave one.
+    pub invitee_name: Option<&'a str>,
 }
 
 pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO invitations (id, org_id, email, role, token_hash, invited_by, created_at, \
-         expires_at, project_id, project_role) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         expires_at, project_id, project_role, invitee_name) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(row.id.to_string())
     .bind(row.org.to_string())
@@ -33,8 +36,33 @@ pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> Result<(), Er
     .bind(row.expires_at.as_millis())
     .bind(row.project.map(|(project, _)| project.to_string()))
     .bind(row.project.map(|(_, role)| role.as_str()))
+    .bind(row.invitee_name)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Records the teams accepting joins; "not found" when one is not the organization's.
+pub async fn insert_teams(
+    conn: &mut AnyConnection,
+    org: OrgId,
+    invitation: InvitationId,
+    teams: &[TeamId],
+) -> Result<(), Error> {
+    for team in teams {
+        let stored = sqlx::query(
+            "INSERT INTO invitation_teams (invitation_id, team_id) \
+             SELECT $1, id FROM teams WHERE id = $2 AND org_id = $3",
+        )
+        .bind(invitation.to_string())
+        .bind(team.to_string())
+        .bind(org.to_string())
+        .execute(&mut *conn)
+        .await?;
+        if stored.rows_affected() == 0 {
+            return Err(Error::NotFound);
+        }
+    }
     Ok(())
 }
 
@@ -178,6 +206,18 @@ pub async fn find(
     .transpose()
 }
 
+/// The names of the teams an invitation joins, by name.
+pub async fn team_names(pool: &AnyPool, invitation: &str) -> Result<Vec<String>, Error> {
+    let names = sqlx::query_scalar(
+        "SELECT t.name FROM invitation_teams i JOIN teams t ON t.id = i.team_id \
+         WHERE i.invitation_id = $1 ORDER BY t.name_key",
+    )
+    .bind(invitation)
+    .fetch_all(pool)
+    .await?;
+    Ok(names)
+}
+
 /// New token and expiry for an invitation that is still open; whether it was.
 pub async fn renew(
     conn: &mut AnyConnection,
@@ -227,6 +267,8 @@ type DetailsRow = (
     Option<i64>,
     Option<String>,
     Option<String>,
+    Option<String>,
+    String,
 );
 
 pub async fn details(
@@ -236,7 +278,8 @@ pub async fn details(
 ) -> Result<Option<Details>, Error> {
     let row: Option<DetailsRow> = sqlx::query_as(
         "SELECT o.name, i.email, u.name, i.role, i.expires_at, i.accepted_at, i.revoked_at, \
-                (SELECT 1 FROM users a WHERE a.email = i.email), p.name, i.project_role \
+                (SELECT 1 FROM users a WHERE a.email = i.email), p.name, i.project_role, \
+                i.invitee_name, i.id \
          FROM invitations i JOIN organizations o ON o.id = i.org_id \
          LEFT JOIN users u ON u.id = i.invited_by \
          LEFT JOIN projects p ON p.id = i.project_id \
@@ -245,6 +288,10 @@ pub async fn details(
     .bind(token_hash)
     .fetch_optional(pool)
     .await?;
+    let teams = match &row {
+        Some(row) => team_names(pool, &row.11).await?,
+        None => Vec::new(),
+    };
     row.map(
         |(
             organization,
@@ -257,6 +304,8 @@ pub async fn details(
             account,
             project,
             project_role,
+            invitee_name,
+            _id,
         )| {
             let project = match (project, project_role) {
                 (Some(name), Some(role)) => {
@@ -266,6 +315,8 @@ pub async fn details(
             };
             Ok(Details {
                 project,
+                invitee_name,
+                teams,
                 organization,
                 invited_by: inviter.unwrap_or_default(),
                 email,

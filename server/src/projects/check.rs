@@ -18,6 +18,12 @@ pub enum Reason {
         added_by: Option<String>,
         added_at: Option<Timestamp>,
     },
+    /// A role granted on the project to a team the person is in.
+    Team {
+        team_id: TeamId,
+        name: String,
+        role: ProjectRole,
+    },
     /// A member without a role on the project.
     NoRole,
     /// Deactivated in the organization: their roles wait for reactivation.
@@ -131,25 +137,49 @@ pub async fn check_permission(
         Some(access) => AccessAnswer {
             allowed: authz::allows(access.role, permission),
             role: Some(access.role),
-            because: reason_for(access, None),
+            because: reason_for(&snapshot, access),
         },
     };
     Ok(answer)
 }
 
-fn reason_for(access: ProjectAccess, grant: Option<(Option<String>, Timestamp)>) -> Reason {
+fn reason_for(snapshot: &OrgAccess, access: ProjectAccess) -> Reason {
     match access.via {
         Via::Organization(role) => Reason::Organization(role),
-        Via::Grant => {
-            let (added_by, added_at) = grant.map_or((None, None), |(by, at)| (by, Some(at)));
-            Reason::Grant {
-                role: access.role,
-                added_by,
-                added_at,
-            }
-        }
+        Via::Grant => Reason::Grant {
+            role: access.role,
+            added_by: None,
+            added_at: None,
+        },
+        Via::Team(team_id) => Reason::Team {
+            team_id,
+            name: team_name(snapshot, team_id),
+            role: access.role,
+        },
     }
 }
+
+fn team_name(snapshot: &OrgAccess, team: TeamId) -> String {
+    snapshot
+        .teams
+        .get(&team)
+        .map(|t| t.name.clone())
+        .unwrap_or_default()
+}
+
+/// The teams through which `user` holds a role on `project`, each named.
+fn team_paths(snapshot: &OrgAccess, project: ProjectId, user: UserId) -> Vec<TeamPath> {
+    snapshot
+        .paths(project, user)
+        .into_iter()
+        .filter_map(|path| match path {
+            Path::Team(team, role) => Some((team, team_name(snapshot, team), role)),
+            Path::Grant(_) => None,
+        })
+        .collect()
+}
+
+type TeamPath = (TeamId, String, ProjectRole);
 
 /// Every project the caller can see, by name, with their effective role. Served from memory.
 pub async fn list_my_projects(svc: &Services, actor: &Actor) -> Result<Vec<MyProject>, Error> {
@@ -202,7 +232,14 @@ pub async fn explain_access(
         .await?;
     let facts = snapshot.projects.get(&project).ok_or(Error::NotFound)?;
     let member = snapshot.members.get(&user).ok_or(Error::NotFound)?;
-    let (role, reasons) = reasons(member.role, member.deactivated, facts.archived, grant)?;
+    let teams = team_paths(&snapshot, project, user);
+    let (role, reasons) = reasons(
+        member.role,
+        member.deactivated,
+        facts.archived,
+        grant,
+        teams,
+    )?;
     Ok(Explanation {
         user_id: user,
         name,
@@ -212,31 +249,47 @@ pub async fn explain_access(
     })
 }
 
-/// Every path to a project for a member: the organization role, the grant, and what holds
-/// them back (deactivation, archiving).
+/// Every path to a project for a member, strongest first: the organization role, the grant,
+/// each team's grant; then what holds them back (deactivation, archiving).
 fn reasons(
     org_role: Role,
     deactivated: bool,
     archived: bool,
     grant: Option<GrantDetail>,
+    teams: Vec<TeamPath>,
 ) -> Result<(Option<ProjectRole>, Vec<Reason>), Error> {
     let mut reasons = Vec::new();
     if implicit_admin(org_role) {
         reasons.push(Reason::Organization(org_role));
     }
-    let granted = match grant {
-        Some((role, at, by)) => {
-            let role = parse_project_role(&role)?;
-            reasons.push(Reason::Grant {
-                role,
-                added_by: by,
-                added_at: Some(Timestamp::from_millis(at)),
-            });
-            Some(role)
+    let mut paths = Vec::new();
+    let mut held = Vec::new();
+    if let Some((role, at, by)) = grant {
+        let role = parse_project_role(&role)?;
+        paths.push(Path::Grant(role));
+        held.push(Reason::Grant {
+            role,
+            added_by: by,
+            added_at: Some(Timestamp::from_millis(at)),
+        });
+    }
+    for (team_id, name, role) in teams {
+        paths.push(Path::Team(team_id, role));
+        held.push(Reason::Team {
+            team_id,
+            name,
+            role,
+        });
+    }
+    // Strongest first; a stable sort keeps the person's own grant before a team's.
+    held.sort_by_key(|reason| match reason {
+        Reason::Grant { role, .. } | Reason::Team { role, .. } => {
+            std::cmp::Reverse(role.highest_permission())
         }
-        None => None,
-    };
-    let role = authz::effective(Some(org_role), false, granted).map(|a| a.role);
+        _ => std::cmp::Reverse(crate::vocab::Permission::View),
+    });
+    reasons.extend(held);
+    let role = authz::effective(Some(org_role), false, paths).map(|a| a.role);
     if role.is_none() {
         reasons.push(Reason::NoRole);
     }
@@ -281,10 +334,11 @@ pub async fn list_member_projects(
     let mut projects = Vec::new();
     for (&id, facts) in &snapshot.projects {
         let grant = grants.remove(&id);
-        if grant.is_none() && !implicit_admin(member.role) {
+        let teams = team_paths(&snapshot, id, user);
+        if grant.is_none() && teams.is_empty() && !implicit_admin(member.role) {
             continue;
         }
-        let (role, reasons) = reasons(member.role, false, facts.archived, grant)?;
+        let (role, reasons) = reasons(member.role, false, facts.archived, grant, teams)?;
         let Some(role) = role else { continue };
         let mut reasons = reasons;
         if member.deactivated {

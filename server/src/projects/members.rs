@@ -144,7 +144,7 @@ fn member_from(row: MemberRow) -> Result<Option<ProjectMember>, Error> {
     let org_role = crate::orgs::parse_role(&org_role)?;
     let grant = grant.as_deref().map(parse_project_role).transpose()?;
     // Deactivation is shown, not hidden: the row keeps its role, marked as without access.
-    let Some(access) = authz::effective(Some(org_role), false, grant) else {
+    let Some(access) = authz::effective(Some(org_role), false, grant.map(Path::Grant)) else {
         return Ok(None);
     };
     let implicit = matches!(access.via, Via::Organization(_));

@@ -1,9 +1,9 @@
-//! Loading an organization's access snapshot ([`OrgAccess`]): read in three queries when the
+//! Loading an organization's access snapshot ([`OrgAccess`]): read in six queries when the
 //! cache has none, and cached unless an invalidation happened while it was read.
 
 use super::*;
 
-/// The organization's access snapshot: from the cache, or read (three queries) and cached unless
+/// The organization's access snapshot: from the cache, or read (six queries) and cached unless
 /// something changed meanwhile.
 pub(crate) async fn access_of(svc: &Services, org: OrgId) -> Result<Arc<OrgAccess>, Error> {
     if let Some(snapshot) = svc.cache.access(org) {
@@ -64,7 +64,63 @@ pub(crate) async fn access_of(svc: &Services, org: OrgId) -> Result<Arc<OrgAcces
             ))
         })
         .collect::<Result<Vec<_>, Error>>()?;
-    let snapshot = Arc::new(OrgAccess::new(members, projects, grants));
+    let teams: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT t.id, t.name, l.user_id FROM teams t \
+         LEFT JOIN team_members l ON l.team_id = t.id AND l.is_lead = 1 WHERE t.org_id = $1",
+    )
+    .bind(&key)
+    .fetch_all(pool)
+    .await?;
+    let team_members: Vec<(String, String)> =
+        sqlx::query_as("SELECT team_id, user_id FROM team_members WHERE org_id = $1")
+            .bind(&key)
+            .fetch_all(pool)
+            .await?;
+    let team_grants: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT project_id, team_id, role FROM team_project_grants WHERE org_id = $1",
+    )
+    .bind(&key)
+    .fetch_all(pool)
+    .await?;
+    let teams = teams
+        .into_iter()
+        .map(|(id, name, lead)| {
+            Ok((
+                ids::from_db(&id, TeamId::parse)?,
+                TeamFacts {
+                    name,
+                    lead: lead.map(|l| ids::from_db(&l, UserId::parse)).transpose()?,
+                },
+            ))
+        })
+        .collect::<Result<HashMap<_, _>, Error>>()?;
+    let team_members = team_members
+        .into_iter()
+        .map(|(team, user)| {
+            Ok((
+                ids::from_db(&team, TeamId::parse)?,
+                ids::from_db(&user, UserId::parse)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let team_grants = team_grants
+        .into_iter()
+        .map(|(project, team, role)| {
+            Ok((
+                ids::from_db(&project, ProjectId::parse)?,
+                ids::from_db(&team, TeamId::parse)?,
+                parse_project_role(&role)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let snapshot = Arc::new(OrgAccess::new(Facts {
+        members,
+        projects,
+        grants,
+        teams,
+        team_members,
+        team_grants,
+    }));
     svc.cache.insert_access(org, snapshot.clone(), generation);
     Ok(snapshot)
 }

@@ -128,6 +128,8 @@ async fn a_new_account_accepts_an_invitation_and_lands_in_the_organization(env: 
             expires_at: issued.expires_at,
             account_exists: false,
             project: None,
+            invitee_name: None,
+            teams: Vec::new(),
         }
     );
 

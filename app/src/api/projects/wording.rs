@@ -10,6 +10,7 @@ pub fn access(via: Via) -> (&'static str, &'static str) {
         Via::Organization(Role::Owner) => ("organization_owner", "Organization Owner"),
         Via::Organization(_) => ("organization_admin", "Organization Admin"),
         Via::Grant => ("direct", "Direct"),
+        Via::Team(_) => ("team", "Through a team"),
     }
 }
 
@@ -48,6 +49,9 @@ pub fn because(reason: &Reason, now: Timestamp) -> String {
             }
             text
         }
+        Reason::Team { name, role, .. } => {
+            format!("through team {name} ({})", role_label(*role))
+        }
         Reason::NoRole => "No role on this project".to_string(),
         Reason::Deactivated => "Deactivated in the organization: no access until \
                                 reactivated"
@@ -60,7 +64,7 @@ pub fn because(reason: &Reason, now: Timestamp) -> String {
 pub fn explained(reason: &Reason, now: Timestamp) -> String {
     let role = match reason {
         Reason::Organization(_) => Some(ProjectRole::Admin),
-        Reason::Grant { role, .. } => Some(*role),
+        Reason::Grant { role, .. } | Reason::Team { role, .. } => Some(*role),
         _ => None,
     };
     match role {

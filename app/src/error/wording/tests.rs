@@ -15,6 +15,8 @@ fn every_problem(problem: &Problem) -> &'static str {
         Problem::Required(Subject::ProjectName) => "Enter a project name",
         Problem::Required(Subject::ProjectNameConfirmation) => "Type the project's name to confirm",
         Problem::Required(Subject::People) => "Choose at least one person to add",
+        Problem::Required(Subject::TeamName) => "Enter a team name",
+        Problem::Required(Subject::Team) => "Choose a team",
         Problem::TooShort { .. } => "Use at least 8 characters",
         Problem::TooLong { .. } => "Use at most 128 characters",
         Problem::ControlCharacters => "Remove line breaks and control characters",
@@ -53,6 +55,11 @@ fn every_problem(problem: &Problem) -> &'static str {
         Problem::TooManyProjects { .. } => {
             "This organization already has 5000 projects: delete some first"
         }
+        Problem::TooManyTeams { .. } => {
+            "This organization already has 2000 teams: delete some first"
+        }
+        Problem::TeamFull { .. } => "A team can have at most 10000 members",
+        Problem::TooManyTeamsChosen { .. } => "Choose at most 20 teams",
     }
 }
 
@@ -66,6 +73,8 @@ fn every_field_problem_has_its_sentence() {
         Problem::Required(Subject::ProjectName),
         Problem::Required(Subject::ProjectNameConfirmation),
         Problem::Required(Subject::People),
+        Problem::Required(Subject::TeamName),
+        Problem::Required(Subject::Team),
         Problem::TooShort { min: 8 },
         Problem::TooLong { max: 128 },
         Problem::ControlCharacters,
@@ -94,11 +103,14 @@ fn every_field_problem_has_its_sentence() {
         Problem::NameMismatch,
         Problem::TooManyPeople { max: 50 },
         Problem::TooManyProjects { max: 5000 },
+        Problem::TooManyTeams { max: 2000 },
+        Problem::TeamFull { max: 10_000 },
+        Problem::TooManyTeamsChosen { max: 20 },
     ];
     for kind in &problems {
         assert_eq!(problem(kind), every_problem(kind), "{kind:?}");
     }
-    assert_eq!(problems.len(), 35, "every variant is in the table");
+    assert_eq!(problems.len(), 40, "every variant is in the table");
 }
 
 fn every_denial(denial: &Denial) -> &'static str {
@@ -284,6 +296,15 @@ fn every_clash(clash: &Clash) -> (&'static str, Option<&'static str>) {
         Clash::AlreadyOnProject { .. } => {
             ("Bob already has a role on this project.", Some("user_id"))
         }
+        Clash::TeamNameTaken => (
+            "Another team of this organization already has this name.",
+            Some("name"),
+        ),
+        Clash::AlreadyInTeam { .. } => ("Bob is already in this team.", Some("user_id")),
+        Clash::TeamAlreadyOnProject { .. } => (
+            "Team Data Science already has a role on this project.",
+            Some("team_id"),
+        ),
     }
 }
 
@@ -307,13 +328,20 @@ fn every_conflict_has_its_sentence_and_field() {
         Clash::AlreadyOnProject {
             name: Private("Bob".into()),
         },
+        Clash::TeamNameTaken,
+        Clash::AlreadyInTeam {
+            name: Private("Bob".into()),
+        },
+        Clash::TeamAlreadyOnProject {
+            name: "Data Science".into(),
+        },
     ];
     for kind in &clashes {
         let told = (clash(kind), kind.field());
         let (sentence, field) = every_clash(kind);
         assert_eq!(told, (sentence.to_string(), field), "{kind:?}");
     }
-    assert_eq!(clashes.len(), 14, "every variant is in the table");
+    assert_eq!(clashes.len(), 17, "every variant is in the table");
 }
 
 fn every_lapse(lapse: Lapse) -> &'static str {
