@@ -43,4 +43,8 @@ mod reauth;
 mod reset_link_scope;
 mod sessions;
 mod signup_limit;
+mod team_access;
+mod team_invitations;
+mod team_isolation;
+mod teams;
 mod throttle;

@@ -192,7 +192,7 @@ async fn leaving_or_being_removed_from_the_organization_deletes_ones_project_rol
 
 // Several instances on one PostgreSQL (see `instances.rs`).
 
-async fn until(what: &str, mut condition: impl FnMut() -> bool) {
+pub(crate) async fn until(what: &str, mut condition: impl FnMut() -> bool) {
     let start = Instant::now();
     while !condition() {
         assert!(
@@ -203,7 +203,7 @@ async fn until(what: &str, mut condition: impl FnMut() -> bool) {
     }
 }
 
-async fn two_instances() -> Option<(TestEnv, Services)> {
+pub(crate) async fn two_instances() -> Option<(TestEnv, Services)> {
     let env = TestEnv::postgres().await?;
     let other = env.another_instance().await;
     until("both listeners and peers", || {
