@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark of project access at scale (release build, SQLite): an organization of 10,000
-# members, 1,000 projects and 100,000 grants. Measures POST /api/check_permission at 32 concurrent
+# members, 1,000 projects and 100,000 grants, 1,000 teams with people in up to 50 teams each. Measures POST /api/check_permission at 32 concurrent
 # clients (served from the organization's access snapshot in memory), then the Projects list
 # and a project's Members tab (p50/p99 per page). Traffic goes to 127.0.0.1 only; each run is
 # bounded (DURATION seconds).
@@ -44,7 +44,7 @@ conn.execute("INSERT INTO memberships (org_id, user_id, role, created_at, last_u
              "VALUES (?, ?, 'member', ?, ?, 'bench member@example.com')", (org, user, now, now))
 conn.commit()
 PY
-read -r project granted < <(python3 bench/seed_projects.py "$db" "$org" "$member_id")
+read -r project granted through_team < <(python3 bench/seed_projects.py "$db" "$org" "$member_id")
 curl -sf -o /dev/null -X POST -H "Cookie: $member" "$base/api/switch_organization" \
   --data-urlencode "organization_id=$org"
 
@@ -60,6 +60,8 @@ curl -sf -o /dev/null -X POST -H "Cookie: $member" "$base/api/check_permission" 
   --data-urlencode "project_id=$project" --data-urlencode "permission=use"
 run "check_permission (a Member's own grant, 32 clients)" "$member" check_permission \
   "project_id=$project&permission=use"
+run "check_permission (a Member in 50 teams, through a team, 32 clients)" "$member" check_permission \
+  "project_id=$through_team&permission=view"
 run "check_permission (the Owner asks about another member)" "$owner" check_permission \
   "project_id=$project&permission=edit&user_id=$granted"
 CONNECTIONS=4 run "list_projects, first page (Owner: 1,000 projects; 4 clients)" "$owner" \
@@ -68,3 +70,5 @@ CONNECTIONS=4 run "list_projects, a Member's page (100 projects; 4 clients)" "$m
   list_projects "page=2"
 CONNECTIONS=4 run "list_project_members, first page (100 grants; 4 clients)" "$owner" \
   list_project_members "project_id=$project&page=1"
+CONNECTIONS=4 run "list_teams, first page (Owner: 1,000 teams; 4 clients)" "$owner" \
+  list_teams "page=1"

@@ -104,14 +104,19 @@ pub async fn list_teams(
     let query = crate::members::search_query(query)?;
     let pattern = format!("%{}%", crate::members::like_escape(&query.to_lowercase()));
     let everything = i64::from(manager(role));
+    // The page's teams are chosen (and counted) first; members, lead and the caller's place are
+    // then read for those rows only.
+    let matching = "FROM teams t WHERE t.org_id = $1 AND t.name_key LIKE $3 ESCAPE '\\' \
+         AND ($4 = 1 OR EXISTS (SELECT 1 FROM team_members i \
+                                WHERE i.team_id = t.id AND i.user_id = $2))";
     let rows: Vec<TeamRow> = sqlx::query_as(&format!(
-        "SELECT {TEAM_COLUMNS}, COUNT(*) OVER () FROM teams t \
+        "SELECT {TEAM_COLUMNS}, p.total \
+         FROM (SELECT t.id, t.name_key, COUNT(*) OVER () AS total {matching} \
+               ORDER BY t.name_key, t.id LIMIT $5 OFFSET $6) p \
+         JOIN teams t ON t.id = p.id \
          LEFT JOIN team_members l ON l.team_id = t.id AND l.is_lead = 1 \
          LEFT JOIN users lu ON lu.id = l.user_id \
-         WHERE t.org_id = $1 AND t.name_key LIKE $3 ESCAPE '\\' \
-           AND ($4 = 1 OR EXISTS (SELECT 1 FROM team_members i \
-                                  WHERE i.team_id = t.id AND i.user_id = $2)) \
-         ORDER BY t.name_key, t.id LIMIT $5 OFFSET $6"
+         ORDER BY p.name_key, p.id"
     ))
     .bind(org.to_string())
     .bind(actor.user_id.to_string())
@@ -123,7 +128,16 @@ pub async fn list_teams(
     .await?;
     let total = match rows.first() {
         Some(row) => row.8,
-        None => 0,
+        // Past the last page (or nothing matches): count on its own.
+        None => {
+            sqlx::query_scalar(&format!("SELECT COUNT(*) {matching}"))
+                .bind(org.to_string())
+                .bind(actor.user_id.to_string())
+                .bind(&pattern)
+                .bind(everything)
+                .fetch_one(svc.db.pool())
+                .await?
+        }
     };
     let snapshot = crate::projects::access_of(svc, org).await?;
     let teams = rows

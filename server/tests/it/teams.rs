@@ -19,6 +19,7 @@ on_both_databases!(
     the_lead_is_chosen_changed_and_cleared,
     leaving_the_organization_takes_a_person_out_of_its_teams,
     deleting_a_team_is_audited_and_takes_its_rows_with_it,
+    the_teams_screen_is_searched_and_paged,
 );
 
 pub(crate) fn ids(users: &[&Actor]) -> Vec<String> {
@@ -357,4 +358,50 @@ async fn deleting_a_team_is_audited_and_takes_its_rows_with_it(env: &TestEnv) {
     let deleted = audited(env, acme, "team.deleted").await;
     assert_eq!(deleted, [(owner.user_id.to_string(), format!("team:{id}"))]);
     expect_not_found(teams::delete_team(&env.svc, &owner, &id.to_string()).await);
+}
+
+async fn the_teams_screen_is_searched_and_paged(env: &TestEnv) {
+    let owner = acme_owner(env).await;
+    let acme = org_of(&owner);
+    let bob = joined(env, acme, "bob@example.com", Role::Member).await;
+    for i in 0..30 {
+        let members: &[&Actor] = if i % 2 == 0 { &[&bob] } else { &[] };
+        team(env, &owner, &format!("Team {i:02}"), members, None).await;
+    }
+    let page = |who: &Actor, query: &'static str, number: i64| {
+        let (svc, who) = (env.svc.clone(), who.clone());
+        async move {
+            let listed = teams::list_teams(&svc, &who, query, number)
+                .await
+                .expect("list");
+            let names: Vec<String> = listed.teams.into_iter().map(|t| t.name).collect();
+            (names, listed.total)
+        }
+    };
+    let (first, total) = page(&owner, "", 1).await;
+    assert_eq!((first.len(), total), (25, 30));
+    assert_eq!(first[0], "Team 00");
+    let (second, total) = page(&owner, "", 2).await;
+    assert_eq!((second.len(), total), (5, 30));
+    assert_eq!(second[4], "Team 29");
+    let (past, total) = page(&owner, "", 3).await;
+    assert_eq!(
+        (past.len(), total),
+        (0, 30),
+        "past the last page, still counted"
+    );
+    let (found, total) = page(&owner, "team 1", 1).await;
+    assert_eq!(total, 10);
+    assert_eq!(found[0], "Team 10");
+    let (his, total) = page(&bob, "", 1).await;
+    assert_eq!((his.len(), total), (15, 15), "his teams only");
+    let (past, total) = page(&bob, "", 2).await;
+    assert_eq!((past.len(), total), (0, 15));
+    assert_eq!(
+        problems(
+            teams::list_teams(&env.svc, &owner, &"q".repeat(101), 1).await,
+            "query"
+        ),
+        [Problem::TooLong { max: 100 }]
+    );
 }
