@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use gatehouse_app::cookies::{self, Cookies};
 use gatehouse_app::ctx::RequestClient;
-use gatehouse_app::paths::{mfa_step, safe_next, with_query};
+use gatehouse_app::paths::{after_sign_in, mfa_step, safe_next, with_query};
 use gatehouse_server::Error;
 use gatehouse_server::oauth::{self, Arrival, CallbackParams};
 use gatehouse_server::sign_in::SignInStep;
@@ -82,7 +82,7 @@ pub async fn callback(
                     now,
                     signed_in.expires_at,
                 ));
-                next
+                after_sign_in(&next, signed_in.choose_organization)
             }
             SignInStep::SecondFactor(pending) => {
                 set.push(cookies.set_until(

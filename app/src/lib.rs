@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/login/mfa") view={Lazy::<LoginMfaRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/choose-organization") view={Lazy::<ChooseOrganizationRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/signup") view={Lazy::<SignupRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/signup/provider") view={Lazy::<SignupProviderRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async/>

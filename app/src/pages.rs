@@ -1,5 +1,6 @@
 //! One module per route.
 
+pub mod choose_organization;
 pub mod forgot_password;
 pub mod home;
 pub mod invite;

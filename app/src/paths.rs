@@ -51,9 +51,28 @@ pub fn mfa_step(next: &str) -> String {
     with_query("/login/mfa", &[("next", (next != "/").then_some(next))])
 }
 
+/// The organization chooser of a sign-in that goes on to `next` afterwards.
+pub fn choose_organization_step(next: &str) -> String {
+    with_query(
+        "/choose-organization",
+        &[("next", (next != "/").then_some(next))],
+    )
+}
+
+/// Where a completed sign-in goes: to `next`, through the organization chooser first when the
+/// sign-in asks which organization to enter — unless `next` is an invitation, whose acceptance
+/// enters the invited organization anyway.
+pub fn after_sign_in(next: &str, choose_organization: bool) -> String {
+    if choose_organization && !next.starts_with("/invite/") {
+        choose_organization_step(next)
+    } else {
+        next.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{encode, mfa_step, safe_next, with_query};
+    use super::{after_sign_in, encode, mfa_step, safe_next, with_query};
 
     #[test]
     fn query_values_keep_only_unreserved_characters() {
@@ -76,6 +95,17 @@ mod tests {
         );
         assert_eq!(mfa_step("/"), "/login/mfa");
         assert_eq!(mfa_step("/settings"), "/login/mfa?next=%2Fsettings");
+    }
+
+    #[test]
+    fn a_sign_in_that_asks_goes_through_the_chooser_keeping_its_destination() {
+        assert_eq!(after_sign_in("/", true), "/choose-organization");
+        assert_eq!(
+            after_sign_in("/projects?page=2", true),
+            "/choose-organization?next=%2Fprojects%3Fpage%3D2"
+        );
+        assert_eq!(after_sign_in("/projects", false), "/projects");
+        assert_eq!(after_sign_in("/invite/abc", true), "/invite/abc");
     }
 
     #[test]

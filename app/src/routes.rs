@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
 use crate::components::shell::{AppShell, SettingsLayout};
+use crate::pages::choose_organization::ChooseOrganizationPage;
 use crate::pages::{
     forgot_password::ForgotPasswordPage, home::HomePage, invite::InvitePage, login::LoginPage,
     login_mfa::LoginMfaPage, members::MembersPage, organization::OrganizationPage,
@@ -36,6 +37,7 @@ macro_rules! lazy_screen {
 lazy_screen! {
     LoginRoute => LoginPage,
     LoginMfaRoute => LoginMfaPage,
+    ChooseOrganizationRoute => ChooseOrganizationPage,
     SignupRoute => SignupPage,
     SignupProviderRoute => SignupProviderPage,
     ForgotPasswordRoute => ForgotPasswordPage,

@@ -29,6 +29,11 @@ pub struct SignedInUser {
     /// they open the emailed link.
     #[serde(default)]
     pub email_verification_pending: bool,
+    /// Only in the answer of a sign-in that named no organization, of an account that may act
+    /// in several: the session acts in the one used last, and the UI asks which one to enter
+    /// (`/choose-organization`).
+    #[serde(default)]
+    pub choose_organization: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,11 +94,13 @@ impl SignedInUser {
             mfa_enrollment_required: actor.mfa.overdue(now),
             recently_proven: gatehouse_server::reauth::is_recent(actor, now),
             email_verification_pending: actor.needs_email_verification,
+            choose_organization: false,
         }
     }
 }
 
-/// Sets the cookie for a new session and describes its user.
+/// Sets the cookie for a new session and describes its user. A form post then goes on to
+/// `next`, through the organization chooser when the sign-in asks for it.
 #[cfg(feature = "ssr")]
 pub(crate) async fn start_session(
     svc: &gatehouse_server::Services,
@@ -102,6 +109,7 @@ pub(crate) async fn start_session(
     next: &str,
 ) -> Result<SignedInUser, AppError> {
     let token = signed_in.token.expose();
+    let choose_organization = signed_in.choose_organization;
     crate::ctx::set_session_cookie(token, signed_in.expires_at, svc.clock.now());
     // A provider waiting to be linked to this account: the sign-in just proved it.
     if let Some(pending) = crate::ctx::identity_cookie() {
@@ -112,8 +120,11 @@ pub(crate) async fn start_session(
         .await?
         .active()
         .ok_or_else(AppError::unauthenticated)?;
-    crate::ctx::redirect_form_post(next);
-    Ok(SignedInUser::of(&actor, svc.clock.now()))
+    crate::ctx::redirect_form_post(&crate::paths::after_sign_in(next, choose_organization));
+    Ok(SignedInUser {
+        choose_organization,
+        ..SignedInUser::of(&actor, svc.clock.now())
+    })
 }
 
 #[server(prefix = "/api", endpoint = "sign_up")]
@@ -140,9 +151,11 @@ pub async fn sign_up(
 }
 
 /// Signs in; into organization `org` when given (a `/login?org=` link), and a form post then
-/// goes to `next` when it is a path of this site. An account with MFA is not signed in yet: the
-/// answer is `mfa_required` (401), a cookie remembers the pending sign-in for five minutes, and
-/// `verify_mfa` completes it (a form post goes on to `/login/mfa`).
+/// goes to `next` when it is a path of this site (an account in several organizations signing
+/// in without `org` is asked which one to enter first: `choose_organization`). An account with
+/// MFA is not signed in yet: the answer is `mfa_required` (401), a cookie remembers the pending
+/// sign-in for five minutes, and `verify_mfa` completes it (a form post goes on to
+/// `/login/mfa`).
 #[server(prefix = "/api", endpoint = "sign_in")]
 pub async fn sign_in(
     email: String,

@@ -248,7 +248,9 @@ pub fn GoHomeWhenSignedIn(
     Effect::new(move |_| {
         if let Some(me) = signed_in.get() {
             auth.set(Some(me));
-            navigate(&destination(), Default::default());
+            // An account in several organizations is asked which one to enter first.
+            let to = crate::paths::after_sign_in(&destination(), me.choose_organization);
+            navigate(&to, Default::default());
         }
     });
     view! {
