@@ -247,9 +247,9 @@ pub fn GoHomeWhenSignedIn(
     let destination = move || next.map_or_else(|| "/".to_string(), |next| next.get());
     Effect::new(move |_| {
         if let Some(me) = signed_in.get() {
-            auth.set(Some(me));
             // An account in several organizations is asked which one to enter first.
             let to = crate::paths::after_sign_in(&destination(), me.choose_organization);
+            auth.set(Some(me));
             navigate(&to, Default::default());
         }
     });
