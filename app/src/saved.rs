@@ -58,10 +58,13 @@ pub enum Saved {
     ProjectRole,
     ProjectMemberRemoved,
     ProjectInvited,
+    ProjectTeamAdded,
+    ProjectTeamRole,
+    ProjectTeamRemoved,
 }
 
 impl Saved {
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 28] = [
         Self::Profile,
         Self::Password,
         Self::SessionRevoked,
@@ -87,6 +90,9 @@ impl Saved {
         Self::ProjectRole,
         Self::ProjectMemberRemoved,
         Self::ProjectInvited,
+        Self::ProjectTeamAdded,
+        Self::ProjectTeamRole,
+        Self::ProjectTeamRemoved,
     ];
 
     /// The page that confirms it.
@@ -112,7 +118,10 @@ impl Saved {
             | Self::ProjectMembersAdded
             | Self::ProjectRole
             | Self::ProjectMemberRemoved
-            | Self::ProjectInvited => SettingsPage::Project,
+            | Self::ProjectInvited
+            | Self::ProjectTeamAdded
+            | Self::ProjectTeamRole
+            | Self::ProjectTeamRemoved => SettingsPage::Project,
         }
     }
 
@@ -142,6 +151,9 @@ impl Saved {
             Self::ProjectMembersAdded => "added",
             Self::ProjectRole => "role",
             Self::ProjectMemberRemoved => "removed",
+            Self::ProjectTeamAdded => "team_added",
+            Self::ProjectTeamRole => "team_role",
+            Self::ProjectTeamRemoved => "team_removed",
         }
     }
 
@@ -192,6 +204,9 @@ impl Saved {
             Self::ProjectInvited => {
                 "Invitation created: they get the project role when they accept"
             }
+            Self::ProjectTeamAdded => "Team added: everyone in it has its role on the project",
+            Self::ProjectTeamRole => "Team role updated",
+            Self::ProjectTeamRemoved => "Team removed from the project",
         }
     }
 

@@ -9,11 +9,13 @@ use crate::error::AppError;
 
 mod access;
 mod members;
+mod teams;
 #[cfg(feature = "ssr")]
 mod wording;
 
 pub use access::*;
 pub use members::*;
+pub use teams::*;
 
 /// The General tab of a project.
 pub fn project_path(id: &str) -> String {
@@ -34,7 +36,8 @@ pub struct ProjectView {
     pub archived: bool,
     /// The caller's effective role.
     pub role: String,
-    /// How the caller holds it: `organization_owner`, `organization_admin` or `direct`.
+    /// How the caller holds it: `organization_owner`, `organization_admin`, `direct`, or `team`
+    /// when their strongest role on it comes from a team they are in.
     pub access: String,
     pub created_at: String,
     /// Whether the caller may rename it and change its description (Edit, not archived).

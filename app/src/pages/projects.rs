@@ -31,6 +31,7 @@ pub fn access_label(access: &str) -> &'static str {
     match access {
         "organization_owner" => "Organization Owner",
         "organization_admin" => "Organization Admin",
+        "team" => "Through a team",
         _ => "Direct",
     }
 }

@@ -19,7 +19,8 @@ pub struct ProjectMemberView {
     pub name: String,
     pub email: String,
     pub role: String,
-    /// `organization_owner`, `organization_admin` or `direct`.
+    /// `organization_owner`, `organization_admin` or `direct` (people holding a role only
+    /// through a team are in the teams list, not here).
     pub access: String,
     /// How they have access, in words: "Organization Owner", "Organization Admin", "Direct".
     pub access_label: String,

@@ -2,7 +2,8 @@
 //! email, select one or more, choose a role and click "Add"; or invite someone who is not in the
 //! organization yet. The rows: name, email, role (a dropdown where the caller may change it),
 //! how they have access, "Why?" (the explainer) and Remove. Organization Owners and Admins are
-//! implicit Admins: no role control, no Remove. Every action is also a plain form post.
+//! implicit Admins: no role control, no Remove. Below them the teams holding a role on the
+//! project ([`teams`]). Every action is also a plain form post.
 
 use crate::components::pager::Pager;
 use leptos::prelude::*;
@@ -12,8 +13,8 @@ use leptos_router::hooks::use_query_map;
 use super::use_project;
 use crate::api::projects::{
     AccessExplanation, AddProjectMembers, InviteToProject, ProjectMemberList, ProjectMemberView,
-    RemoveProjectMember, UpdateProjectMemberRole, explain_access, list_project_members,
-    members_path,
+    RemoveProjectMember, RemoveProjectTeam, UpdateProjectMemberRole, explain_access,
+    list_project_members, members_path,
 };
 use crate::auth::use_auth;
 use crate::components::copy::CopyField;
@@ -25,9 +26,11 @@ use crate::saved::Saved;
 
 mod add;
 mod row;
+mod teams;
 
 use add::{AddMembers, Search};
 use row::MemberRow;
+use teams::{ProjectTeams, TeamState};
 
 /// The tab's actions and the state its rows share.
 #[derive(Clone, Copy)]
@@ -84,6 +87,7 @@ pub fn ProjectMembers() -> impl IntoView {
         changed,
     };
     let search = Search::new(context.id, actions, query.read_untracked().get("q"));
+    let teams = TeamState::new(context.id, changed, query.read_untracked().get("team_q"));
     let members = Resource::new(
         move || (context.id.get(), page.get(), changed.get()),
         |(id, page, _)| list_project_members(id, None, Some(page)),
@@ -128,6 +132,33 @@ pub fn ProjectMembers() -> impl IntoView {
             toasts.show(Saved::ProjectMemberRemoved.toast());
         }
     });
+    // A team's role reaches its members, the caller perhaps among them.
+    for (action, saved) in [
+        (teams.add.value(), Saved::ProjectTeamAdded),
+        (teams.update_role.value(), Saved::ProjectTeamRole),
+        (teams.remove.value(), Saved::ProjectTeamRemoved),
+    ] {
+        Effect::new(move |_| {
+            if done(action.get()) {
+                if saved == Saved::ProjectTeamAdded {
+                    teams.reset();
+                }
+                changed.update(|n| *n += 1);
+                context.changed.update(|n| *n += 1);
+                toasts.show(saved.toast());
+            }
+        });
+    }
+    let team_errors = [
+        action_error(teams.add),
+        action_error(teams.update_role),
+        action_error(teams.remove),
+    ];
+    Effect::new(move |_| {
+        for error in team_errors.iter().filter_map(|e| e.get()) {
+            auth.expired(&error);
+        }
+    });
     let link_open = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(Ok(_)) = actions.invite.value().get() {
@@ -166,9 +197,14 @@ pub fn ProjectMembers() -> impl IntoView {
                 let project = context.project.await.ok()?;
                 let me = auth.current().await?;
                 let listed = members.await;
+                let with_teams = teams
+                    .list
+                    .await
+                    .is_ok_and(|(list, _)| !list.teams.is_empty());
                 Some(view! {
                     <MemberTable
                         listed
+                        with_teams
                         me_id=me.user.id.clone()
                         explains_all=project.role == "admin"
                         actions
@@ -177,6 +213,7 @@ pub fn ProjectMembers() -> impl IntoView {
                 })
             })}
         </Transition>
+        <ProjectTeams state=teams/>
         <ConfirmDialog
             id="remove-project-member-dialog"
             title=Signal::derive(move || {
@@ -198,6 +235,31 @@ pub fn ProjectMembers() -> impl IntoView {
             }
         >
             <p>"Their role on this project ends at once. They stay a member of the organization."</p>
+        </ConfirmDialog>
+        <ConfirmDialog
+            id="remove-project-team-dialog"
+            title=Signal::derive(move || {
+                teams
+                    .target
+                    .get()
+                    .map(|t| format!("Remove team {} from the project?", t.name))
+                    .unwrap_or_default()
+            })
+            confirm_label="Remove"
+            open=teams.confirm_remove
+            on_confirm=move |()| {
+                if let Some(team) = teams.target.get_untracked() {
+                    teams.remove.dispatch(RemoveProjectTeam {
+                        project_id: actions.project_id.get_untracked(),
+                        team_id: team.team_id,
+                    });
+                }
+            }
+        >
+            <p>
+                "The role the team gives its members on this project ends at once. Anyone who also "
+                "holds a role of their own keeps it."
+            </p>
         </ConfirmDialog>
         <Modal id="project-invite-link-dialog" title="Invitation link" open=link_open>
             {move || {
@@ -222,6 +284,8 @@ pub fn ProjectMembers() -> impl IntoView {
 #[component]
 fn MemberTable(
     listed: Result<ProjectMemberList, AppError>,
+    /// Whether teams hold roles too: their people are not listed here.
+    with_teams: bool,
     me_id: String,
     /// Project Admins may ask why anyone has access; others only about themselves.
     explains_all: bool,
@@ -261,7 +325,10 @@ fn MemberTable(
         <section class="panel panel-table" aria-labelledby="project-members-heading">
             <h2 id="project-members-heading">"People with access"</h2>
             <FormError error/>
-            <p class="table-summary">{summary}</p>
+            <p class="table-summary">
+                {summary}
+                {with_teams.then_some(" — and everyone in the teams below, with their team's role")}
+            </p>
             <div class="table-scroll">
                 <table class="members-table project-members-table">
                     <thead>
