@@ -53,20 +53,84 @@ pub struct InvitationOffer {
     /// it grants none.
     pub project: Option<String>,
     pub project_role: Option<String>,
+    /// The name the inviter gave, to start the new account with (editable); `null` for none.
+    pub invitee_name: Option<String>,
+    /// The teams accepting joins, by name.
+    pub teams: Vec<String>,
 }
 
+/// A team the invite dialog offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamChoice {
+    pub team_id: String,
+    pub name: String,
+    pub member_count: i64,
+}
+
+/// What the invite dialog offers besides the email and the role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteChoicesView {
+    /// The organization's teams (those the caller can see), by name.
+    pub teams: Vec<TeamChoice>,
+    /// Whether invitations can be emailed (SMTP is configured); otherwise only the link is
+    /// shown.
+    pub email_available: bool,
+}
+
+/// "Invite member": `name` starts the new account's name (the invitee may change it), accepting
+/// joins every `team_ids` team (as a form: `team_ids[0]=…&team_ids[1]=…`), and the link is
+/// emailed unless `send_email` is `false` (it is always returned).
 #[server(prefix = "/api", endpoint = "invite_member")]
-pub async fn invite_member(email: String, role: String) -> Result<IssuedInvitation, AppError> {
+pub async fn invite_member(
+    email: String,
+    role: String,
+    name: Option<String>,
+    #[server(default)] team_ids: Vec<String>,
+    send_email: Option<bool>,
+) -> Result<IssuedInvitation, AppError> {
     use crate::ctx;
+    use gatehouse_server::invitations::{InviteOptions, invite_member_with};
     let svc = ctx::services()?;
     let actor = ctx::require_caller()?;
-    let issued = gatehouse_server::invitations::invite_member(&svc, &actor, &email, &role).await?;
+    let options = InviteOptions {
+        name: name.as_deref().unwrap_or_default(),
+        team_ids: &team_ids,
+        send_email: send_email.unwrap_or(true),
+    };
+    let issued = invite_member_with(&svc, &actor, &email, &role, options).await?;
     ctx::redirect_form_post(&crate::saved::Saved::Invited.location());
     Ok(IssuedInvitation {
         id: issued.id.to_string(),
         link: issued.link,
         expires_at: issued.expires_at.to_rfc3339(),
         emailed: issued.emailed,
+    })
+}
+
+/// The invite dialog's teams, and whether it can email the invitation.
+#[server(prefix = "/api", endpoint = "invite_choices")]
+pub async fn invite_choices() -> Result<InviteChoicesView, AppError> {
+    use crate::ctx;
+    use gatehouse_server::teams::{PAGE_SIZE, TEAMS_MAX, list_teams};
+    let svc = ctx::services()?;
+    let actor = ctx::require_caller()?;
+    let mut teams = Vec::new();
+    // Every team, a page at a time (an organization holds at most `TEAMS_MAX`).
+    for page in 1..=TEAMS_MAX / PAGE_SIZE + 1 {
+        let listed = list_teams(&svc, &actor, "", page).await?;
+        let last = listed.teams.len() < PAGE_SIZE as usize;
+        teams.extend(listed.teams.into_iter().map(|t| TeamChoice {
+            team_id: t.id.to_string(),
+            name: t.name,
+            member_count: t.member_count,
+        }));
+        if last || teams.len() as i64 >= listed.total {
+            break;
+        }
+    }
+    Ok(InviteChoicesView {
+        teams,
+        email_available: svc.mailer.is_configured(),
     })
 }
 
@@ -141,6 +205,8 @@ pub async fn invitation_details(token: String) -> Result<InvitationOffer, AppErr
         account_exists: details.account_exists,
         project: details.project.as_ref().map(|(name, _)| name.clone()),
         project_role: details.project.map(|(_, role)| role.as_str().to_string()),
+        invitee_name: details.invitee_name,
+        teams: details.teams,
     })
 }
 

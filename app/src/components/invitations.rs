@@ -1,15 +1,17 @@
-//! The Members screen's invitations: "Invite member" (a dialog with email and role, then the
-//! link to copy) and the pending list with Copy link, Resend and Revoke.
+//! The Members screen's invitations: "Invite member" (a dialog with email, full name, role,
+//! teams and "Send invitation email", then the link to copy) and the pending list with Copy
+//! link, Resend and Revoke.
 
 use leptos::prelude::*;
 
 use crate::api::invitations::{
-    InvitationView, InviteMember, ResendInvitation, RevokeInvitation, list_invitations,
+    InvitationView, InviteChoicesView, InviteMember, ResendInvitation, RevokeInvitation,
+    TeamChoice, invite_choices, list_invitations,
 };
 use crate::auth::use_auth;
 use crate::components::copy::CopyField;
 use crate::components::dialog::Modal;
-use crate::components::form::{Field, FormError, action_error};
+use crate::components::form::{Field, FieldMessages, FormError, action_error};
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
 use crate::pages::members::role_label;
@@ -158,21 +160,7 @@ pub fn Invitations(
             </Suspense>
         </section>
         <Modal id="invite-dialog" title="Invite member" open=invite_open close_label="Cancel">
-            <ActionForm action=invite>
-                <FormError error=invite_error/>
-                <Field label="Email" name="email" kind="email" autocomplete="off" maxlength=254 error=invite_error/>
-                <div class="field">
-                    <label for="invite-role">"Role"</label>
-                    <select id="invite-role" name="role">
-                        <option value="member" selected>"Member"</option>
-                        <option value="admin">"Admin"</option>
-                        {owner.then(|| view! { <option value="owner">"Owner"</option> })}
-                    </select>
-                </div>
-                <button type="submit" class="button primary" disabled=move || invite.pending().get()>
-                    "Send Invitation"
-                </button>
-            </ActionForm>
+            <InviteForm invite owner error=invite_error/>
         </Modal>
         <Modal id="invite-link-dialog" title="Invitation link" open=link_open>
             {move || issued.get().map(|(link, note)| view! {
@@ -180,6 +168,148 @@ pub fn Invitations(
                 <CopyField label="Invitation link" id="invitation-link" value=link/>
             })}
         </Modal>
+    }
+}
+
+/// The invite dialog's form. Its teams and whether email can go out are fetched when it opens.
+#[component]
+fn InviteForm(
+    invite: ServerAction<InviteMember>,
+    owner: bool,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let choices = LocalResource::new(invite_choices);
+    let name_invalid = move || error.get().is_some_and(|e| !e.field("name").is_empty());
+    view! {
+        <ActionForm action=invite attr:class="invite-form">
+            <FormError error/>
+            <Field label="Email" name="email" kind="email" autocomplete="off" maxlength=254 error/>
+            <div class="field" class:invalid=name_invalid>
+                <label for="invite-name">"Full name (optional)"</label>
+                <input
+                    id="invite-name"
+                    type="text"
+                    name="name"
+                    autocomplete="off"
+                    maxlength="100"
+                    aria-invalid=move || name_invalid().then_some("true")
+                    aria-describedby="invite-name-hint invite-name-errors"
+                />
+                <p class="field-hint" id="invite-name-hint">
+                    "Starts their account's name; they can change it when they accept."
+                </p>
+                <FieldMessages id="invite-name-errors" names=&["name"] error/>
+            </div>
+            <div class="field">
+                <label for="invite-role">"Role"</label>
+                <select id="invite-role" name="role">
+                    <option value="member" selected>"Member"</option>
+                    <option value="admin">"Admin"</option>
+                    {owner.then(|| view! { <option value="owner">"Owner"</option> })}
+                </select>
+            </div>
+            <Suspense fallback=|| view! { <p class="loading">"Loading teams…"</p> }>
+                {move || Suspend::new(async move {
+                    match choices.await {
+                        Ok(choices) => view! { <InviteChoices choices error/> }.into_any(),
+                        Err(err) => view! { <p class="form-error">{err.message}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <button type="submit" class="button primary" disabled=move || invite.pending().get()>
+                "Send Invitation"
+            </button>
+        </ActionForm>
+    }
+}
+
+/// "Teams" (optional, several) and "Send invitation email".
+#[component]
+fn InviteChoices(choices: InviteChoicesView, error: Signal<Option<AppError>>) -> impl IntoView {
+    let InviteChoicesView {
+        teams,
+        email_available,
+    } = choices;
+    let send = RwSignal::new(email_available);
+    let filter = RwSignal::new(String::new());
+    // A filter once the list no longer fits at a glance.
+    let filterable = teams.len() > 8;
+    let team_list = if teams.is_empty() {
+        view! {
+            <p class="muted">"The organization has no teams yet: create them under Settings → Teams."</p>
+        }
+        .into_any()
+    } else {
+        view! {
+            {filterable.then(|| view! {
+                <label for="invite-team-filter" class="visually-hidden">"Filter teams"</label>
+                <input
+                    id="invite-team-filter"
+                    type="search"
+                    class="team-filter"
+                    placeholder="Filter teams"
+                    autocomplete="off"
+                    on:input=move |ev| filter.set(event_target_value(&ev).to_lowercase())
+                />
+            })}
+            <div class="team-choices">
+                {teams
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, team)| view! { <TeamCheckbox i team filter/> })
+                    .collect_view()}
+            </div>
+        }
+        .into_any()
+    };
+    let email_hint = if email_available {
+        "They get an email with the link. You can copy the link afterwards either way."
+    } else {
+        "Email is not set up on this server: you get a link to share with them yourself."
+    };
+    view! {
+        <fieldset class="roles invite-teams" aria-describedby="invite-teams-errors">
+            <legend>"Teams (optional)"</legend>
+            <p class="field-hint">"Accepting the invitation joins these teams."</p>
+            {team_list}
+            <FieldMessages id="invite-teams-errors" names=&["team_id", "team_ids"] error/>
+        </fieldset>
+        <div class="field">
+            // The checkbox has no name: the hidden field says `true` or `false` either way,
+            // where an unchecked box would send nothing (and the server's default is `true`).
+            <input type="hidden" name="send_email" prop:value=move || send.get().to_string()/>
+            <label class="check">
+                <input
+                    type="checkbox"
+                    id="invite-send-email"
+                    prop:checked=move || send.get()
+                    disabled=!email_available
+                    aria-describedby="invite-send-email-hint"
+                    on:change=move |ev| send.set(event_target_checked(&ev))
+                />
+                "Send invitation email"
+            </label>
+            <p class="field-hint" id="invite-send-email-hint">{email_hint}</p>
+        </div>
+    }
+}
+
+#[component]
+fn TeamCheckbox(i: usize, team: TeamChoice, filter: RwSignal<String>) -> impl IntoView {
+    let key = team.name.to_lowercase();
+    let hidden = move || {
+        let filter = filter.read();
+        !filter.is_empty() && !key.contains(filter.as_str())
+    };
+    let count = match team.member_count {
+        1 => "1 person".to_string(),
+        n => format!("{n} people"),
+    };
+    view! {
+        <label class="check" hidden=hidden>
+            <input type="checkbox" name=format!("team_ids[{i}]") value=team.team_id/>
+            <span>{team.name} <span class="muted team-size">{format!(" · {count}")}</span></span>
+        </label>
     }
 }
 

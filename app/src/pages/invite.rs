@@ -1,6 +1,7 @@
-//! `/invite/<token>`: what the invitation offers (organization, inviter, role) first, then the
-//! way in that fits the visitor: create an account, join with one click, sign in first, or — signed
-//! in with another email — sign out and continue. Dead links say why.
+//! `/invite/<token>`: what the invitation offers (organization, inviter, role, the teams it
+//! joins) first, then the way in that fits the visitor: create an account (its name pre-filled
+//! with the one the inviter gave), join with one click, sign in first, or — signed in with
+//! another email — sign out and continue. Dead links say why.
 
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -73,8 +74,29 @@ fn Offer(details: InvitationOffer) -> impl IntoView {
                 <strong>{role_label(&details.role)}</strong>
                 "."
             </p>
+            {(!details.teams.is_empty()).then(|| view! { <p class="invite-teams-note">{teams_sentence(details.teams.clone())}</p> })}
         </div>
     }
+}
+
+/// "You also join the team **Data Science**." / "…the teams **Data Science**, **Platform** and
+/// **Research**."
+fn teams_sentence(teams: Vec<String>) -> impl IntoView {
+    let count = teams.len();
+    let names = teams
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let before = match i {
+                0 => "",
+                i if i + 1 == count => " and ",
+                _ => ", ",
+            };
+            view! { {before} <strong>{name}</strong> }
+        })
+        .collect_view();
+    let noun = if count == 1 { "team" } else { "teams" };
+    view! { "You also join the " {noun} " " {names} "." }
 }
 
 #[component]
@@ -121,7 +143,7 @@ fn WayIn(
             .into_any()
         }
         (None, None) => view! {
-            <NewAccountForm token=token.clone() email=details.email/>
+            <NewAccountForm token=token.clone() email=details.email name=details.invitee_name/>
             <ProviderButtons providers invite=Some(token)/>
         }
         .into_any(),
@@ -180,7 +202,12 @@ fn ProviderJoinForm(token: String, pending: PendingIdentityView) -> impl IntoVie
 }
 
 #[component]
-fn NewAccountForm(token: String, email: String) -> impl IntoView {
+fn NewAccountForm(
+    token: String,
+    email: String,
+    /// The name the inviter gave, if any: a start the person may change.
+    name: Option<String>,
+) -> impl IntoView {
     let accept = ServerAction::<AcceptInvitation>::new();
     let error = action_error(accept);
     go_home_after(accept);
@@ -193,7 +220,7 @@ fn NewAccountForm(token: String, email: String) -> impl IntoView {
                 <span class="label">"Email"</span>
                 <p class="static-value">{email}</p>
             </div>
-            <Field label="Name" name="name" autocomplete="name" maxlength=100 error/>
+            <Field label="Name" name="name" autocomplete="name" maxlength=100 value=name.unwrap_or_default() error/>
             <Field
                 label="Password"
                 name="password"
