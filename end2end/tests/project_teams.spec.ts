@@ -43,6 +43,7 @@ function teamRow(page: Page, name: string) {
 }
 
 test('a team added to a project gives its members access on their next request, and leaving the team takes it away', async ({ page, browser }) => {
+  test.slow(); // two people, a dozen page loads and four accessibility checks
   const boss = await owner(page);
   const mia = await join(page, browser, 'Mia Member');
   const miaId = await userId(page, mia.email);
