@@ -13,3 +13,4 @@ pub mod password_reset;
 pub mod projects;
 pub mod security_policy;
 pub mod sessions;
+pub mod teams;

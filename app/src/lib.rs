@@ -74,6 +74,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("organization") view={Lazy::<OrganizationRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("members") view={Lazy::<MembersRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("teams") view={Lazy::<TeamsRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("teams/:id") view={Lazy::<TeamRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("security") view={Lazy::<SecurityRoute>::new()} ssr=SsrMode::Async/>
                         <Route
                             path=path!("")

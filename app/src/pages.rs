@@ -16,4 +16,6 @@ pub mod reset_password;
 pub mod security;
 pub mod signup;
 pub mod signup_provider;
+pub mod team;
+pub mod teams;
 pub mod verify_email;

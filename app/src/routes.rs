@@ -14,6 +14,7 @@ use crate::pages::{
     reset_password::ResetPasswordPage, security::SecurityPage, signup::SignupPage,
     signup_provider::SignupProviderPage, verify_email::VerifyEmailPage,
 };
+use crate::pages::{team::TeamPage, teams::TeamsPage};
 
 /// A route type whose view is `<$page/>`, split into its own chunk. The pages load their own
 /// data, so a route carries none.
@@ -53,4 +54,6 @@ lazy_screen! {
     OrganizationRoute => OrganizationPage,
     MembersRoute => MembersPage,
     SecurityRoute => SecurityPage,
+    TeamsRoute => TeamsPage,
+    TeamRoute => TeamPage,
 }

@@ -17,6 +17,10 @@ pub enum SettingsPage {
     /// One project's pages (`/projects/<id>` and its tabs): their path depends on the project,
     /// see [`Saved::at`].
     Project,
+    /// The Teams list.
+    Teams,
+    /// One team's page (`/settings/teams/<id>`): see [`Saved::at`].
+    Team,
 }
 
 impl SettingsPage {
@@ -26,6 +30,7 @@ impl SettingsPage {
             Self::Security => "/settings/security",
             Self::Members => "/settings/members",
             Self::Projects | Self::Project => "/projects",
+            Self::Teams | Self::Team => "/settings/teams",
         }
     }
 }
@@ -61,10 +66,16 @@ pub enum Saved {
     ProjectTeamAdded,
     ProjectTeamRole,
     ProjectTeamRemoved,
+    TeamCreated,
+    TeamSaved,
+    TeamDeleted,
+    TeamMembersAdded,
+    TeamMemberRemoved,
+    TeamLead,
 }
 
 impl Saved {
-    pub const ALL: [Self; 28] = [
+    pub const ALL: [Self; 34] = [
         Self::Profile,
         Self::Password,
         Self::SessionRevoked,
@@ -93,6 +104,12 @@ impl Saved {
         Self::ProjectTeamAdded,
         Self::ProjectTeamRole,
         Self::ProjectTeamRemoved,
+        Self::TeamCreated,
+        Self::TeamSaved,
+        Self::TeamDeleted,
+        Self::TeamMembersAdded,
+        Self::TeamMemberRemoved,
+        Self::TeamLead,
     ];
 
     /// The page that confirms it.
@@ -122,6 +139,12 @@ impl Saved {
             | Self::ProjectTeamAdded
             | Self::ProjectTeamRole
             | Self::ProjectTeamRemoved => SettingsPage::Project,
+            Self::TeamDeleted => SettingsPage::Teams,
+            Self::TeamCreated
+            | Self::TeamSaved
+            | Self::TeamMembersAdded
+            | Self::TeamMemberRemoved
+            | Self::TeamLead => SettingsPage::Team,
         }
     }
 
@@ -143,14 +166,15 @@ impl Saved {
             Self::MfaReset => "mfa_reset",
             Self::Invited | Self::ProjectInvited => "invited",
             Self::Resent => "resent",
-            Self::ProjectCreated => "created",
-            Self::ProjectSaved => "saved",
+            Self::ProjectCreated | Self::TeamCreated => "created",
+            Self::ProjectSaved | Self::TeamSaved => "saved",
             Self::ProjectArchived => "archived",
             Self::ProjectRestored => "restored",
-            Self::ProjectDeleted => "deleted",
-            Self::ProjectMembersAdded => "added",
+            Self::ProjectDeleted | Self::TeamDeleted => "deleted",
+            Self::ProjectMembersAdded | Self::TeamMembersAdded => "added",
             Self::ProjectRole => "role",
-            Self::ProjectMemberRemoved => "removed",
+            Self::ProjectMemberRemoved | Self::TeamMemberRemoved => "removed",
+            Self::TeamLead => "lead",
             Self::ProjectTeamAdded => "team_added",
             Self::ProjectTeamRole => "team_role",
             Self::ProjectTeamRemoved => "team_removed",
@@ -207,6 +231,12 @@ impl Saved {
             Self::ProjectTeamAdded => "Team added: everyone in it has its role on the project",
             Self::ProjectTeamRole => "Team role updated",
             Self::ProjectTeamRemoved => "Team removed from the project",
+            Self::TeamCreated => "Team created",
+            Self::TeamSaved => "Team saved",
+            Self::TeamDeleted => "Team deleted",
+            Self::TeamMembersAdded => "Added to the team",
+            Self::TeamMemberRemoved => "Removed from the team",
+            Self::TeamLead => "Team lead updated",
         }
     }
 

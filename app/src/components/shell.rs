@@ -191,6 +191,7 @@ pub fn SettingsLayout() -> impl IntoView {
                 <A href="/settings/security">"Security"</A>
                 <A href="/settings/organization">"Organization"</A>
                 <A href="/settings/members">"Members"</A>
+                <A href="/settings/teams">"Teams"</A>
             </nav>
             <div class="settings-content">
                 <Outlet/>
