@@ -57,9 +57,13 @@ test("a second step waived where the provider's MFA is trusted is asked for on s
   await expect(adaPage.locator('.org-switcher summary')).toContainText(acme);
   await restrictToProvider(page, true);
 
-  // Through the provider into Acme: no code asked.
+  // Through the provider into Acme: no code asked. Ada, in two organizations, is asked which one
+  // to enter, Acme (used last) chosen already.
   await signOut(adaPage);
   await continueWithProvider(adaPage);
+  await expectPath(adaPage, '/choose-organization');
+  await waitForHydration(adaPage);
+  await button(adaPage, 'Continue').click();
   await expectPath(adaPage, '/');
   await waitForHydration(adaPage);
   await expect(adaPage.locator('.org-switcher summary')).toContainText(acme);
