@@ -33,6 +33,8 @@ pub struct ProjectFacts {
 pub struct TeamFacts {
     pub name: String,
     pub lead: Option<UserId>,
+    /// How many people are in it (counted when the snapshot is built).
+    pub size: usize,
 }
 
 /// What the snapshot is built from, as read from the database.
@@ -89,7 +91,10 @@ impl OrgAccess {
             }
         }
         for (team, user) in team_members {
-            if snapshot.teams.contains_key(&team) && snapshot.members.contains_key(&user) {
+            if let Some(facts) = snapshot.teams.get_mut(&team)
+                && snapshot.members.contains_key(&user)
+            {
+                facts.size += 1;
                 snapshot.teams_of.entry(user).or_default().push(team);
             }
         }

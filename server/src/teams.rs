@@ -181,6 +181,35 @@ fn team_from(
     })
 }
 
+/// A team offered in a form's choice of teams.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamChoice {
+    pub id: TeamId,
+    pub name: String,
+    pub member_count: usize,
+}
+
+/// Every team the caller can see (all of them for Owners and Admins, their own for Members), by
+/// name, for choosing teams in a form (the invite dialog). Served from the organization's
+/// snapshot: no query.
+pub async fn team_choices(svc: &Services, actor: &Actor) -> Result<Vec<TeamChoice>, Error> {
+    let (org, role) = current_org(actor)?;
+    let snapshot = crate::projects::access_of(svc, org).await?;
+    let mine = snapshot.teams_of.get(&actor.user_id);
+    let mut choices: Vec<TeamChoice> = snapshot
+        .teams
+        .iter()
+        .filter(|(id, _)| manager(role) || mine.is_some_and(|teams| teams.contains(id)))
+        .map(|(&id, facts)| TeamChoice {
+            id,
+            name: facts.name.clone(),
+            member_count: facts.size,
+        })
+        .collect();
+    choices.sort_by_cached_key(|c| (c.name.to_lowercase(), c.id));
+    Ok(choices)
+}
+
 /// One team, with the caller's place in it. Anyone who can see it may call it.
 ///
 /// Errors: `NotFound` for a team of another organization or one the caller may not see.

@@ -111,23 +111,17 @@ pub async fn invite_member(
 #[server(prefix = "/api", endpoint = "invite_choices")]
 pub async fn invite_choices() -> Result<InviteChoicesView, AppError> {
     use crate::ctx;
-    use gatehouse_server::teams::{PAGE_SIZE, TEAMS_MAX, list_teams};
     let svc = ctx::services()?;
     let actor = ctx::require_caller()?;
-    let mut teams = Vec::new();
-    // Every team, a page at a time (an organization holds at most `TEAMS_MAX`).
-    for page in 1..=TEAMS_MAX / PAGE_SIZE + 1 {
-        let listed = list_teams(&svc, &actor, "", page).await?;
-        let last = listed.teams.len() < PAGE_SIZE as usize;
-        teams.extend(listed.teams.into_iter().map(|t| TeamChoice {
+    let teams = gatehouse_server::teams::team_choices(&svc, &actor)
+        .await?
+        .into_iter()
+        .map(|t| TeamChoice {
             team_id: t.id.to_string(),
             name: t.name,
-            member_count: t.member_count,
-        }));
-        if last || teams.len() as i64 >= listed.total {
-            break;
-        }
-    }
+            member_count: i64::try_from(t.member_count).unwrap_or(i64::MAX),
+        })
+        .collect();
     Ok(InviteChoicesView {
         teams,
         email_available: svc.mailer.is_configured(),

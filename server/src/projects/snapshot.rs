@@ -90,6 +90,7 @@ pub(crate) async fn access_of(svc: &Services, org: OrgId) -> Result<Arc<OrgAcces
                 TeamFacts {
                     name,
                     lead: lead.map(|l| ids::from_db(&l, UserId::parse)).transpose()?,
+                    size: 0,
                 },
             ))
         })

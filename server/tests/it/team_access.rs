@@ -346,9 +346,16 @@ async fn a_team_change_on_one_instance_is_answered_by_another_on_its_very_next_c
         }
     };
     assert!(!ask().await);
-    let data = teams::create_team(&two, &owner, "Data Science", "", &[bob_id.clone()], None)
-        .await
-        .expect("create on instance 2");
+    let data = teams::create_team(
+        &two,
+        &owner,
+        "Data Science",
+        "",
+        std::slice::from_ref(&bob_id),
+        None,
+    )
+    .await
+    .expect("create on instance 2");
     let d = data.to_string();
     assert!(!ask().await, "in a team without a role here");
     projects::add_project_team(&two, &owner, &id, &d, "member")

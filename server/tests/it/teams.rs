@@ -212,6 +212,22 @@ async fn members_see_only_their_teams_and_outsiders_none(env: &TestEnv) {
         .await
         .expect("list");
     assert_eq!(all.total, 2, "Owners see every team");
+    let choices = |who: &Actor| {
+        let (svc, who) = (env.svc.clone(), who.clone());
+        async move {
+            teams::team_choices(&svc, &who)
+                .await
+                .expect("choices")
+                .into_iter()
+                .map(|c| (c.name, c.member_count))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        choices(&owner).await,
+        [("Data Science".to_string(), 1), ("Platform".to_string(), 1)]
+    );
+    assert_eq!(choices(&bob).await, [("Data Science".to_string(), 1)]);
 }
 
 async fn team_names_are_unique_ignoring_case_and_input_is_validated(env: &TestEnv) {

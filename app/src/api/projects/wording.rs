@@ -50,7 +50,7 @@ pub fn because(reason: &Reason, now: Timestamp) -> String {
             text
         }
         Reason::Team { name, role, .. } => {
-            format!("through team {name} ({})", role_label(*role))
+            format!("Through team {name} ({})", role_label(*role))
         }
         Reason::NoRole => "No role on this project".to_string(),
         Reason::Deactivated => "Deactivated in the organization: no access until \
@@ -67,8 +67,14 @@ pub fn explained(reason: &Reason, now: Timestamp) -> String {
         Reason::Grant { role, .. } | Reason::Team { role, .. } => Some(*role),
         _ => None,
     };
-    match role {
-        Some(role) => format!("{} — {}", permission_label(role), because(reason, now)),
-        None => because(reason, now),
+    match (role, reason) {
+        // "Use — through team Data Science (Member)": mid-sentence, lower case.
+        (Some(role), Reason::Team { name, .. }) => format!(
+            "{} — through team {name} ({})",
+            permission_label(role),
+            role_label(role)
+        ),
+        (Some(role), _) => format!("{} — {}", permission_label(role), because(reason, now)),
+        (None, _) => because(reason, now),
     }
 }
