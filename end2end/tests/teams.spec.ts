@@ -128,6 +128,7 @@ test('an Owner creates a team with a lead and members through the dialog', async
 });
 
 test('the lead adds and removes members and sees the project access, but cannot edit or delete the team', async ({ page, browser }) => {
+  test.slow(); // four people, a dozen page loads, three axe checks
   await owner(page);
   const lena = await join(page, browser, 'Lena Lead');
   const mia = await join(page, browser, 'Mia Member');
@@ -198,6 +199,15 @@ test('the lead adds and removes members and sees the project access, but cannot 
   await expect(mia.page.getByText('You are not in any team yet')).toBeVisible();
   await visit(mia.page, `${TEAMS}/${id}`);
   await expect(mia.page.getByRole('heading', { level: 1, name: 'Team not found' })).toBeVisible();
+
+  // The lead leaves the team: back on the list, where it is no longer shown.
+  await visit(lead, `${TEAMS}/${id}`);
+  await button(memberRow(lead, lena.email), 'Remove Lena Lead from the team').click();
+  const leave = lead.getByRole('dialog', { name: 'Remove Lena Lead from the team?' });
+  await expect(leave).toContainText('This is you: you will no longer see this team.');
+  await button(leave, 'Remove').click();
+  await expect(lead).toHaveURL(new RegExp(`${TEAMS}$`));
+  await expect(lead.getByText('You are not in any team yet')).toBeVisible();
 
   for (const person of [lena, mia, ned]) await person.context.close();
 });

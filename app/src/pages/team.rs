@@ -39,6 +39,9 @@ pub struct TeamActions {
     /// The member the remove dialog is about.
     pub target: RwSignal<Option<TeamMemberView>>,
     pub confirm_remove: RwSignal<bool>,
+    /// Whether the removal asked for takes the caller out of a team they will no longer see (its
+    /// lead leaving): the page then goes back to the list.
+    pub leaving: RwSignal<bool>,
     /// Bumped when a change went through: the team, its members and the type-ahead reload.
     pub changed: RwSignal<u32>,
 }
@@ -62,6 +65,7 @@ pub fn TeamPage() -> impl IntoView {
         set_lead: ServerAction::new(),
         target: RwSignal::new(None),
         confirm_remove: RwSignal::new(false),
+        leaving: RwSignal::new(false),
         changed,
     };
     let projects = Resource::new(move || id.get(), list_team_projects);

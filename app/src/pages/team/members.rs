@@ -3,12 +3,13 @@
 //! "Team lead" choice (nobody, or one of its members) for Owners and Admins.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::TeamActions;
 use super::picker::{Picker, PickerFields, PickerSearchForm};
 use crate::api::teams::{
-    RemoveTeamMember, TeamMemberList, TeamMemberView, TeamView, list_team_members, team_path,
+    RemoveTeamMember, TEAMS_PATH, TeamMemberList, TeamMemberView, TeamView, list_team_members,
+    team_path,
 };
 use crate::auth::use_auth;
 use crate::components::dialog::ConfirmDialog;
@@ -26,6 +27,7 @@ type Listed = Result<(TeamMemberList, i64), AppError>;
 pub(super) fn TeamMembers(actions: TeamActions, picker: Picker) -> impl IntoView {
     let auth = use_auth();
     let toasts = use_toasts();
+    let navigate = use_navigate();
     let query = use_query_map();
     let search = Memo::new(move |_| query.read().get("q").unwrap_or_default());
     let page = Memo::new(move |_| {
@@ -72,8 +74,12 @@ pub(super) fn TeamMembers(actions: TeamActions, picker: Picker) -> impl IntoView
     });
     Effect::new(move |_| {
         if done(actions.remove.value().get()) {
-            actions.changed.update(|n| *n += 1);
             toasts.show(Saved::TeamMemberRemoved.toast());
+            if actions.leaving.get_untracked() {
+                navigate(TEAMS_PATH, Default::default());
+            } else {
+                actions.changed.update(|n| *n += 1);
+            }
         }
     });
     Effect::new(move |_| {
@@ -149,6 +155,11 @@ pub(super) fn TeamMembers(actions: TeamActions, picker: Picker) -> impl IntoView
                     .is_some_and(|m| m.lead)
                     .then(|| view! { <p>"They lead this team: it will have no lead."</p> })
             }}
+            {move || {
+                actions.leaving.get().then(|| view! {
+                    <p>"This is you: you will no longer see this team."</p>
+                })
+            }}
         </ConfirmDialog>
     }
 }
@@ -221,7 +232,9 @@ fn MemberTable(
             .into_iter()
             .map(|member| {
                 let is_me = member.user_id == me_id;
-                view! { <MemberRow member is_me now can_manage actions/> }
+                // Owners and Admins see every team, in it or not.
+                let leaves = is_me && !team.can_edit;
+                view! { <MemberRow member is_me leaves now can_manage actions/> }
             })
             .collect_view();
         view! {
@@ -277,6 +290,8 @@ fn MemberTable(
 fn MemberRow(
     member: TeamMemberView,
     is_me: bool,
+    /// Whether removing this member takes the caller out of a team they will no longer see.
+    leaves: bool,
     now: i64,
     /// Whether the table has an Actions column.
     can_manage: bool,
@@ -306,6 +321,7 @@ fn MemberRow(
                         on:click=move |ev| {
                             ev.prevent_default();
                             actions.target.set(Some(target.clone()));
+                            actions.leaving.set(leaves);
                             actions.confirm_remove.set(true);
                         }
                     >
