@@ -19,6 +19,7 @@ mod assets;
 mod headers;
 mod host_and_origin;
 mod projects;
+mod teams;
 
 const PASSWORD: &str = "Correct-Horse-9";
 
