@@ -18,11 +18,13 @@ run: build
 
 build: wasm server
 
-## Installs what the build needs and is missing: the wasm target. (wasm-bindgen is a library
+## Installs what the build needs and is missing: the wasm target and the JavaScript minifier
+## (terser, pinned in tools/minify). (wasm-bindgen is a library
 ## of tools/bundle, pinned to the app's version: nothing else to install.)
 setup:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
 		|| rustup target add wasm32-unknown-unknown
+	@test -d tools/minify/node_modules/terser || npm ci --prefix tools/minify --silent
 
 BUNDLE := cargo run -q -p gatehouse-bundle --release -- \
 	--site $(SITE_ROOT) --pkg $(PKG_NAME) --name $(OUTPUT_NAME)
