@@ -176,8 +176,8 @@ fn build(wasm: &Path, css: &Path, site: &Path, pkg: &Path, name: &str) -> Result
 /// package): the glue and the split loader every page loads first shrink by a third once
 /// compressed.
 fn minify(file: &Path) -> Result<(), Failure> {
-    let terser = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../minify/node_modules/terser/bin/terser");
+    let terser =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../minify/node_modules/terser/bin/terser");
     if !terser.exists() {
         return Err(format!(
             "{} is missing: run `make setup` (npm ci --prefix tools/minify)",
