@@ -4,6 +4,8 @@
 #[cfg(feature = "ssr")]
 mod assets;
 #[cfg(feature = "ssr")]
+mod health;
+#[cfg(feature = "ssr")]
 mod middleware;
 #[cfg(feature = "ssr")]
 mod oauth_routes;
@@ -101,7 +103,7 @@ mod server {
     }
 
     /// The whole HTTP surface: pages, server functions under `/api`, the browser bundle
-    /// (`assets`), other static files, and the
+    /// (`assets`), other static files, the health probes (`health`), and the
     /// middleware stack (outermost first): request id → trace span → security headers →
     /// origin check → session resolution (these two not for static files). Security
     /// headers sit outside the checks so that
@@ -140,7 +142,7 @@ mod server {
                 middleware::security_headers,
             ));
         // Pages, server functions and sign-in routes: origin check, session resolution, body
-        // limit. Static files stay outside (see `assets::static_routes`).
+        // limit. Static files and the health probes stay outside.
         let app = ServiceBuilder::new()
             .layer(from_fn_with_state(
                 state.clone(),
@@ -169,6 +171,7 @@ mod server {
             ))
             .layer(app)
             .merge(crate::assets::static_routes(&state.leptos_options))
+            .merge(crate::health::routes())
             .layer(edge)
             .with_state(state)
     }

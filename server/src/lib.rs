@@ -26,6 +26,7 @@ pub mod db;
 pub mod devices;
 pub mod email_verification;
 pub mod error;
+pub mod health;
 pub mod identities;
 pub mod ids;
 pub mod invitations;

@@ -17,6 +17,7 @@ use tower::ServiceExt;
 mod api;
 mod assets;
 mod headers;
+mod health;
 mod host_and_origin;
 mod projects;
 mod teams;

@@ -16,6 +16,7 @@ mod admission;
 mod deactivation;
 mod email_verification;
 mod hashing_queue;
+mod health;
 mod instances;
 mod invitation_links;
 mod invitation_races;
