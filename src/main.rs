@@ -12,11 +12,10 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+    if let Err(err) = init_logs(std::env::var("GATEHOUSE_LOG_FORMAT").ok().as_deref()) {
+        eprintln!("gatehouse: {err}");
+        return ExitCode::from(2);
+    }
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -24,6 +23,29 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Logs to standard output: human-readable lines by default, or (`GATEHOUSE_LOG_FORMAT=json`)
+/// one JSON object per line for a log pipeline, with the request's span (request id, method,
+/// matched route) under `span`. `RUST_LOG` filters either (default `info`).
+fn init_logs(format: Option<&str>) -> Result<(), String> {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    match format.map(str::trim) {
+        None | Some("" | "text") => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        Some("json") => tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_env_filter(filter)
+            .init(),
+        Some(other) => {
+            return Err(format!(
+                "GATEHOUSE_LOG_FORMAT: {other:?} is not a log format; use text or json"
+            ));
+        }
+    }
+    Ok(())
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -19,6 +19,7 @@ mod assets;
 mod headers;
 mod health;
 mod host_and_origin;
+mod logs;
 mod projects;
 mod teams;
 
