@@ -58,8 +58,9 @@ fn json_logs_are_one_object_per_line_with_the_request_id_and_route() {
             "no request line in {seen:#?}"
         );
         if let Ok(line) = received.recv_timeout(Duration::from_millis(100)) {
-            let object: serde_json::Value = serde_json::from_str(&line)
-                .unwrap_or_else(|e| panic!("not one JSON object ({e}): {line}"));
+            let parsed: Result<serde_json::Value, _> = serde_json::from_str(&line);
+            assert!(parsed.is_ok(), "not one JSON object: {line}");
+            let object = parsed.expect("checked");
             if object["span"]["route"] == "/readyz" {
                 break object;
             }
