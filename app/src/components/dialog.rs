@@ -31,7 +31,13 @@ fn frame(
             id=id
             class="dialog"
             aria-labelledby=labelled_by
-            on:close=move |_| open.set(false)
+            // `close` arrives as a queued task after the dialog hid: if it was opened again
+            // meanwhile (Escape, then Enter on the opener at once), that late event is stale.
+            on:close=move |_| {
+                if dialog.get_untracked().is_none_or(|element| !element.open()) {
+                    open.set(false);
+                }
+            }
         >
             <h2 id=title_id>{title}</h2>
             {content}
