@@ -23,11 +23,13 @@ use crate::vocab::{Actor, ProjectRole, Role};
 use crate::{Error, Services};
 
 mod check;
+mod grants;
 mod invited;
 mod members;
 mod snapshot;
 mod teams;
 
+pub(crate) use grants::{grant_of, paths_of};
 pub(crate) use invited::grant_invited_role;
 pub(crate) use snapshot::access_of;
 
@@ -424,57 +426,6 @@ pub(crate) async fn begin_project_change<'a>(
         action,
     ))?;
     Ok((change, org, project, facts))
-}
-
-/// Every way `user` holds a role on `project` (their grant first, then their teams'), read
-/// inside a change.
-pub(crate) async fn paths_of(
-    conn: &mut AnyConnection,
-    project: ProjectId,
-    user: UserId,
-) -> Result<Vec<Path>, Error> {
-    let rows: Vec<(Option<String>, String)> = sqlx::query_as(
-        "SELECT NULL, role FROM project_grants WHERE project_id = $1 AND user_id = $2 \
-         UNION ALL \
-         SELECT g.team_id, g.role FROM team_project_grants g \
-         JOIN team_members m ON m.team_id = g.team_id \
-         WHERE g.project_id = $1 AND m.user_id = $2",
-    )
-    .bind(project.to_string())
-    .bind(user.to_string())
-    .fetch_all(conn)
-    .await?;
-    let mut paths: Vec<Path> = rows
-        .into_iter()
-        .map(|(team, role)| {
-            let role = parse_project_role(&role)?;
-            Ok(match team {
-                None => Path::Grant(role),
-                Some(team) => Path::Team(ids::from_db(&team, TeamId::parse)?, role),
-            })
-        })
-        .collect::<Result<_, Error>>()?;
-    // The snapshot's order: the person's own grant, then teams by id.
-    paths.sort_by_key(|path| match path {
-        Path::Grant(_) => None,
-        Path::Team(team, _) => Some(*team),
-    });
-    Ok(paths)
-}
-
-pub(crate) async fn grant_of(
-    conn: &mut AnyConnection,
-    project: ProjectId,
-    user: UserId,
-) -> Result<Option<ProjectRole>, Error> {
-    let role: Option<String> = sqlx::query_scalar(
-        "SELECT role FROM project_grants WHERE project_id = $1 AND user_id = $2",
-    )
-    .bind(project.to_string())
-    .bind(user.to_string())
-    .fetch_optional(conn)
-    .await?;
-    role.as_deref().map(parse_project_role).transpose()
 }
 
 /// Every project change ends alike: audited (`project:<id>` then `detail`), then committed with
