@@ -23,9 +23,12 @@ use crate::vocab::{Actor, ClientInfo, ProjectRole, Role};
 use crate::{Error, Services, mail};
 
 mod accept;
+mod options;
 mod store;
 
 pub use accept::{Acceptor, accept_invitation};
+use options::invited_teams;
+pub use options::{InviteOptions, TEAMS_PER_INVITATION_MAX};
 
 /// How long an invitation link works.
 pub const TTL: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -112,30 +115,6 @@ pub struct Details {
     /// The teams accepting joins, by name.
     pub teams: Vec<String>,
 }
-
-/// What an invitation may carry besides the address and the role.
-#[derive(Debug, Clone, Copy)]
-pub struct InviteOptions<'a> {
-    /// The invitee's full name, to start their account with; empty for none.
-    pub name: &'a str,
-    /// Teams of the organization that accepting joins.
-    pub team_ids: &'a [String],
-    /// Whether to email the link (when SMTP is configured); otherwise it is only shown.
-    pub send_email: bool,
-}
-
-impl Default for InviteOptions<'_> {
-    fn default() -> Self {
-        Self {
-            name: "",
-            team_ids: &[],
-            send_email: true,
-        }
-    }
-}
-
-/// Teams one invitation may name.
-pub const TEAMS_PER_INVITATION_MAX: usize = 20;
 
 /// Invites `email` into the caller's organization with `role`, emailing the link when SMTP is
 /// configured.
@@ -306,31 +285,6 @@ async fn invite(
         expires_at,
         emailed,
     })
-}
-
-/// The distinct teams named by `team_ids` (at most [`TEAMS_PER_INVITATION_MAX`]); whether they
-/// are the organization's is checked when they are stored.
-fn invited_teams(team_ids: &[String], errors: &mut FieldErrors) -> Result<Vec<TeamId>, Error> {
-    let mut teams = Vec::new();
-    for id in team_ids
-        .iter()
-        .map(|id| id.trim())
-        .filter(|id| !id.is_empty())
-    {
-        let team = TeamId::parse(id).ok_or(Error::NotFound)?;
-        if !teams.contains(&team) {
-            teams.push(team);
-        }
-    }
-    if teams.len() > TEAMS_PER_INVITATION_MAX {
-        errors.add(
-            "team_id",
-            Problem::TooManyTeamsChosen {
-                max: TEAMS_PER_INVITATION_MAX,
-            },
-        );
-    }
-    Ok(teams)
 }
 
 /// With SMTP configured, only an account whose owner proved its address may send invitations:
