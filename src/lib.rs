@@ -6,6 +6,8 @@ mod assets;
 #[cfg(feature = "ssr")]
 mod health;
 #[cfg(feature = "ssr")]
+mod metrics;
+#[cfg(feature = "ssr")]
 mod middleware;
 #[cfg(feature = "ssr")]
 mod oauth_routes;
@@ -28,7 +30,7 @@ pub fn hydrate() {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{AppState, router};
+pub use server::{AppState, metrics_router, router};
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -40,7 +42,7 @@ mod server {
     use axum::middleware::from_fn_with_state;
     use gatehouse_app::ctx::ServerContext;
     use gatehouse_app::{App, shell};
-    use gatehouse_server::config::PublicOrigin;
+    use gatehouse_server::config::{MetricsExposure, PublicOrigin};
     use gatehouse_server::{Services, Settings, TrustedProxies};
     use http::Request;
     use http::request::Parts;
@@ -67,6 +69,9 @@ mod server {
         /// Where people reach this server; state-changing requests must name it.
         pub public: PublicOrigin,
         pub trusted_proxies: TrustedProxies,
+        /// Where `/metrics` is served, and the request metrics when it is.
+        pub metrics: MetricsExposure,
+        pub http_metrics: Option<Arc<crate::metrics::HttpMetrics>>,
     }
 
     impl std::ops::Deref for AppState {
@@ -92,6 +97,9 @@ mod server {
                 },
                 public: settings.public_origin.clone(),
                 trusted_proxies: settings.trusted_proxies.clone(),
+                metrics: settings.metrics,
+                http_metrics: (settings.metrics != MetricsExposure::Off)
+                    .then(crate::metrics::HttpMetrics::new),
             }))
         }
     }
@@ -103,10 +111,10 @@ mod server {
     }
 
     /// The whole HTTP surface: pages, server functions under `/api`, the browser bundle
-    /// (`assets`), other static files, the health probes (`health`), and the
-    /// middleware stack (outermost first): request id → trace span → security headers →
-    /// origin check → session resolution (these two not for static files). Security
-    /// headers sit outside the checks so that
+    /// (`assets`), other static files, the health probes (`health`), `/metrics` when served
+    /// here, and the middleware stack (outermost first): request id → trace span → request
+    /// metrics → security headers → origin check → session resolution (these two not for
+    /// static files, probes or metrics). Security headers sit outside the checks so that
     /// refusals carry them too. Server functions set their own error statuses (see
     /// `gatehouse_app::ctx::answer_with`).
     pub fn router(state: AppState) -> Router {
@@ -137,6 +145,7 @@ mod server {
                     .on_failure(DefaultOnFailure::new().level(tracing::Level::INFO)),
             )
             .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(from_fn_with_state(state.clone(), crate::metrics::track))
             .layer(from_fn_with_state(
                 state.clone(),
                 middleware::security_headers,
@@ -154,6 +163,10 @@ mod server {
             ))
             // Every form here is a few short fields; refuse anything larger early.
             .layer(DefaultBodyLimit::max(BODY_LIMIT));
+        let beside = match state.metrics {
+            MetricsExposure::WithApp => crate::metrics::routes(),
+            MetricsExposure::Off | MetricsExposure::Own(_) => Router::new(),
+        };
         Router::new()
             .route(
                 "/auth/{provider}/start",
@@ -172,8 +185,14 @@ mod server {
             .layer(app)
             .merge(crate::assets::static_routes(&state.leptos_options))
             .merge(crate::health::routes())
+            .merge(beside)
             .layer(edge)
             .with_state(state)
+    }
+
+    /// `/metrics` alone, for its own listener (`GATEHOUSE_METRICS_ADDR`).
+    pub fn metrics_router(state: AppState) -> Router {
+        crate::metrics::routes().with_state(state)
     }
 
     /// Request id, method and matched route; never the full URI, which may carry secrets.

@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use gatehouse::{AppState, router};
+use gatehouse::{AppState, metrics_router, router};
+use gatehouse_server::config::MetricsExposure;
 use gatehouse_server::{Db, Services, Settings, SystemClock};
 use leptos::prelude::get_configuration;
 use tracing_subscriber::EnvFilter;
@@ -65,18 +66,36 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let services = Services::new(db, Arc::new(SystemClock), settings.services.clone()).await?;
     // Expired rows and old audit events go a minute after start-up, then hourly.
     gatehouse_server::purge::spawn(services.clone());
-    let app = router(AppState::new(leptos_options, services, &settings));
+    let state = AppState::new(leptos_options, services, &settings);
+    let app = router(state.clone());
 
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .map_err(|e| format!("GATEHOUSE_ADDR: cannot listen on {}: {e}", settings.addr))?;
     tracing::info!("listening on http://{}", settings.addr);
+    if let MetricsExposure::Own(addr) = settings.metrics {
+        serve_metrics(addr, metrics_router(state.clone())).await?;
+    }
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown())
     .await?;
+    Ok(())
+}
+
+/// `/metrics` on its own listener, for as long as the process runs.
+async fn serve_metrics(addr: SocketAddr, router: axum::Router) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("GATEHOUSE_METRICS_ADDR: cannot listen on {addr}: {e}"))?;
+    tracing::info!("metrics on http://{addr}/metrics");
+    tokio::spawn(async move {
+        if let Err(err) = axum::serve(listener, router).await {
+            tracing::error!("metrics listener stopped: {err}");
+        }
+    });
     Ok(())
 }
 

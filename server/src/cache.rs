@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use prometheus_client::metrics::counter::Counter;
 use sqlx::{Any, AnyConnection, Transaction};
 use tokio::sync::{Notify, oneshot};
 
@@ -144,6 +145,11 @@ pub struct SessionCache {
     leased: bool,
     /// Asks the listener to drop and re-establish its connection.
     reconnect: Notify,
+    /// Session lookups answered from memory, and those that went to the database.
+    pub(crate) hits: Counter,
+    pub(crate) misses: Counter,
+    /// Invalidations heard from other instances (PostgreSQL).
+    pub(crate) received: Counter,
 }
 
 struct Wait {
@@ -180,6 +186,9 @@ impl SessionCache {
             own_heartbeat: Mutex::default(),
             leased: backend == Backend::Postgres,
             reconnect: Notify::new(),
+            hits: Counter::default(),
+            misses: Counter::default(),
+            received: Counter::default(),
         }
     }
 
@@ -198,10 +207,16 @@ impl SessionCache {
     }
 
     pub(crate) fn get(&self, token_hash: &str) -> Option<Cached> {
-        if !self.is_trusted() {
-            return None;
-        }
-        self.entries().by_token_hash.get(token_hash).cloned()
+        let found = if self.is_trusted() {
+            self.entries().by_token_hash.get(token_hash).cloned()
+        } else {
+            None
+        };
+        match found {
+            Some(_) => self.hits.inc(),
+            None => self.misses.inc(),
+        };
+        found
     }
 
     /// Caches what a loader read, unless anything was invalidated since `generation`.

@@ -87,6 +87,19 @@ pub struct Settings {
     /// Whether a missing key file is generated (the embedded SQLite default only: instances
     /// sharing a PostgreSQL database must share one key, so there it has to be provided).
     pub generate_secret_key: bool,
+    /// Where `/metrics` is served, if anywhere.
+    pub metrics: MetricsExposure,
+}
+
+/// Whether and where the Prometheus endpoint `/metrics` is served (`GATEHOUSE_METRICS`,
+/// `GATEHOUSE_METRICS_ADDR`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsExposure {
+    Off,
+    /// Beside the app, on `GATEHOUSE_ADDR`.
+    WithApp,
+    /// On its own listener, so it need not be reachable by the public.
+    Own(SocketAddr),
 }
 
 /// Where people reach this server: the scheme and authority of `GATEHOUSE_PUBLIC_URL` (or of
@@ -368,6 +381,7 @@ impl Settings {
                 });
             }
         };
+        let metrics = metrics_exposure(&get, addr)?;
         Ok(Self {
             addr,
             data_dir,
@@ -378,6 +392,7 @@ impl Settings {
             trusted_proxies,
             secret_key_file,
             generate_secret_key,
+            metrics,
         })
     }
 
@@ -400,3 +415,44 @@ impl Settings {
 
 #[cfg(test)]
 mod tests;
+
+fn metrics_exposure(
+    get: &dyn Fn(&str) -> Option<String>,
+    app: SocketAddr,
+) -> Result<MetricsExposure, ConfigError> {
+    let on = match get("GATEHOUSE_METRICS").map(|v| v.trim().to_ascii_lowercase()) {
+        None => false,
+        Some(v) if v == "on" => true,
+        Some(v) if v == "off" => false,
+        Some(v) => {
+            return Err(ConfigError {
+                variable: "GATEHOUSE_METRICS",
+                message: format!("{v:?} is neither on nor off"),
+            });
+        }
+    };
+    let Some(text) = get("GATEHOUSE_METRICS_ADDR") else {
+        return Ok(if on {
+            MetricsExposure::WithApp
+        } else {
+            MetricsExposure::Off
+        });
+    };
+    let addr: SocketAddr = text.trim().parse().map_err(|_| ConfigError {
+        variable: "GATEHOUSE_METRICS_ADDR",
+        message: format!("{text:?} is not an address such as 127.0.0.1:9100"),
+    })?;
+    if !on {
+        return Err(ConfigError {
+            variable: "GATEHOUSE_METRICS_ADDR",
+            message: "is set but metrics are off: add GATEHOUSE_METRICS=on".into(),
+        });
+    }
+    if addr == app {
+        return Err(ConfigError {
+            variable: "GATEHOUSE_METRICS_ADDR",
+            message: format!("{addr} is GATEHOUSE_ADDR too; leave it unset to serve metrics there"),
+        });
+    }
+    Ok(MetricsExposure::Own(addr))
+}

@@ -32,6 +32,7 @@ pub mod ids;
 pub mod invitations;
 pub mod mail;
 pub mod members;
+pub mod metrics;
 pub mod mfa;
 pub mod notices;
 pub mod oauth;
@@ -78,6 +79,8 @@ pub struct Services {
     pub mailer: mail::Mailer,
     /// The configured sign-in providers, discovered at start-up.
     pub oauth: Arc<oauth::Providers>,
+    /// What `/metrics` reports (counted whether or not it is served).
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl Services {
@@ -90,6 +93,7 @@ impl Services {
         let oauth =
             Arc::new(oauth::Providers::discover(&config.providers, &config.public_url).await?);
         let cache = Arc::new(cache::SessionCache::new(db.backend()));
+        let metrics = metrics::Metrics::new(&hasher, &cache, &mailer);
         cache::spawn_listener(&db, cache.clone());
         cache
             .wait_until_trusted(std::time::Duration::from_secs(5))
@@ -102,6 +106,7 @@ impl Services {
             cache,
             mailer,
             oauth,
+            metrics,
         })
     }
 }

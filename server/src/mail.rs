@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use prometheus_client::metrics::counter::Counter;
 
 use crate::Error;
 
@@ -37,7 +38,12 @@ pub struct Mail {
 
 /// Sends mail, or knows that it cannot.
 #[derive(Clone)]
-pub struct Mailer(Option<Arc<Smtp>>);
+pub struct Mailer {
+    smtp: Option<Arc<Smtp>>,
+    /// Messages the SMTP server accepted, and those it refused or never took (`metrics`).
+    pub(crate) sent: Counter,
+    pub(crate) failed: Counter,
+}
 
 struct Smtp {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -64,38 +70,39 @@ impl Mailer {
 
     pub fn new(settings: Option<&MailSettings>) -> Result<Self, Error> {
         let Some(settings) = settings else {
-            return Ok(Self(None));
+            return Ok(Self::with(None));
         };
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&settings.smtp_url)
             .map_err(Error::internal)?
             .timeout(Some(SEND_TIMEOUT))
             .build();
         let from = settings.from.parse().map_err(Error::internal)?;
-        Ok(Self(Some(Arc::new(Smtp { transport, from }))))
+        Ok(Self::with(Some(Arc::new(Smtp { transport, from }))))
+    }
+
+    fn with(smtp: Option<Arc<Smtp>>) -> Self {
+        Self {
+            smtp,
+            sent: Counter::default(),
+            failed: Counter::default(),
+        }
     }
 
     pub fn is_configured(&self) -> bool {
-        self.0.is_some()
+        self.smtp.is_some()
     }
 
     /// Delivers `mail`. Errors: `Internal` when no SMTP is configured or delivery failed.
     pub async fn send(&self, mail: Mail) -> Result<(), Error> {
-        let Some(smtp) = &self.0 else {
+        let Some(smtp) = &self.smtp else {
             return Err(Error::internal("no SMTP server is configured"));
         };
-        let to: Mailbox = mail.to.parse().map_err(Error::internal)?;
-        let message = Message::builder()
-            .from(smtp.from.clone())
-            .to(to)
-            .subject(mail.subject)
-            .multipart(MultiPart::alternative_plain_html(mail.text, mail.html))
-            .map_err(Error::internal)?;
-        let sent = tokio::time::timeout(SEND_TIMEOUT, smtp.transport.send(message)).await;
-        match sent {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(err)) => Err(Error::internal(err)),
-            Err(_) => Err(Error::internal("SMTP delivery timed out")),
-        }
+        let outcome = smtp.deliver(mail).await;
+        match outcome {
+            Ok(()) => self.sent.inc(),
+            Err(_) => self.failed.inc(),
+        };
+        outcome
     }
 
     /// Delivers `mail` in the background: the caller's answer must not depend on (or reveal)
@@ -107,5 +114,22 @@ impl Mailer {
                 tracing::warn!("email not delivered: {err}");
             }
         });
+    }
+}
+
+impl Smtp {
+    async fn deliver(&self, mail: Mail) -> Result<(), Error> {
+        let to: Mailbox = mail.to.parse().map_err(Error::internal)?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(mail.subject)
+            .multipart(MultiPart::alternative_plain_html(mail.text, mail.html))
+            .map_err(Error::internal)?;
+        match tokio::time::timeout(SEND_TIMEOUT, self.transport.send(message)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(err)) => Err(Error::internal(err)),
+            Err(_) => Err(Error::internal("SMTP delivery timed out")),
+        }
     }
 }

@@ -330,7 +330,8 @@ async fn sign_in_as(
         second_step: None,
         via_provider: Some(&provider.key),
     };
-    sign_in::complete_sign_in(svc, completion, client, previous_token).await
+    let step = sign_in::complete_sign_in(svc, completion, client, previous_token).await;
+    sign_in::counted(svc, step)
 }
 
 /// "Join": a new person a provider vouched for accepts the invitation they came through, after

@@ -13,6 +13,7 @@ use crate::clock::Timestamp;
 use crate::devices;
 use crate::error::{Denial, Lapse};
 use crate::ids::{ChallengeId, OrgId, UserId};
+use crate::metrics::SignInOutcome;
 use crate::notices::{self, Notice};
 use crate::orgs;
 use crate::passwords::Password;
@@ -44,6 +45,30 @@ pub enum SignInStep {
 /// the account is deactivated there, or is not a member of the organization asked for.
 /// `Busy` when the password hasher's queue is full (then nothing is counted).
 pub async fn sign_in(
+    svc: &Services,
+    email: &str,
+    password: &str,
+    organization: Option<&str>,
+    client: &ClientInfo,
+    previous_token: Option<&str>,
+) -> Result<SignInStep, Error> {
+    let step = check_password(svc, email, password, organization, client, previous_token).await;
+    counted(svc, step)
+}
+
+/// Counts how a sign-in step ended, for `/metrics`.
+pub(crate) fn counted(
+    svc: &Services,
+    step: Result<SignInStep, Error>,
+) -> Result<SignInStep, Error> {
+    svc.metrics.count_sign_in(&step, |step| match step {
+        SignInStep::Done(_) => SignInOutcome::Succeeded,
+        SignInStep::SecondFactor(_) => SignInOutcome::MfaRequired,
+    });
+    step
+}
+
+async fn check_password(
     svc: &Services,
     email: &str,
     password: &str,
@@ -140,6 +165,19 @@ pub struct MfaSignedIn {
 /// failures in a row impose a wait; `Forbidden` ([`Denial::SecondFactorLocked`]) once they locked the second
 /// factor, or as for sign-in (deactivated meanwhile).
 pub async fn verify_sign_in(
+    svc: &Services,
+    token: &str,
+    code: &str,
+    client: &ClientInfo,
+    previous_token: Option<&str>,
+) -> Result<MfaSignedIn, Error> {
+    let verified = prove_and_complete(svc, token, code, client, previous_token).await;
+    svc.metrics
+        .count_sign_in(&verified, |_| SignInOutcome::Succeeded);
+    verified
+}
+
+async fn prove_and_complete(
     svc: &Services,
     token: &str,
     code: &str,

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
+pub(super) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
@@ -15,7 +15,7 @@ fn free_port() -> u16 {
 }
 
 /// Stops the server however the test ends (it would otherwise outlive a failed assertion).
-struct Stop(std::process::Child);
+pub(super) struct Stop(pub(super) std::process::Child);
 
 impl Drop for Stop {
     fn drop(&mut self) {

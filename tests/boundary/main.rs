@@ -20,6 +20,7 @@ mod headers;
 mod health;
 mod host_and_origin;
 mod logs;
+mod metrics;
 mod projects;
 mod teams;
 

@@ -59,6 +59,7 @@ async fn listen(db: &Db, cache: &Arc<SessionCache>) -> Result<(), Error> {
                 if origin == me {
                     cache.acknowledged(nonce, &me);
                 } else {
+                    cache.received.inc();
                     let (db, ack) = (db.clone(), format!("a:{origin}:{nonce}:{me}"));
                     tokio::spawn(async move { notify(&db, ACK_CHANNEL, ack).await });
                 }

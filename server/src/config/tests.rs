@@ -273,3 +273,38 @@ fn providers_are_read_and_misconfigurations_named() {
         Some("GATEHOUSE_OIDC_PROVIDERS")
     );
 }
+
+#[test]
+fn metrics_are_off_by_default_and_served_where_asked() {
+    let off = settings(&[]).unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(off.metrics, MetricsExposure::Off);
+    let with_app = settings(&[("GATEHOUSE_METRICS", "on")]).unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(with_app.metrics, MetricsExposure::WithApp);
+    let own = settings(&[
+        ("GATEHOUSE_METRICS", "ON"),
+        ("GATEHOUSE_METRICS_ADDR", "127.0.0.1:9100"),
+    ])
+    .unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(
+        own.metrics,
+        MetricsExposure::Own(SocketAddr::from(([127, 0, 0, 1], 9100)))
+    );
+    for bad in [
+        vec![("GATEHOUSE_METRICS", "yes")],
+        vec![("GATEHOUSE_METRICS_ADDR", "127.0.0.1:9100")],
+        vec![
+            ("GATEHOUSE_METRICS", "on"),
+            ("GATEHOUSE_METRICS_ADDR", "nowhere"),
+        ],
+        vec![
+            ("GATEHOUSE_METRICS", "on"),
+            ("GATEHOUSE_METRICS_ADDR", "127.0.0.1:3000"),
+        ],
+    ] {
+        let variable = settings(&bad).err().map(|e| e.variable);
+        assert!(
+            variable.is_some_and(|v| v.starts_with("GATEHOUSE_METRICS")),
+            "{bad:?}: {variable:?}"
+        );
+    }
+}

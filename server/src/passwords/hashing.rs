@@ -3,10 +3,12 @@
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::histogram::Histogram;
 use rand::RngCore;
 use rand::rngs::OsRng;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
@@ -33,6 +35,10 @@ pub struct PasswordHasher {
     dummy_hash: Arc<str>,
     memory: WorkingMemory,
     concurrency: usize,
+    /// Seconds each admitted hash waited for its turn (exported by `metrics`).
+    pub(crate) wait: Histogram,
+    /// Work refused with `Busy` (exported by `metrics`).
+    pub(crate) refused: Counter,
 }
 
 /// What a refused caller is told to wait: the queue drains in well under a second.
@@ -179,6 +185,11 @@ impl PasswordHasher {
             dummy_hash: Arc::from(""),
             memory: WorkingMemory::default(),
             concurrency,
+            // 1 ms to ~4 s: an idle hasher answers at once, a full queue in seconds.
+            wait: Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
+                0.001, 2.0, 13,
+            )),
+            refused: Counter::default(),
         };
         let dummy_hash = hasher.hash(&dummy).await?;
         Ok(Self {
@@ -192,10 +203,16 @@ impl PasswordHasher {
         self.capacity - self.admitted.available_permits()
     }
 
+    /// Hashes and checks admitted and waiting for their turn (the queue's depth).
+    pub fn waiting(&self) -> usize {
+        let running = self.concurrency - self.running.available_permits();
+        self.in_flight().saturating_sub(running)
+    }
+
     /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) with a fresh random salt. `Busy` when
     /// new passwords hold their share of the queue, or the queue is full.
     pub async fn hash(&self, password: &Password) -> Result<String, Error> {
-        let share = admit(&self.new_passwords)?;
+        let share = self.admit(&self.new_passwords)?;
         let password = password.clone();
         self.run(share, move |memory| hash_with(&password, memory))
             .await
@@ -222,7 +239,8 @@ impl PasswordHasher {
         share: Option<OwnedSemaphorePermit>,
         work: impl FnOnce(&mut [Block]) -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
-        let place = admit(&self.admitted)?;
+        let place = self.admit(&self.admitted)?;
+        let queued = Instant::now();
         // The places move into the blocking task: if the request is dropped (client gone), the
         // hash still counts against the bounds until it really finishes. Waiting is first come,
         // first served (tokio's semaphore is fair).
@@ -232,6 +250,7 @@ impl PasswordHasher {
             .acquire_owned()
             .await
             .map_err(Error::internal)?;
+        self.wait.observe(queued.elapsed().as_secs_f64());
         let blocks = params()?.block_count();
         let hasher = self.clone();
         tokio::task::spawn_blocking(move || {
@@ -248,17 +267,20 @@ impl PasswordHasher {
     }
 }
 
-/// A place in `places` now, or `Busy`.
-fn admit(places: &Arc<Semaphore>) -> Result<Option<OwnedSemaphorePermit>, Error> {
-    match places.clone().try_acquire_owned() {
-        Ok(place) => Ok(Some(place)),
-        Err(TryAcquireError::NoPermits) => {
-            tracing::debug!("password hashing queue full: request refused");
-            Err(Error::Busy {
-                retry_after: BUSY_RETRY_AFTER,
-            })
+impl PasswordHasher {
+    /// A place in `places` now, or `Busy` (counted).
+    fn admit(&self, places: &Arc<Semaphore>) -> Result<Option<OwnedSemaphorePermit>, Error> {
+        match places.clone().try_acquire_owned() {
+            Ok(place) => Ok(Some(place)),
+            Err(TryAcquireError::NoPermits) => {
+                tracing::debug!("password hashing queue full: request refused");
+                self.refused.inc();
+                Err(Error::Busy {
+                    retry_after: BUSY_RETRY_AFTER,
+                })
+            }
+            Err(TryAcquireError::Closed) => Err(Error::internal("password hasher closed")),
         }
-        Err(TryAcquireError::Closed) => Err(Error::internal("password hasher closed")),
     }
 }
 

@@ -22,6 +22,7 @@ mod invitation_links;
 mod invitation_races;
 mod invitations;
 mod members;
+mod metrics;
 mod mfa;
 mod mfa_backup_codes;
 mod mfa_lockout;
