@@ -2,11 +2,11 @@
 //! [`sqlx::AnyPool`] with portable SQL (`$n` placeholders, TEXT ids, BIGINT millisecond times),
 //! so the same store code runs on SQLite and PostgreSQL.
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::str::FromStr;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 use crate::Error;
 
@@ -93,6 +93,35 @@ impl Db {
         Ok(db)
     }
 
+    /// Like [`connect`](Self::connect), for tools that must never create a database (the
+    /// command line): `None` when `url` holds no Gatehouse database yet — no SQLite file there,
+    /// or a database without Gatehouse's tables — and nothing was created.
+    pub async fn connect_existing(url: &str) -> Result<Option<Self>, Error> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of_url(url)
+            .ok_or_else(|| Error::internal("DATABASE_URL names an unsupported database"))?;
+        if backend == Backend::Sqlite && !sqlite_path(url).is_some_and(|path| path.is_file()) {
+            return Ok(None);
+        }
+        let mut conn = AnyConnection::connect(url).await?;
+        let tables: i64 = sqlx::query_scalar(match backend {
+            Backend::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'users'"
+            }
+            Backend::Postgres => {
+                "SELECT COUNT(*) FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name = 'users'"
+            }
+        })
+        .fetch_one(&mut conn)
+        .await?;
+        conn.close().await?;
+        if tables == 0 {
+            return Ok(None);
+        }
+        Self::connect(url).await.map(Some)
+    }
+
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
@@ -111,16 +140,21 @@ impl Db {
     }
 }
 
-fn create_sqlite_folder(url: &str) -> Result<(), Error> {
-    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+/// The file a `sqlite:` URL names; `None` for an in-memory database.
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let path = url.strip_prefix("sqlite:")?.trim_start_matches("//");
     let path = path.split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
-        return Ok(());
+        return None;
     }
-    if let Some(parent) = Path::new(path)
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-    {
+    Some(PathBuf::from(path))
+}
+
+fn create_sqlite_folder(url: &str) -> Result<(), Error> {
+    let Some(path) = sqlite_path(url) else {
+        return Ok(());
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(Error::internal)?;
     }
     Ok(())

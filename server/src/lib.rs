@@ -11,7 +11,8 @@
 //! (`authz`, `admission`) and the organization's [`access`] snapshot they read; the records
 //! (`users`, `identities`, `audit`, `cache`, `notices`); the services (`sessions`,
 //! `second_factor`, `orgs`, `reauth`); and the flows on top (`sign_in`, `accounts`,
-//! `invitations`, `security_policy`, `members`, `projects`, `teams`, `oauth`, `mfa`, `password_resets`).
+//! `invitations`, `security_policy`, `members`, `projects`, `teams`, `oauth`, `mfa`, `password_resets`,
+//! and the operator's command line, `operator`).
 //! [`Services`], defined here, is the composition root every module may take.
 
 pub mod access;
@@ -36,6 +37,7 @@ pub mod metrics;
 pub mod mfa;
 pub mod notices;
 pub mod oauth;
+pub mod operator;
 pub mod orgs;
 pub mod password_resets;
 pub mod passwords;

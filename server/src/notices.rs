@@ -22,6 +22,8 @@ pub enum Notice {
     MfaReset {
         organization: String,
     },
+    /// The server's operator reset the account's MFA on the command line.
+    MfaResetByOperator,
     BackupCodesRegenerated,
     /// A sign-in provider (by its display name) was linked or unlinked.
     ProviderLinked {
@@ -64,6 +66,13 @@ impl Notice {
                     "An administrator of {organization} reset the multi-factor authentication of \
                      your Gatehouse account: your authenticator and backup codes no longer work."
                 ),
+            ),
+            Notice::MfaResetByOperator => (
+                "Your multi-factor authentication was reset".into(),
+                "The operator of this Gatehouse server reset the multi-factor authentication of \
+                 your account: your authenticator and backup codes no longer work, and every \
+                 session of the account was signed out."
+                    .into(),
             ),
             Notice::BackupCodesRegenerated => (
                 "New backup codes were made".into(),
@@ -134,6 +143,27 @@ pub fn send(svc: &Services, user: UserId, notice: Notice, client: &ClientInfo) {
             tracing::warn!(user_id = %user, "security notice not sent: {err}");
         }
     });
+}
+
+/// Like [`send`], but delivered before it returns: for the command line, whose process ends
+/// right after the change (a background delivery would die with it). Still never fails the
+/// change: a delivery failure is logged, and `false` returned.
+pub(crate) async fn send_now(
+    svc: &Services,
+    user: UserId,
+    notice: Notice,
+    client: &ClientInfo,
+) -> bool {
+    if !svc.mailer.is_configured() {
+        return false;
+    }
+    match deliver(svc, user, &notice, client, svc.clock.now()).await {
+        Ok(()) => true,
+        Err(err) => {
+            tracing::warn!(user_id = %user, "security notice not sent: {err}");
+            false
+        }
+    }
 }
 
 async fn deliver(
@@ -228,6 +258,7 @@ mod tests {
             Notice::MfaReset {
                 organization: "Acme".into(),
             },
+            Notice::MfaResetByOperator,
             Notice::BackupCodesRegenerated,
             Notice::ProviderLinked {
                 provider: "Google".into(),

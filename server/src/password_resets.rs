@@ -1,6 +1,7 @@
 //! Password reset links: asked for by email (sent by SMTP; the same answer whether or not the
-//! account exists) or created by an administrator for a member. 30 minutes, single use, only
-//! the token's hash stored. Setting the new password ends every session of the account.
+//! account exists), created by an administrator for a member, or by the server's operator on the
+//! command line. 30 minutes, single use, only the token's hash stored. Setting the new password
+//! ends every session of the account.
 
 use std::time::Duration;
 
@@ -36,6 +37,17 @@ const REQUESTS_PER_IP: Limit = Limit {
 pub struct ResetLink {
     pub link: String,
     pub expires_at: Timestamp,
+}
+
+/// Who made a reset link: it decides what the link may open and how it is audited.
+#[derive(Clone, Copy)]
+enum Issuer<'a> {
+    /// The account's owner, through an emailed link: using it proves the mailbox.
+    Owner,
+    /// An administrator, for a member of their organization alone.
+    Admin(&'a Actor),
+    /// The server's operator, on the command line: no account of theirs, no organization.
+    Operator,
 }
 
 /// Whether password reset by email is available (SMTP configured).
@@ -97,7 +109,7 @@ async fn email_link(
     };
     let user = ids::from_db(&user, UserId::parse)?;
     let mut change = Change::begin(svc).await?;
-    let issued = issue(&mut change, svc, user, None, client).await?;
+    let issued = issue(&mut change, svc, user, Issuer::Owner, client).await?;
     change.commit().await?;
     svc.mailer
         .send(mail::password_reset(email.as_str(), &issued.link))
@@ -136,7 +148,21 @@ pub async fn create_reset_link(
     if linked > 0 && user != actor.user_id {
         return Err(Error::Forbidden(Denial::LinkedProvider));
     }
-    let link = issue(&mut change, svc, user, Some(actor), &actor.client).await?;
+    let link = issue(&mut change, svc, user, Issuer::Admin(actor), &actor.client).await?;
+    change.commit().await?;
+    Ok(link)
+}
+
+/// A reset link the server's operator hands over (`gatehouse admin create-reset-link`): for any
+/// account, whatever its organizations, audited with no acting account and `by:operator`. Only
+/// the command line calls it; `client` describes it.
+pub(crate) async fn create_operator_link(
+    svc: &Services,
+    user: UserId,
+    client: &ClientInfo,
+) -> Result<ResetLink, Error> {
+    let mut change = Change::begin(svc).await?;
+    let link = issue(&mut change, svc, user, Issuer::Operator, client).await?;
     change.commit().await?;
     Ok(link)
 }
@@ -176,9 +202,13 @@ async fn issue(
     change: &mut Change<'_>,
     svc: &Services,
     user: UserId,
-    by: Option<&Actor>,
+    by: Issuer<'_>,
     client: &ClientInfo,
 ) -> Result<ResetLink, Error> {
+    let admin = match by {
+        Issuer::Admin(actor) => Some(actor),
+        Issuer::Owner | Issuer::Operator => None,
+    };
     let now = svc.clock.now();
     let secret = Secret::generate();
     let id = ResetId::random();
@@ -186,16 +216,18 @@ async fn issue(
     let stamp = account_stamp(change.conn(), user).await?;
     sqlx::query(
         "INSERT INTO password_resets (id, user_id, token_hash, created_by, created_at, \
-         expires_at, account_stamp, org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         expires_at, account_stamp, org_id, by_operator) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(id.to_string())
     .bind(user.to_string())
     .bind(secret.hash())
-    .bind(by.map(|actor| actor.user_id.to_string()))
+    .bind(admin.map(|actor| actor.user_id.to_string()))
     .bind(now.as_millis())
     .bind(expires_at.as_millis())
     .bind(stamp)
-    .bind(by.and_then(|actor| actor.org.as_ref().map(|org| org.id.to_string())))
+    .bind(admin.and_then(|actor| actor.org.as_ref().map(|org| org.id.to_string())))
+    .bind(i64::from(matches!(by, Issuer::Operator)))
     .execute(change.conn())
     .await?;
     // Links that ended long ago are of no use to anyone.
@@ -204,15 +236,17 @@ async fn issue(
         .bind(now.minus(Duration::from_secs(24 * 3600)).as_millis())
         .execute(change.conn())
         .await?;
-    let action = match by {
-        Some(_) => Audited::PasswordResetLinkCreated,
-        None => Audited::PasswordResetRequested,
+    // The operator acts as no account: the row names none, and says who it was instead.
+    let (action, actor, by_whom) = match by {
+        Issuer::Owner => (Audited::PasswordResetRequested, Some(user), ""),
+        Issuer::Admin(actor) => (Audited::PasswordResetLinkCreated, Some(actor.user_id), ""),
+        Issuer::Operator => (Audited::PasswordResetLinkCreated, None, " by:operator"),
     };
     let event = Event {
         action,
-        org: by.and_then(|actor| actor.org.as_ref().map(|org| org.id)),
-        actor: Some(by.map_or(user, |actor| actor.user_id)),
-        target: Some(format!("user:{user} reset:{id}")),
+        org: admin.and_then(|actor| actor.org.as_ref().map(|org| org.id)),
+        actor,
+        target: Some(format!("user:{user} reset:{id}{by_whom}")),
         client,
     };
     audit::record(change.conn(), event, now).await?;
@@ -251,7 +285,8 @@ pub async fn reset_link_email(svc: &Services, token: &str) -> Result<String, Err
 }
 
 const LINK_QUERY: &str = "SELECT u.email, r.user_id, r.expires_at, r.used_at, r.account_stamp, \
-     r.created_by, r.org_id FROM password_resets r JOIN users u ON u.id = r.user_id";
+     r.created_by, r.org_id, r.by_operator \
+     FROM password_resets r JOIN users u ON u.id = r.user_id";
 
 #[derive(sqlx::FromRow)]
 struct LinkRow {
@@ -262,6 +297,7 @@ struct LinkRow {
     account_stamp: String,
     created_by: Option<String>,
     org_id: Option<String>,
+    by_operator: i64,
 }
 
 /// A link stands while the account is as it was when the link was made; an administrator's
@@ -350,8 +386,8 @@ pub async fn reset_password(
         .execute(change.conn())
         .await?;
     change.invalidate(Invalidation::User(user)).await?;
-    // An emailed link proves the mailbox; an administrator's link does not.
-    if link.created_by.is_none() {
+    // An emailed link proves the mailbox; an administrator's or the operator's link does not.
+    if link.created_by.is_none() && link.by_operator == 0 {
         crate::email_verification::mark_verified(&mut change, user, now).await?;
     }
     sessions::end_all_except(

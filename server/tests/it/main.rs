@@ -30,6 +30,7 @@ mod mfa_policy;
 mod module_cycles;
 mod notices;
 mod oauth;
+mod operator;
 mod organization_choice;
 mod organizations;
 mod password_resets;

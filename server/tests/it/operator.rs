@@ -1,0 +1,495 @@
+//! The operator's command line, as `gatehouse_server::operator` does it: a backup of the SQLite
+//! database taken while writers keep writing, the organizations list, a reset link for any
+//! account, an MFA reset that ends sessions on every instance, and no database created where
+//! there is none.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::time::Duration;
+
+use gatehouse_server::error::{Clash, Lapse};
+use gatehouse_server::operator::{
+    self, BackupError, OrganizationSummary, create_reset_link_for, reset_mfa_for,
+};
+use gatehouse_server::password_resets::{reset_link_email, reset_password};
+use gatehouse_server::sign_in::{self, SignInStep};
+use gatehouse_server::{Backend, Db, EndReason, Error, Resolved, Role, Services, mfa};
+use sqlx::{Connection, Executor};
+
+use crate::expect::{expect_gone, expect_not_found};
+use crate::mfa::enroll;
+use crate::support::{MailServer, PASSWORD, TestEnv, acme_owner, org_of, token_of};
+use crate::{on_both_databases, on_both_databases_with_mail};
+
+on_both_databases!(
+    the_organization_list_counts_active_members_and_names_active_owners,
+    an_operator_reset_link_works_once_for_any_account_and_is_audited_as_the_operator,
+    an_operator_mfa_reset_turns_mfa_off_ends_every_session_on_every_instance_and_is_audited,
+    operator_commands_refuse_an_unknown_email_and_an_account_without_mfa,
+);
+
+on_both_databases_with_mail!(an_operator_mfa_reset_is_told_to_the_account_by_email);
+
+const NEW_PASSWORD: &str = "Brand-New-Pass-7";
+const WRITERS: i64 = 4;
+
+/// A key file with some content to copy (the backup copies bytes; it does not read keys).
+fn key_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("secret.key");
+    std::fs::write(&path, "c2VjcmV0IGtleSBieXRlcyBmb3IgYSBiYWNrdXAgdGVzdCE=\n").expect("key");
+    path
+}
+
+/// Writers insert numbered rows, each counted once its insert has returned; the backup, taken
+/// meanwhile, must open intact and hold every row acknowledged before it began — as one
+/// consistent moment: each writer's rows in it run from 0 without a gap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_backup_taken_under_write_load_is_intact_and_holds_every_acknowledged_write() {
+    let env = TestEnv::sqlite().await;
+    env.sign_up("ada@example.com").await;
+    let pool = env.svc.db.pool().clone();
+    pool.execute(
+        "CREATE TABLE load_rows (writer INTEGER NOT NULL, n INTEGER NOT NULL, pad TEXT NOT NULL, \
+         PRIMARY KEY (writer, n))",
+    )
+    .await
+    .expect("table");
+    // Some megabytes, so the copy takes long enough for writes to land while it runs.
+    pool.execute(
+        "WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < 19999) \
+         INSERT INTO load_rows (writer, n, pad) SELECT -1, i, hex(randomblob(250)) FROM k",
+    )
+    .await
+    .expect("seed");
+
+    let acked: Arc<Vec<AtomicI64>> = Arc::new((0..WRITERS).map(|_| AtomicI64::new(0)).collect());
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|writer| {
+            let (pool, acked, stop) = (pool.clone(), acked.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut n = 0i64;
+                while !stop.load(Ordering::SeqCst) {
+                    sqlx::query("INSERT INTO load_rows (writer, n, pad) VALUES ($1, $2, 'x')")
+                        .bind(writer)
+                        .bind(n)
+                        .execute(&pool)
+                        .await
+                        .expect("insert");
+                    n += 1;
+                    acked[writer as usize].store(n, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect();
+    let counts = |acked: &[AtomicI64]| -> Vec<i64> {
+        acked.iter().map(|a| a.load(Ordering::SeqCst)).collect()
+    };
+    while counts(&acked).iter().any(|&n| n < 20) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let target = dir.path().join("backup.db");
+    let before = counts(&acked);
+    let backup = operator::backup_sqlite(&env.svc, &target, &key_file(dir.path()))
+        .await
+        .expect("backup");
+    let after = counts(&acked);
+    stop.store(true, Ordering::SeqCst);
+    for writer in writers {
+        writer.await.expect("writer");
+    }
+    assert!(
+        after.iter().sum::<i64>() > before.iter().sum::<i64>(),
+        "writes were acknowledged while the backup ran: {before:?} → {after:?}"
+    );
+    assert_eq!(backup.database, target);
+    assert_eq!(
+        backup.database_bytes,
+        std::fs::metadata(&target).expect("backup file").len()
+    );
+
+    let url = format!("sqlite://{}?mode=ro", target.display());
+    let mut copy = sqlx::AnyConnection::connect(&url)
+        .await
+        .expect("open the backup");
+    let check: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_all(&mut copy)
+        .await
+        .expect("integrity check");
+    assert_eq!(check, ["ok"]);
+    for writer in 0..WRITERS {
+        let (rows, last): (i64, Option<i64>) =
+            sqlx::query_as("SELECT COUNT(*), MAX(n) FROM load_rows WHERE writer = $1")
+                .bind(writer)
+                .fetch_one(&mut copy)
+                .await
+                .expect("count");
+        let w = writer as usize;
+        assert!(
+            rows >= before[w],
+            "writer {writer}: {rows} rows, {} acknowledged before the backup",
+            before[w]
+        );
+        assert!(rows <= after[w] + 1, "writer {writer}: rows from after it");
+        assert_eq!(last, Some(rows - 1), "writer {writer}: no gap");
+    }
+    let seeded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM load_rows WHERE writer = -1")
+        .fetch_one(&mut copy)
+        .await
+        .expect("seeded");
+    assert_eq!(seeded, 20_000);
+    let users: Vec<String> = sqlx::query_scalar("SELECT email FROM users")
+        .fetch_all(&mut copy)
+        .await
+        .expect("users");
+    assert_eq!(users, ["ada@example.com"]);
+    copy.close().await.expect("close");
+    env.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_backup_never_replaces_a_file_and_copies_the_key_privately() {
+    let env = TestEnv::sqlite().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = key_file(dir.path());
+    let target = dir.path().join("backup.db");
+
+    let backup = operator::backup_sqlite(&env.svc, &target, &key)
+        .await
+        .expect("backup");
+    assert_eq!(backup.key, dir.path().join("backup.db.key"));
+    assert_eq!(
+        std::fs::read(&backup.key).expect("key copy"),
+        std::fs::read(&key).expect("key")
+    );
+    #[cfg(unix)]
+    for file in [&backup.database, &backup.key] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(file).expect("file").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", file.display());
+    }
+
+    let original = std::fs::read(&target).expect("backup");
+    let again = operator::backup_sqlite(&env.svc, &target, &key).await;
+    assert!(
+        matches!(&again, Err(BackupError::Exists(path)) if *path == backup.key),
+        "{again:?}"
+    );
+    assert_eq!(
+        std::fs::read(&target).expect("backup"),
+        original,
+        "untouched"
+    );
+
+    // Only the key copy's name is free: still refused, and the key copy is not left behind.
+    std::fs::remove_file(&backup.key).expect("remove key copy");
+    let again = operator::backup_sqlite(&env.svc, &target, &key).await;
+    assert!(
+        matches!(&again, Err(BackupError::Exists(path)) if *path == target),
+        "{again:?}"
+    );
+    assert!(!backup.key.exists());
+    assert_eq!(
+        std::fs::read(&target).expect("backup"),
+        original,
+        "untouched"
+    );
+    env.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_backup_on_postgresql_is_refused_and_writes_nothing() {
+    let Some(env) = TestEnv::postgres().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let target = dir.path().join("backup.db");
+    let refused = operator::backup_sqlite(&env.svc, &target, &key_file(dir.path())).await;
+    assert!(
+        matches!(refused, Err(BackupError::NotSqlite)),
+        "{refused:?}"
+    );
+    assert!(!target.exists() && !operator::key_path_for(&target).exists());
+    env.finish().await;
+}
+
+/// The command line opens only a database that is there: no SQLite file is created, and a
+/// file without Gatehouse's tables is not taken for one.
+#[tokio::test]
+async fn the_command_line_finds_no_database_where_there_is_none_and_creates_none() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("data").join("gatehouse.db");
+    let url = format!("sqlite://{}?mode=rwc", missing.display());
+    assert!(Db::connect_existing(&url).await.expect("look").is_none());
+    assert!(!missing.exists() && !dir.path().join("data").exists());
+
+    let other = dir.path().join("other.db");
+    let other_url = format!("sqlite://{}?mode=rwc", other.display());
+    let mut conn = sqlx::AnyConnection::connect(&other_url)
+        .await
+        .expect("create");
+    conn.execute("CREATE TABLE notes (body TEXT)")
+        .await
+        .expect("table");
+    conn.close().await.expect("close");
+    assert!(
+        Db::connect_existing(&other_url)
+            .await
+            .expect("look")
+            .is_none()
+    );
+
+    let env = TestEnv::sqlite().await;
+    let found = Db::connect_existing(&env.url).await.expect("open");
+    assert!(found.is_some_and(|db| db.backend() == Backend::Sqlite));
+    env.finish().await;
+}
+
+async fn the_organization_list_counts_active_members_and_names_active_owners(env: &TestEnv) {
+    let owner = acme_owner(env).await;
+    let acme = org_of(&owner);
+    env.join(acme, "zoe@example.com", Role::Owner).await;
+    env.join(acme, "bob@example.com", Role::Member).await;
+    let gone = env.join(acme, "al@example.com", Role::Owner).await;
+    sqlx::query("UPDATE memberships SET deactivated_at = 1 WHERE user_id = $1 AND org_id = $2")
+        .bind(gone.user_id.to_string())
+        .bind(acme.to_string())
+        .execute(env.svc.db.pool())
+        .await
+        .expect("deactivate");
+
+    let listed = operator::list_organizations(&env.svc).await.expect("list");
+    // Acme, then the three organizations the others' sign-ups made ("Analytical Engines").
+    assert_eq!(listed.len(), 4, "{listed:?}");
+    assert_eq!(
+        listed[0],
+        OrganizationSummary {
+            id: acme,
+            name: "Acme".into(),
+            members: 3,
+            owners: vec!["owner@example.com".into(), "zoe@example.com".into()],
+        }
+    );
+    for engines in &listed[1..] {
+        assert_eq!(engines.name, "Analytical Engines");
+        assert_eq!(engines.members, 1);
+        assert_eq!(engines.owners.len(), 1);
+    }
+    let mut owners: Vec<&str> = listed[1..].iter().map(|o| o.owners[0].as_str()).collect();
+    owners.sort_unstable();
+    assert_eq!(
+        owners,
+        ["al@example.com", "bob@example.com", "zoe@example.com"]
+    );
+}
+
+/// Bob belongs to two organizations and signs in with a password whose owner is locked out:
+/// no administrator's link may reset him (he is not theirs alone), the operator's may.
+async fn an_operator_reset_link_works_once_for_any_account_and_is_audited_as_the_operator(
+    env: &TestEnv,
+) {
+    let owner = acme_owner(env).await;
+    let bob = env
+        .join(org_of(&owner), "bob@example.com", Role::Owner)
+        .await;
+    env.actor(&bob).await;
+    // Unverified: the operator's link must not verify the address (it proves no mailbox).
+    sqlx::query("UPDATE users SET email_verified_at = NULL WHERE id = $1")
+        .bind(bob.user_id.to_string())
+        .execute(env.svc.db.pool())
+        .await
+        .expect("unverify");
+
+    let link = create_reset_link_for(&env.svc, " Bob@Example.com ")
+        .await
+        .expect("link");
+    let token = token_of(&link.link);
+    assert_eq!(
+        link.link,
+        format!("http://127.0.0.1:3000/reset-password/{token}")
+    );
+    assert_eq!(
+        reset_link_email(&env.svc, &token).await.expect("open"),
+        "bob@example.com"
+    );
+    let (actor, target): (Option<String>, String) = sqlx::query_as(
+        "SELECT actor_id, target FROM audit_events \
+         WHERE action = 'user.password_reset_link_created'",
+    )
+    .fetch_one(env.svc.db.pool())
+    .await
+    .expect("audited");
+    assert_eq!(actor, None, "the operator is no account");
+    assert!(
+        target.starts_with(&format!("user:{} reset:", bob.user_id))
+            && target.ends_with(" by:operator"),
+        "{target}"
+    );
+
+    reset_password(&env.svc, &token, NEW_PASSWORD, &env.client())
+        .await
+        .expect("reset");
+    let resolved = env.resolve_on(&env.svc, &bob).await;
+    assert!(
+        matches!(resolved, Resolved::Ended(EndReason::PasswordReset)),
+        "{resolved:?}"
+    );
+    let signed_in = sign_in::sign_in(
+        &env.svc,
+        "bob@example.com",
+        NEW_PASSWORD,
+        None,
+        &env.client(),
+        None,
+    )
+    .await;
+    assert!(
+        matches!(signed_in, Ok(SignInStep::Done(_))),
+        "{signed_in:?}"
+    );
+    expect_gone(
+        reset_password(&env.svc, &token, "Another-Pass-8", &env.client()).await,
+        Lapse::ResetLinkUsed,
+    );
+    let verified: Option<i64> =
+        sqlx::query_scalar("SELECT email_verified_at FROM users WHERE id = $1")
+            .bind(bob.user_id.to_string())
+            .fetch_one(env.svc.db.pool())
+            .await
+            .expect("read");
+    assert_eq!(verified, None, "the operator's link verifies no address");
+}
+
+/// The command line is another process: on PostgreSQL another instance, whose change must reach
+/// the serving instance's cache; SQLite serves one process (the command line's note says to
+/// restart the server), so there the change is made through the serving instance.
+async fn operator_instance(env: &TestEnv) -> Services {
+    match env.svc.db.backend() {
+        Backend::Postgres => env.another_instance().await,
+        Backend::Sqlite => env.svc.clone(),
+    }
+}
+
+async fn an_operator_mfa_reset_turns_mfa_off_ends_every_session_on_every_instance_and_is_audited(
+    env: &TestEnv,
+) {
+    let owner = env
+        .sign_up_as("Olive Owner", "owner@example.com", "Acme")
+        .await;
+    let signed_up = env.sign_up_as("Ada", "ada@example.com", "Engines").await;
+    enroll(env, &env.caller(&signed_up).await).await;
+    // The serving instance holds her session in its cache.
+    env.actor(&signed_up).await;
+    env.actor(&owner).await;
+
+    let operator = operator_instance(env).await;
+    let done = reset_mfa_for(&operator, "ada@example.com")
+        .await
+        .expect("reset");
+    assert_eq!(done.sessions_ended, 1);
+    assert!(!done.notice_sent, "no SMTP here");
+
+    let resolved = env.resolve_on(&env.svc, &signed_up).await;
+    assert!(
+        matches!(resolved, Resolved::Ended(EndReason::MfaReset)),
+        "ended on the serving instance at once: {resolved:?}"
+    );
+    assert!(
+        env.resolve(&owner).await.is_some(),
+        "other accounts keep theirs"
+    );
+    assert!(
+        !mfa::is_enabled(&env.svc, signed_up.user_id)
+            .await
+            .expect("read")
+    );
+    let step = sign_in::sign_in(
+        &env.svc,
+        "ada@example.com",
+        PASSWORD,
+        None,
+        &env.client(),
+        None,
+    )
+    .await;
+    assert!(
+        matches!(step, Ok(SignInStep::Done(_))),
+        "the password alone signs in: {step:?}"
+    );
+
+    let rows: Vec<(Option<String>, Option<String>, String)> = sqlx::query_as(
+        "SELECT actor_id, org_id, target FROM audit_events WHERE action = 'mfa.reset'",
+    )
+    .fetch_all(env.svc.db.pool())
+    .await
+    .expect("audited");
+    assert_eq!(
+        rows,
+        [(
+            None,
+            None,
+            format!("user:{} by:operator", signed_up.user_id)
+        )]
+    );
+    let ended: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'session.ended' \
+         AND target LIKE '%reason:mfa_reset'",
+    )
+    .fetch_one(env.svc.db.pool())
+    .await
+    .expect("ended");
+    assert_eq!(ended, 1);
+    if operator.db.backend() == Backend::Postgres {
+        operator.db.close().await;
+    }
+}
+
+async fn operator_commands_refuse_an_unknown_email_and_an_account_without_mfa(env: &TestEnv) {
+    let signed_up = env.sign_up("ada@example.com").await;
+    expect_not_found(create_reset_link_for(&env.svc, "nobody@example.com").await);
+    expect_not_found(reset_mfa_for(&env.svc, "nobody@example.com").await);
+    let refused = reset_mfa_for(&env.svc, "ada@example.com").await;
+    assert!(
+        matches!(refused, Err(Error::Conflict(Clash::MemberHasNoMfa))),
+        "{refused:?}"
+    );
+    assert!(
+        env.resolve(&signed_up).await.is_some(),
+        "her session goes on"
+    );
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action IN ('mfa.reset', 'session.ended', \
+         'user.password_reset_link_created')",
+    )
+    .fetch_one(env.svc.db.pool())
+    .await
+    .expect("count");
+    assert_eq!(audited, 0, "nothing done, nothing audited");
+}
+
+async fn an_operator_mfa_reset_is_told_to_the_account_by_email(env: &TestEnv, smtp: &MailServer) {
+    let ada = env.sign_up("ada@example.com").await;
+    enroll(env, &env.caller(&ada).await).await;
+    smtp.clear();
+    let done = reset_mfa_for(&env.svc, "ada@example.com")
+        .await
+        .expect("reset");
+    assert!(done.notice_sent);
+    let told: Vec<_> = smtp
+        .messages()
+        .into_iter()
+        .filter(|m| {
+            m.header("subject").as_deref() == Some("Your multi-factor authentication was reset")
+        })
+        .collect();
+    assert_eq!(told.len(), 1, "delivered before the command returns");
+    assert!(
+        told[0]
+            .text
+            .contains("The operator of this Gatehouse server reset"),
+        "{}",
+        told[0].text
+    );
+}
