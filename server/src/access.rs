@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::authz::{self, Path, ProjectAccess};
 use crate::clock::Timestamp;
-use crate::ids::{ProjectId, TeamId, UserId};
+use crate::ids::{ProjectId, ServiceAccountId, TeamId, UserId};
 use crate::vocab::{ProjectRole, Role};
 
 /// A member of the organization as access decisions see them.
@@ -37,6 +37,14 @@ pub struct TeamFacts {
     pub size: usize,
 }
 
+/// A service account of the organization: a Member that holds only the project roles granted
+/// to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceAccountFacts {
+    pub name: String,
+    pub deactivated: bool,
+}
+
 /// What the snapshot is built from, as read from the database.
 #[derive(Debug, Default)]
 pub struct Facts {
@@ -46,6 +54,8 @@ pub struct Facts {
     pub teams: HashMap<TeamId, TeamFacts>,
     pub team_members: Vec<(TeamId, UserId)>,
     pub team_grants: Vec<(ProjectId, TeamId, ProjectRole)>,
+    pub service_accounts: HashMap<ServiceAccountId, ServiceAccountFacts>,
+    pub service_account_grants: Vec<(ProjectId, ServiceAccountId, ProjectRole)>,
 }
 
 #[derive(Debug, Default)]
@@ -61,6 +71,9 @@ pub struct OrgAccess {
     pub team_grants: HashMap<(ProjectId, TeamId), ProjectRole>,
     /// Each team's project roles.
     pub grants_by_team: HashMap<TeamId, Vec<(ProjectId, ProjectRole)>>,
+    pub service_accounts: HashMap<ServiceAccountId, ServiceAccountFacts>,
+    /// Each service account's project roles.
+    pub grants_by_service_account: HashMap<ServiceAccountId, Vec<(ProjectId, ProjectRole)>>,
 }
 
 impl OrgAccess {
@@ -73,13 +86,27 @@ impl OrgAccess {
             teams,
             team_members,
             team_grants,
+            service_accounts,
+            service_account_grants,
         } = facts;
         let mut snapshot = Self {
             members,
             projects,
             teams,
+            service_accounts,
             ..Self::default()
         };
+        for (project, account, role) in service_account_grants {
+            if snapshot.projects.contains_key(&project)
+                && snapshot.service_accounts.contains_key(&account)
+            {
+                snapshot
+                    .grants_by_service_account
+                    .entry(account)
+                    .or_default()
+                    .push((project, role));
+            }
+        }
         for (project, user, role) in grants {
             if snapshot.projects.contains_key(&project) && snapshot.members.contains_key(&user) {
                 snapshot.grants.insert((project, user), role);
@@ -173,5 +200,41 @@ impl OrgAccess {
                 .filter_map(|project| Some((project, self.access(project, user)?)))
                 .collect()
         }
+    }
+}
+
+impl OrgAccess {
+    /// A service account's effective access to `project`: the role granted to it, as a Member
+    /// of the organization would hold it (none while deactivated or for an unknown project).
+    pub fn service_account_access(
+        &self,
+        project: ProjectId,
+        account: ServiceAccountId,
+    ) -> Option<ProjectAccess> {
+        self.projects.get(&project)?;
+        let facts = self.service_accounts.get(&account)?;
+        let granted = self
+            .grants_by_service_account
+            .get(&account)
+            .into_iter()
+            .flatten()
+            .find(|(granted, _)| *granted == project)
+            .map(|&(_, role)| Path::Grant(role));
+        authz::effective(Some(crate::vocab::Role::Member), facts.deactivated, granted)
+    }
+
+    /// Every project a service account can reach, with its access.
+    pub fn visible_to_service_account(
+        &self,
+        account: ServiceAccountId,
+    ) -> Vec<(ProjectId, ProjectAccess)> {
+        self.grants_by_service_account
+            .get(&account)
+            .into_iter()
+            .flatten()
+            .filter_map(|&(project, _)| {
+                Some((project, self.service_account_access(project, account)?))
+            })
+            .collect()
     }
 }

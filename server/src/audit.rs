@@ -72,6 +72,22 @@ pub enum Action {
     TeamMemberRemoved,
     /// Its lead was chosen, changed or cleared.
     TeamLeadChanged,
+    ServiceAccountCreated,
+    /// Its name or description changed.
+    ServiceAccountUpdated,
+    ServiceAccountDeactivated,
+    ServiceAccountReactivated,
+    ServiceAccountDeleted,
+    ProjectServiceAccountAdded,
+    ProjectServiceAccountRoleChanged,
+    ProjectServiceAccountRemoved,
+    ApiKeyCreated,
+    ApiKeyRotated,
+    ApiKeyRevoked,
+    /// Recorded by the hourly sweep once a key is past its expiry.
+    ApiKeyExpired,
+    /// A key was used from an address it had not been used from before.
+    ApiKeyUsedFromNewAddress,
 }
 
 impl Action {
@@ -129,6 +145,19 @@ impl Action {
             Action::TeamMemberAdded => "team.member_added",
             Action::TeamMemberRemoved => "team.member_removed",
             Action::TeamLeadChanged => "team.lead_changed",
+            Action::ServiceAccountCreated => "service_account.created",
+            Action::ServiceAccountUpdated => "service_account.updated",
+            Action::ServiceAccountDeactivated => "service_account.deactivated",
+            Action::ServiceAccountReactivated => "service_account.reactivated",
+            Action::ServiceAccountDeleted => "service_account.deleted",
+            Action::ProjectServiceAccountAdded => "project.service_account_added",
+            Action::ProjectServiceAccountRoleChanged => "project.service_account_role_changed",
+            Action::ProjectServiceAccountRemoved => "project.service_account_removed",
+            Action::ApiKeyCreated => "api_key.created",
+            Action::ApiKeyRotated => "api_key.rotated",
+            Action::ApiKeyRevoked => "api_key.revoked",
+            Action::ApiKeyExpired => "api_key.expired",
+            Action::ApiKeyUsedFromNewAddress => "api_key.used_from_new_address",
         }
     }
 }

@@ -20,15 +20,21 @@ pub use teams::{TeamAction, TeamStanding, decide_team};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     ViewMembers,
-    ChangeRole { to: Role },
+    ChangeRole {
+        to: Role,
+    },
     RemoveMember,
     DeactivateMember,
     ReactivateMember,
-    Invite { role: Role },
+    Invite {
+        role: Role,
+    },
     ManageInvitations,
     CreateResetLink,
     ResetMemberMfa,
     ManageSecurityPolicy,
+    /// Create, change, deactivate and delete service accounts and their keys.
+    ManageServiceAccounts,
 }
 
 /// Facts about the member an action is aimed at.
@@ -87,7 +93,8 @@ pub fn decide(role: Option<Role>, action: Action, target: Option<Target>) -> Dec
         | Action::DeactivateMember
         | Action::ReactivateMember
         | Action::CreateResetLink
-        | Action::ResetMemberMfa => Decision::Allowed,
+        | Action::ResetMemberMfa
+        | Action::ManageServiceAccounts => Decision::Allowed,
     }
 }
 
@@ -209,6 +216,18 @@ mod tests {
         assert_eq!(
             decide(Some(Member), Action::ManageSecurityPolicy, None),
             InsufficientRole
+        );
+        for (role, expected) in [
+            (Owner, Allowed),
+            (Admin, Allowed),
+            (Member, InsufficientRole),
+        ] {
+            let decided = decide(Some(role), Action::ManageServiceAccounts, None);
+            assert_eq!(decided, expected, "{role:?}");
+        }
+        assert_eq!(
+            decide(None, Action::ManageServiceAccounts, None),
+            NotAMember
         );
     }
 }

@@ -28,9 +28,9 @@ use tokio::sync::{Notify, oneshot};
 use crate::access::OrgAccess;
 use crate::clock::Timestamp;
 use crate::db::{Backend, Db};
-use crate::ids::{OrgId, SessionId, UserId};
+use crate::ids::{ApiKeyId, OrgId, ProjectId, SessionId, UserId};
 
-use crate::vocab::{MfaState, OrgContext, SessionInfo};
+use crate::vocab::{KeyHolder, MfaState, OrgContext, SessionInfo};
 use crate::{Error, Services};
 
 mod change;
@@ -65,6 +65,8 @@ pub enum Invalidation {
     Org(OrgId),
     /// The organization's access snapshot: a membership, project or project grant changed.
     Access(OrgId),
+    /// An API key was revoked or rotated.
+    Key(ApiKeyId),
 }
 
 impl Invalidation {
@@ -74,6 +76,7 @@ impl Invalidation {
             Invalidation::User(id) => format!("u:{id}:{nonce}:{origin}"),
             Invalidation::Org(id) => format!("o:{id}:{nonce}:{origin}"),
             Invalidation::Access(id) => format!("a:{id}:{nonce}:{origin}"),
+            Invalidation::Key(id) => format!("k:{id}:{nonce}:{origin}"),
         }
     }
 
@@ -88,6 +91,7 @@ impl Invalidation {
             "u" => Invalidation::User(UserId::parse(id)?),
             "o" => Invalidation::Org(OrgId::parse(id)?),
             "a" => Invalidation::Access(OrgId::parse(id)?),
+            "k" => Invalidation::Key(ApiKeyId::parse(id)?),
             _ => return None,
         };
         Some((invalidation, nonce, origin))
@@ -110,6 +114,27 @@ pub(crate) struct Cached {
     pub last_active_at: Timestamp,
 }
 
+/// A cached API key that was active when read: what a request needs to act as it. Revoked keys
+/// are never cached; expiry and the holder's standing are checked on every use.
+#[derive(Debug, Clone)]
+pub(crate) struct CachedKey {
+    pub key_id: ApiKeyId,
+    pub org: OrgId,
+    pub org_name: String,
+    pub holder: KeyHolder,
+    pub project: Option<ProjectId>,
+    pub expires_at: Timestamp,
+    /// The end of this secret's validity: the key's expiry, or a rotation's overlap.
+    pub valid_until: Timestamp,
+    /// A person's key: the end of their grace period under the organization's MFA policy.
+    pub mfa_deadline: Option<Timestamp>,
+    /// A person's key while the organization requires signing in through a provider.
+    pub sign_in_restricted: bool,
+    pub last_used_at: Option<Timestamp>,
+    /// Addresses it is known to have been used from (a bounded few).
+    pub addresses: Vec<String>,
+}
+
 #[derive(Default)]
 struct Entries {
     by_token_hash: HashMap<String, Cached>,
@@ -117,6 +142,8 @@ struct Entries {
     lists: HashMap<UserId, (Instant, Vec<SessionInfo>)>,
     /// Each organization's access snapshot.
     access: HashMap<OrgId, Arc<OrgAccess>>,
+    /// API keys by the hash of the secret presented.
+    keys: HashMap<String, CachedKey>,
 }
 
 impl Entries {
@@ -124,6 +151,7 @@ impl Entries {
         self.by_token_hash.clear();
         self.lists.clear();
         self.access.clear();
+        self.keys.clear();
     }
 }
 
@@ -288,6 +316,38 @@ impl SessionCache {
         entries.access.insert(org, snapshot);
     }
 
+    /// A cached key by the hash of the secret presented.
+    pub(crate) fn key(&self, secret_hash: &str) -> Option<CachedKey> {
+        if !self.is_trusted() {
+            return None;
+        }
+        self.entries().keys.get(secret_hash).cloned()
+    }
+
+    /// Caches a key a loader read, unless anything was invalidated since `generation`.
+    pub(crate) fn insert_key(&self, secret_hash: String, key: CachedKey, generation: u64) {
+        let mut entries = self.entries();
+        if !self.is_trusted()
+            || self.generation() != generation
+            || entries.keys.len() >= MAX_ENTRIES
+        {
+            return;
+        }
+        entries.keys.insert(secret_hash, key);
+    }
+
+    /// Updates a cached key in place (its last use, a new address); no-op when not cached.
+    pub(crate) fn update_key(&self, secret_hash: &str, update: impl FnOnce(&mut CachedKey)) {
+        if let Some(key) = self.entries().keys.get_mut(secret_hash) {
+            update(key);
+        }
+    }
+
+    /// Drops a cached key (found expired on use).
+    pub(crate) fn forget_key(&self, secret_hash: &str) {
+        self.entries().keys.remove(secret_hash);
+    }
+
     pub(crate) fn invalidate(&self, invalidation: Invalidation) {
         let mut entries = self.entries();
         self.generation.fetch_add(1, Ordering::SeqCst);
@@ -301,14 +361,21 @@ impl SessionCache {
             Invalidation::User(id) => {
                 entries.by_token_hash.retain(|_, e| e.user_id != id);
                 entries.lists.remove(&id);
+                entries.keys.retain(
+                    |_, k| !matches!(k.holder, KeyHolder::Person { user_id, .. } if user_id == id),
+                );
             }
             Invalidation::Org(id) => {
                 entries
                     .by_token_hash
                     .retain(|_, e| e.org.as_ref().is_none_or(|org| org.id != id));
+                entries.keys.retain(|_, k| k.org != id);
             }
             Invalidation::Access(id) => {
                 entries.access.remove(&id);
+            }
+            Invalidation::Key(id) => {
+                entries.keys.retain(|_, k| k.key_id != id);
             }
         }
     }

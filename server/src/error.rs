@@ -31,6 +31,10 @@ pub enum Subject {
     TeamName,
     /// At least one team to add to a project.
     Team,
+    ServiceAccountName,
+    /// The service account a key or a project role is for.
+    ServiceAccount,
+    KeyName,
 }
 
 /// Why one field's value was refused.
@@ -102,6 +106,22 @@ pub enum Problem {
     TooManyTeamsChosen {
         max: usize,
     },
+    /// The organization holds as many service accounts as it may.
+    TooManyServiceAccounts {
+        max: i64,
+    },
+    /// The service account (or the person, for the project) holds as many live keys as it may.
+    TooManyKeys {
+        max: i64,
+    },
+    /// A key lifetime that is not one of 7, 30, 90 or 365 days.
+    UnknownKeyLifetime,
+    /// A key lifetime beyond what the organization's policy allows.
+    KeyLifetimeOverPolicy {
+        max_days: i64,
+    },
+    /// A rotation overlap that is not none, 1 hour, 1 day or 7 days.
+    UnknownOverlap,
 }
 
 /// Why an authenticated caller may not do what they asked.
@@ -164,6 +184,13 @@ pub enum Denial {
     ImplicitProjectAdmin,
     /// Asking about someone else's access needs organization Owner/Admin or project Admin.
     ExplainOthersAccess,
+    // API keys.
+    /// A person's key for a project needs Use on it.
+    KeyNeedsUse,
+    /// This call takes a signed-in person, not an API key (or the other way round).
+    NotForApiKeys,
+    /// Introspection is for service accounts' keys.
+    IntrospectionNeedsServiceAccount,
 }
 
 /// What a state-changing request found already in the way.
@@ -204,6 +231,18 @@ pub enum Clash {
     TeamAlreadyOnProject {
         name: String,
     },
+    /// Another service account of the organization has this name (ignoring case).
+    ServiceAccountNameTaken,
+    /// The service account already holds a role on the project.
+    ServiceAccountAlreadyOnProject {
+        name: String,
+    },
+    /// The key was revoked already.
+    KeyRevoked,
+    /// The service account is deactivated (already, or so no key can be made for it).
+    ServiceAccountDeactivated,
+    /// The service account is not deactivated.
+    ServiceAccountActive,
 }
 
 impl Clash {
@@ -218,6 +257,9 @@ impl Clash {
             Self::AlreadyOnProject { .. } | Self::AlreadyInTeam { .. } => Some("user_id"),
             Self::TeamNameTaken => Some("name"),
             Self::TeamAlreadyOnProject { .. } => Some("team_id"),
+            Self::ServiceAccountNameTaken => Some("name"),
+            Self::ServiceAccountAlreadyOnProject { .. } => Some("service_account_id"),
+            Self::KeyRevoked | Self::ServiceAccountDeactivated | Self::ServiceAccountActive => None,
             Self::EmailAlreadyVerified
             | Self::MfaAlreadyOn
             | Self::MemberHasNoMfa
@@ -252,6 +294,8 @@ pub enum Lapse {
     InvitationRevoked,
     InvitationUnusable,
     InviterMayNoLongerInvite,
+    /// An API key past its expiry (it can be neither used nor rotated).
+    KeyExpired,
 }
 
 /// A feature this installation is not set up for.

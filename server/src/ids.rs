@@ -70,6 +70,16 @@ id_type!(
     ChallengeId
 );
 
+id_type!(
+    /// A service account: a non-human member of an organization.
+    ServiceAccountId
+);
+
+id_type!(
+    /// An API key; public (it is part of the key's text), unlike its secret.
+    ApiKeyId
+);
+
 /// Parses an id read back from our own database; a malformed one is corruption, not user error.
 pub(crate) fn from_db<T>(text: &str, parse: fn(&str) -> Option<T>) -> Result<T, crate::Error> {
     parse(text).ok_or_else(|| crate::Error::internal(format!("malformed id in database: {text:?}")))

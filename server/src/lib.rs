@@ -18,6 +18,7 @@
 pub mod access;
 pub mod accounts;
 pub mod admission;
+pub mod api_keys;
 pub mod audit;
 pub mod authz;
 pub mod cache;
@@ -47,6 +48,7 @@ pub mod reauth;
 pub mod second_factor;
 pub mod secret_key;
 pub mod security_policy;
+pub mod service_accounts;
 pub mod sessions;
 pub mod sign_in;
 pub mod teams;
@@ -61,13 +63,13 @@ pub use clock::{Clock, SystemClock, TestClock, Timestamp};
 pub use config::{ConfigError, ServiceConfig, Settings, TrustedProxies};
 pub use db::{Backend, Db};
 pub use error::{Error, FieldErrors};
-pub use ids::{OrgId, ProjectId, SessionId, TeamId, UserId};
+pub use ids::{ApiKeyId, OrgId, ProjectId, ServiceAccountId, SessionId, TeamId, UserId};
 pub use passwords::PasswordHasher;
 pub use sessions::{Resolved, SessionToken, SignedIn};
 pub use users::EmailAddress;
 pub use vocab::{
-    Actor, Caller, ClientHints, ClientInfo, EndReason, MfaState, OrgContext, Permission,
-    ProjectRole, Role, SessionAuth, SessionInfo,
+    Actor, Caller, ClientHints, ClientInfo, EndReason, KeyActor, KeyHolder, MfaState, OrgContext,
+    Permission, ProjectRole, Role, SessionAuth, SessionInfo,
 };
 
 /// Everything a domain operation needs, cheap to clone and shared by all requests.

@@ -12,20 +12,22 @@ use std::sync::Arc;
 
 use sqlx::AnyConnection;
 
-use crate::access::{Facts, MemberFacts, OrgAccess, ProjectFacts, TeamFacts};
+use crate::access::{Facts, MemberFacts, OrgAccess, ProjectFacts, ServiceAccountFacts, TeamFacts};
 use crate::audit::{self, Action as Audited, Event};
 use crate::authz::{self, Path, ProjectAccess, ProjectAction, current_org, require};
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
 use crate::error::{Clash, FieldErrors, Problem, Subject, is_unique_violation};
-use crate::ids::{self, InvitationId, OrgId, ProjectId, TeamId, UserId};
+use crate::ids::{self, InvitationId, OrgId, ProjectId, ServiceAccountId, TeamId, UserId};
 use crate::vocab::{Actor, ProjectRole, Role};
 use crate::{Error, Services};
 
 mod check;
 mod grants;
+mod held;
 mod invited;
 mod members;
+mod service_accounts;
 mod snapshot;
 mod teams;
 
@@ -34,13 +36,19 @@ pub(crate) use invited::grant_invited_role;
 pub(crate) use snapshot::access_of;
 
 pub use check::{
-    AccessAnswer, Explanation, MemberProject, MyProject, Reason, check_permission, explain_access,
-    list_member_projects, list_my_projects,
+    AccessAnswer, Explanation, MemberProject, MyProject, Reason, check_permission,
+    check_permission_with_key, explain_access, list_key_projects, list_member_projects,
+    list_my_projects,
 };
 pub use members::{
     ADD_MAX, Candidate, MEMBERS_PAGE_SIZE, ProjectMember, ProjectMemberPage, add_project_members,
     list_project_members, project_member_candidates, remove_project_member,
     update_project_member_role,
+};
+pub use service_accounts::{
+    ProjectServiceAccount, ServiceAccountCandidate, add_project_service_account,
+    list_project_service_accounts, project_service_account_candidates,
+    remove_project_service_account, update_project_service_account_role,
 };
 pub use teams::{
     ProjectTeam, TeamCandidate, add_project_team, list_project_teams, project_team_candidates,

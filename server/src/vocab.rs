@@ -11,7 +11,7 @@ use std::fmt;
 
 use crate::clock::Timestamp;
 use crate::error::Error;
-use crate::ids::{OrgId, SessionId, UserId};
+use crate::ids::{ApiKeyId, OrgId, ProjectId, ServiceAccountId, SessionId, UserId};
 
 const USER_AGENT_MAX: usize = 512;
 
@@ -260,6 +260,34 @@ impl Caller {
             Ok(Actor { caller: self })
         }
     }
+}
+
+/// Who holds an API key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyHolder {
+    ServiceAccount {
+        id: ServiceAccountId,
+        name: String,
+    },
+    /// A person's key for one project: it never allows more than the person may do now.
+    Person {
+        user_id: UserId,
+        name: String,
+    },
+}
+
+/// A request authenticated by an API key, resolved and admitted for the key's organization
+/// (only `api_keys::authenticate` makes one).
+#[derive(Debug, Clone)]
+pub struct KeyActor {
+    pub key_id: ApiKeyId,
+    pub org: OrgId,
+    pub org_name: String,
+    pub holder: KeyHolder,
+    /// A person's key is for this project only.
+    pub project: Option<ProjectId>,
+    pub expires_at: Timestamp,
+    pub client: ClientInfo,
 }
 
 /// Why a session ended; recorded in logs, the audit log and the session's tombstone.

@@ -22,6 +22,11 @@ pub fn problem(problem: &Problem) -> String {
         Problem::Required(Subject::People) => "Choose at least one person to add".into(),
         Problem::Required(Subject::TeamName) => "Enter a team name".into(),
         Problem::Required(Subject::Team) => "Choose a team".into(),
+        Problem::Required(Subject::ServiceAccountName) => "Enter a service account name".into(),
+        Problem::Required(Subject::ServiceAccount) => {
+            "Choose a service account, or a project for a personal key".into()
+        }
+        Problem::Required(Subject::KeyName) => "Enter a name for the key".into(),
         Problem::TooShort { min } => format!("Use at least {min} characters"),
         Problem::TooLong { max } => format!("Use at most {max} characters"),
         Problem::ControlCharacters => "Remove line breaks and control characters".into(),
@@ -63,6 +68,17 @@ pub fn problem(problem: &Problem) -> String {
         }
         Problem::TeamFull { max } => format!("A team can have at most {max} members"),
         Problem::TooManyTeamsChosen { max } => format!("Choose at most {max} teams"),
+        Problem::TooManyServiceAccounts { max } => {
+            format!("This organization already has {max} service accounts: delete some first")
+        }
+        Problem::TooManyKeys { max } => {
+            format!("There are already {max} active keys here: revoke one first")
+        }
+        Problem::UnknownKeyLifetime => "Choose 7, 30, 90 or 365 days".into(),
+        Problem::KeyLifetimeOverPolicy { max_days } => {
+            format!("Your organization allows keys of at most {max_days} days")
+        }
+        Problem::UnknownOverlap => "Choose none, 1 hour, 1 day or 7 days".into(),
     }
 }
 
@@ -156,6 +172,11 @@ pub fn denial(denial: &Denial) -> String {
         Denial::ExplainOthersAccess => "Only organization Owners and Admins and the project's \
              Admins can see someone else's access."
             .into(),
+        Denial::KeyNeedsUse => "You need Use on this project to create a key for it.".into(),
+        Denial::NotForApiKeys => "This call needs a signed-in person, not an API key.".into(),
+        Denial::IntrospectionNeedsServiceAccount => {
+            "Introspection needs a service account's key.".into()
+        }
     }
 }
 
@@ -192,6 +213,15 @@ pub fn clash(clash: &Clash) -> String {
         Clash::TeamAlreadyOnProject { name } => {
             format!("Team {name} already has a role on this project.")
         }
+        Clash::ServiceAccountNameTaken => {
+            "Another service account of this organization already has this name.".into()
+        }
+        Clash::ServiceAccountAlreadyOnProject { name } => {
+            format!("Service account {name} already has a role on this project.")
+        }
+        Clash::KeyRevoked => "This key has been revoked.".into(),
+        Clash::ServiceAccountDeactivated => "This service account is deactivated.".into(),
+        Clash::ServiceAccountActive => "This service account is not deactivated.".into(),
     }
 }
 
@@ -228,6 +258,7 @@ pub fn lapse(lapse: Lapse) -> &'static str {
             "This invitation is no longer valid: the person who sent it can no longer invite. \
              Ask for a new one."
         }
+        Lapse::KeyExpired => "This key has expired: create a new one.",
     }
 }
 

@@ -5,7 +5,7 @@
 use super::*;
 use crate::authz::Via;
 use crate::error::Denial;
-use crate::vocab::Permission;
+use crate::vocab::{KeyActor, KeyHolder, Permission};
 
 /// Why someone has, or lacks, access to a project.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,9 +116,26 @@ pub async fn check_permission(
     let project = ProjectId::parse(project_id).ok_or(Error::NotFound)?;
     let snapshot = access_of(svc, org).await?;
     let user = subject(&snapshot, actor, project, user_id)?;
-    let archived = snapshot.projects.get(&project).is_some_and(|p| p.archived);
     let deactivated = snapshot.members.get(&user).is_some_and(|m| m.deactivated);
-    let answer = match snapshot.access(project, user) {
+    Ok(answer(
+        &snapshot,
+        project,
+        permission,
+        snapshot.access(project, user),
+        deactivated,
+    ))
+}
+
+/// The answer for someone holding `access` on `project`.
+fn answer(
+    snapshot: &OrgAccess,
+    project: ProjectId,
+    permission: Permission,
+    access: Option<ProjectAccess>,
+    deactivated: bool,
+) -> AccessAnswer {
+    let archived = snapshot.projects.get(&project).is_some_and(|p| p.archived);
+    match access {
         None if deactivated => AccessAnswer {
             allowed: false,
             role: None,
@@ -137,10 +154,78 @@ pub async fn check_permission(
         Some(access) => AccessAnswer {
             allowed: authz::allows(access.role, permission),
             role: Some(access.role),
-            because: reason_for(&snapshot, access),
+            because: reason_for(snapshot, access),
         },
+    }
+}
+
+/// What a key may reach of `project`: a service account's own role, or a person's role on the
+/// key's one project (what they hold now). `None` where the key cannot see the project.
+fn key_access(snapshot: &OrgAccess, key: &KeyActor, project: ProjectId) -> Option<ProjectAccess> {
+    match &key.holder {
+        KeyHolder::ServiceAccount { id, .. } => snapshot.service_account_access(project, *id),
+        KeyHolder::Person { user_id, .. } if key.project == Some(project) => {
+            snapshot.access(project, *user_id)
+        }
+        KeyHolder::Person { .. } => None,
+    }
+}
+
+/// [`check_permission`] for a request authenticated by an API key: about the key's holder, or
+/// (`user_id`, with project Admin) about a member. A person's key answers only for its project.
+///
+/// Errors: as [`check_permission`].
+pub async fn check_permission_with_key(
+    svc: &Services,
+    key: &KeyActor,
+    project_id: &str,
+    permission: &str,
+    user_id: Option<&str>,
+) -> Result<AccessAnswer, Error> {
+    let Some(permission) = Permission::parse(permission) else {
+        return Err(FieldErrors::single(
+            "permission",
+            Problem::UnknownPermission,
+        ));
     };
-    Ok(answer)
+    let project = ProjectId::parse(project_id).ok_or(Error::NotFound)?;
+    let snapshot = access_of(svc, key.org).await?;
+    let own = key_access(&snapshot, key, project).ok_or(Error::NotFound)?;
+    let asked = user_id.map(str::trim).filter(|id| !id.is_empty());
+    let person = match (asked, &key.holder) {
+        (None, _) => None,
+        (Some(id), KeyHolder::Person { user_id, .. }) if *id == user_id.to_string() => None,
+        (Some(id), _) => Some(UserId::parse(id).ok_or(Error::NotFound)?),
+    };
+    let Some(person) = person else {
+        return Ok(answer(&snapshot, project, permission, Some(own), false));
+    };
+    if own.role != ProjectRole::Admin {
+        return Err(Error::Forbidden(Denial::ExplainOthersAccess));
+    }
+    let member = snapshot.members.get(&person).ok_or(Error::NotFound)?;
+    Ok(answer(
+        &snapshot,
+        project,
+        permission,
+        snapshot.access(project, person),
+        member.deactivated,
+    ))
+}
+
+/// [`list_my_projects`] for a key: a service account's projects, or a person's key's one
+/// project while they can reach it.
+pub async fn list_key_projects(svc: &Services, key: &KeyActor) -> Result<Vec<MyProject>, Error> {
+    let snapshot = access_of(svc, key.org).await?;
+    let reach = match &key.holder {
+        KeyHolder::ServiceAccount { id, .. } => snapshot.visible_to_service_account(*id),
+        KeyHolder::Person { .. } => key
+            .project
+            .and_then(|project| Some((project, key_access(&snapshot, key, project)?)))
+            .into_iter()
+            .collect(),
+    };
+    Ok(my_projects(&snapshot, reach))
 }
 
 fn reason_for(snapshot: &OrgAccess, access: ProjectAccess) -> Reason {
@@ -185,8 +270,11 @@ type TeamPath = (TeamId, String, ProjectRole);
 pub async fn list_my_projects(svc: &Services, actor: &Actor) -> Result<Vec<MyProject>, Error> {
     let (org, _) = current_org(actor)?;
     let snapshot = access_of(svc, org).await?;
-    let mut projects: Vec<MyProject> = snapshot
-        .visible_to(actor.user_id)
+    Ok(my_projects(&snapshot, snapshot.visible_to(actor.user_id)))
+}
+
+fn my_projects(snapshot: &OrgAccess, reach: Vec<(ProjectId, ProjectAccess)>) -> Vec<MyProject> {
+    let mut projects: Vec<MyProject> = reach
         .into_iter()
         .filter_map(|(id, access)| {
             let facts = snapshot.projects.get(&id)?;
@@ -199,7 +287,7 @@ pub async fn list_my_projects(svc: &Services, actor: &Actor) -> Result<Vec<MyPro
         })
         .collect();
     projects.sort_by_cached_key(|p| (p.name.to_lowercase(), p.id));
-    Ok(projects)
+    projects
 }
 
 type GrantDetail = (String, i64, Option<String>);

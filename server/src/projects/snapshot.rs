@@ -1,9 +1,9 @@
-//! Loading an organization's access snapshot ([`OrgAccess`]): read in six queries when the
+//! Loading an organization's access snapshot ([`OrgAccess`]): read in eight queries when the
 //! cache has none, and cached unless an invalidation happened while it was read.
 
 use super::*;
 
-/// The organization's access snapshot: from the cache, or read (six queries) and cached unless
+/// The organization's access snapshot: from the cache, or read (eight queries) and cached unless
 /// something changed meanwhile.
 pub(crate) async fn access_of(svc: &Services, org: OrgId) -> Result<Arc<OrgAccess>, Error> {
     if let Some(snapshot) = svc.cache.access(org) {
@@ -114,6 +114,7 @@ pub(crate) async fn access_of(svc: &Services, org: OrgId) -> Result<Arc<OrgAcces
             ))
         })
         .collect::<Result<Vec<_>, Error>>()?;
+    let (service_accounts, service_account_grants) = service_accounts_of(pool, &key).await?;
     let snapshot = Arc::new(OrgAccess::new(Facts {
         members,
         projects,
@@ -121,7 +122,59 @@ pub(crate) async fn access_of(svc: &Services, org: OrgId) -> Result<Arc<OrgAcces
         teams,
         team_members,
         team_grants,
+        service_accounts,
+        service_account_grants,
     }));
     svc.cache.insert_access(org, snapshot.clone(), generation);
     Ok(snapshot)
+}
+
+type ServiceAccountGrants = Vec<(ProjectId, ServiceAccountId, ProjectRole)>;
+
+/// The organization's service accounts and their project roles (two queries).
+async fn service_accounts_of(
+    pool: &sqlx::AnyPool,
+    org: &str,
+) -> Result<
+    (
+        HashMap<ServiceAccountId, ServiceAccountFacts>,
+        ServiceAccountGrants,
+    ),
+    Error,
+> {
+    let accounts: Vec<(String, String, Option<i64>)> =
+        sqlx::query_as("SELECT id, name, deactivated_at FROM service_accounts WHERE org_id = $1")
+            .bind(org)
+            .fetch_all(pool)
+            .await?;
+    let grants: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT project_id, service_account_id, role FROM service_account_grants \
+         WHERE org_id = $1",
+    )
+    .bind(org)
+    .fetch_all(pool)
+    .await?;
+    let accounts = accounts
+        .into_iter()
+        .map(|(id, name, deactivated)| {
+            Ok((
+                ids::from_db(&id, ServiceAccountId::parse)?,
+                ServiceAccountFacts {
+                    name,
+                    deactivated: deactivated.is_some(),
+                },
+            ))
+        })
+        .collect::<Result<HashMap<_, _>, Error>>()?;
+    let grants = grants
+        .into_iter()
+        .map(|(project, account, role)| {
+            Ok((
+                ids::from_db(&project, ProjectId::parse)?,
+                ids::from_db(&account, ServiceAccountId::parse)?,
+                parse_project_role(&role)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok((accounts, grants))
 }

@@ -2,6 +2,7 @@
 //! teams to add, and adding, re-roling and removing them. Everyone in a team holds its role;
 //! the same right that manages the project's members manages its teams.
 
+use super::held::{Holder, change_held_grant};
 use super::*;
 
 /// A team holding a role on a project.
@@ -208,44 +209,7 @@ async fn change_team_grant(
     to: Option<ProjectRole>,
 ) -> Result<(), Error> {
     let team = TeamId::parse(team_id.trim()).ok_or(Error::NotFound)?;
-    let now = svc.clock.now();
-    let (mut change, org, project, _) =
-        begin_project_change(svc, actor, project_id, ProjectAction::ManageMembers).await?;
-    let from: Option<String> = sqlx::query_scalar(
-        "SELECT role FROM team_project_grants \
-         WHERE project_id = $1 AND team_id = $2 AND org_id = $3",
-    )
-    .bind(project.to_string())
-    .bind(team.to_string())
-    .bind(org.to_string())
-    .fetch_optional(change.conn())
-    .await?;
-    let from = parse_project_role(&from.ok_or(Error::NotFound)?)?;
-    let query = match to {
-        Some(role) => sqlx::query(
-            "UPDATE team_project_grants SET role = $3 WHERE project_id = $1 AND team_id = $2",
-        )
-        .bind(project.to_string())
-        .bind(team.to_string())
-        .bind(role.as_str()),
-        None => {
-            sqlx::query("DELETE FROM team_project_grants WHERE project_id = $1 AND team_id = $2")
-                .bind(project.to_string())
-                .bind(team.to_string())
-        }
-    };
-    query.execute(change.conn()).await?;
-    let (action, detail) = match to {
-        Some(role) => (
-            Audited::ProjectTeamRoleChanged,
-            format!(" team:{team} role:{from}->{role}"),
-        ),
-        None => (
-            Audited::ProjectTeamRemoved,
-            format!(" team:{team} role:{from}"),
-        ),
-    };
-    finish(change, actor, org, action, project, &detail, now).await
+    change_held_grant(svc, actor, project_id, Holder::Team(team), to).await
 }
 
 /// A team's name; "not found" for a team of another organization.

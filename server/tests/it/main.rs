@@ -12,6 +12,7 @@ mod support;
 
 mod accounts;
 mod active_sessions;
+mod api_keys;
 mod admission;
 mod deactivation;
 mod email_verification;
