@@ -11,7 +11,7 @@ use gatehouse_app::cookies;
 use gatehouse_app::ctx::{RequestCaller, RequestClient};
 use gatehouse_app::error::{AppError, ErrorCode};
 use gatehouse_server::config::PublicOrigin;
-use gatehouse_server::{ClientHints, ClientInfo, Resolved, sessions};
+use gatehouse_server::{ClientHints, ClientInfo, Resolved, api_keys, sessions};
 use http::header::{self, HeaderValue};
 use http::uri::Authority;
 use http::{HeaderMap, Method, StatusCode, Uri};
@@ -123,22 +123,50 @@ fn is_loopback(host: &Host) -> bool {
     }
 }
 
-/// Resolves the session cookie once per request and stores the caller (and client info) as
-/// request extensions for server functions and page rendering. A cookie that no longer names a
-/// live session is removed.
+/// Resolves the caller once per request and stores it (and client info) as request
+/// extensions for server functions and page rendering: an API key from `Authorization: Bearer`
+/// (which then stands alone; an inactive key is answered 401 at once), else the session
+/// cookie. A cookie that no longer names a live session is removed. A key in the URL's query
+/// is refused: URLs end up in logs, histories and `Referer` headers.
 pub async fn resolve_session(
     State(state): State<AppState>,
     mut req: Request,
     next: Next,
 ) -> Response {
+    if req
+        .uri()
+        .query()
+        .is_some_and(gatehouse_server::api_keys::looks_like_key)
+    {
+        tracing::info!("refused an API key in a URL");
+        let body = AppError::new(
+            ErrorCode::BadRequest,
+            "API keys are not accepted in the URL. Send the key in the Authorization header: \
+             Authorization: Bearer <key>. Revoke this key and create a new one: it may have \
+             been recorded wherever the URL went.",
+        );
+        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+    }
     let client = client_info(&req, &state);
     let cookies = state.server.cookies();
     let cookie = cookies::read(req.headers(), cookies.session());
     let mut stale_cookie = false;
-    let caller = match &cookie {
-        None => RequestCaller::Anonymous,
-        Some(token) => {
-            match sessions::resolve(&state.server.services, token, client.clone()).await {
+    let services = &state.server.services;
+    let caller = match bearer(req.headers()) {
+        Some(Err(())) => return invalid_key("Send an API key as Authorization: Bearer <key>."),
+        Some(Ok(token)) => match api_keys::authenticate(services, token, client.clone()).await {
+            Ok(key) => RequestCaller::Key(Box::new(key)),
+            Err(gatehouse_server::Error::Unauthenticated) => {
+                return invalid_key(
+                    "This API key is not valid: it is unknown, expired, revoked or replaced, or \
+                     its holder may no longer use it.",
+                );
+            }
+            Err(err) => return lookup_failed(&err),
+        },
+        None => match &cookie {
+            None => RequestCaller::Anonymous,
+            Some(token) => match sessions::resolve(services, token, client.clone()).await {
                 Ok(Resolved::Active(actor)) => RequestCaller::SignedIn(actor),
                 Ok(Resolved::Ended(reason)) => {
                     stale_cookie = true;
@@ -148,16 +176,9 @@ pub async fn resolve_session(
                     stale_cookie = true;
                     RequestCaller::Anonymous
                 }
-                Err(err) => {
-                    tracing::error!(error = %err, "session lookup failed");
-                    let body = AppError::new(
-                        ErrorCode::Internal,
-                        "Something went wrong on our side. Please try again.",
-                    );
-                    return (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
-                }
-            }
-        }
+                Err(err) => return lookup_failed(&err),
+            },
+        },
     };
     req.extensions_mut().insert(caller);
     req.extensions_mut().insert(RequestClient {
@@ -173,6 +194,40 @@ pub async fn resolve_session(
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
+}
+
+/// The `Authorization` header: `None` without one, the token of a `Bearer` one, else an error.
+fn bearer(headers: &HeaderMap) -> Option<Result<&str, ()>> {
+    let value = headers.get(header::AUTHORIZATION)?;
+    let text = value.to_str().map_err(drop);
+    Some(text.and_then(|text| {
+        let (scheme, token) = text.trim().split_once(' ').ok_or(())?;
+        let token = token.trim();
+        (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty())
+            .then_some(token)
+            .ok_or(())
+    }))
+}
+
+/// 401 for a request whose key cannot act, saying why in one sentence (the same for every
+/// inactive key).
+fn invalid_key(message: &str) -> Response {
+    let body = AppError::new(ErrorCode::Unauthenticated, message);
+    let mut response = (StatusCode::UNAUTHORIZED, Json(body)).into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
+    response
+}
+
+fn lookup_failed(err: &gatehouse_server::Error) -> Response {
+    tracing::error!(error = %err, "caller lookup failed");
+    let body = AppError::new(
+        ErrorCode::Internal,
+        "Something went wrong on our side. Please try again.",
+    );
+    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
 }
 
 /// The client's address (the socket peer, or what a trusted proxy forwarded; see

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use gatehouse_server::{Actor, Caller, ClientInfo, EndReason, Services, Timestamp};
+use gatehouse_server::{Actor, Caller, ClientInfo, EndReason, KeyActor, Services, Timestamp};
 use http::HeaderValue;
 use http::StatusCode;
 use http::header::{ACCEPT, RETRY_AFTER, SET_COOKIE};
@@ -30,12 +30,41 @@ impl ServerContext {
 }
 
 /// Request extension set by the session middleware: the caller when signed in, or why the
-/// session in the cookie ended.
+/// session in the cookie ended, or the API key the request authenticated with
+/// (`Authorization: Bearer`, which then stands alone: the cookie is not read).
 #[derive(Clone, Debug)]
 pub enum RequestCaller {
     SignedIn(Box<Caller>),
     Ended(EndReason),
     Anonymous,
+    Key(Box<KeyActor>),
+}
+
+/// Who an API call acts as: a signed-in person admitted by their organization, or an API key.
+#[derive(Clone, Debug)]
+pub enum Principal {
+    Person(Box<Actor>),
+    Key(Box<KeyActor>),
+}
+
+/// The caller of a call that takes API keys as well as sessions (`check_permission`,
+/// `list_my_projects`, `whoami`).
+pub fn require_principal() -> Result<Principal, AppError> {
+    if let Some(RequestCaller::Key(key)) = parts()?.extensions.get::<RequestCaller>() {
+        return Ok(Principal::Key(key.clone()));
+    }
+    require_caller().map(|actor| Principal::Person(Box::new(actor)))
+}
+
+/// The API key a call that takes only keys (`introspect_key`) was made with.
+pub fn require_key() -> Result<KeyActor, AppError> {
+    match parts()?.extensions.get::<RequestCaller>() {
+        Some(RequestCaller::Key(key)) => Ok((**key).clone()),
+        _ => Err(AppError::new(
+            crate::error::ErrorCode::Unauthenticated,
+            "This call needs an API key: send it as Authorization: Bearer <key>.",
+        )),
+    }
 }
 
 /// Request extension set by the session middleware: where the request came from, and the raw
@@ -86,6 +115,12 @@ pub fn require_caller_enrolling() -> Result<Caller, AppError> {
     let ended = match parts()?.extensions.get::<RequestCaller>() {
         Some(RequestCaller::SignedIn(actor)) => return Ok((**actor).clone()),
         Some(RequestCaller::Ended(reason)) => Some(*reason),
+        Some(RequestCaller::Key(_)) => {
+            return Err(gatehouse_server::Error::Forbidden(
+                gatehouse_server::error::Denial::NotForApiKeys,
+            )
+            .into());
+        }
         _ => None,
     };
     Err(ended.map_or_else(AppError::unauthenticated, AppError::session_ended))

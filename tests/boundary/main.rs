@@ -15,6 +15,7 @@ use leptos::prelude::get_configuration;
 use tower::ServiceExt;
 
 mod api;
+mod api_keys;
 mod assets;
 mod headers;
 mod health;

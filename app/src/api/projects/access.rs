@@ -76,23 +76,25 @@ pub async fn explain_access(
 }
 
 /// Whether the caller (or `user_id`) holds `permission` (`view`, `use`, `edit`) on a project.
+/// Takes a session or an API key (`Authorization: Bearer`).
 #[server(prefix = "/api", endpoint = "check_permission")]
 pub async fn check_permission(
     project_id: String,
     permission: String,
     user_id: Option<String>,
 ) -> Result<PermissionAnswer, AppError> {
-    use crate::ctx;
+    use crate::ctx::{self, Principal};
+    use gatehouse_server::projects;
     let svc = ctx::services()?;
-    let actor = ctx::require_caller()?;
-    let answer = gatehouse_server::projects::check_permission(
-        &svc,
-        &actor,
-        &project_id,
-        &permission,
-        user_id.as_deref(),
-    )
-    .await?;
+    let (project_id, permission, user_id) = (&project_id, &permission, user_id.as_deref());
+    let answer = match ctx::require_principal()? {
+        Principal::Person(actor) => {
+            projects::check_permission(&svc, &actor, project_id, permission, user_id).await?
+        }
+        Principal::Key(key) => {
+            projects::check_permission_with_key(&svc, &key, project_id, permission, user_id).await?
+        }
+    };
     Ok(PermissionAnswer {
         allowed: answer.allowed,
         role: answer.role.map(|r| r.as_str().to_string()),
@@ -100,13 +102,18 @@ pub async fn check_permission(
     })
 }
 
-/// Every project the caller can see, with their effective role.
+/// Every project the caller can see, with their effective role. Takes a session or an API
+/// key.
 #[server(prefix = "/api", endpoint = "list_my_projects")]
 pub async fn list_my_projects() -> Result<Vec<MyProjectView>, AppError> {
-    use crate::ctx;
+    use crate::ctx::{self, Principal};
     let svc = ctx::services()?;
-    let actor = ctx::require_caller()?;
-    let projects = gatehouse_server::projects::list_my_projects(&svc, &actor).await?;
+    let projects = match ctx::require_principal()? {
+        Principal::Person(actor) => {
+            gatehouse_server::projects::list_my_projects(&svc, &actor).await?
+        }
+        Principal::Key(key) => gatehouse_server::projects::list_key_projects(&svc, &key).await?,
+    };
     Ok(projects
         .into_iter()
         .map(|p| MyProjectView {
