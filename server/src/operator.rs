@@ -87,8 +87,8 @@ pub async fn backup_sqlite(
         .to_str()
         .ok_or_else(|| BackupError::NotUtf8(target.to_path_buf()))?;
     let key_target = key_path_for(target);
-    if key_target.exists() {
-        return Err(BackupError::Exists(key_target));
+    if let Some(taken) = [target, &key_target].into_iter().find(|path| path.exists()) {
+        return Err(BackupError::Exists(taken.to_path_buf()));
     }
     let key = std::fs::read(key_file).map_err(|source| BackupError::File {
         path: key_file.to_path_buf(),

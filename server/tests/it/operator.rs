@@ -174,7 +174,7 @@ async fn a_backup_never_replaces_a_file_and_copies_the_key_privately() {
     let original = std::fs::read(&target).expect("backup");
     let again = operator::backup_sqlite(&env.svc, &target, &key).await;
     assert!(
-        matches!(&again, Err(BackupError::Exists(path)) if *path == backup.key),
+        matches!(&again, Err(BackupError::Exists(path)) if *path == target),
         "{again:?}"
     );
     assert_eq!(
@@ -183,17 +183,18 @@ async fn a_backup_never_replaces_a_file_and_copies_the_key_privately() {
         "untouched"
     );
 
-    // Only the key copy's name is free: still refused, and the key copy is not left behind.
-    std::fs::remove_file(&backup.key).expect("remove key copy");
+    // Only the database's name is free: still refused, and no database copy is left behind.
+    let elsewhere = dir.path().join("moved.db");
+    std::fs::rename(&target, &elsewhere).expect("move the backup away");
     let again = operator::backup_sqlite(&env.svc, &target, &key).await;
     assert!(
-        matches!(&again, Err(BackupError::Exists(path)) if *path == target),
+        matches!(&again, Err(BackupError::Exists(path)) if *path == backup.key),
         "{again:?}"
     );
-    assert!(!backup.key.exists());
+    assert!(!target.exists());
     assert_eq!(
-        std::fs::read(&target).expect("backup"),
-        original,
+        std::fs::read(&backup.key).expect("key copy"),
+        std::fs::read(&key).expect("key"),
         "untouched"
     );
     env.finish().await;
@@ -245,6 +246,58 @@ async fn the_command_line_finds_no_database_where_there_is_none_and_creates_none
     let found = Db::connect_existing(&env.url).await.expect("open");
     assert!(found.is_some_and(|db| db.backend() == Backend::Sqlite));
     env.finish().await;
+}
+
+/// On PostgreSQL too: a database without Gatehouse's tables is not one, and stays empty.
+#[tokio::test]
+async fn an_empty_postgresql_database_is_not_taken_for_one_and_stays_empty() {
+    let Some(admin_url) = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but TEST_DATABASE_URL is not set: PostgreSQL tests must run"
+        );
+        return;
+    };
+    sqlx::any::install_default_drivers();
+    let name = format!("gatehouse_empty_{}", std::process::id());
+    let mut admin = sqlx::AnyConnection::connect(&admin_url)
+        .await
+        .expect("connect");
+    admin
+        .execute(format!("DROP DATABASE IF EXISTS {name}").as_str())
+        .await
+        .expect("drop");
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create");
+    // The same server and credentials, the new database's name.
+    let (base, query) = admin_url
+        .split_once('?')
+        .map_or((admin_url.as_str(), None), |(b, q)| (b, Some(q)));
+    let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
+    let url = match query {
+        Some(q) => format!("{prefix}/{name}?{q}"),
+        None => format!("{prefix}/{name}"),
+    };
+
+    assert!(Db::connect_existing(&url).await.expect("look").is_none());
+    let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("count");
+    assert_eq!(tables, 0, "no migration ran");
+    conn.close().await.expect("close");
+    admin
+        .execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str())
+        .await
+        .expect("drop");
 }
 
 async fn the_organization_list_counts_active_members_and_names_active_owners(env: &TestEnv) {
