@@ -11,8 +11,14 @@ use gatehouse_server::{Db, Services, Settings, SystemClock};
 use leptos::prelude::get_configuration;
 use tracing_subscriber::EnvFilter;
 
+mod cli;
+
 #[tokio::main]
 async fn main() -> ExitCode {
+    // `gatehouse backup …`, `gatehouse admin …`, `--help`: the operator's commands.
+    if let Some(invocation) = cli::parse(std::env::args_os()) {
+        return cli::run(invocation).await;
+    }
     if let Err(err) = init_logs(std::env::var("GATEHOUSE_LOG_FORMAT").ok().as_deref()) {
         eprintln!("gatehouse: {err}");
         return ExitCode::from(2);

@@ -22,6 +22,7 @@ mod health;
 mod host_and_origin;
 mod logs;
 mod metrics;
+mod operator;
 mod projects;
 mod teams;
 
