@@ -26,14 +26,25 @@ pub async fn get_security_policy(svc: &Services, actor: &Actor) -> Result<Securi
     policy_of(&mut conn, &org.to_string()).await
 }
 
+/// The longest lifetime a new API key may have in the caller's organization, in days (365
+/// unless an Owner lowered it). Any member may read it.
+pub async fn max_key_days(svc: &Services, actor: &Actor) -> Result<i64, Error> {
+    let (org, _) = current_org(actor)?;
+    let mut conn = svc.db.pool().acquire().await?;
+    crate::api_keys::max_key_days(&mut conn, org).await
+}
+
 /// Sets the caller's organization's policy (Owners only). Switching MFA on starts the grace
-/// period now; changing roles or days while it is on keeps the original start.
+/// period now; changing roles or days while it is on keeps the original start. `max_key_days`
+/// (one of 7, 30, 90, 365), when given, caps new API keys' lifetime; keys already made keep
+/// theirs.
 pub async fn update_security_policy(
     svc: &Services,
     actor: &Actor,
     require_mfa: bool,
     roles: &[String],
     grace_days: i64,
+    max_key_days: Option<i64>,
     proof: Option<&str>,
 ) -> Result<SecurityPolicy, Error> {
     let (org, role) = current_org(actor)?;
@@ -58,6 +69,9 @@ pub async fn update_security_policy(
     }
     if require_mfa && parsed.is_empty() && errors.is_empty() {
         errors.add("roles", Problem::NoRolesChosen);
+    }
+    if max_key_days.is_some_and(|days| !crate::api_keys::LIFETIMES_DAYS.contains(&days)) {
+        errors.add("max_key_days", Problem::UnknownKeyLifetime);
     }
     if !(0..=MAX_GRACE_DAYS).contains(&grace_days) {
         errors.add(
@@ -88,6 +102,10 @@ pub async fn update_security_policy(
         None,
     ))?;
     let before = policy_of(change.conn(), &org.to_string()).await?;
+    let key_days = match max_key_days {
+        Some(days) => days,
+        None => crate::api_keys::max_key_days(change.conn(), org).await?,
+    };
     let enforced_since = match (require_mfa, before.enforced_since) {
         (false, _) => None,
         (true, Some(since)) => Some(since),
@@ -95,9 +113,9 @@ pub async fn update_security_policy(
     };
     sqlx::query(
         "INSERT INTO security_policies (org_id, enforced_since, roles, grace_days, updated_at, \
-         updated_by) VALUES ($1, $2, $3, $4, $5, $6) \
+         updated_by, max_key_days) VALUES ($1, $2, $3, $4, $5, $6, $7) \
          ON CONFLICT (org_id) DO UPDATE SET enforced_since = $2, roles = $3, grace_days = $4, \
-         updated_at = $5, updated_by = $6",
+         updated_at = $5, updated_by = $6, max_key_days = $7",
     )
     .bind(org.to_string())
     .bind(enforced_since.map(Timestamp::as_millis))
@@ -105,14 +123,15 @@ pub async fn update_security_policy(
     .bind(grace_days)
     .bind(now.as_millis())
     .bind(actor.user_id.to_string())
+    .bind(key_days)
     .execute(change.conn())
     .await?;
     // Every session acting here carries the policy's verdict: re-read it on each instance.
     change.invalidate(Invalidation::Org(org)).await?;
     let detail = if require_mfa {
-        format!("require_mfa:on roles:{roles_text} grace_days:{grace_days}")
+        format!("require_mfa:on roles:{roles_text} grace_days:{grace_days} max_key_days:{key_days}")
     } else {
-        "require_mfa:off".to_string()
+        format!("require_mfa:off max_key_days:{key_days}")
     };
     let event = Event {
         action: Audited::SecurityPolicyUpdated,

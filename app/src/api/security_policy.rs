@@ -21,6 +21,13 @@ pub struct SecurityPolicyView {
     /// That provider's own MFA stands in for Gatehouse's.
     #[serde(default)]
     pub provider_enforces_mfa: bool,
+    /// The longest lifetime a new API key may have, in days (7, 30, 90 or 365).
+    #[serde(default = "default_max_key_days")]
+    pub max_key_days: i64,
+}
+
+fn default_max_key_days() -> i64 {
+    365
 }
 
 #[cfg(feature = "ssr")]
@@ -39,6 +46,7 @@ impl From<gatehouse_server::security_policy::SecurityPolicy> for SecurityPolicyV
                 .map(gatehouse_server::Timestamp::as_millis),
             sign_in_provider: None,
             provider_enforces_mfa: false,
+            max_key_days: default_max_key_days(),
         }
     }
 }
@@ -55,16 +63,19 @@ pub async fn get_security_policy() -> Result<SecurityPolicyView, AppError> {
     let (provider, enforces) = gatehouse_server::oauth::sign_in_restriction(&svc, &actor).await?;
     view.sign_in_provider = provider;
     view.provider_enforces_mfa = enforces;
+    view.max_key_days = gatehouse_server::security_policy::max_key_days(&svc, &actor).await?;
     Ok(view)
 }
 
 /// "Save Policy" (Owners). `roles` lists the roles MFA is required for (all three for every
 /// member); switching MFA on starts the grace period of `grace_days` (0–90) now.
+/// `max_key_days` (7, 30, 90 or 365; unchanged when absent) caps new API keys' lifetime.
 #[server(prefix = "/api", endpoint = "update_security_policy")]
 pub async fn update_security_policy(
     #[server(default)] require_mfa: bool,
     #[server(default)] roles: Vec<String>,
     grace_days: i64,
+    max_key_days: Option<i64>,
     proof: Option<String>,
 ) -> Result<SecurityPolicyView, AppError> {
     use crate::ctx;
@@ -76,9 +87,12 @@ pub async fn update_security_policy(
         require_mfa,
         &roles,
         grace_days,
+        max_key_days,
         proof.as_deref(),
     )
     .await?;
     ctx::redirect_form_post(&crate::saved::Saved::Policy.location());
-    Ok(policy.into())
+    let mut view: SecurityPolicyView = policy.into();
+    view.max_key_days = gatehouse_server::security_policy::max_key_days(&svc, &actor).await?;
+    Ok(view)
 }

@@ -173,6 +173,20 @@ fn PolicyForm(
                 </p>
                 <ul class="field-error" id="grace-error">{field_errors("grace_days")}</ul>
             </div>
+            <div class="field">
+                <label for="max-key-days">"Longest API key lifetime"</label>
+                <select id="max-key-days" name="max_key_days" aria-describedby="max-key-hint max-key-error">
+                    {[7, 30, 90, 365].into_iter().map(|days| view! {
+                        <option value=days.to_string() selected=current.max_key_days == days>
+                            {format!("{days} days")}
+                        </option>
+                    }).collect_view()}
+                </select>
+                <p class="field-hint" id="max-key-hint">
+                    "New API keys may not be made to last longer; keys already made keep their expiry."
+                </p>
+                <ul class="field-error" id="max-key-error">{field_errors("max_key_days")}</ul>
+            </div>
             <ProofField id="policy-proof" proven error/>
             <button type="submit" class="button primary" disabled=move || save.pending().get()>
                 "Save Policy"

@@ -27,6 +27,7 @@ on_both_databases!(
     introspection_answers_inactive_alike,
     members_cannot_manage_service_accounts,
     another_organization_sees_nothing,
+    the_organization_caps_key_lifetimes,
 );
 
 const DAY: Duration = Duration::from_secs(86_400);
@@ -558,5 +559,63 @@ async fn another_organization_sees_nothing(env: &TestEnv) {
             .await
             .expect("answer")
             .allowed
+    );
+}
+
+async fn the_organization_caps_key_lifetimes(env: &TestEnv) {
+    let owner = acme_owner(env).await;
+    let (account, _) = account_on_project(env, &owner, "viewer").await;
+    assert_eq!(
+        gatehouse_server::security_policy::max_key_days(&env.svc, &owner)
+            .await
+            .expect("read"),
+        365
+    );
+    let proof = Some(crate::support::PASSWORD);
+    let set = |days: i64| {
+        gatehouse_server::security_policy::update_security_policy(
+            &env.svc,
+            &owner,
+            false,
+            &[],
+            7,
+            Some(days),
+            proof,
+        )
+    };
+    let refused = set(45).await;
+    assert!(
+        matches!(&refused, Err(Error::Validation(f)) if !f.of("max_key_days").is_empty()),
+        "{refused:?}"
+    );
+    set(30).await.expect("cap at 30 days");
+    let over = api_keys::create_api_key(&env.svc, &owner, "k", "90", Some(&account), None).await;
+    assert!(
+        matches!(&over, Err(Error::Validation(f)) if !f.of("expires_in_days").is_empty()),
+        "{over:?}"
+    );
+    // The default (90 days) is over the cap too: the caller must choose.
+    let default = api_keys::create_api_key(&env.svc, &owner, "k", "", Some(&account), None).await;
+    assert!(matches!(default, Err(Error::Validation(_))), "{default:?}");
+    api_keys::create_api_key(&env.svc, &owner, "k", "30", Some(&account), None)
+        .await
+        .expect("within the cap");
+    // Saving the policy without the field keeps the cap.
+    gatehouse_server::security_policy::update_security_policy(
+        &env.svc,
+        &owner,
+        true,
+        &["owner".into()],
+        7,
+        None,
+        proof,
+    )
+    .await
+    .expect("policy");
+    assert_eq!(
+        gatehouse_server::security_policy::max_key_days(&env.svc, &owner)
+            .await
+            .expect("read"),
+        30
     );
 }

@@ -65,6 +65,7 @@ async fn update(
         require_mfa,
         &roles,
         grace_days,
+        None,
         proof,
     )
     .await

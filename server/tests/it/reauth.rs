@@ -38,9 +38,17 @@ async fn policy(
     actor: &gatehouse_server::Actor,
     proof: Option<&str>,
 ) -> Result<(), Error> {
-    security_policy::update_security_policy(&env.svc, actor, true, &["member".into()], 7, proof)
-        .await
-        .map(drop)
+    security_policy::update_security_policy(
+        &env.svc,
+        actor,
+        true,
+        &["member".into()],
+        7,
+        None,
+        proof,
+    )
+    .await
+    .map(drop)
 }
 
 async fn a_fresh_sign_in_counts_as_proof_for_ten_minutes(env: &TestEnv) {

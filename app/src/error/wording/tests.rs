@@ -17,6 +17,11 @@ fn every_problem(problem: &Problem) -> &'static str {
         Problem::Required(Subject::People) => "Choose at least one person to add",
         Problem::Required(Subject::TeamName) => "Enter a team name",
         Problem::Required(Subject::Team) => "Choose a team",
+        Problem::Required(Subject::ServiceAccountName) => "Enter a service account name",
+        Problem::Required(Subject::ServiceAccount) => {
+            "Choose a service account, or a project for a personal key"
+        }
+        Problem::Required(Subject::KeyName) => "Enter a name for the key",
         Problem::TooShort { .. } => "Use at least 8 characters",
         Problem::TooLong { .. } => "Use at most 128 characters",
         Problem::ControlCharacters => "Remove line breaks and control characters",
@@ -60,6 +65,13 @@ fn every_problem(problem: &Problem) -> &'static str {
         }
         Problem::TeamFull { .. } => "A team can have at most 10000 members",
         Problem::TooManyTeamsChosen { .. } => "Choose at most 20 teams",
+        Problem::TooManyServiceAccounts { .. } => {
+            "This organization already has 500 service accounts: delete some first"
+        }
+        Problem::TooManyKeys { .. } => "There are already 20 active keys here: revoke one first",
+        Problem::UnknownKeyLifetime => "Choose 7, 30, 90 or 365 days",
+        Problem::KeyLifetimeOverPolicy { .. } => "Your organization allows keys of at most 30 days",
+        Problem::UnknownOverlap => "Choose none, 1 hour, 1 day or 7 days",
     }
 }
 
@@ -75,6 +87,9 @@ fn every_field_problem_has_its_sentence() {
         Problem::Required(Subject::People),
         Problem::Required(Subject::TeamName),
         Problem::Required(Subject::Team),
+        Problem::Required(Subject::ServiceAccountName),
+        Problem::Required(Subject::ServiceAccount),
+        Problem::Required(Subject::KeyName),
         Problem::TooShort { min: 8 },
         Problem::TooLong { max: 128 },
         Problem::ControlCharacters,
@@ -106,11 +121,16 @@ fn every_field_problem_has_its_sentence() {
         Problem::TooManyTeams { max: 2000 },
         Problem::TeamFull { max: 10_000 },
         Problem::TooManyTeamsChosen { max: 20 },
+        Problem::TooManyServiceAccounts { max: 500 },
+        Problem::TooManyKeys { max: 20 },
+        Problem::UnknownKeyLifetime,
+        Problem::KeyLifetimeOverPolicy { max_days: 30 },
+        Problem::UnknownOverlap,
     ];
     for kind in &problems {
         assert_eq!(problem(kind), every_problem(kind), "{kind:?}");
     }
-    assert_eq!(problems.len(), 40, "every variant is in the table");
+    assert_eq!(problems.len(), 48, "every variant is in the table");
 }
 
 fn every_denial(denial: &Denial) -> &'static str {
@@ -197,6 +217,9 @@ fn every_denial(denial: &Denial) -> &'static str {
             "Only organization Owners and Admins and the project's Admins can see someone \
              else's access."
         }
+        Denial::KeyNeedsUse => "You need Use on this project to create a key for it.",
+        Denial::NotForApiKeys => "This call needs a signed-in person, not an API key.",
+        Denial::IntrospectionNeedsServiceAccount => "Introspection needs a service account's key.",
     }
 }
 
@@ -252,11 +275,14 @@ fn every_refusal_has_its_sentence() {
         Denial::LinkedProvider,
         Denial::ImplicitProjectAdmin,
         Denial::ExplainOthersAccess,
+        Denial::KeyNeedsUse,
+        Denial::NotForApiKeys,
+        Denial::IntrospectionNeedsServiceAccount,
     ];
     for kind in &denials {
         assert_eq!(denial(kind), every_denial(kind), "{kind:?}");
     }
-    assert_eq!(denials.len(), 27, "every variant is in the table");
+    assert_eq!(denials.len(), 30, "every variant is in the table");
 }
 
 fn every_clash(clash: &Clash) -> (&'static str, Option<&'static str>) {
@@ -305,6 +331,17 @@ fn every_clash(clash: &Clash) -> (&'static str, Option<&'static str>) {
             "Team Data Science already has a role on this project.",
             Some("team_id"),
         ),
+        Clash::ServiceAccountNameTaken => (
+            "Another service account of this organization already has this name.",
+            Some("name"),
+        ),
+        Clash::ServiceAccountAlreadyOnProject { .. } => (
+            "Service account CI already has a role on this project.",
+            Some("service_account_id"),
+        ),
+        Clash::KeyRevoked => ("This key has been revoked.", None),
+        Clash::ServiceAccountDeactivated => ("This service account is deactivated.", None),
+        Clash::ServiceAccountActive => ("This service account is not deactivated.", None),
     }
 }
 
@@ -335,13 +372,18 @@ fn every_conflict_has_its_sentence_and_field() {
         Clash::TeamAlreadyOnProject {
             name: "Data Science".into(),
         },
+        Clash::ServiceAccountNameTaken,
+        Clash::ServiceAccountAlreadyOnProject { name: "CI".into() },
+        Clash::KeyRevoked,
+        Clash::ServiceAccountDeactivated,
+        Clash::ServiceAccountActive,
     ];
     for kind in &clashes {
         let told = (clash(kind), kind.field());
         let (sentence, field) = every_clash(kind);
         assert_eq!(told, (sentence.to_string(), field), "{kind:?}");
     }
-    assert_eq!(clashes.len(), 17, "every variant is in the table");
+    assert_eq!(clashes.len(), 22, "every variant is in the table");
 }
 
 fn every_lapse(lapse: Lapse) -> &'static str {
@@ -379,6 +421,7 @@ fn every_lapse(lapse: Lapse) -> &'static str {
             "This invitation is no longer valid: the person who sent it can no longer \
              invite. Ask for a new one."
         }
+        Lapse::KeyExpired => "This key has expired: create a new one.",
     }
 }
 
@@ -402,11 +445,12 @@ fn every_lapsed_link_has_its_sentence() {
         Lapse::InvitationRevoked,
         Lapse::InvitationUnusable,
         Lapse::InviterMayNoLongerInvite,
+        Lapse::KeyExpired,
     ];
     for kind in lapses {
         assert_eq!(lapse(kind), every_lapse(kind), "{kind:?}");
     }
-    assert_eq!(lapses.len(), 17, "every variant is in the table");
+    assert_eq!(lapses.len(), 18, "every variant is in the table");
 }
 
 #[test]
