@@ -19,10 +19,12 @@ use crate::vocab::{Actor, Permission, Role};
 use crate::{Error, Services};
 
 mod authenticate;
+mod expiry;
 mod introspect;
 mod secret;
 
 pub use authenticate::{Whoami, authenticate, whoami};
+pub use expiry::{Swept, sweep};
 pub use introspect::{Introspection, introspect_key};
 pub use secret::{PREFIX, looks_like_key};
 

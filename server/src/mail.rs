@@ -12,7 +12,9 @@ use crate::Error;
 
 mod templates;
 
-pub use templates::{NoticeFacts, email_verification, invitation, password_reset, security_notice};
+pub use templates::{
+    NoticeFacts, email_verification, invitation, key_expiring, password_reset, security_notice,
+};
 
 /// How long one delivery may take before it counts as failed.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);

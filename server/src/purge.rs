@@ -121,6 +121,14 @@ pub fn spawn(svc: Services) -> tokio::task::JoinHandle<()> {
                 Ok(_) => {}
                 Err(err) => tracing::warn!("purge failed (next try in an hour): {err}"),
             }
+            // Keys about to expire are announced, expired ones audited (see `api_keys`).
+            match crate::api_keys::sweep(&svc).await {
+                Ok(swept) if swept != crate::api_keys::Swept::default() => {
+                    tracing::info!(?swept, "API key expiry swept");
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!("key expiry sweep failed (next try in an hour): {err}"),
+            }
         }
     })
 }

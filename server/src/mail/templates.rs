@@ -33,6 +33,34 @@ pub fn invitation(to: &str, organization: &str, inviter: &str, role: &str, link:
     }
 }
 
+/// An API key expires soon: rotate it, or make a new one, before it stops working.
+pub fn key_expiring(to: &str, key: &str, holder: &str, expires: &str, link: &str) -> Mail {
+    let subject = format!("API key \u{201c}{key}\u{201d} expires {expires}");
+    let text = format!(
+        "The API key \u{201c}{key}\u{201d} of {holder} expires {expires}. Whatever uses it \
+         stops working then.\n\nRotate it, or create a new one:\n{link}\n"
+    );
+    let html = layout(
+        &subject,
+        &format!(
+            "<p>The API key <strong>{}</strong> of {} expires {}. Whatever uses it stops \
+             working then.</p>",
+            escape(key),
+            escape(holder),
+            escape(expires)
+        ),
+        "Rotate or replace it",
+        link,
+        "You receive this because you own the key or the organization it belongs to.",
+    );
+    Mail {
+        to: to.to_string(),
+        subject,
+        text,
+        html,
+    }
+}
+
 /// A link to choose a new password.
 pub fn password_reset(to: &str, link: &str) -> Mail {
     let subject = "Reset your Gatehouse password".to_string();

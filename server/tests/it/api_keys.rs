@@ -15,8 +15,9 @@ use gatehouse_server::service_accounts::{
 use gatehouse_server::{Actor, Clock, Error, KeyActor, Role};
 
 use crate::expect::expect_not_found;
-use crate::on_both_databases;
+use crate::support::MailServer;
 use crate::support::{TestEnv, acme_owner, org_of};
+use crate::{on_both_databases, on_both_databases_with_mail};
 
 on_both_databases!(
     a_service_account_key_is_shown_once_stored_hashed_and_acts_as_the_account,
@@ -29,6 +30,7 @@ on_both_databases!(
     another_organization_sees_nothing,
     the_organization_caps_key_lifetimes,
 );
+on_both_databases_with_mail!(owners_hear_of_expiring_keys_once_and_expiry_is_audited);
 
 const DAY: Duration = Duration::from_secs(86_400);
 
@@ -618,4 +620,45 @@ async fn the_organization_caps_key_lifetimes(env: &TestEnv) {
             .expect("read"),
         30
     );
+}
+
+async fn owners_hear_of_expiring_keys_once_and_expiry_is_audited(env: &TestEnv, smtp: &MailServer) {
+    let owner = crate::support::verified_acme_owner(env).await;
+    let (account, _) = account_on_project(env, &owner, "viewer").await;
+    account_key(env, &owner, &account, "30").await;
+    let weekly = account_key(env, &owner, &account, "7").await;
+    smtp.clear();
+    let swept = api_keys::sweep(&env.svc).await.expect("sweep");
+    assert_eq!(
+        (swept.warned, swept.expired),
+        (1, 0),
+        "only the key within a week"
+    );
+    let mails = smtp.wait_for(1).await;
+    let to = mails[0].header("to").unwrap_or_default();
+    assert!(to.contains("owner@example.com"), "{to}");
+    let subject = mails[0].header("subject").unwrap_or_default();
+    assert!(
+        subject.starts_with("API key \u{201c}deploy\u{201d} expires on "),
+        "{subject}"
+    );
+    assert!(
+        mails[0].text.contains("service account CI in Acme"),
+        "{}",
+        mails[0].text
+    );
+    assert!(!mails[0].text.contains(&weekly), "never the secret");
+    let again = api_keys::sweep(&env.svc).await.expect("sweep");
+    assert_eq!((again.warned, again.expired), (0, 0), "announced once");
+
+    env.clock.advance(DAY * 7);
+    let swept = api_keys::sweep(&env.svc).await.expect("sweep");
+    assert_eq!(swept.expired, 1);
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'api_key.expired'")
+            .fetch_one(env.svc.db.pool())
+            .await
+            .expect("count");
+    assert_eq!(audited, 1);
+    assert_eq!(api_keys::sweep(&env.svc).await.expect("sweep").expired, 0);
 }
