@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of authenticated requests (release build, SQLite): throughput and p50/p99 latency of
-# POST /api/list_sessions at 32 concurrent clients, server CPU per request and idle memory; cold
+# POST /api/list_sessions at 32 concurrent clients, server CPU per request and idle memory;
+# POST /api/check_permission at 32 clients with the session and with a service account's API key
+# (Authorization: Bearer; both served from memory, no database read per request); cold
 # start and RSS idle, at the peak of a sign-in burst and a minute after it (bench/footprint.py);
 # then, with TEST_DATABASE_URL set, the cross-instance revocation lag on PostgreSQL.
 # Traffic goes to 127.0.0.1 only; every run is bounded (DURATION seconds).
@@ -50,6 +52,30 @@ cpu = (after - before) / hz
 print(f"server CPU: {cpu:.2f} s for {requests} requests = {cpu / requests * 1e6:.1f} µs per request")
 print(f"RSS: idle {idle / 1024:.1f} MiB, after load {loaded / 1024:.1f} MiB")
 PY
+
+# check_permission with the session, then with a service account's key holding Viewer.
+form() { # cookie endpoint field=value… -> JSON answer
+  local cookie=$1 endpoint=$2; shift 2
+  local args=()
+  for pair in "$@"; do args+=(--data-urlencode "$pair"); done
+  curl -sf -X POST -H "Cookie: $cookie" -H "Accept: application/json" "$base/api/$endpoint" "${args[@]}"
+}
+field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+project=$(form "$cookie" create_project name=Payments | field id)
+account=$(form "$cookie" create_service_account name=CI | field id)
+form "$cookie" add_project_service_account "project_id=$project" "service_account_id=$account" \
+  role=viewer >/dev/null
+key=$(form "$cookie" create_api_key name=bench "service_account_id=$account" | field secret)
+check() { # label cookie key
+  local out
+  out=$(BENCH_COOKIE="$2" BENCH_KEY="$3" BENCH_BODY="project_id=$project&permission=view" \
+    wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s bench/post_form.lua \
+    "$base/api/check_permission")
+  echo "== $1"
+  echo "$out" | grep -E "Requests/sec|^ +(50|99)%|non-200"
+}
+check "check_permission with the session (32 clients)" "$cookie" ""
+check "check_permission with a service account's API key (32 clients)" "" "$key"
 
 echo "== start-up time and memory (SQLite)"
 python3 bench/footprint.py ./target/release/gatehouse
