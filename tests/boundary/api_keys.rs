@@ -287,3 +287,102 @@ async fn introspection_takes_a_service_account_key() {
         .await;
     assert_eq!(session.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// One HTTP/1.0 request to the running binary: the status line, headers and body as text.
+fn http(port: u16, path: &str, headers: &[(&str, &str)], body: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let mut request = format!(
+        "POST {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("answer");
+    answer
+}
+
+/// The value after `"name":"` in a JSON answer.
+fn json_field(answer: &str, name: &str) -> String {
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let value: serde_json::Value = serde_json::from_str(body).expect("json");
+    value[name].as_str().expect(name).to_string()
+}
+
+#[test]
+fn keys_never_reach_the_logs() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = super::logs::free_port();
+    let log = dir.path().join("out.log");
+    let child = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .env("GATEHOUSE_ADDR", format!("127.0.0.1:{port}"))
+        .env("GATEHOUSE_DATA_DIR", dir.path())
+        .env("GATEHOUSE_LOG_FORMAT", "json")
+        // Everything the server and its libraries say, at every level but trace.
+        .env("RUST_LOG", "debug")
+        .env_remove("DATABASE_URL")
+        .stdout(std::fs::File::create(&log).expect("log file"))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the server");
+    let _server = super::logs::Stop(child);
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "never listened"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let signed_up = http(port, "/api/sign_up", &[], &sign_up_form("ada@example.com"));
+    let cookie = signed_up
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .expect("session cookie")
+        .to_string();
+    let cookie = [("Cookie", cookie.as_str())];
+    let account = json_field(
+        &http(port, "/api/create_service_account", &cookie, "name=CI"),
+        "id",
+    );
+    let key = json_field(
+        &http(
+            port,
+            "/api/create_api_key",
+            &cookie,
+            &format!("name=deploy&service_account_id={account}"),
+        ),
+        "secret",
+    );
+    let bearer = format!("Bearer {key}");
+    let me = http(port, "/api/whoami", &[("Authorization", &bearer)], "");
+    assert!(me.starts_with("HTTP/1.0 200"), "{me}");
+    let refused = http(port, &format!("/api/whoami?token={key}"), &[], "");
+    assert!(refused.starts_with("HTTP/1.0 400"), "{refused}");
+    let wrong = http(
+        port,
+        "/api/whoami",
+        &[("Authorization", &format!("{bearer}x"))],
+        "",
+    );
+    assert!(wrong.starts_with("HTTP/1.0 401"), "{wrong}");
+    drop(_server);
+    let mut logged = String::new();
+    std::fs::File::open(&log)
+        .expect("log")
+        .read_to_string(&mut logged)
+        .expect("read log");
+    assert!(logged.lines().count() > 10, "the server logged: {logged}");
+    let secret_part = &key[key.len() - 43..];
+    assert!(!logged.contains(secret_part), "a key's secret in the logs");
+    assert!(!logged.contains(&key[..20]), "a key in the logs");
+}
