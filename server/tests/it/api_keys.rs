@@ -530,6 +530,19 @@ async fn another_organization_sees_nothing(env: &TestEnv) {
         projects::add_project_service_account(&env.svc, &mallory, &project, &account, "viewer")
             .await,
     );
+    expect_not_found(projects::list_project_service_accounts(&env.svc, &mallory, &project).await);
+    expect_not_found(
+        projects::project_service_account_candidates(&env.svc, &mallory, &project).await,
+    );
+    expect_not_found(
+        projects::update_project_service_account_role(
+            &env.svc, &mallory, &project, &account, "admin",
+        )
+        .await,
+    );
+    expect_not_found(
+        projects::remove_project_service_account(&env.svc, &mallory, &project, &account).await,
+    );
     assert!(
         list_service_accounts(&env.svc, &mallory)
             .await
