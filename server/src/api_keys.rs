@@ -29,8 +29,7 @@ pub use introspect::{Introspection, introspect_key};
 pub use secret::{PREFIX, looks_like_key};
 
 const NAME_MAX: usize = 100;
-/// The lifetimes a key may be given, in days.
-pub const LIFETIMES_DAYS: [i64; 4] = [7, 30, 90, 365];
+pub use crate::security_policy::KEY_LIFETIMES_DAYS as LIFETIMES_DAYS;
 pub const DEFAULT_LIFETIME_DAYS: i64 = 90;
 /// Live keys (not revoked, not expired) a service account may hold.
 pub const KEYS_PER_SERVICE_ACCOUNT: i64 = 20;
@@ -169,16 +168,6 @@ fn parse_lifetime(text: &str) -> Result<i64, Vec<Problem>> {
     }
 }
 
-/// The longest lifetime the organization allows a new key, in days.
-pub(crate) async fn max_key_days(conn: &mut sqlx::AnyConnection, org: OrgId) -> Result<i64, Error> {
-    let days: Option<i64> =
-        sqlx::query_scalar("SELECT max_key_days FROM security_policies WHERE org_id = $1")
-            .bind(org.to_string())
-            .fetch_optional(conn)
-            .await?;
-    Ok(days.unwrap_or(365))
-}
-
 /// What a new key is for: a service account, or the caller on one project.
 enum For {
     ServiceAccount(ServiceAccountId),
@@ -265,7 +254,7 @@ pub async fn create_api_key(
     let (Some(name), Some(days)) = (name, days) else {
         return Err(Error::Validation(errors));
     };
-    let max_days = max_key_days(change.conn(), org).await?;
+    let max_days = crate::security_policy::max_key_days_of(change.conn(), org).await?;
     if days > max_days {
         return Err(FieldErrors::single(
             "expires_in_days",

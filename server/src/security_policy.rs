@@ -11,6 +11,7 @@ use crate::authz::{current_org, require};
 use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
 use crate::error::{FieldErrors, Problem};
+use crate::ids::OrgId;
 use crate::orgs::lock_as_caller;
 
 use crate::vocab::{Actor, Role};
@@ -26,12 +27,25 @@ pub async fn get_security_policy(svc: &Services, actor: &Actor) -> Result<Securi
     policy_of(&mut conn, &org.to_string()).await
 }
 
+/// The lifetimes an API key may be given, in days.
+pub const KEY_LIFETIMES_DAYS: [i64; 4] = [7, 30, 90, 365];
+
 /// The longest lifetime a new API key may have in the caller's organization, in days (365
 /// unless an Owner lowered it). Any member may read it.
 pub async fn max_key_days(svc: &Services, actor: &Actor) -> Result<i64, Error> {
     let (org, _) = current_org(actor)?;
     let mut conn = svc.db.pool().acquire().await?;
-    crate::api_keys::max_key_days(&mut conn, org).await
+    max_key_days_of(&mut conn, org).await
+}
+
+/// The organization's longest lifetime for a new API key, in days.
+pub(crate) async fn max_key_days_of(conn: &mut AnyConnection, org: OrgId) -> Result<i64, Error> {
+    let days: Option<i64> =
+        sqlx::query_scalar("SELECT max_key_days FROM security_policies WHERE org_id = $1")
+            .bind(org.to_string())
+            .fetch_optional(conn)
+            .await?;
+    Ok(days.unwrap_or(365))
 }
 
 /// Sets the caller's organization's policy (Owners only). Switching MFA on starts the grace
@@ -70,7 +84,7 @@ pub async fn update_security_policy(
     if require_mfa && parsed.is_empty() && errors.is_empty() {
         errors.add("roles", Problem::NoRolesChosen);
     }
-    if max_key_days.is_some_and(|days| !crate::api_keys::LIFETIMES_DAYS.contains(&days)) {
+    if max_key_days.is_some_and(|days| !KEY_LIFETIMES_DAYS.contains(&days)) {
         errors.add("max_key_days", Problem::UnknownKeyLifetime);
     }
     if !(0..=MAX_GRACE_DAYS).contains(&grace_days) {
@@ -104,7 +118,7 @@ pub async fn update_security_policy(
     let before = policy_of(change.conn(), &org.to_string()).await?;
     let key_days = match max_key_days {
         Some(days) => days,
-        None => crate::api_keys::max_key_days(change.conn(), org).await?,
+        None => max_key_days_of(change.conn(), org).await?,
     };
     let enforced_since = match (require_mfa, before.enforced_since) {
         (false, _) => None,

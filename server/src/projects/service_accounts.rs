@@ -23,6 +23,9 @@ pub struct ServiceAccountCandidate {
     pub name: String,
 }
 
+/// id, name, role, deactivated at, granted by, granted at.
+type GrantRow = (String, String, String, Option<i64>, Option<String>, i64);
+
 /// The service accounts holding a role on a project, by name. Anyone who can see the project
 /// may call it.
 ///
@@ -41,7 +44,7 @@ pub async fn list_project_service_accounts(
         false,
         ProjectAction::View,
     ))?;
-    let rows: Vec<(String, String, String, Option<i64>, Option<String>, i64)> = sqlx::query_as(
+    let rows: Vec<GrantRow> = sqlx::query_as(
         "SELECT a.id, a.name, g.role, a.deactivated_at, gb.name, g.granted_at \
          FROM service_account_grants g JOIN service_accounts a ON a.id = g.service_account_id \
          LEFT JOIN users gb ON gb.id = g.granted_by \

@@ -307,9 +307,15 @@ async fn a_personal_key_never_outlives_its_creators_access(env: &TestEnv) {
         .expect("project")
         .to_string();
     let bob_id = bob.user_id.to_string();
-    projects::add_project_members(&env.svc, &owner, &project, &[bob_id.clone()], "viewer")
-        .await
-        .expect("viewer");
+    projects::add_project_members(
+        &env.svc,
+        &owner,
+        &project,
+        std::slice::from_ref(&bob_id),
+        "viewer",
+    )
+    .await
+    .expect("viewer");
     // A Viewer may not make a key; Use may.
     let refused = api_keys::create_api_key(&env.svc, &bob, "mine", "", None, Some(&project)).await;
     assert!(matches!(refused, Err(Error::Forbidden(_))), "{refused:?}");
@@ -357,9 +363,15 @@ async fn a_personal_key_never_outlives_its_creators_access(env: &TestEnv) {
         key(env, &secret).await,
         Err(Error::Unauthenticated)
     ));
-    projects::add_project_members(&env.svc, &owner, &project, &[bob_id.clone()], "member")
-        .await
-        .expect("back");
+    projects::add_project_members(
+        &env.svc,
+        &owner,
+        &project,
+        std::slice::from_ref(&bob_id),
+        "member",
+    )
+    .await
+    .expect("back");
     assert!(key(env, &secret).await.is_ok());
     gatehouse_server::members::remove_member(&env.svc, &owner, &bob_id)
         .await
@@ -640,6 +652,8 @@ async fn owners_hear_of_expiring_keys_once_and_expiry_is_audited(env: &TestEnv, 
     let (account, _) = account_on_project(env, &owner, "viewer").await;
     account_key(env, &owner, &account, "30").await;
     let weekly = account_key(env, &owner, &account, "7").await;
+    // The sign-up's verification mail goes in the background: let it arrive first.
+    smtp.wait_for(1).await;
     smtp.clear();
     let swept = api_keys::sweep(&env.svc).await.expect("sweep");
     assert_eq!(
