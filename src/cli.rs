@@ -290,11 +290,10 @@ async fn reset_mfa(
         ))?;
     }
     if backend == Backend::Sqlite && done.sessions_ended > 0 {
-        // SQLite serves one instance, which hears no other process's changes: it holds the
-        // sessions it has cached until it restarts.
+        // The running server reads the change's cache signal within a second.
         printed(writeln!(
             out,
-            "Restart the server now: until then it still accepts the sessions it holds in memory."
+            "A running server refuses them within a second."
         ))?;
     }
     Ok(())

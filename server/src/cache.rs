@@ -35,9 +35,11 @@ use crate::{Error, Services};
 
 mod change;
 mod listener;
+mod signals;
 
 pub(crate) use change::Change;
 pub(crate) use listener::spawn_listener;
+pub(crate) use signals::spawn_reader;
 
 const CHANNEL: &str = "gatehouse_invalidate";
 /// Acknowledgements and heartbeats between instances.

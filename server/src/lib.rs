@@ -99,6 +99,7 @@ impl Services {
         let cache = Arc::new(cache::SessionCache::new(db.backend()));
         let metrics = metrics::Metrics::new(&hasher, &cache, &mailer);
         cache::spawn_listener(&db, cache.clone());
+        cache::spawn_reader(&db, cache.clone());
         cache
             .wait_until_trusted(std::time::Duration::from_secs(5))
             .await;

@@ -13,7 +13,8 @@
 //! - sign-ins waiting for their second factor, provider sign-in trips and provider identities
 //!   waiting for their person, once expired;
 //! - throttle counters whose window is over;
-//! - audit events and hourly tallies older than `audit_retention`.
+//! - audit events and hourly tallies older than `audit_retention`;
+//! - cache signals (SQLite, between processes) older than an hour.
 //!
 //! It never touches accounts, memberships, authenticators, or the count of wrong second-factor
 //! codes (a lock must outlast any retention).
@@ -34,6 +35,8 @@ const GRACE: Duration = Duration::from_secs(24 * 3600);
 /// How long ended invitations are kept (as `invitations::store::purge_stale` does per
 /// organization).
 const INVITATIONS_KEPT: Duration = Duration::from_secs(30 * 24 * 3600);
+/// How long cache signals are kept: every running process read them within a second.
+const SIGNALS_KEPT: Duration = Duration::from_secs(3600);
 /// Rows deleted per statement, so a large backlog never holds a table for long.
 const BATCH: u64 = 5_000;
 
@@ -49,6 +52,7 @@ pub struct Purged {
     pub throttle_counters: u64,
     pub audit_events: u64,
     pub audit_tallies: u64,
+    pub cache_signals: u64,
 }
 
 impl Purged {
@@ -62,6 +66,7 @@ impl Purged {
             + self.throttle_counters
             + self.audit_events
             + self.audit_tallies
+            + self.cache_signals
     }
 }
 
@@ -73,6 +78,7 @@ pub async fn purge(svc: &Services) -> Result<Purged, Error> {
     let past_grace = now.minus(GRACE).as_millis();
     let invitations_over = now.minus(INVITATIONS_KEPT).as_millis();
     let audit_over = now.minus(svc.config.audit_retention).as_millis();
+    let signals_over = now.minus(SIGNALS_KEPT).as_millis();
     let now = now.as_millis();
     Ok(Purged {
         sessions: delete(pool, "sessions", "id", "expires_at <= $1", past_grace).await?,
@@ -104,6 +110,14 @@ pub async fn purge(svc: &Services) -> Result<Purged, Error> {
         audit_events: delete(pool, "audit_events", "id", "created_at <= $1", audit_over).await?,
         audit_tallies: crate::audit::purge_tallies(pool, Timestamp::from_millis(audit_over))
             .await?,
+        cache_signals: delete(
+            pool,
+            "cache_signals",
+            "seq",
+            "created_at <= $1",
+            signals_over,
+        )
+        .await?,
     })
 }
 

@@ -33,12 +33,18 @@ impl<'a> Change<'a> {
             return Ok(());
         }
         let nonce = self.svc.cache.next_nonce.fetch_add(1, Ordering::SeqCst);
-        if self.svc.db.backend() == Backend::Postgres {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(invalidation.encode(nonce, &self.svc.cache.instance))
-                .execute(&mut *self.tx)
-                .await?;
+        let payload = invalidation.encode(nonce, &self.svc.cache.instance);
+        match self.svc.db.backend() {
+            Backend::Postgres => {
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(payload)
+                    .execute(&mut *self.tx)
+                    .await?;
+            }
+            Backend::Sqlite => {
+                super::signals::write(&mut self.tx, payload, self.svc.clock.now()).await?;
+            }
         }
         self.published.push((invalidation, nonce));
         Ok(())

@@ -47,6 +47,7 @@ mod reauth;
 mod reset_link_scope;
 mod sessions;
 mod signup_limit;
+mod sqlite_signals;
 mod team_access;
 mod team_invitations;
 mod team_isolation;
