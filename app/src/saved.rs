@@ -21,6 +21,10 @@ pub enum SettingsPage {
     Teams,
     /// One team's page (`/settings/teams/<id>`): see [`Saved::at`].
     Team,
+    /// The Service accounts list.
+    ServiceAccounts,
+    /// One service account's page (`/settings/service-accounts/<id>`): see [`Saved::at`].
+    ServiceAccount,
 }
 
 impl SettingsPage {
@@ -31,6 +35,7 @@ impl SettingsPage {
             Self::Members => "/settings/members",
             Self::Projects | Self::Project => "/projects",
             Self::Teams | Self::Team => "/settings/teams",
+            Self::ServiceAccounts | Self::ServiceAccount => "/settings/service-accounts",
         }
     }
 }
@@ -72,10 +77,20 @@ pub enum Saved {
     TeamMembersAdded,
     TeamMemberRemoved,
     TeamLead,
+    ServiceAccountCreated,
+    ServiceAccountSaved,
+    ServiceAccountDeactivated,
+    ServiceAccountReactivated,
+    ServiceAccountDeleted,
+    ServiceAccountKeyRevoked,
+    ProjectServiceAccountAdded,
+    ProjectServiceAccountRole,
+    ProjectServiceAccountRemoved,
+    ProjectKeyRevoked,
 }
 
 impl Saved {
-    pub const ALL: [Self; 34] = [
+    pub const ALL: [Self; 44] = [
         Self::Profile,
         Self::Password,
         Self::SessionRevoked,
@@ -110,6 +125,16 @@ impl Saved {
         Self::TeamMembersAdded,
         Self::TeamMemberRemoved,
         Self::TeamLead,
+        Self::ServiceAccountCreated,
+        Self::ServiceAccountSaved,
+        Self::ServiceAccountDeactivated,
+        Self::ServiceAccountReactivated,
+        Self::ServiceAccountDeleted,
+        Self::ServiceAccountKeyRevoked,
+        Self::ProjectServiceAccountAdded,
+        Self::ProjectServiceAccountRole,
+        Self::ProjectServiceAccountRemoved,
+        Self::ProjectKeyRevoked,
     ];
 
     /// The page that confirms it.
@@ -138,13 +163,23 @@ impl Saved {
             | Self::ProjectInvited
             | Self::ProjectTeamAdded
             | Self::ProjectTeamRole
-            | Self::ProjectTeamRemoved => SettingsPage::Project,
+            | Self::ProjectTeamRemoved
+            | Self::ProjectServiceAccountAdded
+            | Self::ProjectServiceAccountRole
+            | Self::ProjectServiceAccountRemoved
+            | Self::ProjectKeyRevoked => SettingsPage::Project,
             Self::TeamDeleted => SettingsPage::Teams,
             Self::TeamCreated
             | Self::TeamSaved
             | Self::TeamMembersAdded
             | Self::TeamMemberRemoved
             | Self::TeamLead => SettingsPage::Team,
+            Self::ServiceAccountDeleted => SettingsPage::ServiceAccounts,
+            Self::ServiceAccountCreated
+            | Self::ServiceAccountSaved
+            | Self::ServiceAccountDeactivated
+            | Self::ServiceAccountReactivated
+            | Self::ServiceAccountKeyRevoked => SettingsPage::ServiceAccount,
         }
     }
 
@@ -161,16 +196,16 @@ impl Saved {
             Self::Unlinked => "unlinked",
             Self::Role => "role",
             Self::Removed => "removed",
-            Self::Deactivated => "deactivated",
-            Self::Reactivated => "reactivated",
+            Self::Deactivated | Self::ServiceAccountDeactivated => "deactivated",
+            Self::Reactivated | Self::ServiceAccountReactivated => "reactivated",
             Self::MfaReset => "mfa_reset",
             Self::Invited | Self::ProjectInvited => "invited",
             Self::Resent => "resent",
-            Self::ProjectCreated | Self::TeamCreated => "created",
-            Self::ProjectSaved | Self::TeamSaved => "saved",
+            Self::ProjectCreated | Self::TeamCreated | Self::ServiceAccountCreated => "created",
+            Self::ProjectSaved | Self::TeamSaved | Self::ServiceAccountSaved => "saved",
             Self::ProjectArchived => "archived",
             Self::ProjectRestored => "restored",
-            Self::ProjectDeleted | Self::TeamDeleted => "deleted",
+            Self::ProjectDeleted | Self::TeamDeleted | Self::ServiceAccountDeleted => "deleted",
             Self::ProjectMembersAdded | Self::TeamMembersAdded => "added",
             Self::ProjectRole => "role",
             Self::ProjectMemberRemoved | Self::TeamMemberRemoved => "removed",
@@ -178,6 +213,10 @@ impl Saved {
             Self::ProjectTeamAdded => "team_added",
             Self::ProjectTeamRole => "team_role",
             Self::ProjectTeamRemoved => "team_removed",
+            Self::ProjectServiceAccountAdded => "service_account_added",
+            Self::ProjectServiceAccountRole => "service_account_role",
+            Self::ProjectServiceAccountRemoved => "service_account_removed",
+            Self::ServiceAccountKeyRevoked | Self::ProjectKeyRevoked => "key_revoked",
         }
     }
 
@@ -237,6 +276,21 @@ impl Saved {
             Self::TeamMembersAdded => "Added to the team",
             Self::TeamMemberRemoved => "Removed from the team",
             Self::TeamLead => "Team lead updated",
+            Self::ServiceAccountCreated => "Service account created",
+            Self::ServiceAccountSaved => "Service account saved",
+            Self::ServiceAccountDeactivated => {
+                "Service account deactivated: its keys are refused from now on"
+            }
+            Self::ServiceAccountReactivated => {
+                "Service account reactivated: its unexpired keys work again"
+            }
+            Self::ServiceAccountDeleted => "Service account deleted: its keys no longer work",
+            Self::ServiceAccountKeyRevoked | Self::ProjectKeyRevoked => {
+                "Key revoked: it is refused from its next use"
+            }
+            Self::ProjectServiceAccountAdded => "Service account added to the project",
+            Self::ProjectServiceAccountRole => "Service account role updated",
+            Self::ProjectServiceAccountRemoved => "Service account removed from the project",
         }
     }
 
@@ -293,6 +347,14 @@ mod tests {
         assert_eq!(
             Saved::MfaReset.location(),
             "/settings/members?saved=mfa_reset"
+        );
+        assert_eq!(
+            Saved::ServiceAccountDeleted.location(),
+            "/settings/service-accounts?saved=deleted"
+        );
+        assert_eq!(
+            Saved::ProjectKeyRevoked.at("/projects/p/keys"),
+            "/projects/p/keys?saved=key_revoked"
         );
     }
 }

@@ -13,6 +13,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
+/// A project's API keys tab: the caller's personal keys for it.
+pub fn project_keys_path(project_id: &str) -> String {
+    format!("/projects/{project_id}/keys")
+}
+
 /// A key as lists show it: never its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiKeyView {
@@ -203,7 +208,30 @@ pub async fn revoke_api_key(key_id: String) -> Result<(), AppError> {
     let svc = ctx::services()?;
     let actor = ctx::require_caller()?;
     gatehouse_server::api_keys::revoke_api_key(&svc, &actor, &key_id).await?;
+    if let Some(back) = revoked_location() {
+        ctx::redirect_form_post(&back);
+    }
     Ok(())
+}
+
+/// Where a no-JavaScript revoke goes back to, confirming it: the page it was posted from (a
+/// service account's page or a project's API keys tab). Elsewhere Leptos' own redirect back
+/// applies.
+#[cfg(feature = "ssr")]
+fn revoked_location() -> Option<String> {
+    use crate::saved::Saved;
+    let parts = use_context::<http::request::Parts>()?;
+    let referer = parts.headers.get(http::header::REFERER)?.to_str().ok()?;
+    let uri: http::Uri = referer.parse().ok()?;
+    let path = crate::paths::safe_next(Some(uri.path()));
+    let saved = if path.starts_with(crate::api::service_accounts::SERVICE_ACCOUNTS_PATH) {
+        Saved::ServiceAccountKeyRevoked
+    } else if path.starts_with("/projects/") {
+        Saved::ProjectKeyRevoked
+    } else {
+        return None;
+    };
+    Some(saved.at(&path))
 }
 
 /// Who the call acts as: the key's service account or person, or the signed-in person.

@@ -6,10 +6,17 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use crate::api::projects::Created;
+#[cfg(feature = "ssr")]
+use crate::api::projects::members_path;
 use crate::error::AppError;
 
 /// The Service accounts screen.
 pub const SERVICE_ACCOUNTS_PATH: &str = "/settings/service-accounts";
+
+/// A service account's page: its projects and keys.
+pub fn service_account_path(id: &str) -> String {
+    format!("{SERVICE_ACCOUNTS_PATH}/{id}")
+}
 
 /// A project a service account holds a role on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +62,7 @@ pub struct ServiceAccountCandidateView {
     pub name: String,
 }
 
+#[cfg(feature = "ssr")]
 fn status(deactivated: bool) -> String {
     if deactivated { "deactivated" } else { "active" }.to_string()
 }
@@ -107,7 +115,11 @@ pub async fn create_service_account(
         &description,
     )
     .await?;
-    Ok(Created { id: id.to_string() })
+    let id = id.to_string();
+    ctx::redirect_form_post(
+        &crate::saved::Saved::ServiceAccountCreated.at(&service_account_path(&id)),
+    );
+    Ok(Created { id })
 }
 
 /// Renames a service account and sets its description (Owners and Admins).
@@ -128,6 +140,9 @@ pub async fn update_service_account(
         &description,
     )
     .await?;
+    ctx::redirect_form_post(
+        &crate::saved::Saved::ServiceAccountSaved.at(&service_account_path(&service_account_id)),
+    );
     Ok(())
 }
 
@@ -143,6 +158,10 @@ pub async fn deactivate_service_account(service_account_id: String) -> Result<()
         &service_account_id,
     )
     .await?;
+    ctx::redirect_form_post(
+        &crate::saved::Saved::ServiceAccountDeactivated
+            .at(&service_account_path(&service_account_id)),
+    );
     Ok(())
 }
 
@@ -158,6 +177,10 @@ pub async fn reactivate_service_account(service_account_id: String) -> Result<()
         &service_account_id,
     )
     .await?;
+    ctx::redirect_form_post(
+        &crate::saved::Saved::ServiceAccountReactivated
+            .at(&service_account_path(&service_account_id)),
+    );
     Ok(())
 }
 
@@ -169,6 +192,7 @@ pub async fn delete_service_account(service_account_id: String) -> Result<(), Ap
     let actor = ctx::require_caller()?;
     gatehouse_server::service_accounts::delete_service_account(&svc, &actor, &service_account_id)
         .await?;
+    ctx::redirect_form_post(&crate::saved::Saved::ServiceAccountDeleted.location());
     Ok(())
 }
 
@@ -234,6 +258,9 @@ pub async fn add_project_service_account(
         &role,
     )
     .await?;
+    ctx::redirect_form_post(
+        &crate::saved::Saved::ProjectServiceAccountAdded.at(&members_path(&project_id)),
+    );
     Ok(())
 }
 
@@ -255,6 +282,9 @@ pub async fn update_project_service_account_role(
         &role,
     )
     .await?;
+    ctx::redirect_form_post(
+        &crate::saved::Saved::ProjectServiceAccountRole.at(&members_path(&project_id)),
+    );
     Ok(())
 }
 
@@ -274,5 +304,8 @@ pub async fn remove_project_service_account(
         &service_account_id,
     )
     .await?;
+    ctx::redirect_form_post(
+        &crate::saved::Saved::ProjectServiceAccountRemoved.at(&members_path(&project_id)),
+    );
     Ok(())
 }
