@@ -1,6 +1,7 @@
 //! Reusable building blocks: form fields and messages, dialogs, the signed-in app shell.
 
 pub mod active_sessions;
+pub mod api_keys;
 pub mod backup_codes;
 pub mod copy;
 pub mod dialog;

@@ -14,6 +14,8 @@ pub mod project;
 pub mod projects;
 pub mod reset_password;
 pub mod security;
+pub mod service_account;
+pub mod service_accounts;
 pub mod signup;
 pub mod signup_provider;
 pub mod team;

@@ -14,6 +14,9 @@ use crate::pages::{
     reset_password::ResetPasswordPage, security::SecurityPage, signup::SignupPage,
     signup_provider::SignupProviderPage, verify_email::VerifyEmailPage,
 };
+use crate::pages::{
+    service_account::ServiceAccountPage, service_accounts::ServiceAccountsPage,
+};
 use crate::pages::{team::TeamPage, teams::TeamsPage};
 
 /// A route type whose view is `<$page/>`, split into its own chunk. The pages load their own
@@ -56,4 +59,6 @@ lazy_screen! {
     SecurityRoute => SecurityPage,
     TeamsRoute => TeamsPage,
     TeamRoute => TeamPage,
+    ServiceAccountsRoute => ServiceAccountsPage,
+    ServiceAccountRoute => ServiceAccountPage,
 }

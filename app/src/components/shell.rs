@@ -192,11 +192,33 @@ pub fn SettingsLayout() -> impl IntoView {
                 <A href="/settings/organization">"Organization"</A>
                 <A href="/settings/members">"Members"</A>
                 <A href="/settings/teams">"Teams"</A>
+                <ServiceAccountsLink/>
             </nav>
             <div class="settings-content">
                 <Outlet/>
             </div>
         </div>
+    }
+}
+
+/// "Service accounts", for the organization's Owners and Admins only (the screen refuses
+/// everyone else anyway).
+#[component]
+fn ServiceAccountsLink() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let me = auth.current().await?;
+                let manages = me
+                    .organization
+                    .as_ref()
+                    .is_some_and(|o| matches!(o.role.as_str(), "owner" | "admin"));
+                manages.then(|| view! {
+                    <A href=crate::api::service_accounts::SERVICE_ACCOUNTS_PATH>"Service accounts"</A>
+                })
+            })}
+        </Suspense>
     }
 }
 

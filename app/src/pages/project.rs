@@ -1,8 +1,8 @@
-//! `/projects/:id` and `/projects/:id/members`: one project's frame — its name, the caller's
-//! role on it, the archived banner and the tabs (General, Members) — around the tab in view. The
-//! frame loads the project once and shares it, with the actions that change it, through
-//! [`ProjectContext`]. Both tabs are one route (`/projects/:id/:tab?`), so one chunk of the
-//! browser bundle, and switching tabs keeps the frame.
+//! `/projects/:id`, `/projects/:id/members` and `/projects/:id/keys`: one project's frame — its
+//! name, the caller's role on it, the archived banner and the tabs (General, Members, API keys) —
+//! around the tab in view. The frame loads the project once and shares it, with the actions that
+//! change it, through [`ProjectContext`]. The tabs are one route (`/projects/:id/:tab?`), so one
+//! chunk of the browser bundle, and switching tabs keeps the frame.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -18,6 +18,7 @@ use crate::pages::projects::{access_label, project_role_label};
 use crate::saved::{SettingsPage, saved_message};
 
 pub mod general;
+pub mod keys;
 pub mod members;
 
 /// The project in view and what changes it, for the tabs.
@@ -96,6 +97,7 @@ pub fn ProjectPage() -> impl IntoView {
         {move || match tab.get().as_deref() {
             None => view! { <general::ProjectGeneral/> }.into_any(),
             Some("members") => view! { <members::ProjectMembers/> }.into_any(),
+            Some("keys") => view! { <keys::ProjectKeys/> }.into_any(),
             Some(_) => view! { <p>"This page does not exist."</p> }.into_any(),
         }}
     }
@@ -123,6 +125,7 @@ fn ProjectHead(project: ProjectView) -> impl IntoView {
         <nav class="tabs" aria-label="Project sections">
             <A href=project_path(&project.id) exact=true>"General"</A>
             <A href=members_path(&project.id) exact=true>"Members"</A>
+            <A href=crate::api::keys::project_keys_path(&project.id) exact=true>"API keys"</A>
         </nav>
     }
 }

@@ -3,7 +3,8 @@
 //! organization yet. The rows: name, email, role (a dropdown where the caller may change it),
 //! how they have access, "Why?" (the explainer) and Remove. Organization Owners and Admins are
 //! implicit Admins: no role control, no Remove. Below them the teams holding a role on the
-//! project ([`teams`]). Every action is also a plain form post.
+//! project ([`teams`]), then its service accounts ([`service_accounts`]). Every action is also a
+//! plain form post.
 
 use crate::components::pager::Pager;
 use leptos::prelude::*;
@@ -26,6 +27,7 @@ use crate::saved::Saved;
 
 mod add;
 mod row;
+mod service_accounts;
 mod teams;
 
 use add::{AddMembers, Search};
@@ -214,6 +216,7 @@ pub fn ProjectMembers() -> impl IntoView {
             })}
         </Transition>
         <ProjectTeams state=teams/>
+        <service_accounts::ProjectServiceAccounts/>
         <ConfirmDialog
             id="remove-project-member-dialog"
             title=Signal::derive(move || {
