@@ -7,15 +7,13 @@ use leptos_router::{LazyRoute, lazy_route};
 
 use crate::components::shell::{AppShell, SettingsLayout};
 use crate::pages::choose_organization::ChooseOrganizationPage;
+use crate::pages::service_accounts::ServiceAccountsScreen;
 use crate::pages::{
     forgot_password::ForgotPasswordPage, home::HomePage, invite::InvitePage, login::LoginPage,
     login_mfa::LoginMfaPage, members::MembersPage, organization::OrganizationPage,
     profile::ProfilePage, project::ProjectPage, projects::ProjectsPage,
     reset_password::ResetPasswordPage, security::SecurityPage, signup::SignupPage,
     signup_provider::SignupProviderPage, verify_email::VerifyEmailPage,
-};
-use crate::pages::{
-    service_account::ServiceAccountPage, service_accounts::ServiceAccountsPage,
 };
 use crate::pages::{team::TeamPage, teams::TeamsPage};
 
@@ -59,6 +57,5 @@ lazy_screen! {
     SecurityRoute => SecurityPage,
     TeamsRoute => TeamsPage,
     TeamRoute => TeamPage,
-    ServiceAccountsRoute => ServiceAccountsPage,
-    ServiceAccountRoute => ServiceAccountPage,
+    ServiceAccountsRoute => ServiceAccountsScreen,
 }

@@ -1,10 +1,11 @@
-//! `/settings/service-accounts/:id`: one service account, for Owners and Admins — its name,
-//! description and status; Edit, Deactivate (its keys are refused at once) or Reactivate, and
-//! Delete (its keys die with it); the projects it holds a role on (given on each project's
-//! Members tab); and its API keys ([`crate::components::api_keys`]). Every change but creating
-//! and rotating a key is also a plain form post: without JavaScript "Edit", "Deactivate" and
-//! "Delete service account" come back as forms on the page (`?edit=1`, `?deactivate=1`,
-//! `?delete=1`).
+//! `/settings/service-accounts/:id` (the same route as the list, see
+//! [`super::service_accounts::ServiceAccountsScreen`]): one service account, for Owners and
+//! Admins — its name, description and status; Edit, Deactivate (its keys are refused at once) or
+//! Reactivate, and Delete (its keys die with it); the projects it holds a role on (given on each
+//! project's Members tab); and its API keys ([`crate::components::api_keys`]). Every change but
+//! creating and rotating a key is also a plain form post: without JavaScript "Edit",
+//! "Deactivate" and "Delete service account" come back as forms on the page (`?edit=1`,
+//! `?deactivate=1`, `?delete=1`).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -53,7 +54,7 @@ async fn find_account(id: String) -> Result<(ServiceAccountView, i64), AppError>
 }
 
 #[component]
-pub fn ServiceAccountPage() -> impl IntoView {
+pub(super) fn ServiceAccountPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let auth = use_auth();

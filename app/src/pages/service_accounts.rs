@@ -8,7 +8,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::api::service_accounts::{
     CreateServiceAccount, ServiceAccountView, list_service_accounts, service_account_path,
@@ -19,12 +19,28 @@ use crate::components::form::{Field, FormError, FormStatus, TextArea, action_err
 use crate::components::toast::use_toasts;
 use crate::error::{AppError, ErrorCode};
 use crate::pages::projects::project_role_label;
+use crate::pages::service_account::ServiceAccountPage;
 use crate::pages::teams::count;
 use crate::saved::{Saved, SettingsPage, saved_message};
 use crate::time;
 
+/// `/settings/service-accounts/:id?`: the list, or one account's page (one route, so one chunk
+/// of the browser bundle for both).
 #[component]
-pub fn ServiceAccountsPage() -> impl IntoView {
+pub fn ServiceAccountsScreen() -> impl IntoView {
+    let params = use_params_map();
+    let one = Memo::new(move |_| params.read().get("id").is_some());
+    move || {
+        if one.get() {
+            view! { <ServiceAccountPage/> }.into_any()
+        } else {
+            view! { <ServiceAccountsPage/> }.into_any()
+        }
+    }
+}
+
+#[component]
+fn ServiceAccountsPage() -> impl IntoView {
     let auth = use_auth();
     let toasts = use_toasts();
     let navigate = use_navigate();
