@@ -19,6 +19,8 @@ use std::process::{Command, ExitCode};
 
 use sha2::{Digest, Sha256};
 
+mod prune;
+
 /// The name the split loader must have: Leptos looks for it under this name in the manifest
 /// when the server preloads a route's chunks.
 const SPLIT_LINK: &str = "__wasm_split.______________________.js";
@@ -133,9 +135,13 @@ fn build(wasm: &Path, css: &Path, site: &Path, pkg: &Path, name: &str) -> Result
                 .generate(&out)
         })
         .map_err(|e| format!("wasm-bindgen: {e:#}"))?;
-    // wasm-bindgen dropped the main module's names; the chunks never passed through it.
+    // wasm-bindgen dropped the main module's names; the chunks never passed through it. Each
+    // chunk also keeps only the types it uses (see prune.rs).
     for chunk in &split.split_modules {
         strip_custom_sections(chunk)?;
+        let pruned = prune::prune_types(&fs::read(chunk)?)
+            .map_err(|e| format!("{}: {e}", chunk.display()))?;
+        fs::write(chunk, pruned)?;
     }
     for script in [format!("{name}.js"), SPLIT_LINK.to_string()] {
         minify(&out.join(script))?;
