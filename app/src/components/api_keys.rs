@@ -12,6 +12,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::keys::{
     ApiKeyView, CreateApiKey, IssuedKeyView, RevokeApiKey, RotateApiKey, list_api_keys,
 };
+use crate::api::security_policy::get_security_policy;
 use crate::auth::use_auth;
 use crate::components::dialog::{ConfirmDialog, Modal, OpenDialogButton};
 use crate::components::form::{Field, FieldMessages, FormError, action_error};
@@ -48,7 +49,8 @@ impl KeyScope {
     }
 }
 
-/// The lifetimes a key may be given, in days, and the one chosen unless the user picks another.
+/// The lifetimes a key may be given, in days (the organization may allow fewer), and the one
+/// chosen unless the user picks another.
 const LIFETIMES: [i64; 4] = [7, 30, 90, 365];
 const DEFAULT_LIFETIME: i64 = 90;
 /// How long a rotated-out secret keeps working: the form value and its words.
@@ -427,10 +429,45 @@ pub fn KeyDialogs(keys: Keys) -> impl IntoView {
     }
 }
 
-/// Name and lifetime of a new key.
+/// Name and lifetime of a new key: the lifetimes the organization's policy allows, 90 days or
+/// the longest allowed below that chosen.
 #[component]
 fn CreateKeyForm(keys: Keys, error: Signal<Option<AppError>>) -> impl IntoView {
     let (project_id, service_account_id) = keys.scope.get_untracked().ids();
+    // Shown only in the browser (the dialog opens once hydrated), so read there.
+    let policy = LocalResource::new(get_security_policy);
+    let lifetimes = move || {
+        Suspend::new(async move {
+            // Should the policy not load, every lifetime is offered: the server still decides.
+            let max = policy.await.map_or(365, |p| p.max_key_days);
+            let allowed: Vec<i64> = LIFETIMES.into_iter().filter(|d| *d <= max).collect();
+            let chosen = allowed
+                .iter()
+                .copied()
+                .filter(|d| *d <= DEFAULT_LIFETIME)
+                .max()
+                .unwrap_or(DEFAULT_LIFETIME);
+            let capped = (max < 365)
+                .then(|| format!("Your organization allows keys of at most {max} days."));
+            view! {
+                <select
+                    id="create-key-expiry"
+                    name="expires_in_days"
+                    aria-describedby="create-key-expiry-hint create-key-expiry-errors"
+                >
+                    {allowed.into_iter().map(|days| view! {
+                        <option value=days.to_string() selected=days == chosen>
+                            {format!("{days} days")}
+                        </option>
+                    }).collect_view()}
+                </select>
+                <p class="field-hint" id="create-key-expiry-hint">
+                    "Every key expires; create a new one or rotate before then. "
+                    {capped}
+                </p>
+            }
+        })
+    };
     view! {
         <ActionForm action=keys.create>
             <FormError error/>
@@ -446,13 +483,7 @@ fn CreateKeyForm(keys: Keys, error: Signal<Option<AppError>>) -> impl IntoView {
             />
             <div class="field">
                 <label for="create-key-expiry">"Expires after"</label>
-                <select id="create-key-expiry" name="expires_in_days" aria-describedby="create-key-expiry-errors">
-                    {LIFETIMES.iter().map(|days| view! {
-                        <option value=days.to_string() selected=*days == DEFAULT_LIFETIME>
-                            {format!("{days} days")}
-                        </option>
-                    }).collect_view()}
-                </select>
+                <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>{lifetimes}</Suspense>
                 <FieldMessages id="create-key-expiry-errors" names=&["expires_in_days"] error/>
             </div>
             <button type="submit" class="button primary" disabled=move || keys.create.pending().get()>
