@@ -367,7 +367,11 @@ test('a person with Use creates a personal key for a project; it acts as them, l
   // The Owner sees it among other people's keys and may revoke it.
   await visit(page, `/projects/${projectId}/keys`);
   const others = page.getByRole('region', { name: "Other people's keys" });
-  await expect(others.locator('tbody tr').filter({ hasText: 'laptop script' })).toContainText('Mia Member');
+  const theirs = others.locator('tbody tr').filter({ hasText: 'laptop script' });
+  await expect(theirs).toContainText('Mia Member');
+  // Revoke, never Rotate: a new secret would let the Owner act as Mia.
+  await expect(button(theirs, 'Revoke key laptop script')).toBeVisible();
+  await expect(theirs.getByRole('button', { name: /^Rotate/ })).toHaveCount(0);
   await checkA11y(page);
   await shots(page, 'owner-project-keys');
 

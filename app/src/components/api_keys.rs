@@ -243,13 +243,17 @@ pub fn KeyTable(
     now: i64,
     keys: Keys,
     #[prop(default = false)] show_owner: bool,
+    /// Whether Rotate is offered: not for other people's keys, whose new secret would let the
+    /// caller act as them.
+    #[prop(default = true)]
+    rotates: bool,
     /// Names the table for assistive technology.
     caption: &'static str,
 ) -> impl IntoView {
     let can_manage = listed.iter().any(|k| k.can_manage && is_live(k));
     let rows = listed
         .into_iter()
-        .map(|key| view! { <KeyRow key now keys show_owner can_manage/> })
+        .map(|key| view! { <KeyRow key now keys show_owner rotates can_manage/> })
         .collect_view();
     view! {
         <div class="table-scroll">
@@ -316,6 +320,7 @@ fn KeyRow(
     now: i64,
     keys: Keys,
     show_owner: bool,
+    rotates: bool,
     can_manage: bool,
 ) -> impl IntoView {
     let live = is_live(&key);
@@ -346,17 +351,20 @@ fn KeyRow(
     let actions = can_manage.then(|| {
         let cell = (key.can_manage && live).then(|| {
             let (for_rotate, for_revoke) = (key.clone(), key.clone());
+            let (rotate_id, rotate_label) = (key.id.clone(), format!("Rotate key {}", key.name));
             view! {
                 <div class="row-actions">
-                    <OpenDialogButton
-                        label="Rotate"
-                        param="rotate"
-                        value=key.id.clone()
-                        open=keys.rotate_open
-                        class="button small"
-                        aria_label=format!("Rotate key {}", key.name)
-                        on_open=move |()| keys.target.set(Some(for_rotate.clone()))
-                    />
+                    {rotates.then(|| view! {
+                        <OpenDialogButton
+                            label="Rotate"
+                            param="rotate"
+                            value=rotate_id
+                            open=keys.rotate_open
+                            class="button small"
+                            aria_label=rotate_label
+                            on_open=move |()| keys.target.set(Some(for_rotate.clone()))
+                        />
+                    })}
                     <OpenDialogButton
                         label="Revoke"
                         param="revoke"

@@ -84,9 +84,17 @@ pub fn ProjectKeys() -> impl IntoView {
                             <h2 id="project-others-keys-heading">"Other people's keys"</h2>
                             <p class="panel-intro">
                                 "As an Owner or Admin of the organization you see everyone's personal "
-                                "keys for this project and may revoke them."
+                                "keys for this project and may revoke them; only their owners rotate "
+                                "them."
                             </p>
-                            <KeyTable listed=others now keys show_owner=true caption="Other people's keys for this project"/>
+                            <KeyTable
+                                listed=others
+                                now
+                                keys
+                                show_owner=true
+                                rotates=false
+                                caption="Other people's keys for this project"
+                            />
                         </section>
                     })}
                 }
