@@ -537,9 +537,9 @@ fn key_of(row: KeyRow, now: Timestamp, caller: UserId, manager: bool) -> Result<
 /// `1d`, `7d`), then stops. The key keeps its expiry. Its owner (a person's own key) or, for a
 /// service account's key, an Owner or Admin.
 ///
-/// Errors: `Validation` on `overlap`; `NotFound` for a key of another organization or one the
-/// caller may not see; `Forbidden` when they may see but not manage it; `Conflict` for a
-/// revoked or expired key.
+/// Errors: `Validation` on `overlap`; `NotFound` for a key of another organization or, to a
+/// Member, another person's; `Forbidden` for an Owner or Admin rotating another person's key;
+/// `Conflict` for a revoked key; `Gone` for an expired one.
 pub async fn rotate_api_key(
     svc: &Services,
     actor: &Actor,
@@ -614,8 +614,9 @@ pub async fn revoke_api_key(svc: &Services, actor: &Actor, key_id: &str) -> Resu
 }
 
 /// Opens a change to a key: the organization locked, the key read under the lock, and the
-/// caller allowed (a person's own key; any key for Owners and Admins). `rotating` also
-/// refuses expired keys. The key's expiry comes back.
+/// caller allowed (a person's own key; any key for Owners and Admins, but another person's key
+/// is rotated only by that person). `rotating` also refuses expired keys. The key's expiry
+/// comes back.
 async fn begin_key_change<'a>(
     svc: &'a Services,
     actor: &Actor,
@@ -641,6 +642,11 @@ async fn begin_key_change<'a>(
             // A Member learns nothing of other people's keys.
             authz::Decision::Allowed => {}
             _ => return Err(Error::NotFound),
+        }
+        // Owners and Admins may revoke anyone's key, but a new secret for another person's
+        // key would let them act as that person: only its owner rotates it.
+        if rotating && user.is_some() {
+            return Err(Error::Forbidden(Denial::RotateOthersKey));
         }
     }
     if revoked_at.is_some() {

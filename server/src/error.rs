@@ -191,6 +191,8 @@ pub enum Denial {
     NotForApiKeys,
     /// Introspection is for service accounts' keys.
     IntrospectionNeedsServiceAccount,
+    /// Only a person rotates their own key (a new secret would let another act as them).
+    RotateOthersKey,
 }
 
 /// What a state-changing request found already in the way.

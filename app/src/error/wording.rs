@@ -177,6 +177,7 @@ pub fn denial(denial: &Denial) -> String {
         Denial::IntrospectionNeedsServiceAccount => {
             "Introspection needs a service account's key.".into()
         }
+        Denial::RotateOthersKey => "Only the key's owner can rotate it; you can revoke it.".into(),
     }
 }
 

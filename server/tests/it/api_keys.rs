@@ -344,6 +344,12 @@ async fn a_personal_key_never_outlives_its_creators_access(env: &TestEnv) {
         .await
         .expect("answer");
     assert!(!used.allowed);
+    // The Owner may revoke Bob's key but not give it a new secret (that would let them act as
+    // Bob); Bob may.
+    let key_id = acting.key_id.to_string();
+    let refused = rotate_api_key(&env.svc, &owner, &key_id, "none").await;
+    assert!(matches!(refused, Err(Error::Forbidden(_))), "{refused:?}");
+    assert!(key(env, &secret).await.is_ok(), "nothing changed");
     // Deactivated: refused; reactivated: back; removed from the organization: gone for good.
     gatehouse_server::members::deactivate_member(&env.svc, &owner, &bob_id)
         .await

@@ -220,6 +220,7 @@ fn every_denial(denial: &Denial) -> &'static str {
         Denial::KeyNeedsUse => "You need Use on this project to create a key for it.",
         Denial::NotForApiKeys => "This call needs a signed-in person, not an API key.",
         Denial::IntrospectionNeedsServiceAccount => "Introspection needs a service account's key.",
+        Denial::RotateOthersKey => "Only the key's owner can rotate it; you can revoke it.",
     }
 }
 
@@ -278,11 +279,12 @@ fn every_refusal_has_its_sentence() {
         Denial::KeyNeedsUse,
         Denial::NotForApiKeys,
         Denial::IntrospectionNeedsServiceAccount,
+        Denial::RotateOthersKey,
     ];
     for kind in &denials {
         assert_eq!(denial(kind), every_denial(kind), "{kind:?}");
     }
-    assert_eq!(denials.len(), 30, "every variant is in the table");
+    assert_eq!(denials.len(), 31, "every variant is in the table");
 }
 
 fn every_clash(clash: &Clash) -> (&'static str, Option<&'static str>) {
