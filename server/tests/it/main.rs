@@ -12,8 +12,8 @@ mod support;
 
 mod accounts;
 mod active_sessions;
-mod api_keys;
 mod admission;
+mod api_keys;
 mod deactivation;
 mod email_verification;
 mod hashing_queue;
