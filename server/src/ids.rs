@@ -80,6 +80,16 @@ id_type!(
     ApiKeyId
 );
 
+id_type!(
+    /// An access review of an organization: who has access, decided person by person.
+    AccessReviewId
+);
+
+id_type!(
+    /// One person's row in an access review.
+    ReviewItemId
+);
+
 /// Parses an id read back from our own database; a malformed one is corruption, not user error.
 pub(crate) fn from_db<T>(text: &str, parse: fn(&str) -> Option<T>) -> Result<T, crate::Error> {
     parse(text).ok_or_else(|| crate::Error::internal(format!("malformed id in database: {text:?}")))

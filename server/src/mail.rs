@@ -13,7 +13,8 @@ use crate::Error;
 mod templates;
 
 pub use templates::{
-    NoticeFacts, email_verification, invitation, key_expiring, password_reset, security_notice,
+    NoticeFacts, access_review_due, email_verification, invitation, key_expiring, password_reset,
+    security_notice,
 };
 
 /// How long one delivery may take before it counts as failed.

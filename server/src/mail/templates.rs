@@ -61,6 +61,37 @@ pub fn key_expiring(to: &str, key: &str, holder: &str, expires: &str, link: &str
     }
 }
 
+/// An organization's Owners are reminded that no access review was completed in 90 days.
+pub fn access_review_due(to: &str, organization: &str, link: &str) -> Mail {
+    let subject = format!("Time to review who has access to {organization}");
+    let text = format!(
+        "No access review of {organization} was completed in the last 90 days.\n\n\
+         Review who has access: everyone with Owner or Admin rights, members who have not \
+         signed in for 30 days, members without MFA where your policy requires it, and each \
+         person's projects and teams. Keep, change, remove or deactivate each one:\n{link}\n"
+    );
+    let html = layout(
+        &subject,
+        &format!(
+            "<p>No access review of <strong>{}</strong> was completed in the last 90 days.</p>\
+             <p>Review who has access: everyone with Owner or Admin rights, members who have \
+             not signed in for 30 days, members without MFA where your policy requires it, and \
+             each person's projects and teams.</p>",
+            escape(organization)
+        ),
+        "Start an access review",
+        link,
+        "You receive this because you are an Owner of the organization. We remind you once \
+         each time a review is due.",
+    );
+    Mail {
+        to: to.to_string(),
+        subject,
+        text,
+        html,
+    }
+}
+
 /// A link to choose a new password.
 pub fn password_reset(to: &str, link: &str) -> Mail {
     let subject = "Reset your Gatehouse password".to_string();
