@@ -177,7 +177,8 @@ impl OrgAccess {
         let Some(member) = self.members.get(&user) else {
             return Vec::new();
         };
-        if matches!(member.role, Role::Owner | Role::Admin) {
+        // Owners, Admins and Auditors see every project (Auditors read-only).
+        if member.role.oversees() {
             self.projects
                 .keys()
                 .filter_map(|&project| Some((project, self.access(project, user)?)))

@@ -15,7 +15,7 @@ use crate::cache::{Change, Invalidation};
 use crate::clock::Timestamp;
 use crate::error::{Clash, Denial, FieldErrors, Problem, Subject};
 use crate::ids::{self, ApiKeyId, OrgId, ProjectId, ServiceAccountId, UserId};
-use crate::vocab::{Actor, Permission, Role};
+use crate::vocab::{Actor, Permission};
 use crate::{Error, Services};
 
 mod authenticate;
@@ -390,7 +390,7 @@ pub async fn list_api_keys(
     service_account_id: Option<&str>,
 ) -> Result<Vec<ApiKey>, Error> {
     let (org, role) = current_org(actor)?;
-    let manager = matches!(role, Role::Owner | Role::Admin);
+    let manager = role.manages();
     let account = match given(service_account_id) {
         Some(id) => {
             require(authz::decide(

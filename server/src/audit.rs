@@ -9,8 +9,12 @@ use sqlx::{AnyConnection, AnyPool};
 
 use crate::Error;
 use crate::clock::Timestamp;
-use crate::ids::{EventId, OrgId, UserId};
+use crate::ids::{EventId, OrgId, ServiceAccountId, UserId};
 use crate::vocab::ClientInfo;
+
+pub mod chain;
+
+pub use chain::{BrokenLink, Problem, Verdict};
 
 /// What happened. The text form is stable: reports and later issues filter on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +92,12 @@ pub enum Action {
     ApiKeyExpired,
     /// A key was used from an address it had not been used from before.
     ApiKeyUsedFromNewAddress,
+    /// An Owner, Admin or Auditor exported the organization's activity.
+    ActivityExported,
+    AccessReviewStarted,
+    /// One person's row of an access review was decided (the change itself is audited too).
+    AccessReviewItemDecided,
+    AccessReviewCompleted,
 }
 
 impl Action {
@@ -158,8 +168,104 @@ impl Action {
             Action::ApiKeyRevoked => "api_key.revoked",
             Action::ApiKeyExpired => "api_key.expired",
             Action::ApiKeyUsedFromNewAddress => "api_key.used_from_new_address",
+            Action::AccessReviewStarted => "access_review.started",
+            Action::AccessReviewItemDecided => "access_review.item_decided",
+            Action::AccessReviewCompleted => "access_review.completed",
+            Action::ActivityExported => "activity.exported",
         }
     }
+}
+
+/// What the Activity screen filters events by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    SignIn,
+    Members,
+    Projects,
+    Teams,
+    Keys,
+    Security,
+    /// The rest of what people do to their own account (sign-up, profile, email).
+    Account,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 7] = [
+        Kind::SignIn,
+        Kind::Members,
+        Kind::Projects,
+        Kind::Teams,
+        Kind::Keys,
+        Kind::Security,
+        Kind::Account,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::SignIn => "sign_in",
+            Kind::Members => "members",
+            Kind::Projects => "projects",
+            Kind::Teams => "teams",
+            Kind::Keys => "keys",
+            Kind::Security => "security",
+            Kind::Account => "account",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+}
+
+impl Action {
+    /// The filter an event falls under.
+    pub fn kind(self) -> Kind {
+        let text = self.as_str();
+        let family = text.split('.').next().unwrap_or_default();
+        match family {
+            "session" => Kind::SignIn,
+            // A wrong or throttled second step is a failed sign-in attempt.
+            "mfa" if self.refused() => Kind::SignIn,
+            "member" | "invitation" => Kind::Members,
+            "project" => Kind::Projects,
+            "team" => Kind::Teams,
+            "service_account" | "api_key" => Kind::Keys,
+            "mfa" | "security_policy" | "identity" | "activity" | "access_review" => Kind::Security,
+            "user" if text.starts_with("user.password") => Kind::Security,
+            _ => Kind::Account,
+        }
+    }
+
+    /// Whether the event records something refused (a failed or throttled attempt).
+    pub fn refused(self) -> bool {
+        matches!(
+            self,
+            Action::SignInFailed
+                | Action::SignInThrottled
+                | Action::SignUpThrottled
+                | Action::MfaCodeRefused
+                | Action::MfaThrottled
+                | Action::MfaLocked
+        )
+    }
+
+    /// A refused attempt on an account that names no organization: each organization the
+    /// account belongs to sees it.
+    fn concerns_every_organization(self) -> bool {
+        matches!(
+            self,
+            Action::SignInFailed | Action::MfaCodeRefused | Action::MfaLocked
+        )
+    }
+}
+
+/// Who did it, as the Activity screen names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorRef {
+    User(UserId),
+    ServiceAccount(ServiceAccountId),
+    /// Nobody: a scheduled sweep, or an anonymous request.
+    System,
 }
 
 /// One event to record.
@@ -191,21 +297,91 @@ pub(crate) async fn record(
     event: Event<'_>,
     now: Timestamp,
 ) -> Result<(), Error> {
-    sqlx::query(
-        "INSERT INTO audit_events (id, org_id, actor_id, action, target, ip, user_agent, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(EventId::random().to_string())
-    .bind(event.org.map(|id| id.to_string()))
-    .bind(event.actor.map(|id| id.to_string()))
-    .bind(event.action.as_str())
-    .bind(event.target)
-    .bind(event.client.ip.clone())
-    .bind(event.client.user_agent.clone())
-    .bind(now.as_millis())
-    .execute(conn)
-    .await?;
+    let actor = event.actor.map_or(ActorRef::System, ActorRef::User);
+    record_by(conn, event, actor, now).await
+}
+
+/// Records `event` as done by `actor` (a service account's key, where `event.actor` can only
+/// name a person).
+pub(crate) async fn record_by(
+    conn: &mut AnyConnection,
+    event: Event<'_>,
+    actor: ActorRef,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let orgs = match (event.org, actor) {
+        (Some(org), _) => vec![Some(org)],
+        (None, ActorRef::User(user)) if event.action.concerns_every_organization() => {
+            let mut orgs: Vec<Option<OrgId>> =
+                orgs_of(conn, user).await?.into_iter().map(Some).collect();
+            if orgs.is_empty() {
+                orgs.push(None);
+            }
+            orgs
+        }
+        (None, _) => vec![None],
+    };
+    let (actor_type, actor_id) = match actor {
+        ActorRef::User(id) => (Some("user"), Some(id.to_string())),
+        ActorRef::ServiceAccount(id) => (Some("service_account"), Some(id.to_string())),
+        ActorRef::System => (None, None),
+    };
+    let subject = event
+        .target
+        .as_deref()
+        .and_then(subject_of)
+        .or(match actor {
+            // Sign-ins and the like are about the person who made them.
+            ActorRef::User(id) if event.action.kind() == Kind::SignIn => Some(id.to_string()),
+            _ => None,
+        });
+    for org in orgs {
+        let link = chain::Link {
+            id: EventId::random().to_string(),
+            chain: org.map(|id| id.to_string()).unwrap_or_default(),
+            seq: 0,
+            org_id: org.map(|id| id.to_string()),
+            actor_type: actor_type.map(str::to_string),
+            actor_id: actor_id.clone(),
+            subject_id: subject.clone(),
+            action: event.action.as_str().to_string(),
+            kind: event.action.kind().as_str().to_string(),
+            outcome: if event.action.refused() {
+                "refused"
+            } else {
+                "succeeded"
+            }
+            .to_string(),
+            target: event.target.clone(),
+            ip: event.client.ip.clone(),
+            user_agent: Some(event.client.user_agent.clone()),
+            created_at: now.as_millis(),
+        };
+        chain::append(conn, link).await?;
+    }
     Ok(())
+}
+
+/// The organizations an account belongs to (deactivated or not), in a fixed order so that
+/// writers take the chains' locks in the same order.
+async fn orgs_of(conn: &mut AnyConnection, user: UserId) -> Result<Vec<OrgId>, Error> {
+    let ids: Vec<String> =
+        sqlx::query_scalar("SELECT org_id FROM memberships WHERE user_id = $1 ORDER BY org_id")
+            .bind(user.to_string())
+            .fetch_all(conn)
+            .await?;
+    ids.iter()
+        .map(|id| crate::ids::from_db(id, OrgId::parse))
+        .collect()
+}
+
+/// The account a target names (`user:<id>` among its words), if any.
+fn subject_of(target: &str) -> Option<String> {
+    target
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("user:"))
+        .filter(|id| UserId::parse(id).is_some())
+        .map(str::to_string)
 }
 
 /// How long one tally counts.
@@ -224,6 +400,11 @@ pub(crate) async fn tally(pool: &AnyPool, action: Action, now: Timestamp) -> Res
     .bind(window_start)
     .fetch_one(pool)
     .await?)
+}
+
+/// Removes events recorded at or before `before`, keeping every chain verifiable.
+pub(crate) async fn purge(pool: &AnyPool, before: Timestamp) -> Result<u64, Error> {
+    chain::purge(pool, before).await
 }
 
 /// Forgets the tallies of hours that started before `before`; how many.

@@ -13,7 +13,9 @@ use crate::vocab::{Actor, Role};
 mod projects;
 mod teams;
 
-pub use projects::{Path, ProjectAccess, ProjectAction, Via, allows, decide_project, effective};
+pub use projects::{
+    Path, ProjectAccess, ProjectAction, Via, allows, decide_project, effective, implicit_role,
+};
 pub use teams::{TeamAction, TeamStanding, decide_team};
 
 /// What a caller wants to do in their current organization.
@@ -35,6 +37,14 @@ pub enum Action {
     ManageSecurityPolicy,
     /// Create, change, deactivate and delete service accounts and their keys.
     ManageServiceAccounts,
+    /// Read the organization's activity and export it.
+    ViewActivity,
+    /// Check the organization's audit chain.
+    VerifyAudit,
+    /// Read access reviews, past and current.
+    ViewAccessReviews,
+    /// Start, decide and complete an access review.
+    ConductAccessReview,
 }
 
 /// Facts about the member an action is aimed at.
@@ -72,14 +82,22 @@ pub fn decide(role: Option<Role>, action: Action, target: Option<Target>) -> Dec
     let Some(role) = role else {
         return Decision::NotAMember;
     };
-    let manager = matches!(role, Role::Owner | Role::Admin);
+    let manager = role.manages();
     let owner = role == Role::Owner;
     let touches_owner = target.is_some_and(|t| t.role == Role::Owner);
     let last_owner = target.is_some_and(|t| t.last_owner);
     match action {
         Action::ViewMembers => Decision::Allowed,
-        Action::ManageSecurityPolicy if !owner => Decision::InsufficientRole,
-        Action::ManageSecurityPolicy => Decision::Allowed,
+        Action::ViewActivity | Action::ViewAccessReviews if role.oversees() => Decision::Allowed,
+        Action::ViewActivity | Action::ViewAccessReviews => Decision::InsufficientRole,
+        Action::ManageSecurityPolicy | Action::VerifyAudit | Action::ConductAccessReview
+            if !owner =>
+        {
+            Decision::InsufficientRole
+        }
+        Action::ManageSecurityPolicy | Action::VerifyAudit | Action::ConductAccessReview => {
+            Decision::Allowed
+        }
         _ if !manager => Decision::InsufficientRole,
         Action::Invite { role: Role::Owner } | Action::ChangeRole { to: Role::Owner } if !owner => {
             Decision::OwnerOnly
@@ -175,6 +193,7 @@ mod tests {
                     "admin {action:?} {target:?}"
                 );
                 assert_eq!(decide(Some(Member), action, target), InsufficientRole);
+                assert_eq!(decide(Some(Auditor), action, target), InsufficientRole);
                 assert_eq!(decide(None, action, target), NotAMember);
             }
         }
@@ -192,6 +211,7 @@ mod tests {
             let admin = if invited == Owner { OwnerOnly } else { Allowed };
             assert_eq!(decide(Some(Admin), invite, None), admin);
             assert_eq!(decide(Some(Member), invite, None), InsufficientRole);
+            assert_eq!(decide(Some(Auditor), invite, None), InsufficientRole);
         }
         assert_eq!(
             decide(Some(Owner), Action::ManageInvitations, None),
@@ -229,5 +249,67 @@ mod tests {
             decide(None, Action::ManageServiceAccounts, None),
             NotAMember
         );
+    }
+
+    /// The read side of oversight: Auditors read, only Owners verify and review, and an Auditor
+    /// changes nothing anywhere.
+    #[test]
+    fn oversight_actions() {
+        let table = [
+            (
+                Action::ViewActivity,
+                [Allowed, Allowed, InsufficientRole, Allowed],
+            ),
+            (
+                Action::ViewAccessReviews,
+                [Allowed, Allowed, InsufficientRole, Allowed],
+            ),
+            (
+                Action::VerifyAudit,
+                [
+                    Allowed,
+                    InsufficientRole,
+                    InsufficientRole,
+                    InsufficientRole,
+                ],
+            ),
+            (
+                Action::ConductAccessReview,
+                [
+                    Allowed,
+                    InsufficientRole,
+                    InsufficientRole,
+                    InsufficientRole,
+                ],
+            ),
+            (
+                Action::ManageInvitations,
+                [Allowed, Allowed, InsufficientRole, InsufficientRole],
+            ),
+            (
+                Action::ManageSecurityPolicy,
+                [
+                    Allowed,
+                    InsufficientRole,
+                    InsufficientRole,
+                    InsufficientRole,
+                ],
+            ),
+            (
+                Action::ManageServiceAccounts,
+                [Allowed, Allowed, InsufficientRole, InsufficientRole],
+            ),
+        ];
+        for (action, expected) in table {
+            for (role, expected) in Role::ALL.into_iter().zip(expected) {
+                assert_eq!(
+                    decide(Some(role), action, None),
+                    expected,
+                    "{role:?} {action:?}"
+                );
+            }
+            assert_eq!(decide(None, action, None), NotAMember, "{action:?}");
+        }
+        assert_eq!(decide(Some(Auditor), Action::ViewMembers, None), Allowed);
     }
 }

@@ -82,7 +82,7 @@ impl Db {
         match backend {
             Backend::Sqlite => {
                 db.pool.execute("PRAGMA journal_mode = WAL;").await?;
-                sqlx::migrate!("./migrations/sqlite").run(&db.pool).await?;
+                migrate_sqlite(&db.pool).await?;
             }
             Backend::Postgres => {
                 sqlx::migrate!("./migrations/postgres")
@@ -148,6 +148,26 @@ pub fn sqlite_path(url: &str) -> Option<PathBuf> {
         return None;
     }
     Some(PathBuf::from(path))
+}
+
+/// Applies SQLite's pending migrations on one connection with foreign keys off: SQLite changes a
+/// table's constraints by rebuilding it, and dropping the old table must not cascade into the
+/// tables that reference it. The keys are checked once the migrations are done.
+async fn migrate_sqlite(pool: &AnyPool) -> Result<(), Error> {
+    let mut conn = pool.acquire().await?;
+    conn.execute("PRAGMA foreign_keys = OFF;").await?;
+    let migrated = sqlx::migrate!("./migrations/sqlite").run(&mut *conn).await;
+    let dangling = sqlx::query("PRAGMA foreign_key_check;")
+        .fetch_all(&mut *conn)
+        .await;
+    conn.execute("PRAGMA foreign_keys = ON;").await?;
+    migrated?;
+    if !dangling?.is_empty() {
+        return Err(Error::internal(
+            "a migration left rows whose foreign keys point nowhere",
+        ));
+    }
+    Ok(())
 }
 
 fn create_sqlite_folder(url: &str) -> Result<(), Error> {

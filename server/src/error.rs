@@ -122,6 +122,26 @@ pub enum Problem {
     },
     /// A rotation overlap that is not none, 1 hour, 1 day or 7 days.
     UnknownOverlap,
+    /// A person filter that is not a user id.
+    UnknownPerson,
+    /// An activity kind that is not one of the filter's kinds.
+    UnknownActivityKind,
+    /// An outcome that is not succeeded or refused.
+    UnknownOutcome,
+    /// A day that is not written `YYYY-MM-DD`.
+    MalformedDay,
+    /// A date range whose end comes before its start.
+    DayBeforeStart,
+    /// An export format that is not csv or jsonl.
+    UnknownExportFormat,
+    /// "No sign-in for N days" outside 1 to `max`.
+    InactiveDaysOutOfRange {
+        max: i64,
+    },
+    /// An access review decision that is not keep, change_role, remove or deactivate.
+    UnknownDecision,
+    /// "Change role" to the role the person already holds.
+    SameRole,
 }
 
 /// Why an authenticated caller may not do what they asked.
@@ -245,6 +265,18 @@ pub enum Clash {
     ServiceAccountDeactivated,
     /// The service account is not deactivated.
     ServiceAccountActive,
+    /// The organization has an access review in progress already.
+    ReviewInProgress,
+    /// The access review is completed: its decisions stand.
+    ReviewCompleted,
+    /// Completing an access review with rows nobody decided yet.
+    ReviewUndecided {
+        left: i64,
+    },
+    /// The row's decision already changed the person's access (role, removal, deactivation).
+    DecisionFinal,
+    /// The person of the row is no longer a member of the organization.
+    NoLongerAMember,
 }
 
 impl Clash {
@@ -262,6 +294,11 @@ impl Clash {
             Self::ServiceAccountNameTaken => Some("name"),
             Self::ServiceAccountAlreadyOnProject { .. } => Some("service_account_id"),
             Self::KeyRevoked | Self::ServiceAccountDeactivated | Self::ServiceAccountActive => None,
+            Self::ReviewInProgress
+            | Self::ReviewCompleted
+            | Self::ReviewUndecided { .. }
+            | Self::DecisionFinal
+            | Self::NoLongerAMember => None,
             Self::EmailAlreadyVerified
             | Self::MfaAlreadyOn
             | Self::MemberHasNoMfa

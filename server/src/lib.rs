@@ -16,7 +16,9 @@
 //! [`Services`], defined here, is the composition root every module may take.
 
 pub mod access;
+pub mod access_reviews;
 pub mod accounts;
+pub mod activity;
 pub mod admission;
 pub mod api_keys;
 pub mod audit;

@@ -34,6 +34,8 @@ pub struct Member {
     pub deactivated: bool,
     /// The latest activity of any of their signed-in devices; `None` when none is signed in.
     pub last_active_at: Option<Timestamp>,
+    /// When they last signed in (kept on the account); `None` if they never did.
+    pub last_sign_in_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,9 +53,44 @@ pub async fn list_members(
     query: &str,
     page: i64,
 ) -> Result<MemberPage, Error> {
+    list_members_filtered(svc, actor, query, None, page).await
+}
+
+/// The longest "no sign-in for N days" the Members filter takes (ten years).
+pub const INACTIVE_DAYS_MAX: i64 = 3650;
+
+/// [`list_members`], keeping with `inactive_days` only members who have not signed in for that
+/// many days (counted from when they joined if they never did): the Members screen's
+/// "Inactive" filter. Last sign-in is stored on the account when it happens, so it survives
+/// the sessions' expiry.
+pub async fn list_members_filtered(
+    svc: &Services,
+    actor: &Actor,
+    query: &str,
+    inactive_days: Option<i64>,
+    page: i64,
+) -> Result<MemberPage, Error> {
     let (org, role) = current_org(actor)?;
     require(authz::decide(Some(role), Action::ViewMembers, None))?;
     let query = search_query(query)?;
+    if let Some(days) = inactive_days
+        && !(1..=INACTIVE_DAYS_MAX).contains(&days)
+    {
+        return Err(FieldErrors::single(
+            "inactive_days",
+            Problem::InactiveDaysOutOfRange {
+                max: INACTIVE_DAYS_MAX,
+            },
+        ));
+    }
+    let cutoff = inactive_days.map(|days| {
+        svc.clock
+            .now()
+            .minus(std::time::Duration::from_secs(
+                u64::try_from(days).unwrap_or(0) * 86_400,
+            ))
+            .as_millis()
+    });
     let offset = (page.max(1) - 1).saturating_mul(PAGE_SIZE);
     let pool = svc.db.pool();
     // Browsing walks the (org_id, sort_key) index in name order and cuts the page before anything
@@ -61,24 +98,31 @@ pub async fn list_members(
     // lower-cased name and the email) of each of the organization's members once, counting the
     // matches in that same pass (a window count). Either way "last active" is looked up for the
     // page's rows only.
-    let (filter, pattern, total) = if query.is_empty() {
-        (
-            "",
-            String::new(),
-            "(SELECT COUNT(*) FROM memberships WHERE org_id = $1)",
-        )
+    let (search, pattern) = if query.is_empty() {
+        ("", String::new())
     } else {
         (
             "AND m.sort_key LIKE $2 ESCAPE '\\'",
             format!("%{}%", like_escape(&query.to_lowercase())),
-            "COUNT(*) OVER ()",
         )
+    };
+    let inactive = if cutoff.is_some() {
+        "AND COALESCE((SELECT iu.last_sign_in_at FROM users iu WHERE iu.id = m.user_id), \
+                       m.created_at) < $5"
+    } else {
+        "AND $5 = $5"
+    };
+    let filter = format!("{search} {inactive}");
+    let total = if query.is_empty() && cutoff.is_none() {
+        "(SELECT COUNT(*) FROM memberships WHERE org_id = $1)"
+    } else {
+        "COUNT(*) OVER ()"
     };
     let rows: Vec<MemberRow> = sqlx::query_as(&format!(
         "SELECT u.id, u.name, u.email, p.role, p.deactivated_at, p.total, \
                 (SELECT MAX(s.last_active_at) FROM sessions s \
                  WHERE s.user_id = u.id AND s.org_id = $1 AND s.ended_at IS NULL), \
-                t.enabled_at \
+                t.enabled_at, u.last_sign_in_at \
          FROM (SELECT m.user_id, m.role, m.deactivated_at, m.sort_key, {total} AS total \
                FROM memberships m \
                WHERE m.org_id = $1 AND $2 = $2 {filter} \
@@ -91,6 +135,7 @@ pub async fn list_members(
     .bind(pattern.as_str())
     .bind(PAGE_SIZE)
     .bind(offset)
+    .bind(cutoff.unwrap_or(0))
     .fetch_all(pool)
     .await?;
     let total = match rows.first() {
@@ -98,10 +143,14 @@ pub async fn list_members(
         // Past the last page (or nothing matches): count on its own.
         None => {
             sqlx::query_scalar(&format!(
-                "SELECT COUNT(*) FROM memberships m WHERE m.org_id = $1 AND $2 = $2 {filter}"
+                "SELECT COUNT(*) FROM memberships m \
+                 WHERE m.org_id = $1 AND $2 = $2 AND $3 = $3 AND $4 = $4 {filter}"
             ))
             .bind(org.to_string())
             .bind(pattern.as_str())
+            .bind(PAGE_SIZE)
+            .bind(offset)
+            .bind(cutoff.unwrap_or(0))
             .fetch_one(pool)
             .await?
         }
@@ -113,7 +162,7 @@ pub async fn list_members(
     let members = rows
         .into_iter()
         .map(
-            |(id, name, email, role, deactivated_at, _, last_active, mfa)| {
+            |(id, name, email, role, deactivated_at, _, last_active, mfa, last_sign_in)| {
                 let role = crate::orgs::parse_role(&role)?;
                 Ok(Member {
                     user_id: ids::from_db(&id, UserId::parse)?,
@@ -127,6 +176,7 @@ pub async fn list_members(
                     },
                     deactivated: deactivated_at.is_some(),
                     last_active_at: last_active.map(Timestamp::from_millis),
+                    last_sign_in_at: last_sign_in.map(Timestamp::from_millis),
                 })
             },
         )
@@ -134,7 +184,8 @@ pub async fn list_members(
     Ok(MemberPage { members, total })
 }
 
-/// id, name, email, role, deactivated_at, matches in all, last_active_at, MFA enabled_at
+/// id, name, email, role, deactivated_at, matches in all, last_active_at, MFA enabled_at,
+/// last_sign_in_at
 type MemberRow = (
     String,
     String,
@@ -142,6 +193,7 @@ type MemberRow = (
     String,
     Option<i64>,
     i64,
+    Option<i64>,
     Option<i64>,
     Option<i64>,
 );

@@ -480,5 +480,5 @@ async fn commit(mut change: Change<'_>, org: OrgId) -> Result<(), Error> {
 
 /// Whether `role` in the organization makes someone an implicit Admin of every project.
 pub(crate) fn implicit_admin(role: Role) -> bool {
-    matches!(role, Role::Owner | Role::Admin)
+    role.manages()
 }

@@ -107,7 +107,7 @@ pub async fn purge(svc: &Services) -> Result<Purged, Error> {
             Timestamp::from_millis(now),
         )
         .await?,
-        audit_events: delete(pool, "audit_events", "id", "created_at <= $1", audit_over).await?,
+        audit_events: crate::audit::purge(pool, Timestamp::from_millis(audit_over)).await?,
         audit_tallies: crate::audit::purge_tallies(pool, Timestamp::from_millis(audit_over))
             .await?,
         cache_signals: delete(
@@ -142,6 +142,14 @@ pub fn spawn(svc: Services) -> tokio::task::JoinHandle<()> {
                 }
                 Ok(_) => {}
                 Err(err) => tracing::warn!("key expiry sweep failed (next try in an hour): {err}"),
+            }
+            // Owners of organizations whose access review is overdue are reminded once.
+            match crate::access_reviews::remind(&svc).await {
+                Ok(0) => {}
+                Ok(reminded) => tracing::info!(reminded, "access review reminders sent"),
+                Err(err) => {
+                    tracing::warn!("access review reminders failed (next try in an hour): {err}");
+                }
             }
         }
     })

@@ -106,7 +106,7 @@ pub async fn list_teams(
     let (org, role) = current_org(actor)?;
     let query = crate::members::search_query(query)?;
     let pattern = format!("%{}%", crate::members::like_escape(&query.to_lowercase()));
-    let everything = i64::from(manager(role));
+    let everything = i64::from(role.oversees());
     // The page's teams are chosen (and counted) first; members, lead and the caller's place are
     // then read for those rows only.
     let matching = "FROM teams t WHERE t.org_id = $1 AND t.name_key LIKE $3 ESCAPE '\\' \
@@ -202,7 +202,7 @@ pub async fn team_choices(svc: &Services, actor: &Actor) -> Result<Vec<TeamChoic
     let mut choices: Vec<TeamChoice> = snapshot
         .teams
         .iter()
-        .filter(|(id, _)| manager(role) || mine.is_some_and(|teams| teams.contains(id)))
+        .filter(|(id, _)| role.oversees() || mine.is_some_and(|teams| teams.contains(id)))
         .map(|(&id, facts)| TeamChoice {
             id,
             name: facts.name.clone(),
@@ -488,5 +488,5 @@ async fn commit(mut change: Change<'_>, org: OrgId) -> Result<(), Error> {
 }
 
 fn manager(role: Role) -> bool {
-    matches!(role, Role::Owner | Role::Admin)
+    role.manages()
 }

@@ -21,16 +21,19 @@ pub enum Role {
     Owner,
     Admin,
     Member,
+    /// Sees members, projects, teams, activity and access reviews; changes nothing.
+    Auditor,
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Owner, Role::Admin, Role::Member];
+    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Member, Role::Auditor];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Owner => "owner",
             Role::Admin => "admin",
             Role::Member => "member",
+            Role::Auditor => "auditor",
         }
     }
 
@@ -40,13 +43,24 @@ impl Role {
             .find(|role| role.as_str() == text.trim().to_ascii_lowercase())
     }
 
-    /// The label users see: "Owner", "Admin", "Member".
+    /// The label users see: "Owner", "Admin", "Member", "Auditor".
     pub fn label(self) -> &'static str {
         match self {
             Role::Owner => "Owner",
             Role::Admin => "Admin",
             Role::Member => "Member",
+            Role::Auditor => "Auditor",
         }
+    }
+
+    /// Owners and Admins: they manage members, projects, teams and keys.
+    pub fn manages(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
+
+    /// Owners, Admins and Auditors: they read the organization's activity and access reviews.
+    pub fn oversees(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin | Role::Auditor)
     }
 }
 

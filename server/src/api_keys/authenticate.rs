@@ -14,7 +14,7 @@ use sqlx::FromRow;
 
 use super::secret;
 use crate::admission::SecurityPolicy;
-use crate::audit::{self, Action as Audited, Event};
+use crate::audit::{self, Action as Audited, ActorRef, Event};
 use crate::cache::CachedKey;
 use crate::clock::Timestamp;
 use crate::ids::{self, ApiKeyId, OrgId, ProjectId, ServiceAccountId, UserId};
@@ -239,9 +239,9 @@ async fn note_use(
     .execute(pool)
     .await?;
     if added.rows_affected() == 1 {
-        let actor = match &key.holder {
-            KeyHolder::Person { user_id, .. } => Some(*user_id),
-            KeyHolder::ServiceAccount { .. } => None,
+        let (actor, by) = match &key.holder {
+            KeyHolder::Person { user_id, .. } => (Some(*user_id), ActorRef::User(*user_id)),
+            KeyHolder::ServiceAccount { id, .. } => (None, ActorRef::ServiceAccount(*id)),
         };
         let mut conn = pool.acquire().await?;
         let event = Event {
@@ -251,7 +251,7 @@ async fn note_use(
             target: Some(format!("api_key:{}", key.key_id)),
             client,
         };
-        audit::record(&mut conn, event, now).await?;
+        audit::record_by(&mut conn, event, by, now).await?;
     }
     svc.cache.update_key(hash, |cached| {
         if cached.addresses.len() >= ADDRESSES_KEPT {

@@ -78,10 +78,12 @@ pub fn effective(
 ) -> Option<ProjectAccess> {
     match org_role? {
         _ if deactivated => None,
-        role @ (Role::Owner | Role::Admin) => Some(ProjectAccess {
-            role: ProjectRole::Admin,
-            via: Via::Organization(role),
-        }),
+        role @ (Role::Owner | Role::Admin | Role::Auditor) => {
+            implicit_role(role).map(|held| ProjectAccess {
+                role: held,
+                via: Via::Organization(role),
+            })
+        }
         Role::Member => paths
             .into_iter()
             .map(Path::held)
@@ -89,6 +91,17 @@ pub fn effective(
                 Some(best) if rank(best.role) >= rank(next.role) => Some(best),
                 _ => Some(next),
             }),
+    }
+}
+
+/// The role an organization role holds on every project, whatever was granted: Owners and
+/// Admins are Admins, Auditors Viewers (they see everything and change nothing); Members hold
+/// only what they were granted.
+pub fn implicit_role(org_role: Role) -> Option<ProjectRole> {
+    match org_role {
+        Role::Owner | Role::Admin => Some(ProjectRole::Admin),
+        Role::Auditor => Some(ProjectRole::Viewer),
+        Role::Member => None,
     }
 }
 
@@ -114,7 +127,7 @@ pub fn decide_project(
     let Some(org_role) = org_role else {
         return Decision::NotAMember;
     };
-    let manager = matches!(org_role, Role::Owner | Role::Admin);
+    let manager = org_role.manages();
     if action == ProjectAction::Create {
         return if manager {
             Decision::Allowed
@@ -178,6 +191,23 @@ mod tests {
                     })
                 );
             }
+        }
+    }
+
+    #[test]
+    fn auditors_view_every_project_whatever_they_were_granted() {
+        for grant in [None, Some(ProjectRole::Viewer), Some(ProjectRole::Admin)] {
+            let paths = grant
+                .map(Path::Grant)
+                .into_iter()
+                .chain([Path::Team(TeamId::random(), ProjectRole::Admin)]);
+            assert_eq!(
+                effective(Some(Role::Auditor), false, paths),
+                Some(ProjectAccess {
+                    role: ProjectRole::Viewer,
+                    via: Via::Organization(Role::Auditor)
+                })
+            );
         }
     }
 
@@ -266,7 +296,7 @@ mod tests {
             Some(ProjectRole::Admin),
         ];
         for org_role in Role::ALL {
-            let manager = org_role != Role::Member;
+            let manager = org_role.manages();
             for grant in grants {
                 let access = effective(Some(org_role), false, grant.map(Path::Grant));
                 let role = access.map(|a| a.role);

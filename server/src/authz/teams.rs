@@ -34,8 +34,15 @@ pub fn decide_team(org_role: Option<Role>, standing: TeamStanding, action: TeamA
     let Some(org_role) = org_role else {
         return Decision::NotAMember;
     };
-    if matches!(org_role, Role::Owner | Role::Admin) {
+    if org_role.manages() {
         return Decision::Allowed;
+    }
+    if org_role == Role::Auditor {
+        // Sees every team, changes none (not even one they lead).
+        return match action {
+            TeamAction::View => Decision::Allowed,
+            _ => Decision::InsufficientRole,
+        };
     }
     match action {
         TeamAction::Create => Decision::InsufficientRole,
@@ -79,6 +86,8 @@ mod tests {
                 for action in [View, ManageMembers, Edit, Create, Delete] {
                     let expected = match (org_role, who, action) {
                         (Role::Owner | Role::Admin, _, _) => Allowed,
+                        (Role::Auditor, _, View) => Allowed,
+                        (Role::Auditor, _, _) => InsufficientRole,
                         (_, _, Create) => InsufficientRole,
                         (_, "outsider", _) => NotAMember,
                         (_, _, View) => Allowed,

@@ -347,7 +347,7 @@ fn reasons(
     teams: Vec<TeamPath>,
 ) -> Result<(Option<ProjectRole>, Vec<Reason>), Error> {
     let mut reasons = Vec::new();
-    if implicit_admin(org_role) {
+    if authz::implicit_role(org_role).is_some() {
         reasons.push(Reason::Organization(org_role));
     }
     let mut paths = Vec::new();
@@ -404,7 +404,7 @@ pub async fn list_member_projects(
     let user = UserId::parse(user_id).ok_or(Error::NotFound)?;
     let snapshot = access_of(svc, org).await?;
     let member = *snapshot.members.get(&user).ok_or(Error::NotFound)?;
-    if user != actor.user_id && !implicit_admin(role) {
+    if user != actor.user_id && !role.oversees() {
         return Err(Error::Forbidden(Denial::ExplainOthersAccess));
     }
     let rows: Vec<(String, String, i64, Option<String>)> = sqlx::query_as(
@@ -423,7 +423,7 @@ pub async fn list_member_projects(
     for (&id, facts) in &snapshot.projects {
         let grant = grants.remove(&id);
         let teams = team_paths(&snapshot, id, user);
-        if grant.is_none() && teams.is_empty() && !implicit_admin(member.role) {
+        if grant.is_none() && teams.is_empty() && authz::implicit_role(member.role).is_none() {
             continue;
         }
         let (role, reasons) = reasons(member.role, false, facts.archived, grant, teams)?;

@@ -226,13 +226,27 @@ pub async fn end_expired(
 }
 
 /// Records activity, unless another request (or instance) did within the last minute.
+/// The account's last activity moves with it (it outlives the session).
 pub async fn touch(pool: &AnyPool, id: SessionId, now: Timestamp) -> Result<(), Error> {
-    sqlx::query("UPDATE sessions SET last_active_at = $1 WHERE id = $2 AND last_active_at <= $3")
+    let touched = sqlx::query(
+        "UPDATE sessions SET last_active_at = $1 WHERE id = $2 AND last_active_at <= $3",
+    )
+    .bind(now.as_millis())
+    .bind(id.to_string())
+    .bind(now.minus(ACTIVITY_RESOLUTION).as_millis())
+    .execute(pool)
+    .await?;
+    if touched.rows_affected() > 0 {
+        sqlx::query(
+            "UPDATE users SET last_active_at = $1 \
+             WHERE id = (SELECT user_id FROM sessions WHERE id = $2) \
+               AND (last_active_at IS NULL OR last_active_at < $1)",
+        )
         .bind(now.as_millis())
         .bind(id.to_string())
-        .bind(now.minus(ACTIVITY_RESOLUTION).as_millis())
         .execute(pool)
         .await?;
+    }
     Ok(())
 }
 

@@ -10,8 +10,10 @@ mod expect;
 mod mail_server;
 mod support;
 
+mod access_reviews;
 mod accounts;
 mod active_sessions;
+mod activity;
 mod admission;
 mod api_keys;
 mod deactivation;

@@ -106,8 +106,8 @@ async fn only_owners_set_the_policy_and_bad_input_is_refused(env: &TestEnv) {
             Problem::GraceDaysOutOfRange { max: 90 },
         );
     }
-    let unknown = update(env, &owner, true, &["admin", "auditor"], 7).await;
-    expect_invalid(unknown, "roles", Problem::NotARole("auditor".into()));
+    let unknown = update(env, &owner, true, &["admin", "superuser"], 7).await;
+    expect_invalid(unknown, "roles", Problem::NotARole("superuser".into()));
     expect_invalid(
         update(env, &owner, true, &[], 7).await,
         "roles",
