@@ -11,7 +11,7 @@ WASM_FILE := target/wasm32-unknown-unknown/wasm-release/gatehouse.wasm
 CARGO_HOME ?= $(HOME)/.cargo
 export PATH := $(CARGO_HOME)/bin:$(PATH)
 
-.PHONY: run build setup wasm size server server-dev test fmt-check clippy test-rust e2e e2e-deps bench bench-flood bench-members bench-projects clean-data
+.PHONY: run build setup wasm size server server-dev test fmt-check clippy test-rust e2e e2e-deps bench bench-flood bench-members bench-projects bench-activity clean-data
 
 run: build
 	./target/release/gatehouse
@@ -108,6 +108,12 @@ bench-members:
 ## throughput and p99 at 32 clients, the Projects list and a Members tab p50/p99 (SQLite).
 bench-projects: build
 	bash bench/projects.sh
+
+## Activity at 1,000,000 events in one organization: a page of list_activity unfiltered and with
+## each single filter (p50/p99), and the CSV export's rows per second and RSS (SQLite; PostgreSQL
+## too with TEST_DATABASE_URL).
+bench-activity: server
+	bash bench/activity.sh
 
 clean-data:
 	rm -rf data

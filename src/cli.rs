@@ -4,7 +4,7 @@
 //!
 //! It never creates anything the server would: pointed at a place without a database it says so
 //! (no fresh database, no generated key file), and a key file that does not match the database
-//! is refused with the server's own message. Arguments are parsed by hand: five commands do not
+//! is refused with the server's own message. Arguments are parsed by hand: six commands do not
 //! need a parser crate's build time. Results go to standard output, messages and logs (`RUST_LOG`,
 //! default `warn`) to standard error; exit code 0 when done, 1 when refused or failed, 2 on a
 //! wrong command line.
@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use gatehouse_server::audit::Verdict;
 use gatehouse_server::db::sqlite_path;
 use gatehouse_server::error::Clash;
 use gatehouse_server::operator::{self, BackupError, OrganizationSummary};
@@ -33,6 +34,8 @@ Commands:
   admin create-reset-link <email>   print a one-time password reset link for the account
   admin list-organizations          list the organizations, their members and Owners
   admin reset-mfa <email>           turn the account's MFA off and end its sessions
+  verify-audit                      check every organization's audit log chain; exits 1 and
+                                    names the first broken link when one was altered
   help, --help, -h                  print this help
 ";
 
@@ -51,6 +54,7 @@ pub enum Command {
     CreateResetLink(String),
     ListOrganizations,
     ResetMfa(String),
+    VerifyAudit,
 }
 
 /// Reads the process arguments (the program's name first); `None`: no command, serve.
@@ -66,6 +70,10 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Option<Invocation> {
             [_, extra, ..] => unexpected(extra),
         },
         Some("admin") => admin(&rest),
+        Some("verify-audit") => match rest.as_slice() {
+            [] => Invocation::Run(Command::VerifyAudit),
+            [extra, ..] => unexpected(extra),
+        },
         Some(other) if other.starts_with('-') => misuse(&format!("unknown option {other}")),
         Some(other) => misuse(&format!("unknown command {other:?}")),
         None => misuse(&format!("unknown command {first:?}")),
@@ -182,6 +190,7 @@ async fn execute(command: Command, out: &mut impl Write) -> Result<(), String> {
         Command::CreateResetLink(email) => create_reset_link(&svc, &email, out).await,
         Command::ListOrganizations => list_organizations(&svc, out).await,
         Command::ResetMfa(email) => reset_mfa(&svc, &email, backend, out).await,
+        Command::VerifyAudit => verify_audit(&svc, out).await,
     };
     svc.db.close().await;
     done
@@ -299,6 +308,45 @@ async fn reset_mfa(
     Ok(())
 }
 
+/// One line per chain; refused (exit 1) when any is broken.
+async fn verify_audit(svc: &Services, out: &mut impl Write) -> Result<(), String> {
+    let verdicts = gatehouse_server::activity::verify_every_chain(svc)
+        .await
+        .map_err(describe)?;
+    let mut broken = 0;
+    for (name, chain, verdict) in &verdicts {
+        let whose = match name {
+            Some(name) => format!("{name} ({chain})"),
+            None if chain.is_empty() => "events outside any organization".to_string(),
+            None => format!("deleted organization {chain}"),
+        };
+        let line = match verdict {
+            Verdict::Intact { checked } => format!("intact  {whose}: {checked} events checked"),
+            Verdict::Broken(link) => {
+                broken += 1;
+                let row = link
+                    .event_id
+                    .as_deref()
+                    .map_or(String::new(), |id| format!(" (event {id})"));
+                format!(
+                    "BROKEN  {whose}: event #{} {}{row}",
+                    link.seq,
+                    link.problem.as_str()
+                )
+            }
+        };
+        printed(writeln!(out, "{line}"))?;
+    }
+    match broken {
+        0 => Ok(()),
+        n => Err(format!(
+            "{n} of {} audit chains broken: restore the database from a backup taken before \
+             the first broken event, and find out who could write to it",
+            verdicts.len()
+        )),
+    }
+}
+
 async fn list_organizations(svc: &Services, out: &mut impl Write) -> Result<(), String> {
     let organizations = operator::list_organizations(svc).await.map_err(describe)?;
     printed(out.write_all(table(&organizations).as_bytes()))
@@ -383,6 +431,14 @@ mod tests {
             parsed(&["admin", "list-organizations"]),
             Some(Invocation::Run(Command::ListOrganizations))
         );
+        assert_eq!(
+            parsed(&["verify-audit"]),
+            Some(Invocation::Run(Command::VerifyAudit))
+        );
+        assert_eq!(
+            parsed(&["admin", "list-organizations"]),
+            Some(Invocation::Run(Command::ListOrganizations))
+        );
         for wrong in [
             &["backup"][..],
             &["backup", "a", "b"],
@@ -391,6 +447,7 @@ mod tests {
             &["admin", "create-reset-link", "a@example.com", "more"],
             &["admin", "list-organizations", "x"],
             &["admin", "nope"],
+            &["verify-audit", "x"],
             &["restore", "x"],
             &["--verbose"],
         ] {

@@ -4,6 +4,8 @@
 #[cfg(feature = "ssr")]
 mod assets;
 #[cfg(feature = "ssr")]
+mod export;
+#[cfg(feature = "ssr")]
 mod health;
 #[cfg(feature = "ssr")]
 mod metrics;
@@ -175,6 +177,10 @@ mod server {
             .route(
                 "/auth/{provider}/callback",
                 axum::routing::get(crate::oauth_routes::callback),
+            )
+            .route(
+                "/api/export_activity",
+                axum::routing::post(crate::export::export),
             )
             .leptos_routes_with_context(&state, routes, context.clone(), move || {
                 shell(options.clone())

@@ -112,7 +112,17 @@ pub fn require_caller() -> Result<Actor, AppError> {
 /// The signed-in caller, even one their organization's MFA policy holds back: only for what
 /// such a caller may still do — see who they are, enroll in MFA, switch organization.
 pub fn require_caller_enrolling() -> Result<Caller, AppError> {
-    let ended = match parts()?.extensions.get::<RequestCaller>() {
+    caller_of(parts()?.extensions.get::<RequestCaller>())
+}
+
+/// The admitted caller from a request's resolved [`RequestCaller`], for the few plain routes
+/// outside server functions (the activity export): the same answers as [`require_caller`].
+pub fn admitted(caller: Option<&RequestCaller>, now: Timestamp) -> Result<Actor, AppError> {
+    Ok(caller_of(caller)?.admit(now)?)
+}
+
+fn caller_of(caller: Option<&RequestCaller>) -> Result<Caller, AppError> {
+    let ended = match caller {
         Some(RequestCaller::SignedIn(actor)) => return Ok((**actor).clone()),
         Some(RequestCaller::Ended(reason)) => Some(*reason),
         Some(RequestCaller::Key(_)) => {

@@ -14,6 +14,7 @@ use http::{Request, Response, StatusCode, header};
 use leptos::prelude::get_configuration;
 use tower::ServiceExt;
 
+mod activity;
 mod api;
 mod api_keys;
 mod assets;

@@ -24,6 +24,9 @@ pub struct MemberView {
     pub status: String,
     /// Latest activity of their devices in this organization; `null` when none is signed in.
     pub last_active_at: Option<String>,
+    /// When they last signed in (kept after their sessions end); `null` if never.
+    #[serde(default)]
+    pub last_sign_in_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,20 +45,24 @@ pub struct ResetLinkView {
     pub expires_at: String,
 }
 
+/// Members by name, 25 a page; `query` searches names and emails; `inactive_days` (1–3650)
+/// keeps only those with no sign-in for that many days.
 #[server(prefix = "/api", endpoint = "list_members")]
 pub async fn list_members(
     query: Option<String>,
     page: Option<i64>,
+    inactive_days: Option<i64>,
 ) -> Result<MemberList, AppError> {
     use crate::ctx;
     let svc = ctx::services()?;
     let actor = ctx::require_caller()?;
     let page = page.unwrap_or(1).max(1);
     let now = svc.clock.now();
-    let listed = gatehouse_server::members::list_members(
+    let listed = gatehouse_server::members::list_members_filtered(
         &svc,
         &actor,
         query.as_deref().unwrap_or_default(),
+        inactive_days,
         page,
     )
     .await?;
@@ -82,6 +89,7 @@ pub async fn list_members(
                 }
                 .to_string(),
                 last_active_at: m.last_active_at.map(|at| at.to_rfc3339()),
+                last_sign_in_at: m.last_sign_in_at.map(|at| at.to_rfc3339()),
             })
             .collect(),
         total: listed.total,

@@ -79,6 +79,19 @@ pub fn problem(problem: &Problem) -> String {
             format!("Your organization allows keys of at most {max_days} days")
         }
         Problem::UnknownOverlap => "Choose none, 1 hour, 1 day or 7 days".into(),
+        Problem::UnknownPerson => "Choose a member of this organization".into(),
+        Problem::UnknownActivityKind => {
+            "Choose sign-in, members, projects, teams, keys, security or account".into()
+        }
+        Problem::UnknownOutcome => "Choose succeeded or refused".into(),
+        Problem::MalformedDay => "Enter a date as YYYY-MM-DD".into(),
+        Problem::DayBeforeStart => "Choose an end date on or after the start date".into(),
+        Problem::UnknownExportFormat => "Choose CSV or JSON Lines".into(),
+        Problem::InactiveDaysOutOfRange { max } => {
+            format!("Enter a number of days from 1 to {max}")
+        }
+        Problem::UnknownDecision => "Choose Keep, Change role, Remove or Deactivate".into(),
+        Problem::SameRole => "Choose a role other than the one they hold".into(),
     }
 }
 
@@ -223,6 +236,24 @@ pub fn clash(clash: &Clash) -> String {
         Clash::KeyRevoked => "This key has been revoked.".into(),
         Clash::ServiceAccountDeactivated => "This service account is deactivated.".into(),
         Clash::ServiceAccountActive => "This service account is not deactivated.".into(),
+        Clash::ReviewInProgress => "An access review is already in progress: complete it \
+             before starting another."
+            .into(),
+        Clash::ReviewCompleted => "This access review is completed: its decisions can no \
+             longer change."
+            .into(),
+        Clash::ReviewUndecided { left: 1 } => {
+            "Decide every row before completing the review: 1 is left.".into()
+        }
+        Clash::ReviewUndecided { left } => {
+            format!("Decide every row before completing the review: {left} are left.")
+        }
+        Clash::DecisionFinal => "This decision already changed their access. Make further \
+             changes on the Members screen."
+            .into(),
+        Clash::NoLongerAMember => "They are no longer a member of this organization: record \
+             Remove."
+            .into(),
     }
 }
 

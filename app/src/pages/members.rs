@@ -96,7 +96,7 @@ pub fn MembersPage() -> impl IntoView {
             )
         },
         |(q, page, ..)| async move {
-            list_members(Some(q), Some(page))
+            list_members(Some(q), Some(page), None)
                 .await
                 .map(|list| (list, time::now_millis()))
         },

@@ -63,7 +63,7 @@ pub fn because(reason: &Reason, now: Timestamp) -> String {
 /// A reason as the explainer says it: "Edit — Admin of the organization".
 pub fn explained(reason: &Reason, now: Timestamp) -> String {
     let role = match reason {
-        Reason::Organization(_) => Some(ProjectRole::Admin),
+        Reason::Organization(role) => gatehouse_server::authz::implicit_role(*role),
         Reason::Grant { role, .. } | Reason::Team { role, .. } => Some(*role),
         _ => None,
     };

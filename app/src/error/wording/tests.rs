@@ -72,6 +72,17 @@ fn every_problem(problem: &Problem) -> &'static str {
         Problem::UnknownKeyLifetime => "Choose 7, 30, 90 or 365 days",
         Problem::KeyLifetimeOverPolicy { .. } => "Your organization allows keys of at most 30 days",
         Problem::UnknownOverlap => "Choose none, 1 hour, 1 day or 7 days",
+        Problem::UnknownPerson => "Choose a member of this organization",
+        Problem::UnknownActivityKind => {
+            "Choose sign-in, members, projects, teams, keys, security or account"
+        }
+        Problem::UnknownOutcome => "Choose succeeded or refused",
+        Problem::MalformedDay => "Enter a date as YYYY-MM-DD",
+        Problem::DayBeforeStart => "Choose an end date on or after the start date",
+        Problem::UnknownExportFormat => "Choose CSV or JSON Lines",
+        Problem::InactiveDaysOutOfRange { .. } => "Enter a number of days from 1 to 3650",
+        Problem::UnknownDecision => "Choose Keep, Change role, Remove or Deactivate",
+        Problem::SameRole => "Choose a role other than the one they hold",
     }
 }
 
@@ -126,11 +137,20 @@ fn every_field_problem_has_its_sentence() {
         Problem::UnknownKeyLifetime,
         Problem::KeyLifetimeOverPolicy { max_days: 30 },
         Problem::UnknownOverlap,
+        Problem::UnknownPerson,
+        Problem::UnknownActivityKind,
+        Problem::UnknownOutcome,
+        Problem::MalformedDay,
+        Problem::DayBeforeStart,
+        Problem::UnknownExportFormat,
+        Problem::InactiveDaysOutOfRange { max: 3650 },
+        Problem::UnknownDecision,
+        Problem::SameRole,
     ];
     for kind in &problems {
         assert_eq!(problem(kind), every_problem(kind), "{kind:?}");
     }
-    assert_eq!(problems.len(), 48, "every variant is in the table");
+    assert_eq!(problems.len(), 57, "every variant is in the table");
 }
 
 fn every_denial(denial: &Denial) -> &'static str {
@@ -344,6 +364,31 @@ fn every_clash(clash: &Clash) -> (&'static str, Option<&'static str>) {
         Clash::KeyRevoked => ("This key has been revoked.", None),
         Clash::ServiceAccountDeactivated => ("This service account is deactivated.", None),
         Clash::ServiceAccountActive => ("This service account is not deactivated.", None),
+        Clash::ReviewInProgress => (
+            "An access review is already in progress: complete it before starting another.",
+            None,
+        ),
+        Clash::ReviewCompleted => (
+            "This access review is completed: its decisions can no longer change.",
+            None,
+        ),
+        Clash::ReviewUndecided { left: 1 } => (
+            "Decide every row before completing the review: 1 is left.",
+            None,
+        ),
+        Clash::ReviewUndecided { .. } => (
+            "Decide every row before completing the review: 3 are left.",
+            None,
+        ),
+        Clash::DecisionFinal => (
+            "This decision already changed their access. Make further changes on the Members \
+             screen.",
+            None,
+        ),
+        Clash::NoLongerAMember => (
+            "They are no longer a member of this organization: record Remove.",
+            None,
+        ),
     }
 }
 
@@ -379,13 +424,19 @@ fn every_conflict_has_its_sentence_and_field() {
         Clash::KeyRevoked,
         Clash::ServiceAccountDeactivated,
         Clash::ServiceAccountActive,
+        Clash::ReviewInProgress,
+        Clash::ReviewCompleted,
+        Clash::ReviewUndecided { left: 1 },
+        Clash::ReviewUndecided { left: 3 },
+        Clash::DecisionFinal,
+        Clash::NoLongerAMember,
     ];
     for kind in &clashes {
         let told = (clash(kind), kind.field());
         let (sentence, field) = every_clash(kind);
         assert_eq!(told, (sentence.to_string(), field), "{kind:?}");
     }
-    assert_eq!(clashes.len(), 22, "every variant is in the table");
+    assert_eq!(clashes.len(), 28, "every variant is in the table");
 }
 
 fn every_lapse(lapse: Lapse) -> &'static str {
