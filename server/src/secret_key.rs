@@ -132,11 +132,7 @@ impl SecretKey {
         mac.update(context.as_bytes());
         mac.update(b"\0");
         mac.update(code.as_bytes());
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::tokens::hex(&mac.finalize().into_bytes())
     }
 }
 

@@ -110,7 +110,7 @@ pub(crate) async fn clear(pool: &AnyPool, key: &str) -> Result<(), Error> {
 pub(crate) fn account_key(email: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(email.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::tokens::hex(&digest);
     format!("account:{hex}")
 }
 

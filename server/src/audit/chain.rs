@@ -58,11 +58,7 @@ impl Link {
         field(self.user_agent.as_deref());
         field(Some(&self.created_at.to_string()));
         field(Some(prev_hash));
-        digest
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::tokens::hex(&digest.finalize())
     }
 }
 
