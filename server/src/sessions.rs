@@ -95,7 +95,7 @@ pub(crate) async fn end_replaced(
     Ok(())
 }
 
-/// Issues a session inside the caller's transaction.
+/// Issues a session inside the caller's transaction, and records the sign-in on the account.
 pub(crate) async fn create(
     conn: &mut AnyConnection,
     svc: &Services,
@@ -124,6 +124,13 @@ pub(crate) async fn create(
         expires_at,
     };
     store::insert(conn, &row, client).await?;
+    // Every new session is a sign-in (password, provider, sign-up, an accepted invitation): kept
+    // on the account, where it outlives the session (the Members screen's "Inactive").
+    sqlx::query("UPDATE users SET last_sign_in_at = $1, last_active_at = $1 WHERE id = $2")
+        .bind(now.as_millis())
+        .bind(user.to_string())
+        .execute(&mut *conn)
+        .await?;
     Ok(SignedIn {
         user_id: user,
         session_id,

@@ -339,12 +339,6 @@ pub(crate) async fn complete_sign_in(
         client,
     };
     audit::record(change.conn(), event, now).await?;
-    // Kept on the account, where it outlives the session (the Members screen's "Inactive").
-    sqlx::query("UPDATE users SET last_sign_in_at = $1, last_active_at = $1 WHERE id = $2")
-        .bind(now.as_millis())
-        .bind(user_id.to_string())
-        .execute(change.conn())
-        .await?;
     change.commit().await?;
     if new_device {
         notices::send(svc, user_id, Notice::NewDevice, client);

@@ -24,6 +24,7 @@ on_both_databases!(
     auditors_read_everything_and_change_nothing,
     another_organization_sees_nothing,
     purging_old_events_keeps_the_chain_verifiable,
+    the_members_list_finds_who_has_not_signed_in_for_n_days,
 );
 
 /// Acme's Owner, with a few events: Admin and Member joined and changed.
@@ -633,4 +634,67 @@ async fn concurrent_writers_on_two_instances_keep_the_chain_linear() {
     assert_eq!(places, (1..=81).collect::<Vec<i64>>());
     other.db.close().await;
     env.finish().await;
+}
+
+async fn the_members_list_finds_who_has_not_signed_in_for_n_days(env: &TestEnv) {
+    let owner = acme_owner(&env).await;
+    let org = org_of(&owner);
+    let idle = env.join(org, "idle@example.com", Role::Member).await;
+    let never = env.join(org, "never@example.com", Role::Member).await;
+    // Busy signed up just now: that is a sign-in too.
+    env.join(org, "busy@example.com", Role::Member).await;
+    let day = 86_400_000i64;
+    let now = env.clock.now().as_millis();
+    // Idle signed in 45 days ago; Never has no sign-in and joined 90 days ago.
+    sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
+        .bind(now - 45 * day)
+        .bind(idle.user_id.to_string())
+        .execute(env.svc.db.pool())
+        .await
+        .expect("age");
+    sqlx::query("UPDATE users SET last_sign_in_at = NULL WHERE id = $1")
+        .bind(never.user_id.to_string())
+        .execute(env.svc.db.pool())
+        .await
+        .expect("never");
+    sqlx::query("UPDATE memberships SET created_at = $1 WHERE user_id = $2")
+        .bind(now - 90 * day)
+        .bind(never.user_id.to_string())
+        .execute(env.svc.db.pool())
+        .await
+        .expect("joined long ago");
+    let names = |days| {
+        let owner = owner.clone();
+        async move {
+            let page = members::list_members_filtered(&env.svc, &owner, "", days, 1)
+                .await
+                .expect("list");
+            let mut emails: Vec<String> = page.members.into_iter().map(|m| m.email).collect();
+            emails.sort();
+            (emails, page.total)
+        }
+    };
+    assert_eq!(
+        names(Some(30)).await,
+        (
+            vec!["idle@example.com".into(), "never@example.com".into()],
+            2
+        )
+    );
+    assert_eq!(names(Some(60)).await, (vec!["never@example.com".into()], 1));
+    assert_eq!(names(None).await.1, 4, "no filter: everyone");
+    let listed = members::list_members(&env.svc, &owner, "idle", 1)
+        .await
+        .expect("search");
+    assert_eq!(
+        listed.members[0].last_sign_in_at.map(|at| at.as_millis()),
+        Some(now - 45 * day)
+    );
+    for days in [0, 3651] {
+        let refused = members::list_members_filtered(&env.svc, &owner, "", Some(days), 1).await;
+        assert!(
+            matches!(&refused, Err(Error::Validation(f)) if !f.of("inactive_days").is_empty()),
+            "{days}: {refused:?}"
+        );
+    }
 }
