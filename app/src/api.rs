@@ -1,8 +1,8 @@
 //! Server functions, grouped by domain, with the wire types they exchange. Each is thin: it
 //! resolves the caller and calls `gatehouse_server`, which decides everything.
 
-pub mod activity;
 pub mod account;
+pub mod activity;
 pub mod auth;
 pub mod email_verification;
 pub mod identity;
