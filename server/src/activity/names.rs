@@ -26,10 +26,10 @@ pub(crate) async fn resolve(
     let rows: Vec<Row> = rows.into_iter().collect();
     let mut wanted: HashMap<&'static str, HashSet<String>> = HashMap::new();
     for row in &rows {
-        if let Some((prefix, id)) = row.target.as_deref().and_then(first_word) {
-            if let Some((prefix, _, _)) = TABLES.iter().find(|(p, _, _)| *p == prefix) {
-                wanted.entry(prefix).or_default().insert(id.to_string());
-            }
+        if let Some((prefix, id)) = row.target.as_deref().and_then(first_word)
+            && let Some((prefix, _, _)) = TABLES.iter().find(|(p, _, _)| *p == prefix)
+        {
+            wanted.entry(prefix).or_default().insert(id.to_string());
         }
     }
     let mut names: HashMap<(&'static str, String), String> = HashMap::new();
