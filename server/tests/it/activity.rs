@@ -485,9 +485,15 @@ async fn auditors_read_everything_and_change_nothing(env: &TestEnv) {
         "edit project",
     );
     forbidden(
-        projects::add_project_members(&env.svc, &auditor, &project, &[member.clone()], "viewer")
-            .await
-            .map(drop),
+        projects::add_project_members(
+            &env.svc,
+            &auditor,
+            &project,
+            std::slice::from_ref(&member),
+            "viewer",
+        )
+        .await
+        .map(drop),
         "grant",
     );
     forbidden(
@@ -637,7 +643,7 @@ async fn concurrent_writers_on_two_instances_keep_the_chain_linear() {
 }
 
 async fn the_members_list_finds_who_has_not_signed_in_for_n_days(env: &TestEnv) {
-    let owner = acme_owner(&env).await;
+    let owner = acme_owner(env).await;
     let org = org_of(&owner);
     let idle = env.join(org, "idle@example.com", Role::Member).await;
     let never = env.join(org, "never@example.com", Role::Member).await;
