@@ -244,13 +244,14 @@ pub(crate) async fn read(
     let pool = svc.db.pool();
     let chain = org.to_string();
     // A day range becomes a range of places in the chain (each end found through the
-    // (chain, created_at) index), so every filter pages along its own (chain, …, seq) index.
+    // (chain, created_at) index; of events in the same millisecond, the outermost), so every
+    // filter pages along its own (chain, …, seq) index.
     let mut upper = before.unwrap_or(i64::MAX);
     let mut lower = 0i64;
     if let Some(until) = filter.until {
         let last: Option<i64> = sqlx::query_scalar(
             "SELECT seq FROM audit_events WHERE chain = $1 AND created_at < $2 \
-             ORDER BY created_at DESC LIMIT 1",
+             ORDER BY created_at DESC, seq DESC LIMIT 1",
         )
         .bind(&chain)
         .bind(until.as_millis())
@@ -261,7 +262,7 @@ pub(crate) async fn read(
     if let Some(from) = filter.from {
         let first: Option<i64> = sqlx::query_scalar(
             "SELECT seq FROM audit_events WHERE chain = $1 AND created_at >= $2 \
-             ORDER BY created_at LIMIT 1",
+             ORDER BY created_at, seq LIMIT 1",
         )
         .bind(&chain)
         .bind(from.as_millis())
