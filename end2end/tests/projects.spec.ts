@@ -22,6 +22,7 @@ import {
 } from './projects';
 
 test('an Owner creates a project and adds two members with different roles through the multi-select', async ({ page, browser }) => {
+  test.slow(); // three people, each screen checked with axe
   const boss = await owner(page);
   const mia = await join(page, browser, 'Mia Member');
   const vic = await join(page, browser, 'Vic Viewer');
