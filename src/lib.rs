@@ -2,6 +2,8 @@
 //! the router that tests and `main` share.
 
 #[cfg(feature = "ssr")]
+mod access_review_export;
+#[cfg(feature = "ssr")]
 mod assets;
 #[cfg(feature = "ssr")]
 mod export;
@@ -177,6 +179,10 @@ mod server {
             .route(
                 "/auth/{provider}/callback",
                 axum::routing::get(crate::oauth_routes::callback),
+            )
+            .route(
+                "/api/export_access_review",
+                axum::routing::get(crate::access_review_export::export),
             )
             .route(
                 "/api/export_activity",

@@ -1,6 +1,7 @@
 //! Server functions, grouped by domain, with the wire types they exchange. Each is thin: it
 //! resolves the caller and calls `gatehouse_server`, which decides everything.
 
+pub mod access_reviews;
 pub mod account;
 pub mod activity;
 pub mod auth;

@@ -1,5 +1,6 @@
 //! Reusable building blocks: form fields and messages, dialogs, the signed-in app shell.
 
+pub mod access_reviews;
 pub mod active_sessions;
 pub mod api_keys;
 pub mod backup_codes;

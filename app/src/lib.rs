@@ -50,6 +50,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     auth::Auth::provide();
+    components::access_reviews::ReviewDue::provide();
     components::toast::Toasts::provide();
     view! {
         <Title formatter=|title: String| if title.is_empty() { "Gatehouse".to_string() } else { format!("{title} · Gatehouse") }/>
@@ -74,11 +75,15 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("organization") view={Lazy::<OrganizationRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("members") view={Lazy::<MembersRoute>::new()} ssr=SsrMode::Async/>
+                        // The Activity screen and a member's sign-in history: one chunk.
+                        <Route path=path!("members/:id/activity") view={Lazy::<ActivityRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("activity") view={Lazy::<ActivityRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("teams") view={Lazy::<TeamsRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("teams/:id") view={Lazy::<TeamRoute>::new()} ssr=SsrMode::Async/>
                         // One screen (one chunk) for the list and an account's page: each
                         // route more cuts the chunks /login shares into more, smaller files.
                         <Route path=path!("service-accounts/:id?") view={Lazy::<ServiceAccountsRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("access-reviews/:id?") view={Lazy::<AccessReviewsRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("security") view={Lazy::<SecurityRoute>::new()} ssr=SsrMode::Async/>
                         <Route
                             path=path!("")

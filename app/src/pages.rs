@@ -1,5 +1,8 @@
 //! One module per route.
 
+pub mod access_review;
+pub mod access_reviews;
+pub mod activity;
 pub mod choose_organization;
 pub mod forgot_password;
 pub mod home;

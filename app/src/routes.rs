@@ -6,6 +6,8 @@ use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
 use crate::components::shell::{AppShell, SettingsLayout};
+use crate::pages::access_reviews::AccessReviewsScreen;
+use crate::pages::activity::ActivityScreen;
 use crate::pages::choose_organization::ChooseOrganizationPage;
 use crate::pages::service_accounts::ServiceAccountsScreen;
 use crate::pages::{
@@ -58,4 +60,6 @@ lazy_screen! {
     TeamsRoute => TeamsPage,
     TeamRoute => TeamPage,
     ServiceAccountsRoute => ServiceAccountsScreen,
+    ActivityRoute => ActivityScreen,
+    AccessReviewsRoute => AccessReviewsScreen,
 }

@@ -25,6 +25,8 @@ pub enum SettingsPage {
     ServiceAccounts,
     /// One service account's page (`/settings/service-accounts/<id>`): see [`Saved::at`].
     ServiceAccount,
+    /// One access review's page (`/settings/access-reviews/<id>`): see [`Saved::at`].
+    AccessReview,
 }
 
 impl SettingsPage {
@@ -36,6 +38,7 @@ impl SettingsPage {
             Self::Projects | Self::Project => "/projects",
             Self::Teams | Self::Team => "/settings/teams",
             Self::ServiceAccounts | Self::ServiceAccount => "/settings/service-accounts",
+            Self::AccessReview => "/settings/access-reviews",
         }
     }
 }
@@ -87,10 +90,13 @@ pub enum Saved {
     ProjectServiceAccountRole,
     ProjectServiceAccountRemoved,
     ProjectKeyRevoked,
+    AccessReviewStarted,
+    AccessReviewDecided,
+    AccessReviewCompleted,
 }
 
 impl Saved {
-    pub const ALL: [Self; 44] = [
+    pub const ALL: [Self; 47] = [
         Self::Profile,
         Self::Password,
         Self::SessionRevoked,
@@ -135,6 +141,9 @@ impl Saved {
         Self::ProjectServiceAccountRole,
         Self::ProjectServiceAccountRemoved,
         Self::ProjectKeyRevoked,
+        Self::AccessReviewStarted,
+        Self::AccessReviewDecided,
+        Self::AccessReviewCompleted,
     ];
 
     /// The page that confirms it.
@@ -180,6 +189,9 @@ impl Saved {
             | Self::ServiceAccountDeactivated
             | Self::ServiceAccountReactivated
             | Self::ServiceAccountKeyRevoked => SettingsPage::ServiceAccount,
+            Self::AccessReviewStarted | Self::AccessReviewDecided | Self::AccessReviewCompleted => {
+                SettingsPage::AccessReview
+            }
         }
     }
 
@@ -217,6 +229,9 @@ impl Saved {
             Self::ProjectServiceAccountRole => "service_account_role",
             Self::ProjectServiceAccountRemoved => "service_account_removed",
             Self::ServiceAccountKeyRevoked | Self::ProjectKeyRevoked => "key_revoked",
+            Self::AccessReviewStarted => "started",
+            Self::AccessReviewDecided => "decided",
+            Self::AccessReviewCompleted => "completed",
         }
     }
 
@@ -291,6 +306,9 @@ impl Saved {
             Self::ProjectServiceAccountAdded => "Service account added to the project",
             Self::ProjectServiceAccountRole => "Service account role updated",
             Self::ProjectServiceAccountRemoved => "Service account removed from the project",
+            Self::AccessReviewStarted => "Access review started: decide each person's access",
+            Self::AccessReviewDecided => "Decision recorded",
+            Self::AccessReviewCompleted => "Access review completed",
         }
     }
 

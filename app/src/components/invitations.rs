@@ -205,6 +205,7 @@ fn InviteForm(
                 <select id="invite-role" name="role">
                     <option value="member" selected>"Member"</option>
                     <option value="admin">"Admin"</option>
+                    <option value="auditor">"Auditor"</option>
                     {owner.then(|| view! { <option value="owner">"Owner"</option> })}
                 </select>
             </div>

@@ -13,10 +13,11 @@ use crate::components::providers::provider_name;
 use crate::components::toast::use_toasts;
 use crate::saved::Saved;
 
-const ROLES: [(&str, &str); 3] = [
+const ROLES: [(&str, &str); 4] = [
     ("owner", "Owners"),
     ("admin", "Admins"),
     ("member", "Members"),
+    ("auditor", "Auditors"),
 ];
 
 /// "All members", "Admins", "Owners and Admins"…
@@ -153,7 +154,7 @@ fn PolicyForm(
                         </label>
                     }
                 }).collect_view()}
-                <p class="field-hint" id="roles-hint">"Choose all three to cover all members."</p>
+                <p class="field-hint" id="roles-hint">"Choose all four to cover all members."</p>
                 <ul class="field-error" id="roles-error">{field_errors("roles")}</ul>
             </fieldset>
             <div class="field">

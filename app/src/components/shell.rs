@@ -10,6 +10,7 @@ use crate::api::auth::{SignOut, SignedInUser, current_user};
 use crate::api::mfa::BACKUP_CODES_LOW;
 use crate::api::orgs::OrganizationView;
 use crate::auth::use_auth;
+use crate::components::access_reviews::{AccessReviewBanner, AccessReviewsLink, ReviewDue};
 use crate::components::org_switcher::OrgSwitcher;
 use crate::components::toast::ToastRegion;
 use crate::components::verify_email_banner::VerifyEmailBanner;
@@ -17,6 +18,7 @@ use crate::components::verify_email_banner::VerifyEmailBanner;
 #[component]
 pub fn AppShell() -> impl IntoView {
     let auth = use_auth();
+    let review_due = use_context::<ReviewDue>();
     // In-app navigation never reaches the server's page guard: ask whether the session still
     // holds on each one, so a device signed out elsewhere learns it on its next click.
     let location = use_location();
@@ -38,9 +40,11 @@ pub fn AppShell() -> impl IntoView {
                     match auth.current().await {
                         Some(me) => {
                             let organizations = auth.organizations().await;
+                            let due = ReviewDue::read(review_due).await;
                             Either::Left(view! {
                                 <HeaderBar me=me.clone() organizations/>
                                 <VerifyEmailBanner me=me.clone()/>
+                                <AccessReviewBanner me=me.clone() due/>
                                 <MfaNotices me/>
                             })
                         }
@@ -193,6 +197,8 @@ pub fn SettingsLayout() -> impl IntoView {
                 <A href="/settings/members">"Members"</A>
                 <A href="/settings/teams">"Teams"</A>
                 <ServiceAccountsLink/>
+                <ActivityLink/>
+                <AccessReviewsLink/>
             </nav>
             <div class="settings-content">
                 <Outlet/>
@@ -217,6 +223,25 @@ fn ServiceAccountsLink() -> impl IntoView {
                 manages.then(|| view! {
                     <A href=crate::api::service_accounts::SERVICE_ACCOUNTS_PATH>"Service accounts"</A>
                 })
+            })}
+        </Suspense>
+    }
+}
+
+/// "Activity", for the organization's Owners, Admins and Auditors only (the screen refuses
+/// everyone else anyway).
+#[component]
+fn ActivityLink() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let me = auth.current().await?;
+                let reads = me
+                    .organization
+                    .as_ref()
+                    .is_some_and(|o| matches!(o.role.as_str(), "owner" | "admin" | "auditor"));
+                reads.then(|| view! { <A href=crate::pages::activity::ACTIVITY_PATH>"Activity"</A> })
             })}
         </Suspense>
     }

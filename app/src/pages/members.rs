@@ -1,8 +1,11 @@
-//! `/settings/members`: the organization's members, searchable and paged on the server. Owners
-//! and Admins change roles, deactivate, reactivate and remove members and hand out password
-//! reset links; everyone else sees the list read-only. The server decides every action.
+//! `/settings/members`: the organization's members, searchable, filtered to the inactive ones
+//! (no sign-in for N days) and paged on the server. Owners and Admins change roles, deactivate,
+//! reactivate and remove members and hand out password reset links; Owners, Admins and Auditors
+//! open a member's sign-in history; everyone else sees the list read-only. The server decides
+//! every action.
 
 use crate::components::pager::Pager;
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -31,6 +34,7 @@ pub fn role_label(role: &str) -> &'static str {
     match role {
         "owner" => "Owner",
         "admin" => "Admin",
+        "auditor" => "Auditor",
         _ => "Member",
     }
 }
@@ -40,15 +44,7 @@ pub fn MembersPage() -> impl IntoView {
     let auth = use_auth();
     let toasts = use_toasts();
     let query = use_query_map();
-    let search = Memo::new(move |_| query.read().get("q").unwrap_or_default());
-    let page = Memo::new(move |_| {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse::<i64>().ok())
-            .unwrap_or(1)
-            .max(1)
-    });
+    let filter = Memo::new(move |_| MemberFilter::from_query(&query.read()));
     let actions = MemberActions {
         update_role: ServerAction::new(),
         remove: ServerAction::new(),
@@ -86,8 +82,7 @@ pub fn MembersPage() -> impl IntoView {
     let members = Resource::new(
         move || {
             (
-                search.get(),
-                page.get(),
+                filter.get(),
                 actions.update_role.version().get(),
                 actions.remove.version().get(),
                 actions.deactivate.version().get(),
@@ -95,8 +90,9 @@ pub fn MembersPage() -> impl IntoView {
                 actions.reset_mfa.version().get(),
             )
         },
-        |(q, page, ..)| async move {
-            list_members(Some(q), Some(page), None)
+        |(filter, ..)| async move {
+            let inactive_days = filter.inactive_days();
+            list_members(Some(filter.query), Some(filter.page), inactive_days)
                 .await
                 .map(|list| (list, time::now_millis()))
         },
@@ -160,7 +156,7 @@ pub fn MembersPage() -> impl IntoView {
                 Some(view! {
                     {projects_panel}
                     {powers.manage.then(|| view! { <Invitations state=invitations owner=powers.owner/> })}
-                    <MemberTable listed me powers actions search=search.get_untracked()/>
+                    <MemberTable listed me powers actions filter=filter.get_untracked()/>
                 })
             })}}
         </Suspense>
@@ -234,18 +230,136 @@ pub fn MembersPage() -> impl IntoView {
     }
 }
 
+/// What the list shows, from the URL: the search, the "Inactive" filter and the page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct MemberFilter {
+    query: String,
+    page: i64,
+    inactive: bool,
+    /// "No sign-in for (days)", as typed (30 unless the URL says otherwise).
+    days: String,
+}
+
+impl MemberFilter {
+    fn from_query(query: &leptos_router::params::ParamsMap) -> Self {
+        Self {
+            query: query.get("q").unwrap_or_default(),
+            page: query
+                .get("page")
+                .and_then(|p| p.parse::<i64>().ok())
+                .unwrap_or(1)
+                .max(1),
+            inactive: query.get("inactive").is_some(),
+            days: query
+                .get("inactive_days")
+                .map(|d| d.trim().to_string())
+                .filter(|d| !d.is_empty())
+                .unwrap_or_else(|| DEFAULT_INACTIVE_DAYS.to_string()),
+        }
+    }
+
+    /// What `list_members` is asked: a number the server checks (anything else becomes 0, which
+    /// it refuses with the field's message).
+    fn inactive_days(&self) -> Option<i64> {
+        self.inactive.then(|| self.days.parse().unwrap_or(0))
+    }
+
+    fn link(&self, page: i64) -> String {
+        let page = page.to_string();
+        crate::paths::with_query(
+            "/settings/members",
+            &[
+                ("q", (!self.query.is_empty()).then_some(self.query.as_str())),
+                ("inactive", self.inactive.then_some("1")),
+                ("inactive_days", self.inactive.then_some(self.days.as_str())),
+                ("page", Some(&page)),
+            ],
+        )
+    }
+}
+
+/// The "Inactive" filter's days unless the person chooses others.
+const DEFAULT_INACTIVE_DAYS: i64 = 30;
+
 #[component]
 fn MemberTable(
     listed: Result<(MemberList, i64), crate::error::AppError>,
     me: SignedInUser,
     powers: Powers,
     actions: MemberActions,
-    search: String,
+    filter: MemberFilter,
 ) -> impl IntoView {
-    let (list, now) = match listed {
-        Ok(loaded) => loaded,
-        Err(err) => return view! { <p class="form-error">{err.message}</p> }.into_any(),
+    let days_errors = listed
+        .as_ref()
+        .err()
+        .map(|e| e.field("inactive_days").to_vec())
+        .unwrap_or_default();
+    let body = match listed {
+        Ok((list, now)) => {
+            Either::Left(view! { <MemberRows list now me powers actions filter=filter.clone()/> })
+        }
+        // A refused filter shows at its field; anything else here.
+        Err(_) if !days_errors.is_empty() => Either::Right(None),
+        Err(err) => Either::Right(Some(view! { <p class="form-error">{err.message}</p> })),
     };
+    let days_invalid = !days_errors.is_empty();
+    view! {
+        <section class="panel panel-table" aria-labelledby="members-heading">
+            <div class="panel-head">
+                <h2 id="members-heading">"People"</h2>
+                <Form method="GET" action="" attr:class="member-filters" attr:role="search">
+                    <div class="search">
+                        <label for="member-search" class="visually-hidden">"Search members"</label>
+                        <input
+                            id="member-search"
+                            type="search"
+                            name="q"
+                            placeholder="Search by name or email"
+                            maxlength="100"
+                            value=filter.query.clone()
+                        />
+                    </div>
+                    <label class="check inactive-check">
+                        <input type="checkbox" name="inactive" value="1" checked=filter.inactive/>
+                        "Inactive"
+                    </label>
+                    <div class="days-field" class:invalid=days_invalid>
+                        <label for="inactive-days">"No sign-in for (days)"</label>
+                        <input
+                            id="inactive-days"
+                            type="number"
+                            name="inactive_days"
+                            min="1"
+                            max="3650"
+                            inputmode="numeric"
+                            value=filter.days.clone()
+                            aria-invalid=days_invalid.then_some("true")
+                            aria-describedby=days_invalid.then_some("inactive-days-error")
+                        />
+                    </div>
+                    <button type="submit" class="button">"Search"</button>
+                    {days_invalid.then(|| view! {
+                        <ul class="field-error" id="inactive-days-error">
+                            {days_errors.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                        </ul>
+                    })}
+                </Form>
+            </div>
+            {body}
+        </section>
+    }
+}
+
+/// The summary, the table of members and the pages.
+#[component]
+fn MemberRows(
+    list: MemberList,
+    now: i64,
+    me: SignedInUser,
+    powers: Powers,
+    actions: MemberActions,
+    filter: MemberFilter,
+) -> impl IntoView {
     let first = (list.page - 1) * list.page_size + 1;
     let last = first + list.members.len() as i64 - 1;
     let summary = if list.total == 0 {
@@ -253,15 +367,7 @@ fn MemberTable(
     } else {
         format!("Showing {first}–{last} of {}", list.total)
     };
-    let page_link = {
-        let search = search.clone();
-        move |page: i64| {
-            crate::paths::with_query(
-                "/settings/members",
-                &[("q", Some(&search)), ("page", Some(&page.to_string()))],
-            )
-        }
-    };
+    let page_link = move |page: i64| filter.link(page);
     let rows = list
         .members
         .into_iter()
@@ -271,42 +377,25 @@ fn MemberTable(
         })
         .collect_view();
     view! {
-        <section class="panel panel-table" aria-labelledby="members-heading">
-            <div class="panel-head">
-                <h2 id="members-heading">"People"</h2>
-                <Form method="GET" action="" attr:class="search" attr:role="search">
-                    <label for="member-search" class="visually-hidden">"Search members"</label>
-                    <input
-                        id="member-search"
-                        type="search"
-                        name="q"
-                        placeholder="Search by name or email"
-                        maxlength="100"
-                        value=search
-                    />
-                    <button type="submit" class="button">"Search"</button>
-                </Form>
-            </div>
-            <p class="table-summary" role="status">{summary}</p>
-            <div class="table-scroll">
-                <table class="members-table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Name"</th>
-                            <th scope="col">"Email"</th>
-                            <th scope="col">"Role"</th>
-                            <th scope="col">"MFA"</th>
-                            <th scope="col">"Last active"</th>
-                            <th scope="col">"Status"</th>
-                            <th scope="col">"Projects"</th>
-                            {powers.manage.then(|| view! { <th scope="col">"Actions"</th> })}
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
-            <Pager page=list.page total=list.total page_size=list.page_size link=page_link/>
-        </section>
+        <p class="table-summary" role="status">{summary}</p>
+        <div class="table-scroll">
+            <table class="members-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"MFA"</th>
+                        <th scope="col">"Last sign-in"</th>
+                        <th scope="col">"Last active"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Projects"</th>
+                        {powers.manage.then(|| view! { <th scope="col">"Actions"</th> })}
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <Pager page=list.page total=list.total page_size=list.page_size link=page_link/>
     }
-    .into_any()
 }

@@ -2,6 +2,7 @@
 //! it), MFA status under the organization's policy, activity, status, and the "Manage" menu.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use super::projects::MemberProjects;
 use super::role_label;
@@ -11,6 +12,7 @@ use crate::api::members::{
 };
 use crate::api::mfa::ResetMemberMfa;
 use crate::components::dialog::OpenDialogButton;
+use crate::pages::activity::member_activity_path;
 use crate::time;
 
 /// What the signed-in caller may attempt on the screen (the server still decides).
@@ -18,6 +20,8 @@ use crate::time;
 pub(super) struct Powers {
     pub manage: bool,
     pub owner: bool,
+    /// Owners, Admins and Auditors read members' sign-in history.
+    pub oversee: bool,
 }
 
 impl Powers {
@@ -26,6 +30,7 @@ impl Powers {
         Self {
             manage: matches!(role, Some("owner" | "admin")),
             owner: role == Some("owner"),
+            oversee: matches!(role, Some("owner" | "admin" | "auditor")),
         }
     }
 
@@ -63,19 +68,36 @@ pub(super) fn MemberRow(
     let is_me = member.user_id == me_id;
     let act = powers.can_act_on(&member);
     let deactivated = member.status == "deactivated";
-    let last_active = member.last_active_at.clone().map_or_else(
-        || view! { <span class="muted">"—"</span> }.into_any(),
-        |iso| {
-            let text =
-                time::parse_iso(&iso).map_or_else(|| iso.clone(), |at| time::relative(at, now));
-            view! { <time datetime=iso.clone() title=time::exact(&iso)>{text}</time> }.into_any()
-        },
-    );
+    let when = |at: Option<String>, none: &'static str| {
+        at.map_or_else(
+            || view! { <span class="muted">{none}</span> }.into_any(),
+            |iso| {
+                let text =
+                    time::parse_iso(&iso).map_or_else(|| iso.clone(), |at| time::relative(at, now));
+                view! { <time datetime=iso.clone() title=time::exact(&iso)>{text}</time> }
+                    .into_any()
+            },
+        )
+    };
+    let last_active = when(member.last_active_at.clone(), "—");
+    let last_sign_in = when(member.last_sign_in_at.clone(), "Never");
+    // Owners, Admins and Auditors open the member's sign-in history from here.
+    let history = powers.oversee.then(|| {
+        view! {
+            <A
+                href=member_activity_path(&member.user_id)
+                attr:class="history-link"
+                attr:aria-label=format!("Sign-in history of {}", member.name)
+            >
+                "History"
+            </A>
+        }
+    });
     let role_cell = if act {
         let roles: &[&str] = if powers.owner {
-            &["owner", "admin", "member"]
+            &["owner", "admin", "member", "auditor"]
         } else {
-            &["admin", "member"]
+            &["admin", "member", "auditor"]
         };
         let current = member.role.clone();
         let user_id = member.user_id.clone();
@@ -190,9 +212,10 @@ pub(super) fn MemberRow(
                 {member.name.clone()}
                 {is_me.then(|| view! { <span class="badge">"You"</span> })}
             </th>
-            <td>{member.email.clone()}</td>
+            <td class="member-email">{member.email.clone()}</td>
             <td>{role_cell}</td>
             <td data-label="MFA">{mfa_cell(&member)}</td>
+            <td data-label="Last sign-in" class="last-sign-in">{last_sign_in}{history}</td>
             <td data-label="Last active">{last_active}</td>
             <td>
                 {if deactivated {
