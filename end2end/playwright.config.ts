@@ -31,7 +31,10 @@ export default defineConfig({
   workers: 2,
   retries: 0,
   reporter: 'list',
-  timeout: 30_000,
+  // A test's whole budget, not a check: CI runs two workers, the server and Chromium on 2 cores,
+  // and the scenarios with several people (each a browser of its own) take 20-35 s there.
+  // Every step inside still waits at most its own 5 s.
+  timeout: 60_000,
   forbidOnly: !!process.env.CI,
   use: {
     baseURL,

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import { test, expect, type Locator, type Page } from './fixtures';
 import { button, checkA11y, expectPath, statusWith, visit } from './helpers';
+import { eventRows } from './activity';
 import { DEACTIVATED, MEMBERS, memberRow, sql } from './members';
 import { addMembers, apiCreateProject, join, owner, projectName, today, type Person } from './projects';
 
@@ -157,6 +158,14 @@ test('an Owner reviews access: deactivates an inactive member, downgrades an Adm
   await ivy.page.goto('/settings/profile');
   await expectPath(ivy.page, '/login');
   await expect(statusWith(ivy.page, DEACTIVATED)).toBeVisible();
+
+  // Activity shows both changes, done by the Owner to each person.
+  await visit(page, '/settings/activity?kind=members');
+  const events = eventRows(page);
+  await expect(events.filter({ hasText: 'Deactivated a member' }).filter({ hasText: 'Ivy Idle' })).toContainText(boss.name);
+  await expect(
+    events.filter({ hasText: "Changed a member's role from Admin to Member" }).filter({ hasText: 'Alan Admin' }),
+  ).toContainText(boss.name);
 
   // The banner is gone; the list shows the completed review, and it exports as CSV.
   await visit(page, '/');

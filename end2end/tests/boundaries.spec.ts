@@ -26,6 +26,7 @@ async function switchTo(page: Page, organization: string): Promise<void> {
 }
 
 test("a second step waived where the provider's MFA is trusted is asked for on switching elsewhere", async ({ page, browser }) => {
+  test.slow(); // two people, three organizations, two trips through the provider
   // Acme's Owner signs in through the provider (an Owner must link it to restrict to it).
   const acme = `Trusting ${Date.now()}`;
   await signUpWithProvider(page, uniqueEmail('trust-owner'), acme);

@@ -43,6 +43,7 @@ test('without JavaScript: an Owner saves the security policy', async ({ page }) 
   await policy.getByLabel('Require MFA').check();
   await policy.getByLabel('Owners', { exact: true }).uncheck();
   await policy.getByLabel('Members', { exact: true }).uncheck();
+  await policy.getByLabel('Auditors', { exact: true }).uncheck();
   await field(policy, 'Grace period (days)').fill('5');
   await button(policy, 'Save Policy').click();
   await expectPath(page, '/settings/security');

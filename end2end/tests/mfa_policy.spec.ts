@@ -34,6 +34,7 @@ test('Require MFA with a grace period: covered members are told, then can reach 
   await policy.getByLabel('Owners', { exact: true }).uncheck();
   await policy.getByLabel('Admins', { exact: true }).uncheck();
   await policy.getByLabel('Members', { exact: true }).check();
+  await policy.getByLabel('Auditors', { exact: true }).uncheck();
   await field(policy, 'Grace period (days)').fill('3');
   await button(policy, 'Save Policy').click();
   await expect(policy).toContainText('requires MFA for Members, with a grace period of 3 days.');

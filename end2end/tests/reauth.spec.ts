@@ -44,6 +44,7 @@ test('an hour after signing in, the security policy asks for the password in its
   await policy.getByLabel('Owners', { exact: true }).uncheck();
   await policy.getByLabel('Admins', { exact: true }).uncheck();
   await policy.getByLabel('Members', { exact: true }).check();
+  await policy.getByLabel('Auditors', { exact: true }).uncheck();
   await field(policy, 'Grace period (days)').fill('3');
   await policy.getByLabel(PROOF).fill('Not-The-Password-1');
   await button(policy, 'Save Policy').click();
