@@ -1,5 +1,5 @@
-//! Access reviews in the app shell: the Settings entry (for Owners, Admins and Auditors, who may
-//! read reviews) and the banner an Owner sees once no review was completed in 90 days.
+//! Access reviews in the app shell: the banner an Owner sees once no review was completed in 90
+//! days.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -10,25 +10,6 @@ use crate::api::access_reviews::{
 };
 use crate::api::auth::SignedInUser;
 use crate::auth::use_auth;
-
-/// "Access reviews" in the Settings navigation, for the organization's Owners, Admins and
-/// Auditors only (the screen refuses everyone else anyway).
-#[component]
-pub fn AccessReviewsLink() -> impl IntoView {
-    let auth = use_auth();
-    view! {
-        <Suspense>
-            {move || Suspend::new(async move {
-                let me = auth.current().await?;
-                let reads = me
-                    .organization
-                    .as_ref()
-                    .is_some_and(|o| matches!(o.role.as_str(), "owner" | "admin" | "auditor"));
-                reads.then(|| view! { <A href=ACCESS_REVIEWS_PATH>"Access reviews"</A> })
-            })}
-        </Suspense>
-    }
-}
 
 /// When the organization's next review is due, for the banner: one resource per page load, made
 /// at the App's level beside the signed-in user (a resource made in the shell's frame hydrates

@@ -10,7 +10,7 @@ use crate::api::auth::{SignOut, SignedInUser, current_user};
 use crate::api::mfa::BACKUP_CODES_LOW;
 use crate::api::orgs::OrganizationView;
 use crate::auth::use_auth;
-use crate::components::access_reviews::{AccessReviewBanner, AccessReviewsLink, ReviewDue};
+use crate::components::access_reviews::{AccessReviewBanner, ReviewDue};
 use crate::components::org_switcher::OrgSwitcher;
 use crate::components::toast::ToastRegion;
 use crate::components::verify_email_banner::VerifyEmailBanner;
@@ -196,9 +196,7 @@ pub fn SettingsLayout() -> impl IntoView {
                 <A href="/settings/organization">"Organization"</A>
                 <A href="/settings/members">"Members"</A>
                 <A href="/settings/teams">"Teams"</A>
-                <ServiceAccountsLink/>
-                <ActivityLink/>
-                <AccessReviewsLink/>
+                <RoleLinks/>
             </nav>
             <div class="settings-content">
                 <Outlet/>
@@ -207,41 +205,27 @@ pub fn SettingsLayout() -> impl IntoView {
     }
 }
 
-/// "Service accounts", for the organization's Owners and Admins only (the screen refuses
-/// everyone else anyway).
+/// The entries only some roles see (each screen refuses everyone else anyway): Service accounts
+/// for the organization's Owners and Admins; Activity and Access reviews also for its Auditors.
 #[component]
-fn ServiceAccountsLink() -> impl IntoView {
+fn RoleLinks() -> impl IntoView {
     let auth = use_auth();
     view! {
         <Suspense>
             {move || Suspend::new(async move {
                 let me = auth.current().await?;
-                let manages = me
-                    .organization
-                    .as_ref()
-                    .is_some_and(|o| matches!(o.role.as_str(), "owner" | "admin"));
-                manages.then(|| view! {
-                    <A href=crate::api::service_accounts::SERVICE_ACCOUNTS_PATH>"Service accounts"</A>
+                let role = me.organization.map(|o| o.role).unwrap_or_default();
+                let manages = matches!(role.as_str(), "owner" | "admin");
+                let oversees = manages || role == "auditor";
+                Some(view! {
+                    {manages.then(|| view! {
+                        <A href=crate::api::service_accounts::SERVICE_ACCOUNTS_PATH>"Service accounts"</A>
+                    })}
+                    {oversees.then(|| view! {
+                        <A href=crate::pages::activity::ACTIVITY_PATH>"Activity"</A>
+                        <A href=crate::api::access_reviews::ACCESS_REVIEWS_PATH>"Access reviews"</A>
+                    })}
                 })
-            })}
-        </Suspense>
-    }
-}
-
-/// "Activity", for the organization's Owners, Admins and Auditors only (the screen refuses
-/// everyone else anyway).
-#[component]
-fn ActivityLink() -> impl IntoView {
-    let auth = use_auth();
-    view! {
-        <Suspense>
-            {move || Suspend::new(async move {
-                let me = auth.current().await?;
-                let reads = me
-                    .organization
-                    .as_ref()
-                    .is_some_and(|o| matches!(o.role.as_str(), "owner" | "admin" | "auditor"));
-                reads.then(|| view! { <A href=crate::pages::activity::ACTIVITY_PATH>"Activity"</A> })
             })}
         </Suspense>
     }
