@@ -52,8 +52,10 @@ run() { # label database_url_or_empty
   data=$(mktemp -d)
   base="http://127.0.0.1:$port"
   if [[ -n $url ]]; then
-    DATABASE_URL=$url GATEHOUSE_ADDR="127.0.0.1:$port" GATEHOUSE_DATA_DIR="$data" RUST_LOG=warn \
-      ./target/release/gatehouse &
+    # PostgreSQL asks for the key every instance shares.
+    head -c 32 /dev/urandom | base64 > "$data/secret.key"
+    DATABASE_URL=$url GATEHOUSE_SECRET_KEY_FILE="$data/secret.key" GATEHOUSE_ADDR="127.0.0.1:$port" \
+      GATEHOUSE_DATA_DIR="$data" RUST_LOG=warn ./target/release/gatehouse &
   else
     GATEHOUSE_ADDR="127.0.0.1:$port" GATEHOUSE_DATA_DIR="$data" RUST_LOG=warn \
       ./target/release/gatehouse &
