@@ -22,6 +22,7 @@ use crate::components::pager::Pager;
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
 use crate::pages::access_reviews::{day_view, progress_text};
+use crate::pages::members::role_label;
 use crate::saved::{Saved, SettingsPage, saved_message};
 use crate::time;
 
@@ -60,16 +61,6 @@ pub fn decision_label(decision: &str, new_role: Option<&str>) -> String {
         ),
         "remove" => "Removed".to_string(),
         _ => "Deactivated".to_string(),
-    }
-}
-
-/// The label people see for an organization role as the API names it.
-pub fn role_label(role: &str) -> &'static str {
-    match role {
-        "owner" => "Owner",
-        "admin" => "Admin",
-        "auditor" => "Auditor",
-        _ => "Member",
     }
 }
 

@@ -5,8 +5,9 @@
 
 use leptos::prelude::*;
 
-use super::{decision_label, role_label};
+use super::decision_label;
 use crate::api::access_reviews::{DecideReviewItem, ReviewItemView};
+use crate::pages::members::role_label;
 use crate::pages::projects::project_role_label;
 use crate::time;
 
