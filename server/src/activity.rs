@@ -274,12 +274,6 @@ pub(crate) async fn read(
         return Ok(Vec::new());
     }
     let mut conditions = String::new();
-    let person = filter.person.map(|p| p.to_string());
-    if person.is_some() {
-        conditions.push_str(" AND (e.actor_id = $4 OR e.subject_id = $4)");
-    } else {
-        conditions.push_str(" AND $4 = ''");
-    }
     match filter.kind {
         Some(_) => conditions.push_str(" AND e.kind = $5"),
         None => conditions.push_str(" AND $5 = ''"),
@@ -288,6 +282,26 @@ pub(crate) async fn read(
         Some(_) => conditions.push_str(" AND e.outcome = $6"),
         None => conditions.push_str(" AND $6 = ''"),
     }
+    let person = filter.person.map(|p| p.to_string());
+    // A person's events are those they did or that were done to them: one keyset scan down each
+    // of the two indexes, merged, so a page reads at most twice its length (an OR in one scan
+    // walks the whole chain between two of a rare person's events).
+    let rows = if person.is_some() {
+        let side = |column: &str| {
+            format!(
+                "SELECT seq FROM (SELECT e.seq FROM audit_events e \
+                 WHERE e.chain = $1 AND e.{column} = $4 AND e.seq < $2 AND e.seq > $3{conditions} \
+                 ORDER BY e.seq DESC LIMIT $7) AS by_{column}"
+            )
+        };
+        format!(
+            "e.chain = $1 AND e.seq IN ({} UNION ALL {})",
+            side("actor_id"),
+            side("subject_id")
+        )
+    } else {
+        format!("e.chain = $1 AND e.seq < $2 AND e.seq > $3 AND $4 = ''{conditions}")
+    };
     let sql = format!(
         "SELECT e.id, e.seq, e.created_at, e.actor_type, e.actor_id, \
              COALESCE(u.name, s.name) AS actor_name, e.action, e.kind, e.outcome, e.target, \
@@ -296,7 +310,7 @@ pub(crate) async fn read(
          LEFT JOIN users u ON e.actor_type = 'user' AND u.id = e.actor_id \
          LEFT JOIN service_accounts s ON e.actor_type = 'service_account' AND s.id = e.actor_id \
          LEFT JOIN users su ON su.id = e.subject_id \
-         WHERE e.chain = $1 AND e.seq < $2 AND e.seq > $3{conditions} \
+         WHERE {rows} \
          ORDER BY e.seq DESC LIMIT $7"
     );
     let rows: Vec<Row> = sqlx::query_as(&sql)

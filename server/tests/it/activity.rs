@@ -165,6 +165,24 @@ async fn filters_and_pages_find_what_was_asked(env: &TestEnv) {
             .await
             .expect("project");
     }
+    // More about the Member than one page holds, and a sign-in of theirs (an event by and
+    // about them at once).
+    for i in 0..26 {
+        let role = if i % 2 == 0 { "admin" } else { "member" };
+        members::update_member_role(&env.svc, &owner, &member, role)
+            .await
+            .expect("role");
+    }
+    sign_in::sign_in(
+        &env.svc,
+        "member@example.com",
+        PASSWORD,
+        Some(&org_of(&owner).to_string()),
+        &env.client(),
+        None,
+    )
+    .await
+    .expect("sign in");
     let everything = all(ActivityFilter::default()).await;
     assert!(everything.len() >= 63, "{}", everything.len());
     let seqs: Vec<i64> = everything.iter().map(|e| e.seq).collect();
@@ -174,13 +192,19 @@ async fn filters_and_pages_find_what_was_asked(env: &TestEnv) {
     );
 
     let about_member = all(ActivityFilter::parse(&member, "", "", "", "").expect("filter")).await;
-    assert!(about_member.len() >= 32);
-    assert!(
-        about_member
+    assert!(about_member.len() >= 59, "{}", about_member.len());
+    let by_or_about = |e: &activity::ActivityEvent| {
+        e.subject.as_ref().is_some_and(|(id, _)| *id == member)
+            || matches!(&e.actor, activity::EventActor::Person { id, .. } if *id == member)
+    };
+    assert_eq!(
+        about_member.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        everything
             .iter()
-            .all(|e| e.subject.as_ref().is_some_and(|(id, _)| *id == member)
-                || matches!(&e.actor, activity::EventActor::Person { id, .. } if *id == member)),
-        "only events by or about the person"
+            .filter(|e| by_or_about(e))
+            .map(|e| e.seq)
+            .collect::<Vec<_>>(),
+        "every event by or about the person, once, newest first, across pages"
     );
     let first = &about_member[about_member.len() - 1];
     assert!(
