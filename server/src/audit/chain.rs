@@ -77,6 +77,15 @@ pub(crate) async fn append(conn: &mut AnyConnection, mut link: Link) -> Result<(
     .fetch_one(&mut *tx)
     .await?;
     link.seq = seq;
+    // Time never runs backwards along a chain: instances' clocks differ a little, and a day
+    // range finds its ends by time through the chain's order (see `activity::read`).
+    let previous: Option<i64> =
+        sqlx::query_scalar("SELECT created_at FROM audit_events WHERE chain = $1 AND seq = $2")
+            .bind(&link.chain)
+            .bind(seq - 1)
+            .fetch_optional(&mut *tx)
+            .await?;
+    link.created_at = link.created_at.max(previous.unwrap_or(i64::MIN));
     let hash = link.hash(&prev_hash);
     sqlx::query(
         "INSERT INTO audit_events (id, chain, seq, prev_hash, hash, org_id, actor_type, actor_id, \

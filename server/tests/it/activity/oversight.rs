@@ -1,4 +1,8 @@
-//! The Auditor reading everything and changing nothing, isolation between organizations, the purge keeping the chain verifiable, two instances writing one chain, and the Members list's inactive filter.
+//! The Auditor reading everything and changing nothing, isolation between organizations, the purge keeping the chain verifiable, two instances writing one chain (times never running backwards along it), and the Members list's inactive filter.
+
+use std::sync::Arc;
+
+use gatehouse_server::{Db, Services, TestClock, Timestamp};
 
 use super::*;
 use crate::on_both_databases;
@@ -8,6 +12,7 @@ on_both_databases!(
     another_organization_sees_nothing,
     purging_old_events_keeps_the_chain_verifiable,
     the_members_list_finds_who_has_not_signed_in_for_n_days,
+    an_instance_whose_clock_lags_never_records_an_event_before_the_one_before_it,
 );
 
 async fn auditors_read_everything_and_change_nothing(env: &TestEnv) {
@@ -302,4 +307,43 @@ async fn the_members_list_finds_who_has_not_signed_in_for_n_days(env: &TestEnv) 
             "{days}: {refused:?}"
         );
     }
+}
+
+async fn an_instance_whose_clock_lags_never_records_an_event_before_the_one_before_it(
+    env: &TestEnv,
+) {
+    let (owner, _, member) = busy_acme(env).await;
+    // A second instance on the same database whose clock is five seconds behind.
+    let behind = Timestamp::from_millis(env.clock.now().as_millis() - 5_000);
+    let lagging = Services::new(
+        Db::connect(&env.url).await.expect("connect"),
+        Arc::new(TestClock::at(behind)),
+        env.svc.config.clone(),
+    )
+    .await
+    .expect("second instance");
+    members::update_member_role(&lagging, &owner, &member, "admin")
+        .await
+        .expect("a change on the lagging instance");
+    let page = list_activity(&env.svc, &owner, &ActivityFilter::default(), None)
+        .await
+        .expect("page");
+    assert_eq!(page.events[0].action, "member.role_changed");
+    assert!(
+        page.events.windows(2).all(|w| w[0].at >= w[1].at),
+        "newest first in the chain is never older in time: {:?}",
+        page.events
+            .iter()
+            .map(|e| (e.seq, e.at))
+            .collect::<Vec<_>>()
+    );
+    // So today's day range still holds that change.
+    let today = env.clock.now().to_rfc3339()[..10].to_string();
+    let on_today = ActivityFilter::parse("", "", "", &today, &today).expect("filter");
+    let page = list_activity(&env.svc, &owner, &on_today, None)
+        .await
+        .expect("page");
+    assert_eq!(page.events[0].action, "member.role_changed");
+    assert!(intact(verify_audit(&env.svc, &owner).await.expect("verify")) > 0);
+    lagging.db.close().await;
 }
