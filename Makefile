@@ -21,7 +21,15 @@ build: wasm server
 ## Installs what the build needs and is missing: the wasm target and the JavaScript minifier
 ## (terser, pinned in tools/minify). (wasm-bindgen is a library
 ## of tools/bundle, pinned to the app's version: nothing else to install.)
+## The C libraries the server links: Debian's xmlsec1 verifies SAML signatures (through samael,
+## whose bindings bindgen generates with libclang).
+BUILD_PACKAGES := libxmlsec1-dev libssl-dev pkg-config libclang1-14 libclang-common-14-dev
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
 setup:
+	@dpkg -s $(BUILD_PACKAGES) >/dev/null 2>&1 || { \
+		echo "== installing $(BUILD_PACKAGES)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BUILD_PACKAGES) >/dev/null; }
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
 		|| rustup target add wasm32-unknown-unknown
 	@test -d tools/minify/node_modules/terser || npm ci --prefix tools/minify --silent
@@ -88,6 +96,7 @@ e2e: wasm server-dev e2e-deps
 	cd end2end && E2E_SERVER=./target/debug/gatehouse E2E_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 		E2E_SMTP_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 		E2E_OIDC_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
+		E2E_SAML_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 		npx playwright test
 
 ## Throughput, latency and CPU per authenticated request; cold start; RSS idle, at the peak of

@@ -10,6 +10,9 @@ const baseURL = `http://127.0.0.1:${PORT}`;
 // A real OpenID Connect provider (the certified npm `oidc-provider`) on loopback; see oidc/.
 const OIDC_PORT = Number(process.env.E2E_OIDC_PORT ?? PORT + 2);
 const oidcIssuer = `http://127.0.0.1:${OIDC_PORT}`;
+// A real SAML identity provider (Debian's pysaml2 and xmlsec1) on loopback; see saml/idp.py.
+const SAML_PORT = Number(process.env.E2E_SAML_PORT ?? PORT + 3);
+process.env.GATEHOUSE_E2E_SAML_IDP ??= `http://127.0.0.1:${SAML_PORT}`;
 
 // Playwright evaluates this file in the runner and again in every worker. The runner creates the
 // data directory once and the workers inherit its path through the environment, so each run gets
@@ -78,6 +81,13 @@ export default defineConfig({
         command: 'node oidc/provider.mjs',
         env: { OIDC_PORT: String(OIDC_PORT), OIDC_REDIRECT_URI: `${baseURL}/auth/testid/callback` },
         url: `${oidcIssuer}/.well-known/openid-configuration`,
+        reuseExistingServer: false,
+        timeout: 30_000,
+      },
+      {
+        command: '/usr/bin/python3 saml/idp.py',
+        env: { SAML_IDP_PORT: String(SAML_PORT) },
+        url: `http://127.0.0.1:${SAML_PORT}/health`,
         reuseExistingServer: false,
         timeout: 30_000,
       },

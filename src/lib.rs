@@ -15,6 +15,8 @@ mod metrics;
 mod middleware;
 #[cfg(feature = "ssr")]
 mod oauth_routes;
+#[cfg(feature = "ssr")]
+mod saml_routes;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -179,6 +181,18 @@ mod server {
             .route(
                 "/auth/{provider}/callback",
                 axum::routing::get(crate::oauth_routes::callback),
+            )
+            .route(
+                "/saml/{org}/metadata",
+                axum::routing::get(crate::saml_routes::metadata),
+            )
+            .route(
+                "/saml/{org}/start",
+                axum::routing::get(crate::saml_routes::start),
+            )
+            .route(
+                "/saml/{org}/acs",
+                axum::routing::post(crate::saml_routes::acs),
             )
             .route(
                 "/api/export_access_review",

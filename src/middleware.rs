@@ -31,7 +31,10 @@ pub async fn refuse_foreign_origin(
     next: Next,
 ) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if !safe && let Some(message) = refusal(req.headers(), req.uri(), &state.public) {
+    // The SAML ACS receives the identity provider's cross-site form post (Origin the
+    // provider's, or `null`): its signed response is its proof, so only the Host is checked.
+    let check_origin = !is_saml_acs(req.uri().path());
+    if !safe && let Some(message) = refusal(req.headers(), req.uri(), &state.public, check_origin) {
         tracing::info!(reason = message, "refused a state-changing request");
         let body = AppError::new(ErrorCode::Forbidden, message);
         return (StatusCode::FORBIDDEN, Json(body)).into_response();
@@ -40,7 +43,12 @@ pub async fn refuse_foreign_origin(
 }
 
 /// Why a state-changing request must not run, as the user is told, if it must not.
-fn refusal(headers: &HeaderMap, uri: &Uri, public: &PublicOrigin) -> Option<&'static str> {
+fn refusal(
+    headers: &HeaderMap,
+    uri: &Uri,
+    public: &PublicOrigin,
+    check_origin: bool,
+) -> Option<&'static str> {
     // HTTP/1.1 always sends Host; the request target's authority stands in where it may not.
     let host = match headers.get(header::HOST) {
         Some(value) => value.to_str().ok(),
@@ -49,10 +57,17 @@ fn refusal(headers: &HeaderMap, uri: &Uri, public: &PublicOrigin) -> Option<&'st
     if !host.is_some_and(|host| names_this_server(host, public)) {
         return Some("This request's host is not this server.");
     }
-    if is_foreign(headers, public) {
+    if check_origin && is_foreign(headers, public) {
         return Some("Cross-origin requests are not allowed.");
     }
     None
+}
+
+/// `/saml/<one segment>/acs`, exactly.
+fn is_saml_acs(path: &str) -> bool {
+    path.strip_prefix("/saml/")
+        .and_then(|rest| rest.strip_suffix("/acs"))
+        .is_some_and(|org| !org.is_empty() && !org.contains('/'))
 }
 
 fn is_foreign(headers: &HeaderMap, public: &PublicOrigin) -> bool {
@@ -319,6 +334,21 @@ mod tests {
 
     fn public(url: &str) -> PublicOrigin {
         PublicOrigin::parse(url).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    #[test]
+    fn only_a_saml_acs_path_skips_the_origin_check() {
+        assert!(is_saml_acs("/saml/0b9e/acs"));
+        for path in [
+            "/saml//acs",
+            "/saml/a/b/acs",
+            "/saml/a/acs/",
+            "/saml/a/start",
+            "/api/saml/a/acs",
+            "/api/update_saml_connection",
+        ] {
+            assert!(!is_saml_acs(path), "{path}");
+        }
     }
 
     #[test]

@@ -74,26 +74,7 @@ pub async fn callback(
     // The trip is over either way.
     let mut set = vec![cookies.clear(cookies.oauth())];
     let location = match arrival {
-        Ok(Arrival::SignedIn { step, next }) => match step {
-            SignInStep::Done(signed_in) => {
-                set.push(cookies.set_until(
-                    cookies.session(),
-                    signed_in.token.expose(),
-                    now,
-                    signed_in.expires_at,
-                ));
-                after_sign_in(&next, signed_in.choose_organization)
-            }
-            SignInStep::SecondFactor(pending) => {
-                set.push(cookies.set_until(
-                    cookies.mfa(),
-                    pending.token.expose(),
-                    now,
-                    pending.expires_at,
-                ));
-                mfa_step(&next)
-            }
-        },
+        Ok(Arrival::SignedIn { step, next }) => signed_in(cookies, step, &next, now, &mut set),
         Ok(Arrival::ProveAccount { cookie, next }) => {
             set.push(identity_cookie(cookies, cookie.expose()));
             with_query(
@@ -121,7 +102,37 @@ pub async fn callback(
     redirect(&location, &set)
 }
 
-fn identity_cookie(cookies: Cookies, token: &str) -> String {
+/// Where a finished sign-in goes, with the cookie it sets: the session, or the second step's.
+pub(crate) fn signed_in(
+    cookies: Cookies,
+    step: SignInStep,
+    next: &str,
+    now: gatehouse_server::Timestamp,
+    set: &mut Vec<String>,
+) -> String {
+    match step {
+        SignInStep::Done(signed_in) => {
+            set.push(cookies.set_until(
+                cookies.session(),
+                signed_in.token.expose(),
+                now,
+                signed_in.expires_at,
+            ));
+            after_sign_in(next, signed_in.choose_organization)
+        }
+        SignInStep::SecondFactor(pending) => {
+            set.push(cookies.set_until(
+                cookies.mfa(),
+                pending.token.expose(),
+                now,
+                pending.expires_at,
+            ));
+            mfa_step(next)
+        }
+    }
+}
+
+pub(crate) fn identity_cookie(cookies: Cookies, token: &str) -> String {
     cookies.set(cookies.identity(), token, oauth::PENDING_TTL)
 }
 
@@ -137,7 +148,7 @@ fn refused(provider: &str, code: &str) -> Response {
 }
 
 /// A 303 to `location` with `set_cookies` (complete values from [`Cookies::set`]).
-fn redirect(location: &str, set_cookies: &[String]) -> Response {
+pub(crate) fn redirect(location: &str, set_cookies: &[String]) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(location) {

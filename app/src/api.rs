@@ -17,4 +17,5 @@ pub mod projects;
 pub mod security_policy;
 pub mod service_accounts;
 pub mod sessions;
+pub mod sso;
 pub mod teams;

@@ -85,6 +85,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("service-accounts/:id?") view={Lazy::<ServiceAccountsRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("access-reviews/:id?") view={Lazy::<AccessReviewsRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("security") view={Lazy::<SecurityRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("single-sign-on") view={Lazy::<SingleSignOnRoute>::new()} ssr=SsrMode::Async/>
                         <Route
                             path=path!("")
                             view=|| view! { <Redirect path="/settings/profile"/> }

@@ -21,6 +21,7 @@ pub mod service_account;
 pub mod service_accounts;
 pub mod signup;
 pub mod signup_provider;
+pub mod single_sign_on;
 pub mod team;
 pub mod teams;
 pub mod verify_email;

@@ -10,6 +10,7 @@ use crate::pages::access_reviews::AccessReviewsScreen;
 use crate::pages::activity::ActivityScreen;
 use crate::pages::choose_organization::ChooseOrganizationPage;
 use crate::pages::service_accounts::ServiceAccountsScreen;
+use crate::pages::single_sign_on::SingleSignOnPage;
 use crate::pages::{
     forgot_password::ForgotPasswordPage, home::HomePage, invite::InvitePage, login::LoginPage,
     login_mfa::LoginMfaPage, members::MembersPage, organization::OrganizationPage,
@@ -57,6 +58,7 @@ lazy_screen! {
     OrganizationRoute => OrganizationPage,
     MembersRoute => MembersPage,
     SecurityRoute => SecurityPage,
+    SingleSignOnRoute => SingleSignOnPage,
     TeamsRoute => TeamsPage,
     TeamRoute => TeamPage,
     ServiceAccountsRoute => ServiceAccountsScreen,

@@ -27,6 +27,7 @@ pub enum SettingsPage {
     ServiceAccount,
     /// One access review's page (`/settings/access-reviews/<id>`): see [`Saved::at`].
     AccessReview,
+    SingleSignOn,
 }
 
 impl SettingsPage {
@@ -39,6 +40,7 @@ impl SettingsPage {
             Self::Teams | Self::Team => "/settings/teams",
             Self::ServiceAccounts | Self::ServiceAccount => "/settings/service-accounts",
             Self::AccessReview => "/settings/access-reviews",
+            Self::SingleSignOn => "/settings/single-sign-on",
         }
     }
 }
@@ -93,10 +95,11 @@ pub enum Saved {
     AccessReviewStarted,
     AccessReviewDecided,
     AccessReviewCompleted,
+    SsoConnection,
 }
 
 impl Saved {
-    pub const ALL: [Self; 47] = [
+    pub const ALL: [Self; 48] = [
         Self::Profile,
         Self::Password,
         Self::SessionRevoked,
@@ -144,6 +147,7 @@ impl Saved {
         Self::AccessReviewStarted,
         Self::AccessReviewDecided,
         Self::AccessReviewCompleted,
+        Self::SsoConnection,
     ];
 
     /// The page that confirms it.
@@ -192,6 +196,7 @@ impl Saved {
             Self::AccessReviewStarted | Self::AccessReviewDecided | Self::AccessReviewCompleted => {
                 SettingsPage::AccessReview
             }
+            Self::SsoConnection => SettingsPage::SingleSignOn,
         }
     }
 
@@ -232,6 +237,7 @@ impl Saved {
             Self::AccessReviewStarted => "started",
             Self::AccessReviewDecided => "decided",
             Self::AccessReviewCompleted => "completed",
+            Self::SsoConnection => "connection",
         }
     }
 
@@ -309,6 +315,7 @@ impl Saved {
             Self::AccessReviewStarted => "Access review started: decide each person's access",
             Self::AccessReviewDecided => "Decision recorded",
             Self::AccessReviewCompleted => "Access review completed",
+            Self::SsoConnection => "Single sign-on settings saved.",
         }
     }
 

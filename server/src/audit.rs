@@ -98,6 +98,12 @@ pub enum Action {
     /// One person's row of an access review was decided (the change itself is audited too).
     AccessReviewItemDecided,
     AccessReviewCompleted,
+    /// An Owner saved the organization's SAML connection.
+    SsoConnectionUpdated,
+    /// A first single sign-on made the person a member (just in time).
+    SsoMemberProvisioned,
+    /// A SAML response was refused (the reason is the target).
+    SsoSignInRefused,
 }
 
 impl Action {
@@ -171,6 +177,9 @@ impl Action {
             Action::AccessReviewStarted => "access_review.started",
             Action::AccessReviewItemDecided => "access_review.item_decided",
             Action::AccessReviewCompleted => "access_review.completed",
+            Action::SsoConnectionUpdated => "sso.connection_updated",
+            Action::SsoMemberProvisioned => "sso.member_provisioned",
+            Action::SsoSignInRefused => "sso.sign_in_refused",
             Action::ActivityExported => "activity.exported",
         }
     }
@@ -226,11 +235,15 @@ impl Action {
             "session" => Kind::SignIn,
             // A wrong or throttled second step is a failed sign-in attempt.
             "mfa" if self.refused() => Kind::SignIn,
+            "sso" if self.refused() => Kind::SignIn,
             "member" | "invitation" => Kind::Members,
+            "sso" if self == Action::SsoMemberProvisioned => Kind::Members,
             "project" => Kind::Projects,
             "team" => Kind::Teams,
             "service_account" | "api_key" => Kind::Keys,
-            "mfa" | "security_policy" | "identity" | "activity" | "access_review" => Kind::Security,
+            "mfa" | "security_policy" | "identity" | "activity" | "access_review" | "sso" => {
+                Kind::Security
+            }
             "user" if text.starts_with("user.password") => Kind::Security,
             _ => Kind::Account,
         }
@@ -246,6 +259,7 @@ impl Action {
                 | Action::MfaCodeRefused
                 | Action::MfaThrottled
                 | Action::MfaLocked
+                | Action::SsoSignInRefused
         )
     }
 

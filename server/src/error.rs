@@ -142,6 +142,27 @@ pub enum Problem {
     UnknownDecision,
     /// "Change role" to the role the person already holds.
     SameRole,
+    /// Identity provider metadata that cannot be used to verify sign-ins.
+    SamlMetadata(MetadataProblem),
+    /// A default role for single sign-on that is not Admin, Member or Auditor.
+    UnknownDefaultRole,
+}
+
+/// What is wrong with pasted SAML identity provider metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetadataProblem {
+    Missing,
+    /// Not XML, or not an `EntityDescriptor`.
+    NotMetadata,
+    NoEntityId,
+    /// No `IDPSSODescriptor`.
+    NotIdentityProvider,
+    /// No single sign-on URL with the HTTP-Redirect binding.
+    NoRedirectSignOn,
+    /// No signing certificate: nothing could be verified.
+    NoSigningCertificate,
+    /// A certificate that does not parse.
+    BadCertificate,
 }
 
 /// Why an authenticated caller may not do what they asked.
@@ -167,6 +188,10 @@ pub enum Denial {
     },
     SignInWithProviderFirst {
         provider: String,
+    },
+    /// Disabling single sign-on while `organization` requires it.
+    SsoRequiredToStayEnabled {
+        organization: String,
     },
     // Second factor.
     SecondFactorLocked,

@@ -9,6 +9,12 @@
 
 use sqlx::{AnyConnection, AnyPool};
 
+/// How an organization's SAML connection is named as a provider: `saml:<organization id>`
+/// (see `crate::saml`). Here so every layer that names providers can tell one apart.
+pub const SAML_KEY_PREFIX: &str = "saml:";
+/// What users see for an organization's SAML connection.
+pub const SAML_DISPLAY_NAME: &str = "Single sign-on (SAML)";
+
 use crate::Error;
 use crate::clock::Timestamp;
 use crate::ids::{self, UserId};

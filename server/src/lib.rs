@@ -11,8 +11,8 @@
 //! (`authz`, `admission`) and the organization's [`access`] snapshot they read; the records
 //! (`users`, `identities`, `audit`, `cache`, `notices`); the services (`sessions`,
 //! `second_factor`, `orgs`, `reauth`); and the flows on top (`sign_in`, `accounts`,
-//! `invitations`, `security_policy`, `members`, `projects`, `teams`, `oauth`, `mfa`, `password_resets`,
-//! and the operator's command line, `operator`).
+//! `invitations`, `security_policy`, `members`, `projects`, `teams`, `oauth`, `saml`, `mfa`,
+//! `password_resets`, and the operator's command line, `operator`).
 //! [`Services`], defined here, is the composition root every module may take.
 
 pub mod access;
@@ -47,6 +47,7 @@ pub mod passwords;
 pub mod projects;
 pub mod purge;
 pub mod reauth;
+pub mod saml;
 pub mod second_factor;
 pub mod secret_key;
 pub mod security_policy;

@@ -11,7 +11,7 @@
 //! - invitations 30 days after they expired or were accepted or revoked (the list shows expired
 //!   ones that long);
 //! - sign-ins waiting for their second factor, provider sign-in trips and provider identities
-//!   waiting for their person, once expired;
+//!   waiting for their person, SAML requests and remembered assertion IDs, once expired;
 //! - throttle counters whose window is over;
 //! - audit events and hourly tallies older than `audit_retention`;
 //! - cache signals (SQLite, between processes) older than an hour.
@@ -48,6 +48,9 @@ pub struct Purged {
     pub invitations: u64,
     pub mfa_challenges: u64,
     pub provider_trips: u64,
+    /// SAML requests and remembered assertion IDs past their expiry.
+    pub saml_requests: u64,
+    pub saml_assertions: u64,
     pub pending_identities: u64,
     pub throttle_counters: u64,
     pub audit_events: u64,
@@ -62,6 +65,8 @@ impl Purged {
             + self.invitations
             + self.mfa_challenges
             + self.provider_trips
+            + self.saml_requests
+            + self.saml_assertions
             + self.pending_identities
             + self.throttle_counters
             + self.audit_events
@@ -100,6 +105,16 @@ pub async fn purge(svc: &Services) -> Result<Purged, Error> {
         .await?,
         mfa_challenges: delete(pool, "mfa_challenges", "id", "expires_at <= $1", now).await?,
         provider_trips: delete(pool, "oauth_flows", "id", "expires_at <= $1", now).await?,
+        saml_requests: delete(pool, "saml_requests", "id", "expires_at <= $1", now).await?,
+        // Keyed by (organization, ID): batched by expiry, which only expired rows share.
+        saml_assertions: delete(
+            pool,
+            "saml_assertions",
+            "expires_at",
+            "expires_at <= $1",
+            now,
+        )
+        .await?,
         pending_identities: delete(pool, "pending_identities", "id", "expires_at <= $1", now)
             .await?,
         throttle_counters: crate::throttle::purge_finished_windows(

@@ -18,6 +18,9 @@ pub struct SecurityPolicyView {
     /// "Members must sign in with …": the provider key, `null` when any way is allowed.
     #[serde(default)]
     pub sign_in_provider: Option<String>,
+    /// That provider's name as users see it ("Google", "Single sign-on (SAML)").
+    #[serde(default)]
+    pub sign_in_provider_name: Option<String>,
     /// That provider's own MFA stands in for Gatehouse's.
     #[serde(default)]
     pub provider_enforces_mfa: bool,
@@ -45,6 +48,7 @@ impl From<gatehouse_server::security_policy::SecurityPolicy> for SecurityPolicyV
                 .enforced_since
                 .map(gatehouse_server::Timestamp::as_millis),
             sign_in_provider: None,
+            sign_in_provider_name: None,
             provider_enforces_mfa: false,
             max_key_days: default_max_key_days(),
         }
@@ -61,6 +65,7 @@ pub async fn get_security_policy() -> Result<SecurityPolicyView, AppError> {
             .await?
             .into();
     let (provider, enforces) = gatehouse_server::oauth::sign_in_restriction(&svc, &actor).await?;
+    view.sign_in_provider_name = provider.as_deref().map(|key| svc.oauth.display_name(key));
     view.sign_in_provider = provider;
     view.provider_enforces_mfa = enforces;
     view.max_key_days = gatehouse_server::security_policy::max_key_days(&svc, &actor).await?;

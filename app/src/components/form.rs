@@ -115,6 +115,9 @@ pub fn TextArea(
     #[prop(optional, into)] value: Option<String>,
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] maxlength: Option<u32>,
+    /// Visible lines: 3 unless said.
+    #[prop(default = 3)]
+    rows: u32,
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
@@ -137,7 +140,7 @@ pub fn TextArea(
             <textarea
                 id=id
                 name=name
-                rows="3"
+                rows=rows
                 maxlength=maxlength
                 aria-invalid=move || invalid().then_some("true")
                 aria-describedby=described_by

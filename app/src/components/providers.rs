@@ -55,6 +55,54 @@ pub fn provider_error_message(code: &str, provider: &str) -> String {
     }
 }
 
+/// The sign-in page's explanation of `/login?saml_error=<code>`: a sign-in through the
+/// organization's identity provider (single sign-on) that did not go through.
+pub fn saml_error_message(code: &str) -> &'static str {
+    match code {
+        "disabled" => "Single sign-on is not set up for this organization.",
+        "misconfigured" => {
+            "Single sign-on for this organization is misconfigured. Ask its administrator to \
+             check the identity provider's metadata."
+        }
+        "malformed" => "The identity provider's answer could not be read, so it was refused.",
+        "unsigned" => "The identity provider's answer was not signed, so it was refused.",
+        "signature" => {
+            "The identity provider's answer was not signed by the certificate this organization \
+             trusts, so it was refused."
+        }
+        "wrapping" => {
+            "The identity provider's answer held more than one assertion, so it was refused."
+        }
+        "comment" => "The identity provider's answer contained XML comments, so it was refused.",
+        "encrypted" => {
+            "The identity provider sent an encrypted assertion, which Gatehouse does not accept. \
+             Ask the administrator to turn assertion encryption off."
+        }
+        "audience" => {
+            "The identity provider's answer was meant for another service, so it was refused."
+        }
+        "destination" => {
+            "The identity provider's answer was sent to another address, so it was refused."
+        }
+        "expired" => {
+            "The identity provider's answer has expired (or is not valid yet). Start again."
+        }
+        "replayed" => "That sign-in answer was already used. Start again.",
+        "unknown_request" => {
+            "That sign-in did not start here, or took too long. Start again from Gatehouse."
+        }
+        "no_subject" => "The identity provider did not say who you are (no NameID).",
+        "no_email" => {
+            "The identity provider did not send your email address, so no account could be made."
+        }
+        "provider_error" => "The identity provider could not sign you in. Try again.",
+        "deactivated" => "Your membership in this organization has been deactivated.",
+        "not_allowed" => "This organization does not allow signing in this way.",
+        "rate_limited" => "Too many sign-in attempts from this network. Try again later.",
+        _ => "Single sign-on could not sign you in. Start again.",
+    }
+}
+
 /// The display name of provider `key` (the key itself when it is not configured).
 pub fn provider_name(providers: &[ProviderView], key: &str) -> String {
     providers

@@ -7,9 +7,9 @@ use leptos::prelude::*;
 use crate::api::auth::current_user;
 use crate::api::identity::{ProviderView, UpdateSignInRestriction, list_identity_providers};
 use crate::api::security_policy::{SecurityPolicyView, UpdateSecurityPolicy, get_security_policy};
+use crate::api::sso::get_saml_connection;
 use crate::auth::use_auth;
 use crate::components::form::{FormError, ProofField, action_error};
-use crate::components::providers::provider_name;
 use crate::components::toast::use_toasts;
 use crate::saved::Saved;
 
@@ -79,15 +79,17 @@ pub fn SecurityPolicyPanel() -> impl IntoView {
                     let org = me.organization.clone()?;
                     let owner = org.role == "owner";
                     let proven = me.recently_proven;
-                    let providers = providers.await.map(|p| p.providers).unwrap_or_default();
+                    let mut providers = providers.await.map(|p| p.providers).unwrap_or_default();
+                    // The organization's own SAML connection, once on, is a way to require.
+                    if owner && let Ok(sso) = get_saml_connection().await && sso.enabled {
+                        providers.push(ProviderView { key: sso.provider, name: sso.provider_name });
+                    }
                     Some(match policy.await {
                         Err(err) => Either::Left(view! { <p class="form-error">{err.message}</p> }),
                         Ok(current) => Either::Right(view! {
                             <p class="panel-intro">{summary(&org.name, &current)}</p>
-                            {current.sign_in_provider.as_ref().map(|key| view! {
-                                <p class="panel-intro">
-                                    {format!("Members must sign in with {}.", provider_name(&providers, key))}
-                                </p>
+                            {current.sign_in_provider_name.clone().map(|name| view! {
+                                <p class="panel-intro">{format!("Members must sign in with {name}.")}</p>
                             })}
                             {owner.then(|| view! { <PolicyForm current=current.clone() save proven error/> })}
                             {(owner && !providers.is_empty()).then(|| view! {

@@ -206,7 +206,8 @@ pub fn SettingsLayout() -> impl IntoView {
 }
 
 /// The entries only some roles see (each screen refuses everyone else anyway): Service accounts
-/// for the organization's Owners and Admins; Activity and Access reviews also for its Auditors.
+/// for the organization's Owners and Admins, Single sign-on for its Owners; Activity and Access
+/// reviews also for its Auditors.
 #[component]
 fn RoleLinks() -> impl IntoView {
     let auth = use_auth();
@@ -217,9 +218,13 @@ fn RoleLinks() -> impl IntoView {
                 let role = me.organization.map(|o| o.role).unwrap_or_default();
                 let manages = matches!(role.as_str(), "owner" | "admin");
                 let oversees = manages || role == "auditor";
+                let owns = role == "owner";
                 Some(view! {
                     {manages.then(|| view! {
                         <A href=crate::api::service_accounts::SERVICE_ACCOUNTS_PATH>"Service accounts"</A>
+                    })}
+                    {owns.then(|| view! {
+                        <A href=crate::api::sso::SINGLE_SIGN_ON_PATH>"Single sign-on"</A>
                     })}
                     {oversees.then(|| view! {
                         <A href=crate::pages::activity::ACTIVITY_PATH>"Activity"</A>

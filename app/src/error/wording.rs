@@ -2,11 +2,32 @@
 //! (`gatehouse_server::error`); only this module turns them into words, and the words are part of
 //! the API (clients and tests read them), so a change here is a change of contract.
 
-use gatehouse_server::error::{Clash, Denial, Feature, Lapse, Problem, Subject};
+use gatehouse_server::error::{Clash, Denial, Feature, Lapse, MetadataProblem, Problem, Subject};
 
 /// What a caller past their organization's MFA grace period is told.
 pub const MFA_ENROLLMENT_REQUIRED: &str = "Your organization requires multi-factor \
      authentication. Set up MFA in Settings → Security to continue.";
+
+/// What is missing from pasted identity provider metadata.
+fn metadata_problem(what: MetadataProblem) -> &'static str {
+    match what {
+        MetadataProblem::Missing => "Paste your identity provider's metadata XML",
+        MetadataProblem::NotMetadata => {
+            "This is not SAML metadata: paste the XML document that starts with <EntityDescriptor>"
+        }
+        MetadataProblem::NoEntityId => "The metadata has no entityID",
+        MetadataProblem::NotIdentityProvider => {
+            "The metadata describes no identity provider (no IDPSSODescriptor)"
+        }
+        MetadataProblem::NoRedirectSignOn => {
+            "The metadata has no single sign-on URL with the HTTP-Redirect binding"
+        }
+        MetadataProblem::NoSigningCertificate => {
+            "The metadata has no signing certificate, so no sign-in could be verified"
+        }
+        MetadataProblem::BadCertificate => "A signing certificate in the metadata cannot be read",
+    }
+}
 
 /// Why one field's value was refused.
 pub fn problem(problem: &Problem) -> String {
@@ -92,6 +113,8 @@ pub fn problem(problem: &Problem) -> String {
         }
         Problem::UnknownDecision => "Choose Keep, Change role, Remove or Deactivate".into(),
         Problem::SameRole => "Choose a role other than the one they hold".into(),
+        Problem::SamlMetadata(what) => metadata_problem(*what).into(),
+        Problem::UnknownDefaultRole => "Choose Admin, Member or Auditor".into(),
     }
 }
 
@@ -123,6 +146,10 @@ pub fn denial(denial: &Denial) -> String {
         Denial::SignInWithProviderFirst { provider } => {
             format!("Sign in with {provider} once first, so that you can still sign in yourself.")
         }
+        Denial::SsoRequiredToStayEnabled { organization } => format!(
+            "{organization} requires its members to sign in with single sign-on: lift that \
+             restriction in Settings → Security before disabling the connection."
+        ),
         Denial::SecondFactorLocked => "Too many wrong codes: this account's second factor is \
              locked. Set a new password with \"Forgot password?\" on the sign-in page, or ask an \
              administrator of your organization to reset your MFA."

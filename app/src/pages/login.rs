@@ -12,7 +12,9 @@ use crate::api::identity::{list_identity_providers, pending_identity};
 use crate::api::orgs::SwitchOrganization;
 use crate::auth::use_auth;
 use crate::components::form::{Field, FormError, action_error};
-use crate::components::providers::{ProviderButtons, provider_error_message, provider_name};
+use crate::components::providers::{
+    ProviderButtons, provider_error_message, provider_name, saml_error_message,
+};
 use crate::components::shell::{AuthCard, GoHomeWhenSignedIn};
 use crate::error::{ErrorCode, signed_out_message};
 use crate::paths::{mfa_step, safe_next};
@@ -62,9 +64,10 @@ pub fn LoginPage() -> impl IntoView {
                     let pending = pending.await.ok().flatten();
                     let query = query.read();
                     let name = |key: Option<String>| provider_name(&providers, &key.unwrap_or_default());
-                    let failed = query.get("oauth_error").map(|code| {
-                        provider_error_message(&code, &name(query.get("provider")))
-                    });
+                    let failed = query
+                        .get("oauth_error")
+                        .map(|code| provider_error_message(&code, &name(query.get("provider"))))
+                        .or_else(|| query.get("saml_error").map(|code| saml_error_message(&code).to_string()));
                     let link = query.get("link").zip(pending.filter(|p| p.existing_account));
                     view! {
                         {failed.map(|message| view! { <p class="form-error" role="alert">{message}</p> })}

@@ -21,10 +21,7 @@ pub async fn pending_identity(svc: &Services, cookie: &str) -> Result<Option<Pen
     }
     let pending = store::pending(svc.db.pool(), &tokens::hash(cookie), svc.clock.now()).await?;
     Ok(pending.map(|p| PendingView {
-        provider_name: svc
-            .oauth
-            .get(&p.provider)
-            .map_or_else(|| p.provider.clone(), |pr| pr.name.clone()),
+        provider_name: svc.oauth.display_name(&p.provider),
         email: p.email,
         name: p.name,
         existing_account: p.existing_user.is_some(),
@@ -99,8 +96,15 @@ pub async fn link_pending(
         email: &pending.email,
     };
     store::insert_identity(change.conn(), &identity, user, now).await?;
-    // The provider verified this address, the account's own (it was found by it).
-    crate::email_verification::mark_verified(&mut change, user, now).await?;
+    // An OpenID provider verified this address, the account's own (it was found by it). An
+    // organization's SAML provider vouches for no address outside the domains it proved, so
+    // the account's verification stays as it was.
+    if !pending
+        .provider
+        .starts_with(crate::identities::SAML_KEY_PREFIX)
+    {
+        crate::email_verification::mark_verified(&mut change, user, now).await?;
+    }
     let event = Event {
         action: Audited::IdentityLinked,
         org: None,
@@ -110,7 +114,7 @@ pub async fn link_pending(
     };
     audit::record(change.conn(), event, now).await?;
     change.commit().await?;
-    let provider = provider_name(svc, &pending.provider);
+    let provider = svc.oauth.display_name(&pending.provider);
     notices::send(svc, user, Notice::ProviderLinked { provider }, client);
     tracing::info!(user_id = %user, provider = %pending.provider, "identity linked");
     Ok(true)
@@ -133,10 +137,7 @@ pub async fn linked_identities(
     Ok(rows
         .into_iter()
         .map(|row| LinkedIdentity {
-            provider_name: svc
-                .oauth
-                .get(&row.provider)
-                .map_or_else(|| row.provider.clone(), |p| p.name.clone()),
+            provider_name: svc.oauth.display_name(&row.provider),
             provider: row.provider,
             email: row.email,
             linked_at: Timestamp::from_millis(row.created_at),
@@ -200,7 +201,7 @@ pub async fn unlink_identity(
     };
     audit::record(change.conn(), event, now).await?;
     change.commit().await?;
-    let provider = provider_name(svc, provider);
+    let provider = svc.oauth.display_name(provider);
     notices::send(
         svc,
         actor.user_id,
@@ -208,14 +209,6 @@ pub async fn unlink_identity(
         &actor.client,
     );
     Ok(())
-}
-
-/// A provider's display name ("Google"), or its key when it is no longer configured.
-fn provider_name(svc: &Services, key: &str) -> String {
-    svc.oauth
-        .get(key)
-        .map_or(key, |p| p.name.as_str())
-        .to_string()
 }
 
 /// "Members must sign in with …" (Owners): `provider` `None` lifts the restriction.
@@ -237,19 +230,20 @@ pub async fn update_sign_in_restriction(
     crate::reauth::require_recent_proof(svc, actor, proof).await?;
     let provider = provider.map(str::trim).filter(|p| !p.is_empty());
     if let Some(key) = provider {
-        let Some(configured) = svc.oauth.get(key) else {
+        let known = svc.oauth.get(key).is_some() || own_saml_connection(svc, org, key).await?;
+        if !known {
             return Err(crate::error::FieldErrors::single(
                 "provider",
                 Problem::UnknownProvider(key.to_string()),
             ));
-        };
+        }
         let linked = store::identities_of(svc.db.pool(), actor.user_id)
             .await?
             .iter()
             .any(|i| i.provider == key);
         if !linked {
             return Err(Error::Forbidden(Denial::SignInWithProviderFirst {
-                provider: configured.name.clone(),
+                provider: svc.oauth.display_name(key),
             }));
         }
     }
@@ -288,6 +282,24 @@ pub async fn update_sign_in_restriction(
     };
     audit::record(change.conn(), event, now).await?;
     change.commit().await
+}
+
+/// Whether `key` names the organization's own SAML connection, enabled. (The connection's rows
+/// are `crate::saml`'s; that module builds on this one, so the check reads the table here.)
+async fn own_saml_connection(
+    svc: &Services,
+    org: crate::ids::OrgId,
+    key: &str,
+) -> Result<bool, Error> {
+    if key != format!("{}{org}", crate::identities::SAML_KEY_PREFIX) {
+        return Ok(false);
+    }
+    let enabled: Option<i64> =
+        sqlx::query_scalar("SELECT enabled FROM saml_connections WHERE org_id = $1")
+            .bind(org.to_string())
+            .fetch_optional(svc.db.pool())
+            .await?;
+    Ok(enabled == Some(1))
 }
 
 /// The organization's sign-in restriction: the provider key, and whether its MFA stands in.

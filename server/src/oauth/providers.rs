@@ -110,6 +110,15 @@ impl Providers {
         self.list.iter().find(|p| p.key == key)
     }
 
+    /// What users see for a provider key: a configured provider's name ("Google"), "Single
+    /// sign-on (SAML)" for an organization's own connection, else the key itself.
+    pub fn display_name(&self, key: &str) -> String {
+        if key.starts_with(crate::identities::SAML_KEY_PREFIX) {
+            return crate::identities::SAML_DISPLAY_NAME.to_string();
+        }
+        self.get(key).map_or(key, |p| p.name.as_str()).to_string()
+    }
+
     pub(crate) fn http(&self) -> Result<&reqwest::Client, Error> {
         self.http
             .as_ref()

@@ -63,13 +63,9 @@ pub(crate) async fn provider_required(
         Some(org) => org_name(svc.db.pool(), org).await?,
         None => "this organization".into(),
     };
-    let provider = svc
-        .oauth
-        .get(required)
-        .map_or(required, |p| p.name.as_str());
     Ok(Denial::ProviderRequired {
         organization: name,
-        provider: provider.to_string(),
+        provider: svc.oauth.display_name(required),
     })
 }
 

@@ -47,6 +47,7 @@ mod projects;
 mod purge;
 mod reauth;
 mod reset_link_scope;
+mod saml;
 mod sessions;
 mod signup_limit;
 mod sqlite_signals;

@@ -85,6 +85,26 @@ fn every_problem(problem: &Problem) -> &'static str {
         Problem::InactiveDaysOutOfRange { .. } => "Enter a number of days from 1 to 3650",
         Problem::UnknownDecision => "Choose Keep, Change role, Remove or Deactivate",
         Problem::SameRole => "Choose a role other than the one they hold",
+        Problem::SamlMetadata(MetadataProblem::Missing) => {
+            "Paste your identity provider's metadata XML"
+        }
+        Problem::SamlMetadata(MetadataProblem::NotMetadata) => {
+            "This is not SAML metadata: paste the XML document that starts with <EntityDescriptor>"
+        }
+        Problem::SamlMetadata(MetadataProblem::NoEntityId) => "The metadata has no entityID",
+        Problem::SamlMetadata(MetadataProblem::NotIdentityProvider) => {
+            "The metadata describes no identity provider (no IDPSSODescriptor)"
+        }
+        Problem::SamlMetadata(MetadataProblem::NoRedirectSignOn) => {
+            "The metadata has no single sign-on URL with the HTTP-Redirect binding"
+        }
+        Problem::SamlMetadata(MetadataProblem::NoSigningCertificate) => {
+            "The metadata has no signing certificate, so no sign-in could be verified"
+        }
+        Problem::SamlMetadata(MetadataProblem::BadCertificate) => {
+            "A signing certificate in the metadata cannot be read"
+        }
+        Problem::UnknownDefaultRole => "Choose Admin, Member or Auditor",
     }
 }
 
@@ -148,11 +168,19 @@ fn every_field_problem_has_its_sentence() {
         Problem::InactiveDaysOutOfRange { max: 3650 },
         Problem::UnknownDecision,
         Problem::SameRole,
+        Problem::SamlMetadata(MetadataProblem::Missing),
+        Problem::SamlMetadata(MetadataProblem::NotMetadata),
+        Problem::SamlMetadata(MetadataProblem::NoEntityId),
+        Problem::SamlMetadata(MetadataProblem::NotIdentityProvider),
+        Problem::SamlMetadata(MetadataProblem::NoRedirectSignOn),
+        Problem::SamlMetadata(MetadataProblem::NoSigningCertificate),
+        Problem::SamlMetadata(MetadataProblem::BadCertificate),
+        Problem::UnknownDefaultRole,
     ];
     for kind in &problems {
         assert_eq!(problem(kind), every_problem(kind), "{kind:?}");
     }
-    assert_eq!(problems.len(), 57, "every variant is in the table");
+    assert_eq!(problems.len(), 65, "every variant is in the table");
 }
 
 fn every_denial(denial: &Denial) -> &'static str {
@@ -180,6 +208,10 @@ fn every_denial(denial: &Denial) -> &'static str {
         }
         Denial::SignInWithProviderFirst { .. } => {
             "Sign in with Test ID once first, so that you can still sign in yourself."
+        }
+        Denial::SsoRequiredToStayEnabled { .. } => {
+            "Acme requires its members to sign in with single sign-on: lift that restriction \
+             in Settings → Security before disabling the connection."
         }
         Denial::SecondFactorLocked => {
             "Too many wrong codes: this account's second factor is locked. Set a new \
@@ -270,6 +302,9 @@ fn every_refusal_has_its_sentence() {
         Denial::SignInWithProviderFirst {
             provider: test_id(),
         },
+        Denial::SsoRequiredToStayEnabled {
+            organization: acme(),
+        },
         Denial::SecondFactorLocked,
         Denial::MfaNotOn,
         Denial::MfaRequiredToStay {
@@ -306,5 +341,5 @@ fn every_refusal_has_its_sentence() {
     for kind in &denials {
         assert_eq!(denial(kind), every_denial(kind), "{kind:?}");
     }
-    assert_eq!(denials.len(), 31, "every variant is in the table");
+    assert_eq!(denials.len(), 32, "every variant is in the table");
 }

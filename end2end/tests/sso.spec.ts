@@ -1,0 +1,129 @@
+// An organization's own SAML identity provider: a real one (Debian's pysaml2, signing with
+// xmlsec1) on loopback, started by the Playwright config (see saml/idp.py).
+import fs from 'node:fs';
+import { test, expect, type Page } from './fixtures';
+import {
+  alertWith,
+  button,
+  checkA11y,
+  expectFieldError,
+  expectPath,
+  field,
+  apiPost,
+  newAccount,
+  signUp,
+  visit,
+  waitForHydration,
+} from './helpers';
+import { MEMBERS, memberRow } from './members';
+import { uniqueEmail } from './provider';
+
+const SSO = '/settings/single-sign-on';
+const IDP = process.env.GATEHOUSE_E2E_SAML_IDP ?? '';
+const SHOTS = '/tmp/shots';
+
+async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: `${SHOTS}/sso-${name}.png`, fullPage: true });
+}
+
+/** Signs in at the test identity provider's form as `email`, which posts back to Gatehouse. */
+async function atIdentityProvider(page: Page, email: string, name: string): Promise<void> {
+  await expect(page).toHaveURL((url) => url.origin === IDP && url.pathname === '/sso');
+  await field(page, 'Work email').fill(email);
+  await field(page, 'Full name').fill(name);
+  await button(page, 'Sign in to the test IdP').click();
+}
+
+test('an Owner connects the identity provider and a new person becomes a member just in time', async ({ page, browser }) => {
+  const owner = newAccount();
+  await signUp(page, owner);
+  await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Single sign-on' }).waitFor();
+  await visit(page, SSO);
+  await expect(page.getByRole('heading', { name: 'Single sign-on', level: 1 })).toBeVisible();
+  const entityId = await field(page, 'Entity ID (audience)').inputValue();
+  expect(entityId).toMatch(/\/saml\/[0-9a-f-]+\/metadata$/);
+  await expect(field(page, 'ACS URL (reply URL)')).toHaveValue(entityId.replace(/metadata$/, 'acs'));
+  // The metadata URL serves what the identity provider imports.
+  const spMetadata = await page.request.get(entityId);
+  expect(spMetadata.headers()['content-type']).toContain('application/samlmetadata+xml');
+  expect(await spMetadata.text()).toContain(`entityID="${entityId}"`);
+  const connection = page.getByRole('region', { name: 'Identity provider' });
+  await expect(connection).toContainText('Not set up');
+  await checkA11y(page);
+  await shot(page, 'empty');
+
+  // Something that is not metadata is refused with what is wrong.
+  const metadataField = field(page, 'Identity provider metadata (XML)');
+  await metadataField.fill('<html><body>not metadata</body></html>');
+  await button(page, 'Save Single Sign-On').click();
+  await expectFieldError(metadataField, 'This is not SAML metadata');
+
+  const idpMetadata = await (await page.request.get(`${IDP}/metadata`)).text();
+  await metadataField.fill(idpMetadata);
+  await page.getByLabel('Role of new members').selectOption('member');
+  await page.getByLabel('Enable single sign-on').check();
+  await button(page, 'Save Single Sign-On').click();
+  await expect(page.getByRole('status').filter({ hasText: 'Single sign-on settings saved.' }).first()).toBeVisible();
+  await expect(connection.locator('.status')).toHaveText('On');
+  await expect(connection).toContainText(`${IDP}/metadata`);
+  await shot(page, 'connected');
+  const startUrl = await field(page, 'Sign-in URL for your members').inputValue();
+
+  // A new person signs in through the provider: a member with the default role, no sign-up.
+  const email = uniqueEmail('saml-new');
+  const context = await browser.newContext();
+  const newcomer = await context.newPage();
+  await newcomer.goto(startUrl);
+  await atIdentityProvider(newcomer, email, 'Sam Saml');
+  await expectPath(newcomer, '/');
+  await waitForHydration(newcomer);
+  await expect(newcomer.locator('.org-slot')).toContainText(owner.organization);
+  await shot(newcomer, 'signed-in');
+  await context.close();
+
+  await visit(page, MEMBERS);
+  const row = memberRow(page, email);
+  await expect(row).toContainText('Sam Saml');
+  await expect(row).toContainText('Member');
+
+  // Switched off, the sign-in URL explains itself on the sign-in page.
+  await visit(page, SSO);
+  await page.getByLabel('Enable single sign-on').uncheck();
+  await button(page, 'Save Single Sign-On').click();
+  await expect(connection.locator('.status')).toHaveText('Off');
+  const later = await browser.newContext();
+  const visitor = await later.newPage();
+  await visitor.goto(startUrl);
+  await expectPath(visitor, '/login');
+  await expect(alertWith(visitor, 'Single sign-on is not set up for this organization.')).toBeVisible();
+  await shot(visitor, 'refused');
+  await later.close();
+});
+
+test('the ACS takes a post from another origin, and refuses what is not a signed answer on the sign-in page', async ({ page }) => {
+  await signUp(page, newAccount());
+  const response = await apiPost(page.request, 'get_saml_connection');
+  expect(response.status()).toBe(200);
+  const { sp_entity_id: entityId } = (await response.json()) as { sp_entity_id: string };
+  const acsUrl = entityId.replace(/metadata$/, 'acs');
+  // The identity provider's page posts from its own origin: no 403 from the origin check, the
+  // refusal comes from the ACS, and the sign-in page explains it.
+  const acs = await page.request.post(acsUrl, {
+    headers: { origin: 'https://idp.example.test' },
+    form: { SAMLResponse: 'bm90IHNhbWw=' },
+    maxRedirects: 0,
+  });
+  expect(acs.status()).toBe(303);
+  expect(acs.headers().location).toBe('/login?saml_error=disabled');
+  // Every other state-changing route still refuses that origin.
+  const elsewhere = await page.request.post('/api/get_saml_connection', {
+    headers: { origin: 'https://idp.example.test' },
+    maxRedirects: 0,
+  });
+  expect(elsewhere.status()).toBe(403);
+  await visit(page, '/login?saml_error=signature');
+  await expect(
+    alertWith(page, "The identity provider's answer was not signed by the certificate this organization trusts"),
+  ).toBeVisible();
+});

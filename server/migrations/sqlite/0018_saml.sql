@@ -1,0 +1,48 @@
+-- Organization-managed single sign-on: one SAML identity provider per organization, the
+-- requests sent to it (each answered once), the assertions it sent (each accepted once), and the
+-- email domains the organization proved it owns.
+
+CREATE TABLE saml_connections (
+    org_id TEXT PRIMARY KEY REFERENCES organizations (id) ON DELETE CASCADE,
+    -- As pasted by an Owner; the fields below are read from it when it is saved.
+    idp_metadata_xml TEXT NOT NULL,
+    idp_entity_id TEXT NOT NULL,
+    idp_sso_url TEXT NOT NULL,
+    default_role TEXT NOT NULL CHECK (default_role IN ('admin', 'member', 'auditor')),
+    enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+-- An AuthnRequest on its way (10 minutes): the answer must name it, and uses it up (`used_at`;
+-- the row stays until it expires, so a second answer is told apart from a stranger's).
+CREATE TABLE saml_requests (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    next_path TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+);
+CREATE INDEX saml_requests_by_expiry ON saml_requests (expires_at);
+
+-- Assertions accepted, kept until they expire: the key refuses a replay on every instance.
+CREATE TABLE saml_assertions (
+    org_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    assertion_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (org_id, assertion_id)
+);
+CREATE INDEX saml_assertions_by_expiry ON saml_assertions (expires_at);
+
+-- Email domains an organization claims; proved by a DNS TXT record holding `token`. Several
+-- organizations may claim a domain; only one can have it verified.
+CREATE TABLE sso_domains (
+    org_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    domain TEXT NOT NULL,
+    token TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    verified_at INTEGER,
+    PRIMARY KEY (org_id, domain)
+);
+CREATE UNIQUE INDEX sso_domains_verified ON sso_domains (domain) WHERE verified_at IS NOT NULL;

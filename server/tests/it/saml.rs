@@ -1,0 +1,742 @@
+//! An organization's own SAML identity provider, against crafted responses signed by Debian's
+//! `xmlsec1` (an independent XML-DSig implementation) with the committed test keys in `saml/`:
+//! `idp-*` is the organization's provider, `other-*` an attacker's. Each refusal the ACS owes
+//! is a case here; the browser round trip through a real provider (pysaml2) is Playwright's.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use base64::Engine;
+use gatehouse_server::error::{Denial, MetadataProblem, Problem};
+use gatehouse_server::saml::{self, Arrival, ConnectionInput, Refusal};
+use gatehouse_server::sign_in::SignInStep;
+use gatehouse_server::{Actor, Error, OrgId, Role, Services, sign_in};
+
+use crate::expect::expect_denied;
+use crate::on_both_databases;
+use crate::support::{PASSWORD, TestEnv, acme_owner, org_of};
+
+on_both_databases!(
+    a_first_sign_in_makes_a_member_just_in_time,
+    unsigned_and_foreign_signatures_are_refused,
+    a_second_unsigned_assertion_is_refused_as_wrapping,
+    a_comment_inside_the_name_id_is_refused,
+    wrong_audience_destination_and_expired_answers_are_refused,
+    an_answer_works_once_on_every_instance,
+    answers_to_no_request_of_ours_are_refused,
+    metadata_must_name_what_verifying_needs,
+    an_existing_account_proves_itself_before_it_is_linked,
+    the_sign_in_restriction_holds_for_saml_as_for_oidc,
+);
+
+const IDP: &str = "https://idp.example.test/metadata";
+const IDP_SSO: &str = "https://idp.example.test/sso";
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/it/saml")
+        .join(name)
+}
+
+fn certificate(name: &str) -> String {
+    let pem = std::fs::read_to_string(fixture(name)).expect("certificate");
+    pem.lines().filter(|l| !l.starts_with("-----")).collect()
+}
+
+/// The identity provider's metadata, with `cert` (a fixture) as its signing certificate.
+fn idp_metadata(cert: &str) -> String {
+    format!(
+        r#"<?xml version="1.0"?>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{IDP}">
+  <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <md:KeyDescriptor use="signing">
+      <ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">
+        <ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data>
+      </ds:KeyInfo>
+    </md:KeyDescriptor>
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{IDP_SSO}"/>
+  </md:IDPSSODescriptor>
+</md:EntityDescriptor>"#,
+        certificate(cert)
+    )
+}
+
+async fn connect(svc: &Services, owner: &Actor, default_role: &str) {
+    let xml = idp_metadata("idp-cert.pem");
+    let input = ConnectionInput {
+        idp_metadata_xml: &xml,
+        default_role,
+        enabled: true,
+    };
+    saml::update_connection(svc, owner, input, None)
+        .await
+        .expect("connection saved");
+}
+
+/// What one crafted answer says. Times are the real clock's: the signature library checks them
+/// against it.
+struct Answer {
+    assertion_id: String,
+    in_response_to: String,
+    audience: String,
+    destination: String,
+    name_id: String,
+    email: Option<String>,
+    /// Seconds from now the assertion stops being valid (negative: already expired).
+    valid_for: i64,
+    key: &'static str,
+}
+
+impl Answer {
+    fn to(svc: &Services, org: OrgId, request: &str, name_id: &str) -> Self {
+        let sp = saml::service_provider(svc, org);
+        Self {
+            assertion_id: format!("_a{}", uuid::Uuid::new_v4().simple()),
+            in_response_to: request.to_string(),
+            audience: sp.entity_id,
+            destination: sp.acs_url,
+            name_id: name_id.to_string(),
+            email: Some(name_id.to_string()),
+            valid_for: 300,
+            key: "idp",
+        }
+    }
+
+    /// The response, unsigned, with the assertion's signature template.
+    fn xml(&self, signed: bool) -> String {
+        let now = chrono::Utc::now();
+        let at = |seconds: i64| {
+            (now + chrono::Duration::seconds(seconds))
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        };
+        let issued = if self.valid_for < 0 {
+            at(self.valid_for - 300)
+        } else {
+            at(0)
+        };
+        let signature = if signed {
+            format!(
+                r##"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#{}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature>"##,
+                self.assertion_id
+            )
+        } else {
+            String::new()
+        };
+        let email = self.email.as_deref().map_or(String::new(), |email| {
+            format!(
+                r#"<saml:AttributeStatement><saml:Attribute Name="email"><saml:AttributeValue>{email}</saml:AttributeValue></saml:Attribute><saml:Attribute Name="displayName"><saml:AttributeValue>Sam Lee</saml:AttributeValue></saml:Attribute></saml:AttributeStatement>"#
+            )
+        });
+        format!(
+            r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r{rid}" Version="2.0" IssueInstant="{issued}" Destination="{destination}" InResponseTo="{irt}"><saml:Issuer>{IDP}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><saml:Assertion ID="{aid}" Version="2.0" IssueInstant="{issued}"><saml:Issuer>{IDP}</saml:Issuer>{signature}<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified">{name_id}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="{until}" Recipient="{destination}" InResponseTo="{irt}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{since}" NotOnOrAfter="{until}"><saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="{issued}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:Password</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>{email}</saml:Assertion></samlp:Response>"#,
+            rid = uuid::Uuid::new_v4().simple(),
+            destination = self.destination,
+            irt = self.in_response_to,
+            aid = self.assertion_id,
+            name_id = self.name_id,
+            since = at(self.valid_for.min(0) - 600),
+            until = at(self.valid_for),
+            audience = self.audience,
+        )
+    }
+
+    /// Signed by `xmlsec1` with the answer's key.
+    fn signed(&self) -> String {
+        sign(&self.xml(true), self.key)
+    }
+}
+
+fn sign(xml: &str, key: &str) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (input, output) = (dir.path().join("in.xml"), dir.path().join("out.xml"));
+    std::fs::write(&input, xml).expect("write");
+    let key = format!(
+        "{},{}",
+        fixture(&format!("{key}-key.pem")).display(),
+        fixture(&format!("{key}-cert.pem")).display()
+    );
+    let status = Command::new("xmlsec1")
+        .args(["--sign", "--privkey-pem", &key, "--id-attr:ID"])
+        .arg("urn:oasis:names:tc:SAML:2.0:assertion:Assertion")
+        .arg("--output")
+        .arg(&output)
+        .arg(&input)
+        .status()
+        .expect("xmlsec1 (apt install xmlsec1)");
+    assert!(status.success(), "xmlsec1 --sign failed");
+    std::fs::read_to_string(output).expect("signed")
+}
+
+fn encode(xml: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(xml)
+}
+
+/// Starts a sign-in: the request ID the answer must name, read from the AuthnRequest the
+/// browser carries to the provider (which names this organization's service provider).
+async fn request(env: &TestEnv, svc: &Services, org: OrgId) -> String {
+    use std::io::Read;
+    let url = saml::start(
+        svc,
+        &org.to_string(),
+        Some("/settings/profile"),
+        &env.client(),
+    )
+    .await
+    .expect("start")
+    .expect("a connection");
+    let encoded = url
+        .strip_prefix(&format!("{IDP_SSO}?SAMLRequest="))
+        .unwrap_or_else(|| panic!("to the provider: {url}"));
+    let encoded = encoded.split('&').next().unwrap_or_default();
+    let encoded = percent_decode(encoded);
+    let deflated = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .expect("base64");
+    let mut xml = String::new();
+    flate2::read::DeflateDecoder::new(deflated.as_slice())
+        .read_to_string(&mut xml)
+        .expect("DEFLATE");
+    let sp = saml::service_provider(svc, org);
+    assert!(
+        xml.contains(&format!(r#"AssertionConsumerServiceURL="{}""#, sp.acs_url)),
+        "{xml}"
+    );
+    assert!(xml.contains(&format!(">{}</", sp.entity_id)), "{xml}");
+    let id = xml
+        .split(" ID=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("an ID");
+    assert!(id.len() >= 33, "128 random bits: {id}");
+    id.to_string()
+}
+
+fn percent_decode(text: &str) -> String {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).expect("hex");
+            out.push(u8::from_str_radix(hex, 16).expect("hex"));
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).expect("UTF-8")
+}
+
+async fn post(env: &TestEnv, svc: &Services, org: OrgId, xml: &str) -> Arrival {
+    saml::acs(svc, &org.to_string(), &encode(xml), &env.client(), None)
+        .await
+        .expect("acs")
+}
+
+fn refused(arrival: &Arrival) -> Option<Refusal> {
+    match arrival {
+        Arrival::Refused(why) => Some(*why),
+        _ => None,
+    }
+}
+
+async fn refusals_audited(env: &TestEnv, org: OrgId) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT target FROM audit_events WHERE org_id = $1 AND action = 'sso.sign_in_refused' \
+         ORDER BY seq",
+    )
+    .bind(org.to_string())
+    .fetch_all(env.svc.db.pool())
+    .await
+    .expect("audit")
+}
+
+/// The Owner of Acme with its connection on.
+async fn acme(env: &TestEnv) -> (Actor, OrgId) {
+    let owner = acme_owner(env).await;
+    connect(&env.svc, &owner, "member").await;
+    let org = org_of(&owner);
+    (owner, org)
+}
+
+async fn a_first_sign_in_makes_a_member_just_in_time(env: &TestEnv) {
+    let (_, org) = acme(env).await;
+    let id = request(env, &env.svc, org).await;
+    let arrival = post(
+        env,
+        &env.svc,
+        org,
+        &Answer::to(&env.svc, org, &id, "sam@corp.example").signed(),
+    )
+    .await;
+    let Arrival::SignedIn {
+        step: SignInStep::Done(session),
+        next,
+    } = arrival
+    else {
+        panic!("expected a session, got {arrival:?}");
+    };
+    assert_eq!(next, "/settings/profile");
+    let caller = env.resolve(&session).await.expect("the session works");
+    let here = caller.org.as_ref().expect("in the organization");
+    assert_eq!((here.id, here.role), (org, Role::Member));
+    assert_eq!(
+        caller.auth.via_provider,
+        saml::provider_key_of(&org.to_string())
+    );
+    let (name, password): (String, String) =
+        sqlx::query_as("SELECT name, password_hash FROM users WHERE email = 'sam@corp.example'")
+            .fetch_one(env.svc.db.pool())
+            .await
+            .expect("the new account");
+    assert_eq!((name.as_str(), password.as_str()), ("Sam Lee", ""));
+    let provisioned: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE org_id = $1 AND action = 'sso.member_provisioned'",
+    )
+    .bind(org.to_string())
+    .fetch_one(env.svc.db.pool())
+    .await
+    .expect("audit");
+    assert_eq!(provisioned, 1);
+
+    // The next sign-in finds the same person by (connection, NameID), even with another email.
+    let id = request(env, &env.svc, org).await;
+    let mut again = Answer::to(&env.svc, org, &id, "sam@corp.example");
+    again.email = Some("samuel@corp.example".into());
+    let arrival = post(env, &env.svc, org, &again.signed()).await;
+    assert!(matches!(arrival, Arrival::SignedIn { .. }), "{arrival:?}");
+    let accounts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(env.svc.db.pool())
+        .await
+        .expect("count");
+    assert_eq!(accounts, 2, "the owner and Sam, once");
+}
+
+async fn unsigned_and_foreign_signatures_are_refused(env: &TestEnv) {
+    let (_, org) = acme(env).await;
+    let id = request(env, &env.svc, org).await;
+    let answer = Answer::to(&env.svc, org, &id, "sam@corp.example");
+    assert_eq!(
+        refused(&post(env, &env.svc, org, &answer.xml(false)).await),
+        Some(Refusal::Unsigned)
+    );
+    let mut forged = Answer::to(&env.svc, org, &id, "sam@corp.example");
+    forged.key = "other";
+    assert_eq!(
+        refused(&post(env, &env.svc, org, &forged.signed()).await),
+        Some(Refusal::Signature)
+    );
+    // A signed answer altered afterwards.
+    let tampered = answer
+        .signed()
+        .replace("sam@corp.example", "owner@example.com");
+    assert_eq!(
+        refused(&post(env, &env.svc, org, &tampered).await),
+        Some(Refusal::Signature)
+    );
+    // Not a SAML response at all.
+    let garbage = saml::acs(&env.svc, &org.to_string(), "%%%", &env.client(), None)
+        .await
+        .expect("acs");
+    assert_eq!(refused(&garbage), Some(Refusal::Malformed));
+    assert_eq!(
+        refusals_audited(env, org).await,
+        [
+            "reason:unsigned",
+            "reason:signature",
+            "reason:signature",
+            "reason:malformed"
+        ]
+    );
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(env.svc.db.pool())
+        .await
+        .expect("count");
+    assert_eq!(users, 1, "nobody was created");
+}
+
+async fn a_second_unsigned_assertion_is_refused_as_wrapping(env: &TestEnv) {
+    let (_, org) = acme(env).await;
+    let id = request(env, &env.svc, org).await;
+    let signed = Answer::to(&env.svc, org, &id, "sam@corp.example").signed();
+    // The attacker's own assertion first, the provider's signed one after it.
+    let mut evil = Answer::to(&env.svc, org, &id, "owner@example.com");
+    evil.assertion_id = "_evil".into();
+    let evil_xml = evil.xml(false);
+    let start = evil_xml.find("<saml:Assertion").expect("assertion");
+    let end = evil_xml.find("</saml:Assertion>").expect("end") + "</saml:Assertion>".len();
+    let injected = signed.replacen(
+        "<saml:Assertion",
+        &format!("{}<saml:Assertion", &evil_xml[start..end]),
+        1,
+    );
+    assert_eq!(
+        refused(&post(env, &env.svc, org, &injected).await),
+        Some(Refusal::Wrapping)
+    );
+    // Hidden in the signed assertion's place, the signed one moved into an extension.
+    let moved = signed.replacen("<samlp:Status>", "<samlp:Extensions>", 1);
+    assert!(refused(&post(env, &env.svc, org, &moved).await).is_some());
+}
+
+async fn a_comment_inside_the_name_id_is_refused(env: &TestEnv) {
+    let (_, org) = acme(env).await;
+    let id = request(env, &env.svc, org).await;
+    // The provider vouched for "owner@example.com.evil.test"; canonicalization drops comments,
+    // so the signature still holds once one is slipped in, and a careless reader stops at it.
+    let signed = Answer::to(&env.svc, org, &id, "owner@example.com.evil.test").signed();
+    let commented = signed.replace(
+        ">owner@example.com.evil.test<",
+        ">owner@example.com<!---->.evil.test<",
+    );
+    assert_ne!(signed, commented);
+    assert_eq!(
+        refused(&post(env, &env.svc, org, &commented).await),
+        Some(Refusal::Comment)
+    );
+}
+
+/// One thing changed in an otherwise good answer.
+type Change = &'static dyn Fn(&mut Answer);
+
+async fn wrong_audience_destination_and_expired_answers_are_refused(env: &TestEnv) {
+    let (_, org) = acme(env).await;
+    let cases: [(Change, Refusal); 4] = [
+        (
+            &|a| a.audience = "https://elsewhere.example.test/metadata".into(),
+            Refusal::Audience,
+        ),
+        (
+            &|a| a.destination = "https://elsewhere.example.test/acs".into(),
+            Refusal::Destination,
+        ),
+        (&|a| a.valid_for = -600, Refusal::Expired),
+        (&|a| a.email = None, Refusal::NoEmail),
+    ];
+    for (change, why) in cases {
+        let id = request(env, &env.svc, org).await;
+        let mut answer = Answer::to(&env.svc, org, &id, "sam@corp.example");
+        change(&mut answer);
+        assert_eq!(
+            refused(&post(env, &env.svc, org, &answer.signed()).await),
+            Some(why)
+        );
+    }
+}
+
+async fn an_answer_works_once_on_every_instance(env: &TestEnv) {
+    let (_, org) = acme(env).await;
+    let id = request(env, &env.svc, org).await;
+    let answer = Answer::to(&env.svc, org, &id, "sam@corp.example");
+    let signed = answer.signed();
+    assert!(matches!(
+        post(env, &env.svc, org, &signed).await,
+        Arrival::SignedIn { .. }
+    ));
+    let other = env.another_instance().await;
+    assert_eq!(
+        refused(&post(env, &other, org, &signed).await),
+        Some(Refusal::Replayed)
+    );
+    // The same assertion answering a new request of ours.
+    let id = request(env, &other, org).await;
+    let mut replay = Answer::to(&env.svc, org, &id, "sam@corp.example");
+    replay.assertion_id = answer.assertion_id.clone();
+    assert_eq!(
+        refused(&post(env, &other, org, &replay.signed()).await),
+        Some(Refusal::Replayed)
+    );
+}
+
+async fn answers_to_no_request_of_ours_are_refused(env: &TestEnv) {
+    let (owner, org) = acme(env).await;
+    // Unsolicited (provider-initiated) and made-up request IDs.
+    let unsolicited = Answer::to(&env.svc, org, "_never-asked", "sam@corp.example");
+    assert_eq!(
+        refused(&post(env, &env.svc, org, &unsolicited.signed()).await),
+        Some(Refusal::UnknownRequest)
+    );
+    // A request of another organization's.
+    let beta = env.sign_up_as("Bea", "bea@example.com", "Beta").await;
+    let beta = env.actor(&beta).await;
+    connect(&env.svc, &beta, "member").await;
+    let theirs = request(env, &env.svc, org_of(&beta)).await;
+    let crossed = Answer::to(&env.svc, org, &theirs, "sam@corp.example");
+    assert_eq!(
+        refused(&post(env, &env.svc, org, &crossed.signed()).await),
+        Some(Refusal::UnknownRequest)
+    );
+    // Disabled: refused before anything is read, even an answer to a request made before.
+    let before = request(env, &env.svc, org).await;
+    let xml = idp_metadata("idp-cert.pem");
+    let off = ConnectionInput {
+        idp_metadata_xml: &xml,
+        default_role: "member",
+        enabled: false,
+    };
+    saml::update_connection(&env.svc, &owner, off, None)
+        .await
+        .expect("off");
+    assert_eq!(
+        saml::start(&env.svc, &org.to_string(), None, &env.client())
+            .await
+            .expect("start"),
+        Err(Refusal::Disabled)
+    );
+    let answer = Answer::to(&env.svc, org, &before, "sam@corp.example");
+    assert_eq!(
+        refused(&post(env, &env.svc, org, &answer.signed()).await),
+        Some(Refusal::Disabled)
+    );
+    // Switched back on, a request older than its lifetime is no longer waiting.
+    connect(&env.svc, &owner, "member").await;
+    // Expired: older than the request's lifetime.
+    let id = request(env, &env.svc, org).await;
+    env.clock
+        .advance(saml::REQUEST_TTL + std::time::Duration::from_secs(1));
+    let late = Answer::to(&env.svc, org, &id, "sam@corp.example");
+    assert_eq!(
+        refused(&post(env, &env.svc, org, &late.signed()).await),
+        Some(Refusal::UnknownRequest)
+    );
+}
+
+async fn metadata_must_name_what_verifying_needs(env: &TestEnv) {
+    let owner = acme_owner(env).await;
+    let good = idp_metadata("idp-cert.pem");
+    let cases = [
+        (String::new(), MetadataProblem::Missing),
+        ("<html></html>".to_string(), MetadataProblem::NotMetadata),
+        (
+            good.replace(&certificate("idp-cert.pem"), ""),
+            MetadataProblem::NoSigningCertificate,
+        ),
+        (
+            good.replace("HTTP-Redirect", "HTTP-POST"),
+            MetadataProblem::NoRedirectSignOn,
+        ),
+        (
+            format!(
+                r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{IDP}"/>"#
+            ),
+            MetadataProblem::NotIdentityProvider,
+        ),
+        (
+            good.replace(r#"entityID="https://idp.example.test/metadata""#, ""),
+            MetadataProblem::NoEntityId,
+        ),
+        (
+            good.replace(&certificate("idp-cert.pem"), "bm90IGEgY2VydGlmaWNhdGU="),
+            MetadataProblem::BadCertificate,
+        ),
+        (
+            format!(
+                "<!DOCTYPE x [<!ENTITY a \"b\">]>{}",
+                good.replace("<?xml version=\"1.0\"?>", "")
+            ),
+            MetadataProblem::NotMetadata,
+        ),
+    ];
+    for (xml, problem) in cases {
+        let input = ConnectionInput {
+            idp_metadata_xml: &xml,
+            default_role: "member",
+            enabled: true,
+        };
+        match saml::update_connection(&env.svc, &owner, input, None).await {
+            Err(Error::Validation(errors)) => assert_eq!(
+                errors.of("idp_metadata_xml"),
+                [Problem::SamlMetadata(problem)],
+                "{problem:?}"
+            ),
+            other => panic!("{problem:?}: {other:?}"),
+        }
+    }
+    let owner_role = ConnectionInput {
+        idp_metadata_xml: &good,
+        default_role: "owner",
+        enabled: true,
+    };
+    match saml::update_connection(&env.svc, &owner, owner_role, None).await {
+        Err(Error::Validation(errors)) => {
+            assert_eq!(errors.of("default_role"), [Problem::UnknownDefaultRole]);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Only Owners, and the service provider's metadata names this organization's URLs.
+    let admin = env
+        .join(org_of(&owner), "admin@example.com", Role::Admin)
+        .await;
+    let admin = env.actor(&admin).await;
+    expect_denied(
+        saml::get_connection(&env.svc, &admin).await,
+        Denial::InsufficientRole,
+    );
+    let org = org_of(&owner);
+    let sp = saml::metadata(&env.svc, &org.to_string())
+        .await
+        .expect("metadata");
+    let public = &env.svc.config.public_url;
+    assert!(
+        sp.contains(&format!(r#"entityID="{public}/saml/{org}/metadata""#)),
+        "{sp}"
+    );
+    assert!(
+        sp.contains(&format!(r#"Location="{public}/saml/{org}/acs""#)),
+        "{sp}"
+    );
+    assert!(matches!(
+        saml::metadata(&env.svc, &OrgId::random().to_string()).await,
+        Err(Error::NotFound)
+    ));
+}
+
+async fn an_existing_account_proves_itself_before_it_is_linked(env: &TestEnv) {
+    let (owner, org) = acme(env).await;
+    let id = request(env, &env.svc, org).await;
+    let arrival = post(
+        env,
+        &env.svc,
+        org,
+        &Answer::to(&env.svc, org, &id, "owner@example.com").signed(),
+    )
+    .await;
+    let Arrival::ProveAccount { cookie, .. } = arrival else {
+        panic!("expected a proof first, got {arrival:?}");
+    };
+    let identities: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM identities")
+        .fetch_one(env.svc.db.pool())
+        .await
+        .expect("count");
+    assert_eq!(identities, 0, "nothing linked before the proof");
+    let linked = gatehouse_server::oauth::link_pending(
+        &env.svc,
+        cookie.expose(),
+        owner.user_id,
+        &env.client(),
+    )
+    .await
+    .expect("link");
+    assert!(linked);
+    let id = request(env, &env.svc, org).await;
+    let arrival = post(
+        env,
+        &env.svc,
+        org,
+        &Answer::to(&env.svc, org, &id, "owner@example.com").signed(),
+    )
+    .await;
+    assert!(matches!(arrival, Arrival::SignedIn { .. }), "{arrival:?}");
+}
+
+async fn restrict(env: &TestEnv, owner: &Actor, provider: Option<&str>) -> Result<(), Error> {
+    gatehouse_server::oauth::update_sign_in_restriction(&env.svc, owner, provider, false, None)
+        .await
+}
+
+async fn the_sign_in_restriction_holds_for_saml_as_for_oidc(env: &TestEnv) {
+    let (owner, org) = acme(env).await;
+    let key = saml::provider_key_of(&org.to_string()).expect("key");
+    expect_denied(
+        restrict(env, &owner, Some(&key)).await,
+        Denial::SignInWithProviderFirst {
+            provider: "Single sign-on (SAML)".into(),
+        },
+    );
+    // Another organization's connection is no provider here.
+    let beta = env.sign_up_as("Bea", "bea@example.com", "Beta").await;
+    let beta = env.actor(&beta).await;
+    connect(&env.svc, &beta, "member").await;
+    let theirs = saml::provider_key_of(&org_of(&beta).to_string()).expect("key");
+    assert!(matches!(
+        restrict(env, &owner, Some(&theirs)).await,
+        Err(Error::Validation(_))
+    ));
+
+    // The Owner links their account through the provider, then requires it.
+    let id = request(env, &env.svc, org).await;
+    let Arrival::ProveAccount { cookie, .. } = post(
+        env,
+        &env.svc,
+        org,
+        &Answer::to(&env.svc, org, &id, "owner@example.com").signed(),
+    )
+    .await
+    else {
+        panic!("expected a proof first");
+    };
+    gatehouse_server::oauth::link_pending(&env.svc, cookie.expose(), owner.user_id, &env.client())
+        .await
+        .expect("link");
+    restrict(env, &owner, Some(&key))
+        .await
+        .expect("restricted to SAML");
+
+    // Passwords are refused, naming the way in.
+    env.join_only(org, "member@example.com", Role::Member).await;
+    let refused_password = sign_in::sign_in(
+        &env.svc,
+        "member@example.com",
+        PASSWORD,
+        None,
+        &env.client(),
+        None,
+    )
+    .await
+    .map(crate::support::session);
+    expect_denied(
+        refused_password,
+        Denial::ProviderRequired {
+            organization: "Acme".into(),
+            provider: "Single sign-on (SAML)".into(),
+        },
+    );
+    // The connection cannot be switched off while it is required.
+    let xml = idp_metadata("idp-cert.pem");
+    let off = ConnectionInput {
+        idp_metadata_xml: &xml,
+        default_role: "member",
+        enabled: false,
+    };
+    expect_denied(
+        saml::update_connection(&env.svc, &owner, off, None).await,
+        Denial::SsoRequiredToStayEnabled {
+            organization: "Acme".into(),
+        },
+    );
+    // And a SAML sign-in still works.
+    let id = request(env, &env.svc, org).await;
+    let arrival = post(
+        env,
+        &env.svc,
+        org,
+        &Answer::to(&env.svc, org, &id, "sam@corp.example").signed(),
+    )
+    .await;
+    assert!(matches!(arrival, Arrival::SignedIn { .. }), "{arrival:?}");
+
+    // Beta requires another provider: its SAML sign-ins are refused, and nobody is made.
+    let id = request(env, &env.svc, org_of(&beta)).await;
+    sqlx::query("INSERT INTO security_policies (org_id, roles, grace_days, updated_at, sign_in_provider, provider_enforces_mfa) VALUES ($1, 'owner,admin,member', 7, 0, 'testid', 0)")
+        .bind(org_of(&beta).to_string())
+        .execute(env.svc.db.pool())
+        .await
+        .expect("restrict beta");
+    env.svc.cache.invalidate_all_for_tests();
+    let beta_org = org_of(&beta);
+    let arrival = post(
+        env,
+        &env.svc,
+        beta_org,
+        &Answer::to(&env.svc, beta_org, &id, "new@corp.example").signed(),
+    )
+    .await;
+    assert_eq!(refused(&arrival), Some(Refusal::NotAllowed));
+    let made: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = 'new@corp.example'")
+            .fetch_one(env.svc.db.pool())
+            .await
+            .expect("count");
+    assert_eq!(made, 0);
+}
