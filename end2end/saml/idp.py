@@ -45,8 +45,6 @@ CONFIG = {
     "key_file": os.path.join(KEYS, "idp-key.pem"),
     "cert_file": os.path.join(KEYS, "idp-cert.pem"),
     "xmlsec_binary": "/usr/bin/xmlsec1",
-    "signing_algorithm": SIG_RSA_SHA256,
-    "digest_algorithm": DIGEST_SHA256,
     "metadata": {},
     "allow_unknown_attributes": True,
 }
@@ -136,6 +134,9 @@ class Handler(BaseHTTPRequestHandler):
             authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
             sign_assertion=True,
             sign_response=False,
+            # pysaml2 7 signs with RSA-SHA1 unless told, which Gatehouse refuses.
+            sign_alg=SIG_RSA_SHA256,
+            digest_alg=DIGEST_SHA256,
         )
         http = IDP.apply_binding(
             BINDING_HTTP_POST, str(response), args["destination"], form.get("RelayState", ""), response=True

@@ -14,7 +14,9 @@ import {
   signUp,
   visit,
   waitForHydration,
+  VERIFY_SUBJECT,
 } from './helpers';
+import { mailsTo } from './mail';
 import { MEMBERS, memberRow } from './members';
 import { uniqueEmail } from './provider';
 
@@ -38,8 +40,8 @@ async function atIdentityProvider(page: Page, email: string, name: string): Prom
 test('an Owner connects the identity provider and a new person becomes a member just in time', async ({ page, browser }) => {
   const owner = newAccount();
   await signUp(page, owner);
-  await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Single sign-on' }).waitFor();
   await visit(page, SSO);
+  await expect(page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Single sign-on' })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Single sign-on', level: 1 })).toBeVisible();
   const entityId = await field(page, 'Entity ID (audience)').inputValue();
   expect(entityId).toMatch(/\/saml\/[0-9a-f-]+\/metadata$/);
@@ -48,7 +50,7 @@ test('an Owner connects the identity provider and a new person becomes a member 
   const spMetadata = await page.request.get(entityId);
   expect(spMetadata.headers()['content-type']).toContain('application/samlmetadata+xml');
   expect(await spMetadata.text()).toContain(`entityID="${entityId}"`);
-  const connection = page.getByRole('region', { name: 'Identity provider' });
+  const connection = page.getByRole('region', { name: 'Identity provider', exact: true });
   await expect(connection).toContainText('Not set up');
   await checkA11y(page);
   await shot(page, 'empty');
@@ -81,6 +83,10 @@ test('an Owner connects the identity provider and a new person becomes a member 
   await expect(newcomer.locator('.org-slot')).toContainText(owner.organization);
   await shot(newcomer, 'signed-in');
   await context.close();
+  // The provider's word is not proof of the address (the domain is not the organization's):
+  // its owner is asked to confirm it.
+  const [mail] = await mailsTo(email);
+  expect(mail.subject).toBe(VERIFY_SUBJECT);
 
   await visit(page, MEMBERS);
   const row = memberRow(page, email);
@@ -101,7 +107,7 @@ test('an Owner connects the identity provider and a new person becomes a member 
   await later.close();
 });
 
-test('the ACS takes a post from another origin, and refuses what is not a signed answer on the sign-in page', async ({ page }) => {
+test('the ACS takes a post from another origin, and refuses what is not a signed answer on the sign-in page', async ({ page, browser }) => {
   await signUp(page, newAccount());
   const response = await apiPost(page.request, 'get_saml_connection');
   expect(response.status()).toBe(200);
@@ -122,8 +128,12 @@ test('the ACS takes a post from another origin, and refuses what is not a signed
     maxRedirects: 0,
   });
   expect(elsewhere.status()).toBe(403);
-  await visit(page, '/login?saml_error=signature');
+  // Signed out, the sign-in page explains a refusal.
+  const context = await browser.newContext();
+  const visitor = await context.newPage();
+  await visit(visitor, '/login?saml_error=signature');
   await expect(
-    alertWith(page, "The identity provider's answer was not signed by the certificate this organization trusts"),
+    alertWith(visitor, "The identity provider's answer was not signed by the certificate this organization trusts"),
   ).toBeVisible();
+  await context.close();
 });

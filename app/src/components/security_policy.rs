@@ -49,6 +49,8 @@ pub fn SecurityPolicyPanel() -> impl IntoView {
         |_| get_security_policy(),
     );
     let providers = Resource::new(|| (), |_| list_identity_providers());
+    // Owners' only (anyone else is refused): the organization's own SAML connection.
+    let sso = Resource::new(|| (), |_| get_saml_connection());
     Effect::new(move |_| {
         if let Some(Ok(())) = restrict.value().get() {
             toasts.show(Saved::Restriction.toast());
@@ -81,7 +83,7 @@ pub fn SecurityPolicyPanel() -> impl IntoView {
                     let proven = me.recently_proven;
                     let mut providers = providers.await.map(|p| p.providers).unwrap_or_default();
                     // The organization's own SAML connection, once on, is a way to require.
-                    if owner && let Ok(sso) = get_saml_connection().await && sso.enabled {
+                    if owner && let Ok(sso) = sso.await && sso.enabled {
                         providers.push(ProviderView { key: sso.provider, name: sso.provider_name });
                     }
                     Some(match policy.await {

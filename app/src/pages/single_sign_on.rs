@@ -96,7 +96,7 @@ fn ConnectionPanel(
         let updated = current.updated_at.as_deref().map(time::exact);
         view! {
             <dl class="facts">
-                <dt>"Identity provider"</dt>
+                <dt>"Entity ID"</dt>
                 <dd><code>{entity_id}</code></dd>
                 <dt>"Single sign-on URL"</dt>
                 <dd><code>{current.idp_sso_url.clone()}</code></dd>

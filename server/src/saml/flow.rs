@@ -509,6 +509,11 @@ async fn create_member(
     audit::record(change.conn(), event, now).await?;
     record_provisioned(&mut change, org, user, connection.default_role, client, now).await?;
     change.commit().await?;
+    // Outside the organization's proven domains the address is only the provider's word: its
+    // owner confirms it as after signing up.
+    if verified_at.is_none() {
+        crate::email_verification::send_link_later(svc, user, email_address);
+    }
     tracing::info!(user_id = %user, org_id = %org, "member provisioned by single sign-on");
     Ok(user)
 }

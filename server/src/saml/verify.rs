@@ -154,7 +154,12 @@ pub fn verify(xml: &str, expected: &Expected<'_>) -> Result<Verified, Refusal> {
     }
     let assertion = sp
         .parse_xml_response(xml, Some(&[expected.request_id]))
-        .map_err(|error| refusal_of(&error))?;
+        .map_err(|error| {
+            // The library's reason (never the document): what an operator needs to fix a
+            // connection.
+            tracing::info!(reason = %error, "SAML response refused");
+            refusal_of(&error)
+        })?;
     check_audience(&assertion, expected.entity_id)?;
     read(assertion)
 }

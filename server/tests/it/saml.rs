@@ -327,6 +327,21 @@ async fn unsigned_and_foreign_signatures_are_refused(env: &TestEnv) {
         refused(&post(env, &env.svc, org, &forged.signed()).await),
         Some(Refusal::Signature)
     );
+    // Signed by the right key, with SHA-1: refused, as a forgery could be.
+    let sha1 = answer
+        .xml(true)
+        .replace(
+            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+            "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+        )
+        .replace(
+            "http://www.w3.org/2001/04/xmlenc#sha256",
+            "http://www.w3.org/2000/09/xmldsig#sha1",
+        );
+    assert_eq!(
+        refused(&post(env, &env.svc, org, &sign(&sha1, "idp")).await),
+        Some(Refusal::Signature)
+    );
     // A signed answer altered afterwards.
     let tampered = answer
         .signed()
@@ -344,6 +359,7 @@ async fn unsigned_and_foreign_signatures_are_refused(env: &TestEnv) {
         refusals_audited(env, org).await,
         [
             "reason:unsigned",
+            "reason:signature",
             "reason:signature",
             "reason:signature",
             "reason:malformed"

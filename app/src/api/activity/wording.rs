@@ -58,6 +58,17 @@ pub fn describe(action: &str, target: Option<&str>) -> String {
         "security_policy.updated" => "Changed the security policy",
         "identity.linked" => "Linked a sign-in provider",
         "identity.unlinked" => "Unlinked a sign-in provider",
+        "sso.connection_updated" => "Changed the single sign-on connection",
+        "sso.member_provisioned" => "Joined through single sign-on",
+        "sso.sign_in_refused" => match detail("reason") {
+            Some("signature" | "unsigned" | "wrapping" | "comment") => {
+                "Single sign-on refused: an answer that is not the identity provider's"
+            }
+            Some("replayed") => "Single sign-on refused: an answer used before",
+            Some("expired") => "Single sign-on refused: an expired answer",
+            Some("not_allowed") => "Single sign-on refused by the sign-in restriction",
+            _ => "Single sign-on refused",
+        },
         "project.created" => "Created a project",
         "project.renamed" => "Renamed a project",
         "project.updated" => "Changed a project's description",
