@@ -11,7 +11,7 @@ WASM_FILE := target/wasm32-unknown-unknown/wasm-release/gatehouse.wasm
 CARGO_HOME ?= $(HOME)/.cargo
 export PATH := $(CARGO_HOME)/bin:$(PATH)
 
-.PHONY: run build setup wasm size server server-dev test fmt-check clippy test-rust e2e e2e-deps bench bench-flood bench-members bench-projects bench-activity clean-data
+.PHONY: run build setup wasm size server server-dev test fmt-check clippy test-rust e2e e2e-deps bench bench-flood bench-members bench-projects bench-activity bench-saml clean-data
 
 run: build
 	./target/release/gatehouse
@@ -97,6 +97,7 @@ e2e: wasm server-dev e2e-deps
 		E2E_SMTP_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 		E2E_OIDC_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 		E2E_SAML_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
+		E2E_DNS_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 		npx playwright test
 
 ## Throughput, latency and CPU per authenticated request; cold start; RSS idle, at the peak of
@@ -123,6 +124,10 @@ bench-projects: build
 ## too with TEST_DATABASE_URL).
 bench-activity: server
 	bash bench/activity.sh
+
+## SAML ACS verification time per response (scan + signature + conditions, one core).
+bench-saml:
+	cargo bench -p gatehouse-server --bench saml_acs
 
 clean-data:
 	rm -rf data

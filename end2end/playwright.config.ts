@@ -13,6 +13,9 @@ const oidcIssuer = `http://127.0.0.1:${OIDC_PORT}`;
 // A real SAML identity provider (Debian's pysaml2 and xmlsec1) on loopback; see saml/idp.py.
 const SAML_PORT = Number(process.env.E2E_SAML_PORT ?? PORT + 3);
 process.env.GATEHOUSE_E2E_SAML_IDP ??= `http://127.0.0.1:${SAML_PORT}`;
+// A real DNS server on loopback (Debian's python3-dnslib) answering from a records file the
+// tests write, as an Owner publishes a record at their DNS host; see dns/server.py.
+const DNS_PORT = Number(process.env.E2E_DNS_PORT ?? PORT + 4);
 
 // Playwright evaluates this file in the runner and again in every worker. The runner creates the
 // data directory once and the workers inherit its path through the environment, so each run gets
@@ -23,6 +26,7 @@ const dataDir = (process.env.GATEHOUSE_E2E_DATA_DIR ??= fs.mkdtempSync(
 
 // Created by aiosmtpd itself (it must not exist beforehand); the tests read it (see mail.ts).
 process.env.GATEHOUSE_E2E_MAILDIR ??= path.join(dataDir, 'maildir');
+process.env.GATEHOUSE_E2E_DNS_RECORDS ??= path.join(dataDir, 'dns.json');
 const maildir = process.env.GATEHOUSE_E2E_MAILDIR;
 
 // E2E_NO_SERVER=1 skips starting the binary (e.g. `E2E_NO_SERVER=1 npx playwright test --list`).
@@ -85,6 +89,12 @@ export default defineConfig({
         timeout: 30_000,
       },
       {
+        command: `/usr/bin/python3 dns/server.py ${DNS_PORT} ${process.env.GATEHOUSE_E2E_DNS_RECORDS}`,
+        port: DNS_PORT,
+        reuseExistingServer: false,
+        timeout: 30_000,
+      },
+      {
         command: '/usr/bin/python3 saml/idp.py',
         env: { SAML_IDP_PORT: String(SAML_PORT) },
         url: `http://127.0.0.1:${SAML_PORT}/health`,
@@ -104,6 +114,7 @@ export default defineConfig({
           GATEHOUSE_SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
           GATEHOUSE_MAIL_FROM: 'Gatehouse <no-reply@example.com>',
           GATEHOUSE_OIDC_PROVIDERS: 'testid',
+          GATEHOUSE_DNS_RESOLVER: `127.0.0.1:${DNS_PORT}`,
           GATEHOUSE_OIDC_TESTID_NAME: 'Test ID',
           GATEHOUSE_OIDC_TESTID_ISSUER: oidcIssuer,
           GATEHOUSE_OIDC_TESTID_CLIENT_ID: 'gatehouse-e2e',

@@ -96,10 +96,13 @@ pub enum Saved {
     AccessReviewDecided,
     AccessReviewCompleted,
     SsoConnection,
+    SsoDomainAdded,
+    SsoDomainVerified,
+    SsoDomainRemoved,
 }
 
 impl Saved {
-    pub const ALL: [Self; 48] = [
+    pub const ALL: [Self; 51] = [
         Self::Profile,
         Self::Password,
         Self::SessionRevoked,
@@ -148,6 +151,9 @@ impl Saved {
         Self::AccessReviewDecided,
         Self::AccessReviewCompleted,
         Self::SsoConnection,
+        Self::SsoDomainAdded,
+        Self::SsoDomainVerified,
+        Self::SsoDomainRemoved,
     ];
 
     /// The page that confirms it.
@@ -196,7 +202,10 @@ impl Saved {
             Self::AccessReviewStarted | Self::AccessReviewDecided | Self::AccessReviewCompleted => {
                 SettingsPage::AccessReview
             }
-            Self::SsoConnection => SettingsPage::SingleSignOn,
+            Self::SsoConnection
+            | Self::SsoDomainAdded
+            | Self::SsoDomainVerified
+            | Self::SsoDomainRemoved => SettingsPage::SingleSignOn,
         }
     }
 
@@ -238,6 +247,9 @@ impl Saved {
             Self::AccessReviewDecided => "decided",
             Self::AccessReviewCompleted => "completed",
             Self::SsoConnection => "connection",
+            Self::SsoDomainAdded => "domain_added",
+            Self::SsoDomainVerified => "domain_verified",
+            Self::SsoDomainRemoved => "domain_removed",
         }
     }
 
@@ -316,6 +328,9 @@ impl Saved {
             Self::AccessReviewDecided => "Decision recorded",
             Self::AccessReviewCompleted => "Access review completed",
             Self::SsoConnection => "Single sign-on settings saved.",
+            Self::SsoDomainAdded => "Domain added: publish its TXT record, then verify it.",
+            Self::SsoDomainVerified => "Domain verified.",
+            Self::SsoDomainRemoved => "Domain removed.",
         }
     }
 

@@ -37,6 +37,23 @@ async function atIdentityProvider(page: Page, email: string, name: string): Prom
   await button(page, 'Sign in to the test IdP').click();
 }
 
+/** Publishes a TXT record on the loopback DNS server (see dns/server.py). */
+function publishTxt(name: string, value: string): void {
+  const file = process.env.GATEHOUSE_E2E_DNS_RECORDS ?? '';
+  const records: Record<string, string[]> = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  records[name] = [...(records[name] ?? []), value];
+  fs.writeFileSync(file, JSON.stringify(records));
+}
+
+/** On the single sign-on page: saves the test identity provider's metadata, switched on. */
+async function connectIdentityProvider(page: Page): Promise<void> {
+  const idpMetadata = await (await page.request.get(`${IDP}/metadata`)).text();
+  await field(page, 'Identity provider metadata (XML)').fill(idpMetadata);
+  await page.getByLabel('Enable single sign-on').check();
+  await button(page, 'Save Single Sign-On').click();
+  await expect(page.getByRole('region', { name: 'Identity provider', exact: true }).locator('.status')).toHaveText('On');
+}
+
 test('an Owner connects the identity provider and a new person becomes a member just in time', async ({ page, browser }) => {
   const owner = newAccount();
   await signUp(page, owner);
@@ -136,4 +153,59 @@ test('the ACS takes a post from another origin, and refuses what is not a signed
     alertWith(visitor, "The identity provider's answer was not signed by the certificate this organization trusts"),
   ).toBeVisible();
   await context.close();
+});
+
+test('an Owner proves an email domain with a TXT record, and its people choose "Sign in with SSO"', async ({ page, browser }) => {
+  const owner = newAccount();
+  await signUp(page, owner);
+  await visit(page, SSO);
+  await connectIdentityProvider(page);
+  const domain = `corp-${Date.now()}-${Math.random().toString(36).slice(2, 7)}.example`;
+  const domains = page.getByRole('region', { name: 'Domains' });
+  await field(domains, 'Domain').fill('not a domain');
+  await button(domains, 'Add Domain').click();
+  await expectFieldError(field(domains, 'Domain'), 'Enter a domain name such as example.com');
+  await field(domains, 'Domain').fill(domain.toUpperCase());
+  await button(domains, 'Add Domain').click();
+  const item = domains.getByRole('listitem', { name: domain });
+  await expect(item.locator('.status')).toHaveText('Not verified');
+  const recordName = await field(item, 'TXT record name').inputValue();
+  const recordValue = await field(item, 'TXT record value').inputValue();
+  expect(recordName).toBe(`_gatehouse-verification.${domain}`);
+  expect(recordValue).toMatch(/^gatehouse-verification=[0-9a-f]{32}$/);
+
+  // Not published yet: the page says where it looked.
+  await button(item, `Verify ${domain}`).click();
+  await expect(alertWith(page, `The TXT record was not found at ${recordName}.`)).toBeVisible();
+  publishTxt(recordName, recordValue);
+  await button(item, `Verify ${domain}`).click();
+  await expect(item.locator('.status')).toHaveText('Verified');
+  await checkA11y(page);
+  await shot(page, 'domain-verified');
+
+  // Someone at the domain starts from the sign-in page with their email alone.
+  const context = await browser.newContext();
+  const visitor = await context.newPage();
+  await visit(visitor, '/login');
+  await visitor.getByRole('link', { name: 'Sign in with SSO' }).click();
+  await field(visitor, 'Work email').fill(`unknown@elsewhere-${Date.now()}.example`);
+  await button(visitor, 'Continue with SSO').click();
+  await expect(
+    visitor.getByRole('status').filter({ hasText: "Single sign-on is not set up for that email's domain." }),
+  ).toBeVisible();
+  await shot(visitor, 'lookup-unknown');
+  const email = `pat@${domain}`;
+  await field(visitor, 'Work email').fill(email);
+  await button(visitor, 'Continue with SSO').click();
+  await atIdentityProvider(visitor, email, 'Pat Domain');
+  await expectPath(visitor, '/');
+  await waitForHydration(visitor);
+  await expect(visitor.locator('.org-slot')).toContainText(owner.organization);
+  // The organization proved the domain: no "verify your email" for this person.
+  await expect(visitor.getByRole('region', { name: 'Email verification' })).toHaveCount(0);
+  await context.close();
+
+  await visit(page, SSO);
+  await button(domains.getByRole('listitem', { name: domain }), `Remove ${domain}`).click();
+  await expect(domains.getByRole('listitem', { name: domain })).toHaveCount(0);
 });

@@ -104,6 +104,11 @@ pub enum Action {
     SsoMemberProvisioned,
     /// A SAML response was refused (the reason is the target).
     SsoSignInRefused,
+    /// An Owner claimed an email domain for the organization.
+    SsoDomainAdded,
+    /// The domain's DNS record was found: the organization owns it.
+    SsoDomainVerified,
+    SsoDomainRemoved,
 }
 
 impl Action {
@@ -180,6 +185,9 @@ impl Action {
             Action::SsoConnectionUpdated => "sso.connection_updated",
             Action::SsoMemberProvisioned => "sso.member_provisioned",
             Action::SsoSignInRefused => "sso.sign_in_refused",
+            Action::SsoDomainAdded => "sso.domain_added",
+            Action::SsoDomainVerified => "sso.domain_verified",
+            Action::SsoDomainRemoved => "sso.domain_removed",
             Action::ActivityExported => "activity.exported",
         }
     }

@@ -42,6 +42,9 @@ pub struct ServiceConfig {
     pub signup_limit_per_hour: u32,
     /// How long audit events (and the hourly counts of throttled requests) are kept.
     pub audit_retention: Duration,
+    /// The DNS server that checks organizations' domain records (`GATEHOUSE_DNS_RESOLVER`,
+    /// `ip:port`); `None` uses the system's (`/etc/resolv.conf`).
+    pub dns_resolver: Option<SocketAddr>,
 }
 
 impl Default for ServiceConfig {
@@ -57,6 +60,7 @@ impl Default for ServiceConfig {
             providers: Vec::new(),
             signup_limit_per_hour: 20,
             audit_retention: days_of(400),
+            dns_resolver: None,
         }
     }
 }
@@ -357,6 +361,13 @@ impl Settings {
             "sign-ups per client address and hour",
         )?;
         services.signup_limit_per_hour = limit.unwrap_or(services.signup_limit_per_hour);
+        if let Some(text) = get("GATEHOUSE_DNS_RESOLVER") {
+            let resolver = text.trim().parse().map_err(|_| ConfigError {
+                variable: "GATEHOUSE_DNS_RESOLVER",
+                message: format!("{text:?} is not an address such as 127.0.0.1:53"),
+            })?;
+            services.dns_resolver = Some(resolver);
+        }
         let trusted_proxies = match get("GATEHOUSE_TRUSTED_PROXIES") {
             Some(text) => TrustedProxies::parse(&text).map_err(|message| ConfigError {
                 variable: "GATEHOUSE_TRUSTED_PROXIES",

@@ -146,6 +146,19 @@ pub enum Problem {
     SamlMetadata(MetadataProblem),
     /// A default role for single sign-on that is not Admin, Member or Auditor.
     UnknownDefaultRole,
+    /// Not a domain name (ASCII labels, at least two).
+    InvalidDomain,
+    /// The organization lists this domain already.
+    DomainAlreadyListed,
+    /// Another organization verified this domain.
+    DomainClaimed,
+    /// The domain's TXT record was not found (yet) at `record_name`.
+    DomainRecordNotFound {
+        record_name: String,
+    },
+    TooManyDomains {
+        max: usize,
+    },
 }
 
 /// What is wrong with pasted SAML identity provider metadata.

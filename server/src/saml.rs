@@ -22,6 +22,7 @@ use crate::ids::OrgId;
 use crate::vocab::{Actor, Role};
 use crate::{Error, Services};
 
+pub mod domains;
 mod flow;
 pub mod verify;
 

@@ -114,3 +114,97 @@ pub async fn update_saml_connection(
         .unwrap_or_default();
     Ok(SamlConnectionView::new(&svc, &org, view))
 }
+
+/// One email domain of the organization's, with the DNS record that proves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SsoDomainView {
+    pub domain: String,
+    /// Where the TXT record goes: `_gatehouse-verification.<domain>`.
+    pub record_name: String,
+    /// What it must say: `gatehouse-verification=<token>`.
+    pub record_value: String,
+    /// ISO 8601, UTC.
+    pub created_at: String,
+    /// ISO 8601, UTC; `null` until the record was found.
+    pub verified_at: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+impl From<gatehouse_server::saml::domains::Domain> for SsoDomainView {
+    fn from(domain: gatehouse_server::saml::domains::Domain) -> Self {
+        Self {
+            domain: domain.domain,
+            record_name: domain.record_name,
+            record_value: domain.record_value,
+            created_at: domain.created_at.to_rfc3339(),
+            verified_at: domain
+                .verified_at
+                .map(gatehouse_server::Timestamp::to_rfc3339),
+        }
+    }
+}
+
+/// The organization's email domains (Owners), in the order they were added.
+#[server(prefix = "/api", endpoint = "list_sso_domains")]
+pub async fn list_sso_domains() -> Result<Vec<SsoDomainView>, AppError> {
+    use crate::ctx;
+    let svc = ctx::services()?;
+    let actor = ctx::require_caller()?;
+    let domains = gatehouse_server::saml::domains::list_domains(&svc, &actor).await?;
+    Ok(domains.into_iter().map(Into::into).collect())
+}
+
+/// Claims `domain` (Owners): answers the TXT record to publish before `verify_sso_domain`.
+#[server(prefix = "/api", endpoint = "add_sso_domain")]
+pub async fn add_sso_domain(domain: String) -> Result<SsoDomainView, AppError> {
+    use crate::ctx;
+    let svc = ctx::services()?;
+    let actor = ctx::require_caller()?;
+    let added = gatehouse_server::saml::domains::add_domain(&svc, &actor, &domain).await?;
+    ctx::redirect_form_post(&crate::saved::Saved::SsoDomainAdded.location());
+    Ok(added.into())
+}
+
+/// Looks the domain's TXT record up now and marks the domain verified when it is there.
+#[server(prefix = "/api", endpoint = "verify_sso_domain")]
+pub async fn verify_sso_domain(domain: String) -> Result<SsoDomainView, AppError> {
+    use crate::ctx;
+    let svc = ctx::services()?;
+    let actor = ctx::require_caller()?;
+    let verified = gatehouse_server::saml::domains::verify_domain(&svc, &actor, &domain).await?;
+    ctx::redirect_form_post(&crate::saved::Saved::SsoDomainVerified.location());
+    Ok(verified.into())
+}
+
+#[server(prefix = "/api", endpoint = "remove_sso_domain")]
+pub async fn remove_sso_domain(domain: String) -> Result<(), AppError> {
+    use crate::ctx;
+    let svc = ctx::services()?;
+    let actor = ctx::require_caller()?;
+    gatehouse_server::saml::domains::remove_domain(&svc, &actor, &domain).await?;
+    ctx::redirect_form_post(&crate::saved::Saved::SsoDomainRemoved.location());
+    Ok(())
+}
+
+/// Where "Sign in with SSO" starts for `email`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SsoLookupView {
+    /// `/saml/<organization id>/start` when the email's domain is verified by an organization
+    /// whose single sign-on is on; `null` otherwise.
+    pub start_url: Option<String>,
+}
+
+/// No session needed. `next` (optional) is where to go after signing in. A plain form post
+/// (no JavaScript) is sent to the provider, or back to `/login?sso=none`.
+#[server(prefix = "/api", endpoint = "sso_lookup")]
+pub async fn sso_lookup(email: String, next: Option<String>) -> Result<SsoLookupView, AppError> {
+    use crate::ctx;
+    use crate::paths::{safe_next, with_query};
+    let svc = ctx::services()?;
+    let client = ctx::client()?.client;
+    let start = gatehouse_server::saml::domains::lookup(&svc, &email, &client).await?;
+    let next = next.map(|n| safe_next(Some(&n))).filter(|n| n != "/");
+    let start_url = start.map(|url| with_query(&url, &[("next", next.as_deref())]));
+    ctx::redirect_form_post(start_url.as_deref().unwrap_or("/login?sso=none"));
+    Ok(SsoLookupView { start_url })
+}

@@ -8,7 +8,8 @@ pub fn CopyField(
     label: &'static str,
     #[prop(into)] value: String,
     /// Unique on the page.
-    id: &'static str,
+    #[prop(into)]
+    id: String,
 ) -> impl IntoView {
     let copied = RwSignal::new(false);
     let text = value.clone();
@@ -23,7 +24,7 @@ pub fn CopyField(
     };
     view! {
         <div class="field copy-field">
-            <label for=id>{label}</label>
+            <label for=id.clone()>{label}</label>
             <div class="copy-row">
                 <input id=id type="text" readonly value=value on:focus=|ev| {
                     #[cfg(feature = "hydrate")]

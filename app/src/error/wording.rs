@@ -115,6 +115,14 @@ pub fn problem(problem: &Problem) -> String {
         Problem::SameRole => "Choose a role other than the one they hold".into(),
         Problem::SamlMetadata(what) => metadata_problem(*what).into(),
         Problem::UnknownDefaultRole => "Choose Admin, Member or Auditor".into(),
+        Problem::InvalidDomain => "Enter a domain name such as example.com".into(),
+        Problem::DomainAlreadyListed => "This domain is listed already".into(),
+        Problem::DomainClaimed => "Another organization has verified this domain".into(),
+        Problem::DomainRecordNotFound { record_name } => format!(
+            "The TXT record was not found at {record_name}. DNS changes can take a few minutes \
+             to appear: try again shortly"
+        ),
+        Problem::TooManyDomains { max } => format!("Add at most {max} domains"),
     }
 }
 

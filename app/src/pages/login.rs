@@ -10,6 +10,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::api::auth::SignIn;
 use crate::api::identity::{list_identity_providers, pending_identity};
 use crate::api::orgs::SwitchOrganization;
+use crate::api::sso::{SsoLookup, SsoLookupView};
 use crate::auth::use_auth;
 use crate::components::form::{Field, FormError, action_error};
 use crate::components::providers::{
@@ -17,7 +18,7 @@ use crate::components::providers::{
 };
 use crate::components::shell::{AuthCard, GoHomeWhenSignedIn};
 use crate::error::{ErrorCode, signed_out_message};
-use crate::paths::{mfa_step, safe_next};
+use crate::paths::{mfa_step, safe_next, with_query};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -99,6 +100,7 @@ pub fn LoginPage() -> impl IntoView {
                     view! { <ProviderButtons providers next/> }
                 })}
             </Suspense>
+            <SsoSignIn/>
             <p class="auth-switch"><A href="/forgot-password">"Forgot password?"</A></p>
             <p class="auth-switch">"New to Gatehouse? " <A href="/signup">"Create an account"</A></p>
         </AuthCard>
@@ -142,5 +144,65 @@ fn SwitchFromLink(#[prop(into)] org: Signal<Option<String>>) -> impl IntoView {
                 })
             })}
         </Suspense>
+    }
+}
+
+/// "Sign in with SSO": the work email's domain decides which organization's identity provider.
+/// A link first (so it works without JavaScript), then the email form; an email whose domain
+/// has no single sign-on is told so.
+#[component]
+fn SsoSignIn() -> impl IntoView {
+    let lookup = ServerAction::<SsoLookup>::new();
+    let error = action_error(lookup);
+    let query = use_query_map();
+    Effect::new(move |_| {
+        if let Some(Ok(SsoLookupView {
+            start_url: Some(url),
+        })) = lookup.value().get()
+        {
+            #[cfg(feature = "hydrate")]
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().assign(&url);
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = url;
+        }
+    });
+    let unknown = move || {
+        query.read().get("sso").as_deref() == Some("none")
+            || matches!(
+                lookup.value().get(),
+                Some(Ok(SsoLookupView { start_url: None }))
+            )
+    };
+    let asked = move || unknown() || query.read().get("sso").as_deref() == Some("start");
+    let next = move || query.read().get("next").map(|n| safe_next(Some(&n)));
+    let href = move || {
+        with_query(
+            "/login",
+            &[("sso", Some("start")), ("next", next().as_deref())],
+        )
+    };
+    view! {
+        <div class="sso-sign-in">
+            <Show
+                when=asked
+                fallback=move || view! { <A href=href attr:class="button wide">"Sign in with SSO"</A> }
+            >
+                <ActionForm action=lookup>
+                    <FormError error/>
+                    <Show when=unknown>
+                        <p class="notice" role="status">
+                            "Single sign-on is not set up for that email's domain. Sign in another way, or ask your administrator."
+                        </p>
+                    </Show>
+                    {move || next().map(|next| view! { <input type="hidden" name="next" value=next/> })}
+                    <Field label="Work email" name="email" kind="email" autocomplete="username" maxlength=254 error/>
+                    <button type="submit" class="button wide" disabled=move || lookup.pending().get()>
+                        "Continue with SSO"
+                    </button>
+                </ActionForm>
+            </Show>
+        </div>
     }
 }

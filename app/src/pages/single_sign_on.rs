@@ -1,16 +1,20 @@
 //! `/settings/single-sign-on` (Owners): the organization's own SAML identity provider. The
 //! page gives the IT administrator Gatehouse's details and takes the provider's metadata, the
-//! role of people it brings in, and whether it is on.
+//! role of people it brings in, and whether it is on; and the email domains the organization
+//! proves it owns.
 
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::sso::{SamlConnectionView, UpdateSamlConnection, get_saml_connection};
+use crate::api::sso::{
+    AddSsoDomain, RemoveSsoDomain, SamlConnectionView, SsoDomainView, UpdateSamlConnection,
+    VerifySsoDomain, get_saml_connection, list_sso_domains,
+};
 use crate::auth::use_auth;
 use crate::components::copy::CopyField;
 use crate::components::form::{
-    FieldMessages, FormError, FormStatus, ProofField, TextArea, action_error,
+    Field, FieldMessages, FormError, FormStatus, ProofField, TextArea, action_error,
 };
 use crate::components::toast::use_toasts;
 use crate::saved::{Saved, SettingsPage, saved_message};
@@ -53,6 +57,7 @@ pub fn SingleSignOnPage() -> impl IntoView {
                     Ok(current) => Either::Right(view! {
                         <ServiceProviderPanel current=current.clone()/>
                         <ConnectionPanel current save proven error/>
+                        <DomainsPanel/>
                     }),
                 }
             })}
@@ -146,5 +151,125 @@ fn ConnectionPanel(
                 </button>
             </ActionForm>
         </section>
+    }
+}
+
+/// The email domains the organization proves with a DNS record.
+#[component]
+fn DomainsPanel() -> impl IntoView {
+    let auth = use_auth();
+    let toasts = use_toasts();
+    let add = ServerAction::<AddSsoDomain>::new();
+    let verify = ServerAction::<VerifySsoDomain>::new();
+    let remove = ServerAction::<RemoveSsoDomain>::new();
+    let add_error = action_error(add);
+    let verify_error = action_error(verify);
+    let remove_error = action_error(remove);
+    let domains = Resource::new(
+        move || {
+            (
+                add.version().get(),
+                verify.version().get(),
+                remove.version().get(),
+            )
+        },
+        |_| list_sso_domains(),
+    );
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = add.value().get() {
+            toasts.show(Saved::SsoDomainAdded.toast());
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = verify.value().get() {
+            toasts.show(Saved::SsoDomainVerified.toast());
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = remove.value().get() {
+            toasts.show(Saved::SsoDomainRemoved.toast());
+        }
+    });
+    Effect::new(move |_| {
+        for error in [add_error.get(), verify_error.get(), remove_error.get()]
+            .into_iter()
+            .flatten()
+        {
+            auth.expired(&error);
+        }
+    });
+    view! {
+        <section class="panel" aria-labelledby="domains-heading">
+            <h2 id="domains-heading">"Domains"</h2>
+            <p class="panel-intro">
+                "Prove that your organization owns an email domain: people with an address there "
+                "who choose \"Sign in with SSO\" are sent to your identity provider, and accounts it "
+                "creates for them start with a verified address."
+            </p>
+            <FormError error=verify_error/>
+            <FormError error=remove_error/>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let list = domains.await.unwrap_or_default();
+                    (!list.is_empty()).then(|| view! {
+                        <ul class="domain-list">
+                            {list.into_iter().map(|d| view! { <DomainItem domain=d verify remove/> }).collect_view()}
+                        </ul>
+                    })
+                })}
+            </Suspense>
+            <ActionForm action=add attr:class="inline-form">
+                <FormError error=add_error/>
+                <Field label="Domain" name="domain" maxlength=253 hint="For example example.com" error=add_error/>
+                <button type="submit" class="button" disabled=move || add.pending().get()>"Add Domain"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// One domain: verified, or the record to publish and "Verify".
+#[component]
+fn DomainItem(
+    domain: SsoDomainView,
+    verify: ServerAction<VerifySsoDomain>,
+    remove: ServerAction<RemoveSsoDomain>,
+) -> impl IntoView {
+    let name = domain.domain.clone();
+    let id = format!("domain-{}", name.replace('.', "-"));
+    let verified = domain.verified_at.is_some();
+    let (class, status) = if verified {
+        ("status active", "Verified")
+    } else {
+        ("status pending", "Not verified")
+    };
+    let pending = (!verified).then(|| {
+        view! {
+            <p class="field-hint">
+                "Publish this TXT record at your DNS host, then choose Verify. DNS changes can take a few minutes to appear."
+            </p>
+            <CopyField label="TXT record name" id=format!("{id}-record-name") value=domain.record_name.clone()/>
+            <CopyField label="TXT record value" id=format!("{id}-record-value") value=domain.record_value.clone()/>
+            <ActionForm action=verify>
+                <input type="hidden" name="domain" value=name.clone()/>
+                <button type="submit" class="button primary" disabled=move || verify.pending().get()>
+                    {format!("Verify {name}")}
+                </button>
+            </ActionForm>
+        }
+    });
+    let label = format!("Remove {}", domain.domain);
+    let (title, field) = (domain.domain.clone(), domain.domain.clone());
+    view! {
+        <li class="domain" aria-label=domain.domain>
+            <div class="panel-head">
+                <h3>{title}</h3>
+                <span class=class>{status}</span>
+            </div>
+            {pending}
+            <ActionForm action=remove>
+                <input type="hidden" name="domain" value=field/>
+                <button type="submit" class="button danger" disabled=move || remove.pending().get()>{label}</button>
+            </ActionForm>
+        </li>
     }
 }

@@ -41,6 +41,14 @@ fn a_bad_value_names_its_variable() {
     assert_eq!(err.map(|e| e.variable), Some("GATEHOUSE_MAIL_FROM"));
     let ok = settings(&[smtp]).unwrap_or_else(|e| unreachable!("{e}"));
     assert!(ok.services.mail.is_some());
+    let err = settings(&[("GATEHOUSE_DNS_RESOLVER", "dns.example.com")]).err();
+    assert_eq!(err.map(|e| e.variable), Some("GATEHOUSE_DNS_RESOLVER"));
+    let ok = settings(&[("GATEHOUSE_DNS_RESOLVER", "127.0.0.1:5353")])
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(
+        ok.services.dns_resolver.map(|a| a.to_string()).as_deref(),
+        Some("127.0.0.1:5353")
+    );
 }
 
 fn ip(text: &str) -> Option<IpAddr> {

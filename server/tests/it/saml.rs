@@ -3,9 +3,6 @@
 //! `idp-*` is the organization's provider, `other-*` an attacker's. Each refusal the ACS owes
 //! is a case here; the browser round trip through a real provider (pysaml2) is Playwright's.
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use base64::Engine;
 use gatehouse_server::error::{Denial, MetadataProblem, Problem};
 use gatehouse_server::saml::{self, Arrival, ConnectionInput, Refusal};
@@ -15,6 +12,11 @@ use gatehouse_server::{Actor, Error, OrgId, Role, Services, sign_in};
 use crate::expect::expect_denied;
 use crate::on_both_databases;
 use crate::support::{PASSWORD, TestEnv, acme_owner, org_of};
+
+mod crafted;
+mod domains;
+
+use crafted::{Answer, IDP, IDP_SSO, certificate, idp_metadata, sign};
 
 on_both_databases!(
     a_first_sign_in_makes_a_member_just_in_time,
@@ -29,38 +31,6 @@ on_both_databases!(
     the_sign_in_restriction_holds_for_saml_as_for_oidc,
 );
 
-const IDP: &str = "https://idp.example.test/metadata";
-const IDP_SSO: &str = "https://idp.example.test/sso";
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/it/saml")
-        .join(name)
-}
-
-fn certificate(name: &str) -> String {
-    let pem = std::fs::read_to_string(fixture(name)).expect("certificate");
-    pem.lines().filter(|l| !l.starts_with("-----")).collect()
-}
-
-/// The identity provider's metadata, with `cert` (a fixture) as its signing certificate.
-fn idp_metadata(cert: &str) -> String {
-    format!(
-        r#"<?xml version="1.0"?>
-<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{IDP}">
-  <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
-    <md:KeyDescriptor use="signing">
-      <ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">
-        <ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data>
-      </ds:KeyInfo>
-    </md:KeyDescriptor>
-    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{IDP_SSO}"/>
-  </md:IDPSSODescriptor>
-</md:EntityDescriptor>"#,
-        certificate(cert)
-    )
-}
-
 async fn connect(svc: &Services, owner: &Actor, default_role: &str) {
     let xml = idp_metadata("idp-cert.pem");
     let input = ConnectionInput {
@@ -73,98 +43,9 @@ async fn connect(svc: &Services, owner: &Actor, default_role: &str) {
         .expect("connection saved");
 }
 
-/// What one crafted answer says. Times are the real clock's: the signature library checks them
-/// against it.
-struct Answer {
-    assertion_id: String,
-    in_response_to: String,
-    audience: String,
-    destination: String,
-    name_id: String,
-    email: Option<String>,
-    /// Seconds from now the assertion stops being valid (negative: already expired).
-    valid_for: i64,
-    key: &'static str,
-}
-
-impl Answer {
-    fn to(svc: &Services, org: OrgId, request: &str, name_id: &str) -> Self {
-        let sp = saml::service_provider(svc, org);
-        Self {
-            assertion_id: format!("_a{}", uuid::Uuid::new_v4().simple()),
-            in_response_to: request.to_string(),
-            audience: sp.entity_id,
-            destination: sp.acs_url,
-            name_id: name_id.to_string(),
-            email: Some(name_id.to_string()),
-            valid_for: 300,
-            key: "idp",
-        }
-    }
-
-    /// The response, unsigned, with the assertion's signature template.
-    fn xml(&self, signed: bool) -> String {
-        let now = chrono::Utc::now();
-        let at = |seconds: i64| {
-            (now + chrono::Duration::seconds(seconds))
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        };
-        let issued = if self.valid_for < 0 {
-            at(self.valid_for - 300)
-        } else {
-            at(0)
-        };
-        let signature = if signed {
-            format!(
-                r##"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#{}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature>"##,
-                self.assertion_id
-            )
-        } else {
-            String::new()
-        };
-        let email = self.email.as_deref().map_or(String::new(), |email| {
-            format!(
-                r#"<saml:AttributeStatement><saml:Attribute Name="email"><saml:AttributeValue>{email}</saml:AttributeValue></saml:Attribute><saml:Attribute Name="displayName"><saml:AttributeValue>Sam Lee</saml:AttributeValue></saml:Attribute></saml:AttributeStatement>"#
-            )
-        });
-        format!(
-            r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r{rid}" Version="2.0" IssueInstant="{issued}" Destination="{destination}" InResponseTo="{irt}"><saml:Issuer>{IDP}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><saml:Assertion ID="{aid}" Version="2.0" IssueInstant="{issued}"><saml:Issuer>{IDP}</saml:Issuer>{signature}<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified">{name_id}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="{until}" Recipient="{destination}" InResponseTo="{irt}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{since}" NotOnOrAfter="{until}"><saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="{issued}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:Password</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>{email}</saml:Assertion></samlp:Response>"#,
-            rid = uuid::Uuid::new_v4().simple(),
-            destination = self.destination,
-            irt = self.in_response_to,
-            aid = self.assertion_id,
-            name_id = self.name_id,
-            since = at(self.valid_for.min(0) - 600),
-            until = at(self.valid_for),
-            audience = self.audience,
-        )
-    }
-
-    /// Signed by `xmlsec1` with the answer's key.
-    fn signed(&self) -> String {
-        sign(&self.xml(true), self.key)
-    }
-}
-
-fn sign(xml: &str, key: &str) -> String {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (input, output) = (dir.path().join("in.xml"), dir.path().join("out.xml"));
-    std::fs::write(&input, xml).expect("write");
-    let key = format!(
-        "{},{}",
-        fixture(&format!("{key}-key.pem")).display(),
-        fixture(&format!("{key}-cert.pem")).display()
-    );
-    let status = Command::new("xmlsec1")
-        .args(["--sign", "--privkey-pem", &key, "--id-attr:ID"])
-        .arg("urn:oasis:names:tc:SAML:2.0:assertion:Assertion")
-        .arg("--output")
-        .arg(&output)
-        .arg(&input)
-        .status()
-        .expect("xmlsec1 (apt install xmlsec1)");
-    assert!(status.success(), "xmlsec1 --sign failed");
-    std::fs::read_to_string(output).expect("signed")
+/// A good answer from the organization's provider to `request`.
+fn answer_to(svc: &Services, org: OrgId, request: &str, name_id: &str) -> Answer {
+    Answer::for_sp(&saml::service_provider(svc, org), request, name_id)
 }
 
 fn encode(xml: &str) -> String {
@@ -267,7 +148,7 @@ async fn a_first_sign_in_makes_a_member_just_in_time(env: &TestEnv) {
         env,
         &env.svc,
         org,
-        &Answer::to(&env.svc, org, &id, "sam@corp.example").signed(),
+        &answer_to(&env.svc, org, &id, "sam@corp.example").signed(),
     )
     .await;
     let Arrival::SignedIn {
@@ -302,7 +183,7 @@ async fn a_first_sign_in_makes_a_member_just_in_time(env: &TestEnv) {
 
     // The next sign-in finds the same person by (connection, NameID), even with another email.
     let id = request(env, &env.svc, org).await;
-    let mut again = Answer::to(&env.svc, org, &id, "sam@corp.example");
+    let mut again = answer_to(&env.svc, org, &id, "sam@corp.example");
     again.email = Some("samuel@corp.example".into());
     let arrival = post(env, &env.svc, org, &again.signed()).await;
     assert!(matches!(arrival, Arrival::SignedIn { .. }), "{arrival:?}");
@@ -316,12 +197,12 @@ async fn a_first_sign_in_makes_a_member_just_in_time(env: &TestEnv) {
 async fn unsigned_and_foreign_signatures_are_refused(env: &TestEnv) {
     let (_, org) = acme(env).await;
     let id = request(env, &env.svc, org).await;
-    let answer = Answer::to(&env.svc, org, &id, "sam@corp.example");
+    let answer = answer_to(&env.svc, org, &id, "sam@corp.example");
     assert_eq!(
         refused(&post(env, &env.svc, org, &answer.xml(false)).await),
         Some(Refusal::Unsigned)
     );
-    let mut forged = Answer::to(&env.svc, org, &id, "sam@corp.example");
+    let mut forged = answer_to(&env.svc, org, &id, "sam@corp.example");
     forged.key = "other";
     assert_eq!(
         refused(&post(env, &env.svc, org, &forged.signed()).await),
@@ -375,9 +256,9 @@ async fn unsigned_and_foreign_signatures_are_refused(env: &TestEnv) {
 async fn a_second_unsigned_assertion_is_refused_as_wrapping(env: &TestEnv) {
     let (_, org) = acme(env).await;
     let id = request(env, &env.svc, org).await;
-    let signed = Answer::to(&env.svc, org, &id, "sam@corp.example").signed();
+    let signed = answer_to(&env.svc, org, &id, "sam@corp.example").signed();
     // The attacker's own assertion first, the provider's signed one after it.
-    let mut evil = Answer::to(&env.svc, org, &id, "owner@example.com");
+    let mut evil = answer_to(&env.svc, org, &id, "owner@example.com");
     evil.assertion_id = "_evil".into();
     let evil_xml = evil.xml(false);
     let start = evil_xml.find("<saml:Assertion").expect("assertion");
@@ -401,7 +282,7 @@ async fn a_comment_inside_the_name_id_is_refused(env: &TestEnv) {
     let id = request(env, &env.svc, org).await;
     // The provider vouched for "owner@example.com.evil.test"; canonicalization drops comments,
     // so the signature still holds once one is slipped in, and a careless reader stops at it.
-    let signed = Answer::to(&env.svc, org, &id, "owner@example.com.evil.test").signed();
+    let signed = answer_to(&env.svc, org, &id, "owner@example.com.evil.test").signed();
     let commented = signed.replace(
         ">owner@example.com.evil.test<",
         ">owner@example.com<!---->.evil.test<",
@@ -432,7 +313,7 @@ async fn wrong_audience_destination_and_expired_answers_are_refused(env: &TestEn
     ];
     for (change, why) in cases {
         let id = request(env, &env.svc, org).await;
-        let mut answer = Answer::to(&env.svc, org, &id, "sam@corp.example");
+        let mut answer = answer_to(&env.svc, org, &id, "sam@corp.example");
         change(&mut answer);
         assert_eq!(
             refused(&post(env, &env.svc, org, &answer.signed()).await),
@@ -444,7 +325,7 @@ async fn wrong_audience_destination_and_expired_answers_are_refused(env: &TestEn
 async fn an_answer_works_once_on_every_instance(env: &TestEnv) {
     let (_, org) = acme(env).await;
     let id = request(env, &env.svc, org).await;
-    let answer = Answer::to(&env.svc, org, &id, "sam@corp.example");
+    let answer = answer_to(&env.svc, org, &id, "sam@corp.example");
     let signed = answer.signed();
     assert!(matches!(
         post(env, &env.svc, org, &signed).await,
@@ -457,7 +338,7 @@ async fn an_answer_works_once_on_every_instance(env: &TestEnv) {
     );
     // The same assertion answering a new request of ours.
     let id = request(env, &other, org).await;
-    let mut replay = Answer::to(&env.svc, org, &id, "sam@corp.example");
+    let mut replay = answer_to(&env.svc, org, &id, "sam@corp.example");
     replay.assertion_id = answer.assertion_id.clone();
     assert_eq!(
         refused(&post(env, &other, org, &replay.signed()).await),
@@ -468,7 +349,7 @@ async fn an_answer_works_once_on_every_instance(env: &TestEnv) {
 async fn answers_to_no_request_of_ours_are_refused(env: &TestEnv) {
     let (owner, org) = acme(env).await;
     // Unsolicited (provider-initiated) and made-up request IDs.
-    let unsolicited = Answer::to(&env.svc, org, "_never-asked", "sam@corp.example");
+    let unsolicited = answer_to(&env.svc, org, "_never-asked", "sam@corp.example");
     assert_eq!(
         refused(&post(env, &env.svc, org, &unsolicited.signed()).await),
         Some(Refusal::UnknownRequest)
@@ -478,7 +359,7 @@ async fn answers_to_no_request_of_ours_are_refused(env: &TestEnv) {
     let beta = env.actor(&beta).await;
     connect(&env.svc, &beta, "member").await;
     let theirs = request(env, &env.svc, org_of(&beta)).await;
-    let crossed = Answer::to(&env.svc, org, &theirs, "sam@corp.example");
+    let crossed = answer_to(&env.svc, org, &theirs, "sam@corp.example");
     assert_eq!(
         refused(&post(env, &env.svc, org, &crossed.signed()).await),
         Some(Refusal::UnknownRequest)
@@ -500,7 +381,7 @@ async fn answers_to_no_request_of_ours_are_refused(env: &TestEnv) {
             .expect("start"),
         Err(Refusal::Disabled)
     );
-    let answer = Answer::to(&env.svc, org, &before, "sam@corp.example");
+    let answer = answer_to(&env.svc, org, &before, "sam@corp.example");
     assert_eq!(
         refused(&post(env, &env.svc, org, &answer.signed()).await),
         Some(Refusal::Disabled)
@@ -511,7 +392,7 @@ async fn answers_to_no_request_of_ours_are_refused(env: &TestEnv) {
     let id = request(env, &env.svc, org).await;
     env.clock
         .advance(saml::REQUEST_TTL + std::time::Duration::from_secs(1));
-    let late = Answer::to(&env.svc, org, &id, "sam@corp.example");
+    let late = answer_to(&env.svc, org, &id, "sam@corp.example");
     assert_eq!(
         refused(&post(env, &env.svc, org, &late.signed()).await),
         Some(Refusal::UnknownRequest)
@@ -615,7 +496,7 @@ async fn an_existing_account_proves_itself_before_it_is_linked(env: &TestEnv) {
         env,
         &env.svc,
         org,
-        &Answer::to(&env.svc, org, &id, "owner@example.com").signed(),
+        &answer_to(&env.svc, org, &id, "owner@example.com").signed(),
     )
     .await;
     let Arrival::ProveAccount { cookie, .. } = arrival else {
@@ -640,7 +521,7 @@ async fn an_existing_account_proves_itself_before_it_is_linked(env: &TestEnv) {
         env,
         &env.svc,
         org,
-        &Answer::to(&env.svc, org, &id, "owner@example.com").signed(),
+        &answer_to(&env.svc, org, &id, "owner@example.com").signed(),
     )
     .await;
     assert!(matches!(arrival, Arrival::SignedIn { .. }), "{arrival:?}");
@@ -676,7 +557,7 @@ async fn the_sign_in_restriction_holds_for_saml_as_for_oidc(env: &TestEnv) {
         env,
         &env.svc,
         org,
-        &Answer::to(&env.svc, org, &id, "owner@example.com").signed(),
+        &answer_to(&env.svc, org, &id, "owner@example.com").signed(),
     )
     .await
     else {
@@ -727,7 +608,7 @@ async fn the_sign_in_restriction_holds_for_saml_as_for_oidc(env: &TestEnv) {
         env,
         &env.svc,
         org,
-        &Answer::to(&env.svc, org, &id, "sam@corp.example").signed(),
+        &answer_to(&env.svc, org, &id, "sam@corp.example").signed(),
     )
     .await;
     assert!(matches!(arrival, Arrival::SignedIn { .. }), "{arrival:?}");
@@ -745,7 +626,7 @@ async fn the_sign_in_restriction_holds_for_saml_as_for_oidc(env: &TestEnv) {
         env,
         &env.svc,
         beta_org,
-        &Answer::to(&env.svc, beta_org, &id, "new@corp.example").signed(),
+        &answer_to(&env.svc, beta_org, &id, "new@corp.example").signed(),
     )
     .await;
     assert_eq!(refused(&arrival), Some(Refusal::NotAllowed));

@@ -60,6 +60,9 @@ pub fn describe(action: &str, target: Option<&str>) -> String {
         "identity.unlinked" => "Unlinked a sign-in provider",
         "sso.connection_updated" => "Changed the single sign-on connection",
         "sso.member_provisioned" => "Joined through single sign-on",
+        "sso.domain_added" => "Claimed an email domain",
+        "sso.domain_verified" => "Verified an email domain",
+        "sso.domain_removed" => "Removed an email domain",
         "sso.sign_in_refused" => match detail("reason") {
             Some("signature" | "unsigned" | "wrapping" | "comment") => {
                 "Single sign-on refused: an answer that is not the identity provider's"

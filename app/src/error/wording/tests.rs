@@ -105,6 +105,14 @@ fn every_problem(problem: &Problem) -> &'static str {
             "A signing certificate in the metadata cannot be read"
         }
         Problem::UnknownDefaultRole => "Choose Admin, Member or Auditor",
+        Problem::InvalidDomain => "Enter a domain name such as example.com",
+        Problem::DomainAlreadyListed => "This domain is listed already",
+        Problem::DomainClaimed => "Another organization has verified this domain",
+        Problem::DomainRecordNotFound { .. } => {
+            "The TXT record was not found at _gatehouse-verification.corp.example. DNS changes \
+             can take a few minutes to appear: try again shortly"
+        }
+        Problem::TooManyDomains { .. } => "Add at most 20 domains",
     }
 }
 
@@ -176,11 +184,18 @@ fn every_field_problem_has_its_sentence() {
         Problem::SamlMetadata(MetadataProblem::NoSigningCertificate),
         Problem::SamlMetadata(MetadataProblem::BadCertificate),
         Problem::UnknownDefaultRole,
+        Problem::InvalidDomain,
+        Problem::DomainAlreadyListed,
+        Problem::DomainClaimed,
+        Problem::DomainRecordNotFound {
+            record_name: "_gatehouse-verification.corp.example".into(),
+        },
+        Problem::TooManyDomains { max: 20 },
     ];
     for kind in &problems {
         assert_eq!(problem(kind), every_problem(kind), "{kind:?}");
     }
-    assert_eq!(problems.len(), 65, "every variant is in the table");
+    assert_eq!(problems.len(), 70, "every variant is in the table");
 }
 
 fn every_denial(denial: &Denial) -> &'static str {
