@@ -47,8 +47,11 @@ pub fn Field(
     /// The on-screen keyboard to offer, e.g. `numeric`.
     #[prop(optional)]
     inputmode: Option<&'static str>,
+    /// The input's id when `field-<name>` is taken on the page (two forms with one name).
+    #[prop(optional)]
+    id: Option<&'static str>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = id.map_or_else(|| format!("field-{name}"), str::to_string);
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let messages = move || messages_for(error, name);

@@ -197,7 +197,7 @@ fn SsoSignIn() -> impl IntoView {
                         </p>
                     </Show>
                     {move || next().map(|next| view! { <input type="hidden" name="next" value=next/> })}
-                    <Field label="Work email" name="email" kind="email" autocomplete="username" maxlength=254 error/>
+                    <Field label="Work email" name="email" id="sso-email" kind="email" autocomplete="username" maxlength=254 error/>
                     <button type="submit" class="button wide" disabled=move || lookup.pending().get()>
                         "Continue with SSO"
                     </button>

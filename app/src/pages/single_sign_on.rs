@@ -165,6 +165,11 @@ fn DomainsPanel() -> impl IntoView {
     let add_error = action_error(add);
     let verify_error = action_error(verify);
     let remove_error = action_error(remove);
+    let verify_message = move || {
+        verify_error
+            .get()
+            .map(|e| e.field("domain").first().cloned().unwrap_or(e.message))
+    };
     let domains = Resource::new(
         move || {
             (
@@ -206,7 +211,8 @@ fn DomainsPanel() -> impl IntoView {
                 "who choose \"Sign in with SSO\" are sent to your identity provider, and accounts it "
                 "creates for them start with a verified address."
             </p>
-            <FormError error=verify_error/>
+            // A verification refused is about the record, not a field on this page: its words.
+            <div class="form-error" role="alert">{verify_message}</div>
             <FormError error=remove_error/>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
