@@ -195,6 +195,10 @@ mod server {
                 axum::routing::post(crate::saml_routes::acs),
             )
             .route(
+                "/saml/{org}/continue",
+                axum::routing::get(crate::saml_routes::finish),
+            )
+            .route(
                 "/api/export_access_review",
                 axum::routing::get(crate::access_review_export::export),
             )

@@ -132,7 +132,7 @@ pub(crate) fn signed_in(
     }
 }
 
-pub(crate) fn identity_cookie(cookies: Cookies, token: &str) -> String {
+fn identity_cookie(cookies: Cookies, token: &str) -> String {
     cookies.set(cookies.identity(), token, oauth::PENDING_TTL)
 }
 

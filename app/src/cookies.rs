@@ -42,6 +42,12 @@ impl Cookies {
         self.name("gatehouse_oauth", "__Host-gatehouse_oauth")
     }
 
+    /// Binds a trip to an organization's SAML identity provider to the browser that started it
+    /// (ten minutes): the answer is finished only there.
+    pub fn saml(self) -> &'static str {
+        self.name("gatehouse_saml", "__Host-gatehouse_saml")
+    }
+
     /// A provider's verified identity waiting for its person (create the account, or prove
     /// the existing one), fifteen minutes.
     pub fn identity(self) -> &'static str {
@@ -136,14 +142,21 @@ mod tests {
     #[test]
     fn plain_http_keeps_the_bare_names_without_secure() {
         let http = Cookies::new(false);
-        let names = [http.session(), http.mfa(), http.oauth(), http.identity()];
+        let names = [
+            http.session(),
+            http.mfa(),
+            http.oauth(),
+            http.identity(),
+            http.saml(),
+        ];
         assert_eq!(
             names,
             [
                 "gatehouse_session",
                 "gatehouse_mfa",
                 "gatehouse_oauth",
-                "gatehouse_identity"
+                "gatehouse_identity",
+                "gatehouse_saml"
             ]
         );
         assert_eq!(

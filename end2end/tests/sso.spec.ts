@@ -12,13 +12,11 @@ import {
   apiPost,
   newAccount,
   signUp,
+  submitSignIn,
   visit,
   waitForHydration,
-  VERIFY_SUBJECT,
 } from './helpers';
-import { mailsTo } from './mail';
 import { MEMBERS, memberRow } from './members';
-import { uniqueEmail } from './provider';
 
 const SSO = '/settings/single-sign-on';
 const IDP = process.env.GATEHOUSE_E2E_SAML_IDP ?? '';
@@ -52,6 +50,22 @@ async function connectIdentityProvider(page: Page): Promise<void> {
   await page.getByLabel('Enable single sign-on').check();
   await button(page, 'Save Single Sign-On').click();
   await expect(page.getByRole('region', { name: 'Identity provider', exact: true }).locator('.status')).toHaveText('On');
+}
+
+/** A domain no other test uses. */
+function uniqueDomain(): string {
+  return `corp-${Date.now()}-${Math.random().toString(36).slice(2, 7)}.example`;
+}
+
+/** On the single sign-on page: adds `domain`, publishes its TXT record, verifies it. */
+async function proveDomain(page: Page, domain: string): Promise<void> {
+  const domains = page.getByRole('region', { name: 'Domains' });
+  await field(domains, 'Domain').fill(domain);
+  await button(domains, 'Add Domain').click();
+  const item = domains.getByRole('listitem', { name: domain });
+  publishTxt(await field(item, 'TXT record name').inputValue(), await field(item, 'TXT record value').inputValue());
+  await button(item, `Verify ${domain}`).click();
+  await expect(item.locator('.status')).toHaveText('Verified');
 }
 
 test('an Owner connects the identity provider and a new person becomes a member just in time', async ({ page, browser }) => {
@@ -89,21 +103,27 @@ test('an Owner connects the identity provider and a new person becomes a member 
   await shot(page, 'connected');
   const startUrl = await field(page, 'Sign-in URL for your members').inputValue();
 
-  // A new person signs in through the provider: a member with the default role, no sign-up.
-  const email = uniqueEmail('saml-new');
+  // The provider vouches only for addresses in the organization's proven domains.
+  const domain = uniqueDomain();
+  const email = `sam@${domain}`;
   const context = await browser.newContext();
   const newcomer = await context.newPage();
+  await newcomer.goto(startUrl);
+  await atIdentityProvider(newcomer, email, 'Sam Saml');
+  await expectPath(newcomer, '/login');
+  await expect(alertWith(newcomer, 'Your organization has not verified the domain of your email address')).toBeVisible();
+  await proveDomain(page, domain);
+
+  // A new person signs in through the provider: a member with the default role, no sign-up.
   await newcomer.goto(startUrl);
   await atIdentityProvider(newcomer, email, 'Sam Saml');
   await expectPath(newcomer, '/');
   await waitForHydration(newcomer);
   await expect(newcomer.locator('.org-slot')).toContainText(owner.organization);
   await shot(newcomer, 'signed-in');
+  // The organization proved the domain: the address needs no confirming.
+  await expect(newcomer.getByRole('region', { name: 'Email verification' })).toHaveCount(0);
   await context.close();
-  // The provider's word is not proof of the address (the domain is not the organization's):
-  // its owner is asked to confirm it.
-  const [mail] = await mailsTo(email);
-  expect(mail.subject).toBe(VERIFY_SUBJECT);
 
   await visit(page, MEMBERS);
   const row = memberRow(page, email);
@@ -160,7 +180,7 @@ test('an Owner proves an email domain with a TXT record, and its people choose "
   await signUp(page, owner);
   await visit(page, SSO);
   await connectIdentityProvider(page);
-  const domain = `corp-${Date.now()}-${Math.random().toString(36).slice(2, 7)}.example`;
+  const domain = uniqueDomain();
   const domains = page.getByRole('region', { name: 'Domains' });
   await field(domains, 'Domain').fill('not a domain');
   await button(domains, 'Add Domain').click();
@@ -208,4 +228,41 @@ test('an Owner proves an email domain with a TXT record, and its people choose "
   await visit(page, SSO);
   await button(domains.getByRole('listitem', { name: domain }), `Remove ${domain}`).click();
   await expect(domains.getByRole('listitem', { name: domain })).toHaveCount(0);
+});
+
+test('an Owner requires single sign-on: their account is linked through the provider, then passwords are refused', async ({ page, browser }) => {
+  const domain = uniqueDomain();
+  const owner = newAccount({ email: `owner@${domain}` });
+  await signUp(page, owner);
+  await visit(page, SSO);
+  await connectIdentityProvider(page);
+  await proveDomain(page, domain);
+  const startUrl = await field(page, 'Sign-in URL for your members').inputValue();
+  // Required before the Owner has a way in through it: refused, naming what to do.
+  await visit(page, '/settings/security');
+  await page.getByLabel('Members must sign in with').selectOption({ label: 'Single sign-on (SAML)' });
+  await button(page, 'Save Restriction').click();
+  await expect(alertWith(page, 'Sign in with Single sign-on (SAML) once first')).toBeVisible();
+
+  // Through the provider once, in the proven domain: the account is linked.
+  await page.goto(startUrl);
+  await atIdentityProvider(page, owner.email, owner.name);
+  await expectPath(page, '/');
+  await visit(page, '/settings/security');
+  await page.getByLabel('Members must sign in with').selectOption({ label: 'Single sign-on (SAML)' });
+  await button(page, 'Save Restriction').click();
+  await expect(page.getByText('Members must sign in with Single sign-on (SAML).')).toBeVisible();
+  await shot(page, 'restriction');
+
+  const elsewhere = await browser.newContext();
+  const other = await elsewhere.newPage();
+  await visit(other, '/login');
+  await submitSignIn(other, owner.email, owner.password);
+  await expect(alertWith(other, `Members of ${owner.organization} must sign in with Single sign-on (SAML).`)).toBeVisible();
+  await other.goto(startUrl);
+  await atIdentityProvider(other, owner.email, owner.name);
+  await expectPath(other, '/');
+  await waitForHydration(other);
+  await expect(other.locator('.org-slot')).toContainText(owner.organization);
+  await elsewhere.close();
 });

@@ -5,10 +5,10 @@
 //!
 //! Identities are keyed on (connection, NameID): the `identities` row's issuer and provider are
 //! both [`provider_key`], so sessions through one organization's connection never satisfy
-//! another organization's "members must sign in with single sign-on". An email the provider
-//! asserts that already has an account is linked only after that account proves itself, as
-//! with OpenID Connect: an organization's provider must not be able to take over an account of
-//! someone else's.
+//! another organization's "members must sign in with single sign-on". Any organization can bring
+//! a provider, and a provider can assert any address: so a connection vouches for addresses
+//! only in the email domains its organization proved with DNS (see [`domains`]); a person it
+//! does not know yet with another address is refused, never linked nor created.
 
 use samael::metadata::{EntityDescriptor, HTTP_REDIRECT_BINDING};
 
@@ -26,7 +26,7 @@ pub mod domains;
 mod flow;
 pub mod verify;
 
-pub use flow::{Arrival, acs, start};
+pub use flow::{Answered, Arrival, Started, acs, finish, start};
 
 /// How long an AuthnRequest may wait for its answer.
 pub const REQUEST_TTL: std::time::Duration = std::time::Duration::from_secs(10 * 60);
@@ -76,6 +76,11 @@ pub enum Refusal {
     /// No request of ours that is still waiting: unsolicited, expired, or for another
     /// organization.
     UnknownRequest,
+    /// The answer was brought back by another browser than the one that started the trip.
+    OtherBrowser,
+    /// A person the organization does not know yet, with an address outside the domains it
+    /// proved: its provider cannot vouch for it.
+    UnverifiedDomain,
     /// No usable NameID.
     NoSubject,
     /// No email attribute for a new person.
@@ -105,6 +110,8 @@ impl Refusal {
             Refusal::Expired => "expired",
             Refusal::Replayed => "replayed",
             Refusal::UnknownRequest => "unknown_request",
+            Refusal::OtherBrowser => "other_browser",
+            Refusal::UnverifiedDomain => "unverified_domain",
             Refusal::NoSubject => "no_subject",
             Refusal::NoEmail => "no_email",
             Refusal::ProviderError => "provider_error",
@@ -326,10 +333,10 @@ pub fn read_metadata(xml: &str) -> Result<(String, String), Vec<Problem>> {
         .idp_signing_certs()
         .map_err(|_| problem(MetadataProblem::BadCertificate))?
         .unwrap_or_default();
-    let certs: Vec<_> = certs.iter().filter(|c| !c.der_data().is_empty()).collect();
-    if certs.is_empty() {
+    if certs.iter().all(|c| c.der_data().is_empty()) {
         return Err(problem(MetadataProblem::NoSigningCertificate));
     }
+    // An empty one beside a good one is refused too: verifying would stop at it.
     if !certs
         .iter()
         .all(|c| openssl::x509::X509::from_der(c.der_data()).is_ok())

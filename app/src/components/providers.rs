@@ -88,6 +88,14 @@ pub fn saml_error_message(code: &str) -> &'static str {
             "The identity provider's answer has expired (or is not valid yet). Start again."
         }
         "replayed" => "That sign-in answer was already used. Start again.",
+        "other_browser" => {
+            "That sign-in was started in another browser, so it was refused. Start again here."
+        }
+        "unverified_domain" => {
+            "Your organization has not verified the domain of your email address, so single \
+             sign-on cannot sign you in yet. Ask its administrator to verify the domain in \
+             Settings → Single sign-on."
+        }
         "unknown_request" => {
             "That sign-in did not start here, or took too long. Start again from Gatehouse."
         }

@@ -14,15 +14,23 @@ CREATE TABLE saml_connections (
     updated_at BIGINT NOT NULL
 );
 
--- An AuthnRequest on its way (10 minutes): the answer must name it, and uses it up (`used_at`;
--- the row stays until it expires, so a second answer is told apart from a stranger's).
+-- A trip to the identity provider (10 minutes). Started in one browser (`binding_hash`: the hash
+-- of the cookie set there); answered once at the ACS (`used_at`, with what the verified
+-- assertion said and `arrival_hash`, the hash of the one-time token the browser carries on);
+-- finished in the browser that started it, which spends the token (`arrival_hash` back to
+-- NULL). Rows stay until they expire, so a second answer is told apart from a stranger's.
 CREATE TABLE saml_requests (
     id TEXT PRIMARY KEY,
     org_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    binding_hash TEXT NOT NULL,
     next_path TEXT,
     created_at BIGINT NOT NULL,
     expires_at BIGINT NOT NULL,
-    used_at BIGINT
+    used_at BIGINT,
+    arrival_hash TEXT UNIQUE,
+    name_id TEXT,
+    email TEXT,
+    display_name TEXT
 );
 CREATE INDEX saml_requests_by_expiry ON saml_requests (expires_at);
 

@@ -96,15 +96,8 @@ pub async fn link_pending(
         email: &pending.email,
     };
     store::insert_identity(change.conn(), &identity, user, now).await?;
-    // An OpenID provider verified this address, the account's own (it was found by it). An
-    // organization's SAML provider vouches for no address outside the domains it proved, so
-    // the account's verification stays as it was.
-    if !pending
-        .provider
-        .starts_with(crate::identities::SAML_KEY_PREFIX)
-    {
-        crate::email_verification::mark_verified(&mut change, user, now).await?;
-    }
+    // The provider verified this address, the account's own (it was found by it).
+    crate::email_verification::mark_verified(&mut change, user, now).await?;
     let event = Event {
         action: Audited::IdentityLinked,
         org: None,

@@ -262,6 +262,24 @@ async fn record(
     audit::record(change.conn(), event, now).await
 }
 
+/// Whether `email`'s domain is one the organization verified.
+pub(crate) async fn verified_here(
+    pool: &sqlx::AnyPool,
+    org: OrgId,
+    email: &crate::users::EmailAddress,
+) -> Result<bool, Error> {
+    let domain = email.as_str().rsplit('@').next().unwrap_or_default();
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT verified_at FROM sso_domains WHERE org_id = $1 AND domain = $2 \
+         AND verified_at IS NOT NULL",
+    )
+    .bind(org.to_string())
+    .bind(domain)
+    .fetch_optional(pool)
+    .await?;
+    Ok(found.is_some())
+}
+
 /// "Sign in with SSO": where a person with `email` starts, when its domain is verified by an
 /// organization whose connection is on (`/saml/<organization id>/start`), else `None`. One
 /// query either way, so a known domain answers no slower than an unknown one.

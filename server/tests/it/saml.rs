@@ -5,7 +5,10 @@
 
 use base64::Engine;
 use gatehouse_server::error::{Denial, MetadataProblem, Problem};
-use gatehouse_server::saml::{self, Arrival, ConnectionInput, Refusal};
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+
+use gatehouse_server::saml::{self, Answered, Arrival, ConnectionInput, Refusal};
 use gatehouse_server::sign_in::SignInStep;
 use gatehouse_server::{Actor, Error, OrgId, Role, Services, sign_in};
 
@@ -27,7 +30,8 @@ on_both_databases!(
     an_answer_works_once_on_every_instance,
     answers_to_no_request_of_ours_are_refused,
     metadata_must_name_what_verifying_needs,
-    an_existing_account_proves_itself_before_it_is_linked,
+    only_addresses_in_the_organizations_domains_are_linked_or_created,
+    a_browser_that_did_not_start_the_trip_cannot_finish_it,
     the_sign_in_restriction_holds_for_saml_as_for_oidc,
 );
 
@@ -56,7 +60,7 @@ fn encode(xml: &str) -> String {
 /// browser carries to the provider (which names this organization's service provider).
 async fn request(env: &TestEnv, svc: &Services, org: OrgId) -> String {
     use std::io::Read;
-    let url = saml::start(
+    let started = saml::start(
         svc,
         &org.to_string(),
         Some("/settings/profile"),
@@ -65,6 +69,7 @@ async fn request(env: &TestEnv, svc: &Services, org: OrgId) -> String {
     .await
     .expect("start")
     .expect("a connection");
+    let url = started.url;
     let encoded = url
         .strip_prefix(&format!("{IDP_SSO}?SAMLRequest="))
         .unwrap_or_else(|| panic!("to the provider: {url}"));
@@ -89,6 +94,10 @@ async fn request(env: &TestEnv, svc: &Services, org: OrgId) -> String {
         .and_then(|rest| rest.split('"').next())
         .expect("an ID");
     assert!(id.len() >= 33, "128 random bits: {id}");
+    BROWSER
+        .lock()
+        .expect("cookie jar")
+        .insert(id.to_string(), started.binding.expose().to_string());
     id.to_string()
 }
 
@@ -109,10 +118,43 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8(out).expect("UTF-8")
 }
 
-async fn post(env: &TestEnv, svc: &Services, org: OrgId, xml: &str) -> Arrival {
-    saml::acs(svc, &org.to_string(), &encode(xml), &env.client(), None)
+/// The browser's cookie jar: each trip's binding cookie, by request ID.
+static BROWSER: LazyLock<Mutex<HashMap<String, String>>> = LazyLock::new(Mutex::default);
+
+/// Posts `xml` to the ACS.
+async fn answer(env: &TestEnv, svc: &Services, org: OrgId, xml: &str) -> Answered {
+    saml::acs(svc, &org.to_string(), &encode(xml), &env.client())
         .await
         .expect("acs")
+}
+
+/// The binding cookie of the trip `xml` answers, as the browser that started it holds it.
+fn binding_for(xml: &str) -> Option<String> {
+    let id = xml.split("InResponseTo=\"").nth(1)?.split('"').next()?;
+    BROWSER.lock().ok()?.get(id).cloned()
+}
+
+/// Posts `xml` to the ACS and, verified, finishes the trip in the browser that started it.
+async fn post(env: &TestEnv, svc: &Services, org: OrgId, xml: &str) -> Arrival {
+    match answer(env, svc, org, xml).await {
+        Answered::Verified { token } => {
+            let binding = binding_for(xml);
+            finish(env, svc, org, token.expose(), binding.as_deref()).await
+        }
+        Answered::Refused(why) => Arrival::Refused(why),
+    }
+}
+
+async fn finish(
+    env: &TestEnv,
+    svc: &Services,
+    org: OrgId,
+    token: &str,
+    binding: Option<&str>,
+) -> Arrival {
+    saml::finish(svc, &org.to_string(), token, binding, &env.client(), None)
+        .await
+        .expect("finish")
 }
 
 fn refused(arrival: &Arrival) -> Option<Refusal> {
@@ -133,12 +175,32 @@ async fn refusals_audited(env: &TestEnv, org: OrgId) -> Vec<String> {
     .expect("audit")
 }
 
-/// The Owner of Acme with its connection on.
+/// The Owner of Acme with its connection on, and `corp.example` proved Acme's.
 async fn acme(env: &TestEnv) -> (Actor, OrgId) {
+    let (owner, org) = connected_acme(env).await;
+    proved(env, org, "corp.example").await;
+    (owner, org)
+}
+
+/// The Owner of Acme with its connection on, no domain proved.
+async fn connected_acme(env: &TestEnv) -> (Actor, OrgId) {
     let owner = acme_owner(env).await;
     connect(&env.svc, &owner, "member").await;
     let org = org_of(&owner);
     (owner, org)
+}
+
+/// Marks `domain` verified for `org` (the DNS round trip is `saml/domains.rs`'s).
+async fn proved(env: &TestEnv, org: OrgId, domain: &str) {
+    sqlx::query(
+        "INSERT INTO sso_domains (org_id, domain, token, created_at, verified_at) \
+         VALUES ($1, $2, 'test', 0, 0)",
+    )
+    .bind(org.to_string())
+    .bind(domain)
+    .execute(env.svc.db.pool())
+    .await
+    .expect("domain");
 }
 
 async fn a_first_sign_in_makes_a_member_just_in_time(env: &TestEnv) {
@@ -232,10 +294,10 @@ async fn unsigned_and_foreign_signatures_are_refused(env: &TestEnv) {
         Some(Refusal::Signature)
     );
     // Not a SAML response at all.
-    let garbage = saml::acs(&env.svc, &org.to_string(), "%%%", &env.client(), None)
+    let garbage = saml::acs(&env.svc, &org.to_string(), "%%%", &env.client())
         .await
         .expect("acs");
-    assert_eq!(refused(&garbage), Some(Refusal::Malformed));
+    assert!(matches!(garbage, Answered::Refused(Refusal::Malformed)));
     assert_eq!(
         refusals_audited(env, org).await,
         [
@@ -375,12 +437,12 @@ async fn answers_to_no_request_of_ours_are_refused(env: &TestEnv) {
     saml::update_connection(&env.svc, &owner, off, None)
         .await
         .expect("off");
-    assert_eq!(
+    assert!(matches!(
         saml::start(&env.svc, &org.to_string(), None, &env.client())
             .await
             .expect("start"),
         Err(Refusal::Disabled)
-    );
+    ));
     let answer = answer_to(&env.svc, org, &before, "sam@corp.example");
     assert_eq!(
         refused(&post(env, &env.svc, org, &answer.signed()).await),
@@ -489,42 +551,79 @@ async fn metadata_must_name_what_verifying_needs(env: &TestEnv) {
     ));
 }
 
-async fn an_existing_account_proves_itself_before_it_is_linked(env: &TestEnv) {
-    let (owner, org) = acme(env).await;
-    let id = request(env, &env.svc, org).await;
-    let arrival = post(
-        env,
-        &env.svc,
-        org,
-        &answer_to(&env.svc, org, &id, "owner@example.com").signed(),
-    )
-    .await;
-    let Arrival::ProveAccount { cookie, .. } = arrival else {
-        panic!("expected a proof first, got {arrival:?}");
-    };
+async fn only_addresses_in_the_organizations_domains_are_linked_or_created(env: &TestEnv) {
+    let (_, org) = acme(env).await;
+    let carol = env
+        .sign_up_as("Carol", "carol@corp.example", "Carol's Co")
+        .await;
+    // Any organization can bring a provider that asserts any address: outside the domains
+    // Acme proved, nobody is linked or created.
+    for email in ["owner@example.com", "new@elsewhere.example"] {
+        let id = request(env, &env.svc, org).await;
+        let xml = answer_to(&env.svc, org, &id, email).signed();
+        assert_eq!(
+            refused(&post(env, &env.svc, org, &xml).await),
+            Some(Refusal::UnverifiedDomain),
+            "{email}"
+        );
+    }
     let identities: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM identities")
         .fetch_one(env.svc.db.pool())
         .await
         .expect("count");
-    assert_eq!(identities, 0, "nothing linked before the proof");
-    let linked = gatehouse_server::oauth::link_pending(
-        &env.svc,
-        cookie.expose(),
-        owner.user_id,
-        &env.client(),
-    )
-    .await
-    .expect("link");
-    assert!(linked);
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(env.svc.db.pool())
+        .await
+        .expect("count");
+    assert_eq!((identities, users), (0, 2), "the owner and Carol only");
+    assert_eq!(
+        refusals_audited(env, org).await,
+        ["reason:unverified_domain", "reason:unverified_domain"]
+    );
+
+    // Inside them, the existing account is linked and joins with the default role.
     let id = request(env, &env.svc, org).await;
-    let arrival = post(
-        env,
-        &env.svc,
-        org,
-        &answer_to(&env.svc, org, &id, "owner@example.com").signed(),
-    )
-    .await;
+    let xml = answer_to(&env.svc, org, &id, "carol@corp.example").signed();
+    let Arrival::SignedIn {
+        step: SignInStep::Done(session),
+        ..
+    } = post(env, &env.svc, org, &xml).await
+    else {
+        panic!("expected Carol signed in");
+    };
+    assert_eq!(session.user_id, carol.user_id);
+    let caller = env.resolve(&session).await.expect("the session works");
+    let here = caller.org.as_ref().expect("in Acme");
+    assert_eq!((here.id, here.role), (org, Role::Member));
+}
+
+async fn a_browser_that_did_not_start_the_trip_cannot_finish_it(env: &TestEnv) {
+    let (_, org) = acme(env).await;
+    let id = request(env, &env.svc, org).await;
+    let xml = answer_to(&env.svc, org, &id, "sam@corp.example").signed();
+    // The answer an attacker obtained, posted from a victim's browser (login CSRF).
+    let Answered::Verified { token } = answer(env, &env.svc, org, &xml).await else {
+        panic!("a valid answer");
+    };
+    let stranger = "0".repeat(43);
+    for binding in [None, Some(stranger.as_str())] {
+        assert_eq!(
+            refused(&finish(env, &env.svc, org, token.expose(), binding).await),
+            Some(Refusal::OtherBrowser)
+        );
+    }
+    // The browser that started it finishes it, once.
+    let binding = binding_for(&xml);
+    let arrival = finish(env, &env.svc, org, token.expose(), binding.as_deref()).await;
     assert!(matches!(arrival, Arrival::SignedIn { .. }), "{arrival:?}");
+    assert_eq!(
+        refused(&finish(env, &env.svc, org, token.expose(), binding.as_deref()).await),
+        Some(Refusal::UnknownRequest)
+    );
+    assert_eq!(
+        refused(&finish(env, &env.svc, org, "not-a-token", binding.as_deref()).await),
+        Some(Refusal::UnknownRequest)
+    );
 }
 
 async fn restrict(env: &TestEnv, owner: &Actor, provider: Option<&str>) -> Result<(), Error> {
@@ -551,21 +650,13 @@ async fn the_sign_in_restriction_holds_for_saml_as_for_oidc(env: &TestEnv) {
         Err(Error::Validation(_))
     ));
 
-    // The Owner links their account through the provider, then requires it.
+    // With example.com proved Acme's, the Owner signs in through the provider once (their
+    // account is linked), then requires it.
+    proved(env, org, "example.com").await;
     let id = request(env, &env.svc, org).await;
-    let Arrival::ProveAccount { cookie, .. } = post(
-        env,
-        &env.svc,
-        org,
-        &answer_to(&env.svc, org, &id, "owner@example.com").signed(),
-    )
-    .await
-    else {
-        panic!("expected a proof first");
-    };
-    gatehouse_server::oauth::link_pending(&env.svc, cookie.expose(), owner.user_id, &env.client())
-        .await
-        .expect("link");
+    let xml = answer_to(&env.svc, org, &id, "owner@example.com").signed();
+    let arrival = post(env, &env.svc, org, &xml).await;
+    assert!(matches!(arrival, Arrival::SignedIn { .. }), "{arrival:?}");
     restrict(env, &owner, Some(&key))
         .await
         .expect("restricted to SAML");

@@ -9,7 +9,7 @@ use gatehouse_server::error::{Denial, Problem};
 use gatehouse_server::saml::{Arrival, domains};
 use gatehouse_server::{Error, Role, Services};
 
-use super::{acme, answer_to, connect, post, request};
+use super::{answer_to, connect, connected_acme, post, request};
 use crate::expect::{expect_denied, expect_not_found};
 use crate::on_both_databases;
 use crate::support::TestEnv;
@@ -92,12 +92,12 @@ fn problem_of(result: Result<domains::Domain, Error>) -> Problem {
 async fn a_domain_is_verified_by_its_txt_record_and_leads_to_the_provider(env: &TestEnv) {
     let dns = Dns::start(env);
     let svc = &dns.svc;
-    let (owner, org) = acme(env).await;
-    let added = domains::add_domain(svc, &owner, " Corp.Example. ")
+    let (owner, org) = connected_acme(env).await;
+    let added = domains::add_domain(svc, &owner, " Dept.Example. ")
         .await
         .expect("added");
-    assert_eq!(added.domain, "corp.example");
-    assert_eq!(added.record_name, "_gatehouse-verification.corp.example");
+    assert_eq!(added.domain, "dept.example");
+    assert_eq!(added.record_name, "_gatehouse-verification.dept.example");
     assert!(added.record_value.starts_with("gatehouse-verification="));
     assert_eq!(added.verified_at, None);
     let not_yet = Problem::DomainRecordNotFound {
@@ -105,21 +105,21 @@ async fn a_domain_is_verified_by_its_txt_record_and_leads_to_the_provider(env: &
     };
     // Nothing published, then the wrong value, then at the domain itself: not verified.
     assert_eq!(
-        problem_of(domains::verify_domain(svc, &owner, "corp.example").await),
+        problem_of(domains::verify_domain(svc, &owner, "dept.example").await),
         not_yet
     );
     dns.publish(&[(&added.record_name, "gatehouse-verification=someone-elses")]);
     assert_eq!(
-        problem_of(domains::verify_domain(svc, &owner, "corp.example").await),
+        problem_of(domains::verify_domain(svc, &owner, "dept.example").await),
         not_yet
     );
-    dns.publish(&[("corp.example", &added.record_value)]);
+    dns.publish(&[("dept.example", &added.record_value)]);
     assert_eq!(
-        problem_of(domains::verify_domain(svc, &owner, "corp.example").await),
+        problem_of(domains::verify_domain(svc, &owner, "dept.example").await),
         not_yet
     );
     assert_eq!(
-        domains::lookup(svc, "sam@corp.example", &env.client())
+        domains::lookup(svc, "sam@dept.example", &env.client())
             .await
             .expect("lookup"),
         None
@@ -129,16 +129,16 @@ async fn a_domain_is_verified_by_its_txt_record_and_leads_to_the_provider(env: &
         (&added.record_name, "v=spf1 -all"),
         (&added.record_name, &added.record_value),
     ]);
-    let verified = domains::verify_domain(svc, &owner, "corp.example")
+    let verified = domains::verify_domain(svc, &owner, "dept.example")
         .await
         .expect("verified");
     assert!(verified.verified_at.is_some());
     let listed = domains::list_domains(svc, &owner).await.expect("list");
     assert_eq!(listed, [verified]);
 
-    // "Sign in with SSO" sends corp.example's people to the provider, nobody else.
+    // "Sign in with SSO" sends dept.example's people to the provider, nobody else.
     let start = format!("/saml/{org}/start");
-    for email in ["sam@corp.example", "SAM@CORP.EXAMPLE"] {
+    for email in ["sam@dept.example", "SAM@DEPT.EXAMPLE"] {
         assert_eq!(
             domains::lookup(svc, email, &env.client())
                 .await
@@ -148,8 +148,8 @@ async fn a_domain_is_verified_by_its_txt_record_and_leads_to_the_provider(env: &
     }
     for email in [
         "sam@example.com",
-        "sam@sub.corp.example",
-        "sam@corp.example.evil",
+        "sam@sub.dept.example",
+        "sam@dept.example.evil",
     ] {
         assert_eq!(
             domains::lookup(svc, email, &env.client())
@@ -169,74 +169,74 @@ async fn a_domain_is_verified_by_its_txt_record_and_leads_to_the_provider(env: &
         env,
         svc,
         org,
-        &answer_to(svc, org, &id, "sam@corp.example").signed(),
+        &answer_to(svc, org, &id, "sam@dept.example").signed(),
     )
     .await;
     assert!(matches!(arrival, Arrival::SignedIn { .. }), "{arrival:?}");
     let verified_at: Option<i64> =
-        sqlx::query_scalar("SELECT email_verified_at FROM users WHERE email = 'sam@corp.example'")
+        sqlx::query_scalar("SELECT email_verified_at FROM users WHERE email = 'sam@dept.example'")
             .fetch_one(env.svc.db.pool())
             .await
             .expect("user");
     assert!(verified_at.is_some());
 
     // Switched off, or the domain removed: the sign-in page no longer leads there.
-    domains::remove_domain(svc, &owner, "corp.example")
+    domains::remove_domain(svc, &owner, "dept.example")
         .await
         .expect("removed");
     assert_eq!(
-        domains::lookup(svc, "sam@corp.example", &env.client())
+        domains::lookup(svc, "sam@dept.example", &env.client())
             .await
             .expect("lookup"),
         None
     );
-    expect_not_found(domains::remove_domain(svc, &owner, "corp.example").await);
+    expect_not_found(domains::remove_domain(svc, &owner, "dept.example").await);
 }
 
 async fn a_domain_belongs_to_one_organization(env: &TestEnv) {
     let dns = Dns::start(env);
     let svc = &dns.svc;
-    let (owner, _) = acme(env).await;
+    let (owner, _) = connected_acme(env).await;
     let beta = env.sign_up_as("Bea", "bea@example.com", "Beta").await;
     let beta = env.actor(&beta).await;
     connect(svc, &beta, "member").await;
     // Both may claim it while nobody has proved it; the first proof wins.
-    let ours = domains::add_domain(svc, &owner, "corp.example")
+    let ours = domains::add_domain(svc, &owner, "dept.example")
         .await
         .expect("ours");
-    let theirs = domains::add_domain(svc, &beta, "corp.example")
+    let theirs = domains::add_domain(svc, &beta, "dept.example")
         .await
         .expect("theirs");
     assert_ne!(ours.record_value, theirs.record_value);
     assert_eq!(
-        problem_of(domains::add_domain(svc, &owner, "corp.example").await),
+        problem_of(domains::add_domain(svc, &owner, "dept.example").await),
         Problem::DomainAlreadyListed
     );
     dns.publish(&[
         (&ours.record_name, &ours.record_value),
         (&theirs.record_name, &theirs.record_value),
     ]);
-    domains::verify_domain(svc, &owner, "corp.example")
+    domains::verify_domain(svc, &owner, "dept.example")
         .await
         .expect("ours first");
     assert_eq!(
-        problem_of(domains::verify_domain(svc, &beta, "corp.example").await),
+        problem_of(domains::verify_domain(svc, &beta, "dept.example").await),
         Problem::DomainClaimed
     );
     let third = env.sign_up_as("Cy", "cy@example.com", "Gamma").await;
     let third = env.actor(&third).await;
     assert_eq!(
-        problem_of(domains::add_domain(svc, &third, "corp.example").await),
+        problem_of(domains::add_domain(svc, &third, "dept.example").await),
         Problem::DomainClaimed
     );
 }
 
 async fn domain_names_and_owners_only(env: &TestEnv) {
-    let (owner, org) = acme(env).await;
+    let (owner, org) = connected_acme(env).await;
     for bad in [
         "",
         "localhost",
-        "-corp.example",
+        "-dept.example",
         "corp-.example",
         "corp..example",
         "10.0.0.1",
