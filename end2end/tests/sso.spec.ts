@@ -248,6 +248,8 @@ test('an Owner requires single sign-on: their account is linked through the prov
   await page.goto(startUrl);
   await atIdentityProvider(page, owner.email, owner.name);
   await expectPath(page, '/');
+  // The provider of the domain's verified owner vouched for the address.
+  await expect(page.getByRole('region', { name: 'Email verification' })).toHaveCount(0);
   await visit(page, '/settings/security');
   await page.getByLabel('Members must sign in with').selectOption({ label: 'Single sign-on (SAML)' });
   await button(page, 'Save Restriction').click();

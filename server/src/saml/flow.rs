@@ -481,7 +481,7 @@ async fn arrive(
 }
 
 /// Links the organization's identity to the existing account with the address the provider
-/// vouched for, in a domain the organization proved.
+/// vouched for, in a domain the organization proved (the address counts as verified).
 async fn link(
     svc: &Services,
     org: OrgId,
@@ -500,6 +500,8 @@ async fn link(
         email: email.as_str(),
     };
     store::insert_identity(change.conn(), &identity, user, now).await?;
+    // The address is in a domain the organization proved, and its provider vouched for it.
+    crate::email_verification::mark_verified(&mut change, user, now).await?;
     let event = Event {
         action: Audited::IdentityLinked,
         org: Some(org),

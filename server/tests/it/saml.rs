@@ -592,6 +592,16 @@ async fn only_addresses_in_the_organizations_domains_are_linked_or_created(env: 
         panic!("expected Carol signed in");
     };
     assert_eq!(session.user_id, carol.user_id);
+    let verified: Option<i64> = sqlx::query_scalar(
+        "SELECT email_verified_at FROM users WHERE email = 'carol@corp.example'",
+    )
+    .fetch_one(env.svc.db.pool())
+    .await
+    .expect("Carol");
+    assert!(
+        verified.is_some(),
+        "the proven domain's provider vouched for the address"
+    );
     let caller = env.resolve(&session).await.expect("the session works");
     let here = caller.org.as_ref().expect("in Acme");
     assert_eq!((here.id, here.role), (org, Role::Member));
