@@ -312,6 +312,17 @@ impl<'a> Event<'a> {
             client: &actor.client,
         }
     }
+
+    /// The caller acted in organization `org` on `target`.
+    pub fn by(action: Action, actor: &'a crate::vocab::Actor, org: OrgId, target: String) -> Self {
+        Self {
+            action,
+            org: Some(org),
+            actor: Some(actor.user_id),
+            target: Some(target),
+            client: &actor.client,
+        }
+    }
 }
 
 pub(crate) async fn record(

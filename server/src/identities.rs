@@ -19,6 +19,22 @@ use crate::Error;
 use crate::clock::Timestamp;
 use crate::ids::{self, UserId};
 
+/// Where a trip to a provider may lead back to: a path on this site (never `//host`, `/\host`
+/// or anything with control characters or backslashes), else `/`.
+pub(crate) fn safe_next_path(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.chars().any(|c| c.is_control() || c == '\\') =>
+        {
+            path.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
 pub struct Flow {
     pub provider: String,
     pub state: String,
@@ -282,4 +298,29 @@ pub async fn identities_of(pool: &AnyPool, user: UserId) -> Result<Vec<IdentityR
     .bind(user.to_string())
     .fetch_all(pool)
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next_path;
+
+    #[test]
+    fn a_trip_leads_back_only_to_a_path_on_this_site() {
+        assert_eq!(
+            safe_next_path(Some("/settings/profile?tab=1")),
+            "/settings/profile?tab=1"
+        );
+        for foreign in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "/a\\b",
+            "/line\nbreak",
+            "relative",
+            "",
+        ] {
+            assert_eq!(safe_next_path(Some(foreign)), "/", "{foreign:?}");
+        }
+        assert_eq!(safe_next_path(None), "/");
+    }
 }

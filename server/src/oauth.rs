@@ -244,27 +244,13 @@ pub async fn callback(
             return refused(Refusal::Unverifiable);
         }
     };
-    let next = crate_safe_next(flow.next_path.as_deref());
+    let next = store::safe_next_path(flow.next_path.as_deref());
     let trip = Trip {
         provider: provider_key,
         invitation: flow.invitation.as_deref(),
         next,
     };
     arrive(svc, trip, &identity, client, previous_token).await
-}
-
-fn crate_safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && !path.chars().any(|c| c.is_control() || c == '\\') =>
-        {
-            path.to_string()
-        }
-        _ => "/".to_string(),
-    }
 }
 
 /// Exchanges the code (with the PKCE verifier) and verifies the ID token. The email comes from

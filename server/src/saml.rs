@@ -22,11 +22,13 @@ use crate::ids::OrgId;
 use crate::vocab::{Actor, Role};
 use crate::{Error, Services};
 
+mod arrival;
 pub mod domains;
 mod flow;
 pub mod verify;
 
-pub use flow::{Answered, Arrival, Started, acs, finish, start};
+pub use arrival::Arrival;
+pub use flow::{Answered, Started, acs, finish, start};
 
 /// How long an AuthnRequest may wait for its answer.
 pub const REQUEST_TTL: std::time::Duration = std::time::Duration::from_secs(10 * 60);
@@ -263,16 +265,11 @@ pub async fn update_connection(
             }));
         }
     }
-    let event = Event {
-        action: Audited::SsoConnectionUpdated,
-        org: Some(org),
-        actor: Some(actor.user_id),
-        target: Some(format!(
-            "idp:{entity_id} role:{default_role} enabled:{}",
-            input.enabled
-        )),
-        client: &actor.client,
-    };
+    let target = format!(
+        "idp:{entity_id} role:{default_role} enabled:{}",
+        input.enabled
+    );
+    let event = Event::by(Audited::SsoConnectionUpdated, actor, org, target);
     audit::record(change.conn(), event, now).await?;
     change.invalidate(Invalidation::Access(org)).await?;
     change.commit().await?;

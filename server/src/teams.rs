@@ -472,13 +472,7 @@ async fn record(
     detail: &str,
     now: Timestamp,
 ) -> Result<(), Error> {
-    let event = Event {
-        action,
-        org: Some(org),
-        actor: Some(actor.user_id),
-        target: Some(format!("team:{team}{detail}")),
-        client: &actor.client,
-    };
+    let event = Event::by(action, actor, org, format!("team:{team}{detail}"));
     audit::record(change.conn(), event, now).await
 }
 

@@ -138,12 +138,6 @@ pub(super) async fn record(
     detail: &str,
     now: Timestamp,
 ) -> Result<(), Error> {
-    let event = Event {
-        action,
-        org: Some(org),
-        actor: Some(actor.user_id),
-        target: Some(format!("api_key:{key}{detail}")),
-        client: &actor.client,
-    };
+    let event = Event::by(action, actor, org, format!("api_key:{key}{detail}"));
     audit::record(change.conn(), event, now).await
 }

@@ -252,13 +252,7 @@ async fn record(
     domain: &str,
     now: Timestamp,
 ) -> Result<(), Error> {
-    let event = Event {
-        action,
-        org: Some(org),
-        actor: Some(actor.user_id),
-        target: Some(format!("domain:{domain}")),
-        client: &actor.client,
-    };
+    let event = Event::by(action, actor, org, format!("domain:{domain}"));
     audit::record(change.conn(), event, now).await
 }
 
