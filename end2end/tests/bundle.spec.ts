@@ -4,9 +4,9 @@ import { jsEnabled, newAccount, signUpVerified, visit, waitForHydration } from '
 /**
  * What a first visit to /login downloads before it is interactive (JS, WASM, CSS, compressed as
  * sent). Issue 13 asks for 250 KB; the split by route brought it from 3,000 KB (uncompressed,
- * unsplit) to about 310 KB, and this guard keeps it from growing back while the rest is cut.
+ * unsplit) to about 300 KB, and this guard keeps it from growing back while the rest is cut.
  */
-const LOGIN_FIRST_DOWNLOAD_BUDGET_KB = 330;
+const LOGIN_FIRST_DOWNLOAD_BUDGET_KB = 310;
 
 interface Download {
   url: string;
