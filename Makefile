@@ -18,7 +18,7 @@ run: build
 
 build: wasm server
 
-## Installs what the build needs and is missing: the wasm target and the JavaScript minifier
+## Installs what the build needs and is missing: the wasm target, clippy and the JavaScript minifier
 ## (terser, pinned in tools/minify). (wasm-bindgen is a library
 ## of tools/bundle, pinned to the app's version: nothing else to install.)
 ## The C libraries the server links: Debian's xmlsec1 verifies SAML signatures (through samael,
@@ -32,7 +32,19 @@ setup:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BUILD_PACKAGES) >/dev/null; }
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
 		|| rustup target add wasm32-unknown-unknown
+	@command -v clippy-driver >/dev/null || rustup component add clippy
 	@test -d tools/minify/node_modules/terser || npm ci --prefix tools/minify --silent
+
+## Clippy lints the workspace's crates while they compile for the tests and the bundle:
+## clippy-driver is rustc with clippy's lints, and runs here as cargo's wrapper for workspace
+## members, as under `cargo clippy` (which only checks). Each crate compiles once, instead of a
+## check pass for clippy and a build pass for the tests. Every command that compiles these crates
+## for tests or the bundle sets it: cargo rebuilds a crate whose wrapper changed.
+LINTED := RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
+
+## The browser crates as the bundle needs them.
+WASM_BUILD := $(LINTED) cargo build -p gatehouse --lib --target wasm32-unknown-unknown \
+	--profile wasm-release --features hydrate
 
 BUNDLE := cargo run -q -p gatehouse-bundle --release -- \
 	--site $(SITE_ROOT) --pkg $(PKG_NAME) --name $(OUTPUT_NAME)
@@ -40,7 +52,7 @@ BUNDLE := cargo run -q -p gatehouse-bundle --release -- \
 ## The browser bundle: compiled separately from the server so features never mix, then split by
 ## route, bound, named by its content and precompressed (tools/bundle).
 wasm: setup
-	cargo build -p gatehouse --lib --target wasm32-unknown-unknown --profile wasm-release --features hydrate
+	$(WASM_BUILD)
 	$(BUNDLE) build --wasm $(WASM_FILE) --css style/main.css
 	cp -r public/. $(SITE_ROOT)/
 
@@ -64,7 +76,7 @@ startup-order: build
 ## nothing left to compile, where `cargo build` would rebuild every crate whose features the
 ## tests' dev-dependencies change.
 server-dev:
-	cargo test $(HOST) --test boundary --no-run
+	$(HOST_TEST) --test boundary --no-run
 
 test: fmt-check clippy test-rust e2e
 
@@ -76,23 +88,25 @@ fmt-check:
 ## feature set).
 HOST := -p gatehouse-server -p gatehouse-app -p gatehouse -p gatehouse-bundle \
 	--features gatehouse/ssr,gatehouse-app/ssr
+HOST_TEST = $(LINTED) cargo test $(HOST)
 
-## Two clippy runs: the host crates with every target (tests included), and the browser crates
-## (`gatehouse` pulls `gatehouse-app` in with `hydrate`; clippy lints workspace members it builds).
+## Lints by compiling: the host crates with every target (tests included) as the tests build
+## them, and the browser crates as the bundle builds them (`gatehouse` pulls `gatehouse-app` in
+## with `hydrate`). What follows (tests, bundle, e2e) finds them compiled.
 clippy: setup
-	cargo clippy $(HOST) --all-targets -- -D warnings
-	cargo clippy -p gatehouse --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+	$(HOST_TEST) --all-targets --no-run
+	$(WASM_BUILD)
 
 ## Unit and integration tests; PostgreSQL cases run when TEST_DATABASE_URL is set. The
 ## integration cases spend most of their time waiting on the database, so eight run at once
 ## (measured on 2 cores: 158 s with two at a time, 65 s with eight).
 test-rust:
-	cargo test $(HOST) --lib --bins
-	cargo test $(HOST) --test it -- --test-threads=8
+	$(HOST_TEST) --lib --bins
+	$(HOST_TEST) --test it -- --test-threads=8
 	@# One test at a time: the boundary tests each build a whole app in one process, and run in
 	@# parallel one of them now and then waits forever for a wake-up that never comes (seen
 	@# 2026-11-30: idle threads, no lock held). Sequential runs never hang and take ~1.5 s.
-	cargo test $(HOST) --test boundary -- --test-threads=1
+	$(HOST_TEST) --test boundary -- --test-threads=1
 
 e2e-deps:
 	cd end2end && if [ ! -d node_modules ]; then PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; fi
