@@ -16,7 +16,12 @@ export PATH := $(CARGO_HOME)/bin:$(PATH)
 run: build
 	./target/release/gatehouse
 
-build: wasm server
+## The bundle and the server compile side by side: each build has long stretches where one crate
+## keeps one core busy (the app's views, the bundle's single LTO unit), and cargo takes its jobs
+## from make's jobserver (recipe lines marked `+`), so together they keep the cores busy without
+## running more compilers than there are cores.
+build: setup
+	+$(MAKE) --no-print-directory -j$(shell nproc) wasm server
 
 ## Installs what the build needs and is missing: the wasm target, clippy and the JavaScript minifier
 ## (terser, pinned in tools/minify). (wasm-bindgen is a library
@@ -46,14 +51,14 @@ LINTED := RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACKERY__
 WASM_BUILD := $(LINTED) cargo build -p gatehouse --lib --target wasm32-unknown-unknown \
 	--profile wasm-release --features hydrate
 
-BUNDLE := cargo run -q -p gatehouse-bundle --release -- \
+BUNDLE := cargo run -q -p gatehouse-bundle --profile bundle-helper -- \
 	--site $(SITE_ROOT) --pkg $(PKG_NAME) --name $(OUTPUT_NAME)
 
 ## The browser bundle: compiled separately from the server so features never mix, then split by
 ## route, bound, named by its content and precompressed (tools/bundle).
 wasm: setup
-	$(WASM_BUILD)
-	$(BUNDLE) build --wasm $(WASM_FILE) --css style/main.css
+	+$(WASM_BUILD)
+	+$(BUNDLE) build --wasm $(WASM_FILE) --css style/main.css
 	cp -r public/. $(SITE_ROOT)/
 
 ## What /login downloads before it is interactive, and the whole app; fails over 200 KB.
@@ -61,8 +66,8 @@ size:
 	$(BUNDLE) size --budget-kb 200
 
 ## The release server; build.rs passes src/startup.order to the linker.
-server:
-	cargo build -p gatehouse --bin gatehouse --release --features ssr
+server: setup
+	+cargo build -p gatehouse --bin gatehouse --release --features ssr
 
 ## Lists again the functions the server runs at start-up (under valgrind) and relinks with them
 ## side by side: idle RSS ~30 -> ~17 MiB (tools/startup_order.py). Run after large changes.

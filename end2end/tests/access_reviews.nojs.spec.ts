@@ -2,17 +2,15 @@
 // "Complete review" are form posts, each row's decision buttons post their own `decision`
 // (Remove and Deactivate without the confirmation the hydrated page asks), a decision comes back
 // to the rows it was made from with its confirmation, and a refusal comes back as a message.
-import fs from 'node:fs';
 import { expect, test, type Locator, type Page } from './fixtures';
-import { alertWith, button, statusWith, visit } from './helpers';
+import { alertWith, button, screenshots, statusWith, visit } from './helpers';
 import { MEMBERS, memberRow } from './members';
 import { join, owner } from './projects';
 
 const REVIEWS = '/settings/access-reviews';
 
-async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync('/tmp/shots', { recursive: true });
-  await page.screenshot({ path: `/tmp/shots/access-reviews-nojs-${name}.png`, fullPage: true });
+function shot(page: Page, name: string): Promise<void> {
+  return screenshots(page, `access-reviews-nojs-${name}`);
 }
 
 function reviewRow(page: Page, email: string): Locator {

@@ -2,28 +2,20 @@
 // the banner, starts a review from Settings → Access reviews, deactivates a member who has not
 // signed in for 30 days and downgrades an Admin to Member in place, keeps the others, completes
 // the review and exports it as CSV; the Members screen shows both changes. An Admin reads the
-// review without controls; a Member has no entry and is refused. Screenshots of each screen,
-// desktop and narrow, go to /tmp/shots/access-reviews-*.png.
+// review without controls; a Member has no entry and is refused. With SHOTS=1, screenshots of each
+// screen, desktop and narrow, go to /tmp/shots/access-reviews-*.png.
 import fs from 'node:fs';
 import { test, expect, type Locator, type Page } from './fixtures';
-import { button, checkA11y, expectPath, statusWith, visit } from './helpers';
+import { button, checkA11y, expectPath, screenshots, statusWith, visit } from './helpers';
 import { eventRows } from './activity';
 import { DEACTIVATED, MEMBERS, memberRow, sql } from './members';
 import { addMembers, apiCreateProject, join, owner, projectName, today, type Person } from './projects';
 
 const REVIEWS = '/settings/access-reviews';
-const SHOTS = '/tmp/shots';
-const NARROW = { width: 390, height: 844 };
 const DAY_MS = 24 * 3600 * 1000;
 
-/** A full-page screenshot at the current size and at a phone's width. */
-async function shots(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: `${SHOTS}/access-reviews-${name}.png`, fullPage: true });
-  const size = page.viewportSize();
-  await page.setViewportSize(NARROW);
-  await page.screenshot({ path: `${SHOTS}/access-reviews-${name}-narrow.png`, fullPage: true });
-  if (size) await page.setViewportSize(size);
+function shots(page: Page, name: string): Promise<void> {
+  return screenshots(page, `access-reviews-${name}`, true);
 }
 
 function settingsNav(page: Page): Locator {

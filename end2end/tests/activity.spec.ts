@@ -3,7 +3,7 @@
 // Auditor sees no change buttons and the server refuses a change anyway; a Member has no
 // Activity entry and is refused the screen; the Members screen's "Inactive" filter and a member's
 // sign-in history; filters refused by field; keyset paging; the Owner's "Verify audit log".
-// Screenshots of each screen, desktop and narrow, go to /tmp/shots/activity-*.png.
+// With SHOTS=1, screenshots of each screen, desktop and narrow, go to /tmp/shots/activity-*.png.
 import { test, expect, type Page } from './fixtures';
 import {
   apiPost,

@@ -1,11 +1,9 @@
 /** Activity fixtures shared by the activity spec files: the screen, its export, screenshots. */
 import fs from 'node:fs';
 import { expect, type Download, type Locator, type Page } from '@playwright/test';
-import { apiPost, button } from './helpers';
+import { apiPost, button, screenshots } from './helpers';
 
 export const ACTIVITY = '/settings/activity';
-const SHOTS = '/tmp/shots';
-const NARROW = { width: 390, height: 844 };
 
 /** The CSV export's columns, in order (`gatehouse_server::activity::export::COLUMNS`). */
 export const COLUMNS = [
@@ -28,14 +26,8 @@ export const COLUMNS = [
   'prev_hash',
 ];
 
-/** A full-page screenshot at the current size and at a phone's width. */
-export async function shots(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: `${SHOTS}/activity-${name}.png`, fullPage: true });
-  const size = page.viewportSize();
-  await page.setViewportSize(NARROW);
-  await page.screenshot({ path: `${SHOTS}/activity-${name}-narrow.png`, fullPage: true });
-  if (size) await page.setViewportSize(size);
+export function shots(page: Page, name: string): Promise<void> {
+  return screenshots(page, `activity-${name}`, true);
 }
 
 /** The rows of the events table. */

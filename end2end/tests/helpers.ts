@@ -9,6 +9,7 @@ import {
   type Locator,
   type Page,
 } from '@playwright/test';
+import fs from 'node:fs';
 import { linkIn, mailsTo } from './mail';
 
 /** Passes the password policy: long enough, mixed case, a digit, a special character, not common. */
@@ -196,6 +197,23 @@ export async function signOut(page: Page): Promise<void> {
   await expectPath(page, '/login');
   await waitForHydration(page);
 }
+
+/**
+ * With SHOTS set, saves a full-page screenshot of the screen as /tmp/shots/`name`.png, and with
+ * `narrow` one at a phone's width too (`name`-narrow.png): for people looking at the screens, not
+ * a check, so the suite spends no time on them otherwise.
+ */
+export async function screenshots(page: Page, name: string, narrow = false): Promise<void> {
+  if (!process.env.SHOTS) return;
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+  const size = page.viewportSize();
+  if (!narrow || !size) return;
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: `${SHOTS}/${name}-narrow.png`, fullPage: true });
+  await page.setViewportSize(size);
+}
+const SHOTS = '/tmp/shots';
 
 /** Runs axe with the WCAG 2.0/2.1 A and AA rules and expects no violations. */
 export async function checkA11y(page: Page): Promise<void> {

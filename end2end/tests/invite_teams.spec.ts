@@ -1,17 +1,14 @@
 // The invite dialog of product 003 ("How to Invite Users", step 2): email, full name, role, teams
 // and "Send invitation email". The invitation page pre-fills the name (editable) and says which
 // teams accepting joins; the new account is in them.
-import fs from 'node:fs';
 import { test, expect, type Page } from './fixtures';
-import { apiPost, button, checkA11y, expectPath, field, newAccount, visit, waitForHydration } from './helpers';
+import { apiPost, button, checkA11y, expectPath, field, newAccount, screenshots, visit, waitForHydration } from './helpers';
 import { mailsSoFar, mailsTo, linkIn } from './mail';
 import { ownerOnMembers } from './members';
 
-const SHOTS = '/tmp/shots';
 
-async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: `${SHOTS}/invite-${name}.png`, fullPage: true });
+function shot(page: Page, name: string): Promise<void> {
+  return screenshots(page, `invite-${name}`);
 }
 
 async function apiCreateTeam(page: Page, name: string): Promise<string> {

@@ -2,16 +2,13 @@
 // project's Members tab with a role; a member of the team, already signed in, has that access on
 // their next request; leaving the team takes it away on the next one; the explainer names the
 // team; the team's role changes and the team is removed from the tab.
-import fs from 'node:fs';
 import { test, expect, type Page } from './fixtures';
-import { apiPost, button, checkA11y, field, statusWith, visit } from './helpers';
+import { apiPost, button, checkA11y, field, screenshots, statusWith, visit } from './helpers';
 import { addMembers, apiCreateProject, join, membersTab, owner, projectName, today } from './projects';
 
-const SHOTS = '/tmp/shots';
 
-async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: `${SHOTS}/project-teams-${name}.png`, fullPage: true });
+function shot(page: Page, name: string): Promise<void> {
+  return screenshots(page, `project-teams-${name}`);
 }
 
 /** The user id of the organization member with `email`, as the caller of `page` sees it. */

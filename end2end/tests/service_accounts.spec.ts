@@ -2,25 +2,16 @@
 // Service accounts, gives it Viewer on a project on the project's Members tab, creates a key and
 // copies it once; a script calls whoami and check_permission with it (no cookie); revoking it in
 // the UI makes the next call 401. Rotation with an overlap, deactivation, editing and deletion;
-// a person's own key for a project; Members do not see the screen. Screenshots of each screen,
-// desktop and narrow, go to /tmp/shots/service-accounts-*.png.
-import fs from 'node:fs';
+// a person's own key for a project; Members do not see the screen. With SHOTS=1, screenshots of each
+// screen, desktop and narrow, go to /tmp/shots/service-accounts-*.png.
 import { test, expect, type APIRequestContext, type Locator, type Page } from './fixtures';
-import { apiPost, button, checkA11y, field, statusWith, visit } from './helpers';
+import { apiPost, button, checkA11y, field, screenshots, statusWith, visit } from './helpers';
 import { addMembers, apiCreateProject, join, membersTab, owner, projectName, today } from './projects';
 
 const SERVICE_ACCOUNTS = '/settings/service-accounts';
-const SHOTS = '/tmp/shots';
-const NARROW = { width: 390, height: 844 };
 
-/** A full-page screenshot at the current size and at a phone's width. */
-async function shots(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: `${SHOTS}/service-accounts-${name}.png`, fullPage: true });
-  const size = page.viewportSize();
-  await page.setViewportSize(NARROW);
-  await page.screenshot({ path: `${SHOTS}/service-accounts-${name}-narrow.png`, fullPage: true });
-  if (size) await page.setViewportSize(size);
+function shots(page: Page, name: string): Promise<void> {
+  return screenshots(page, `service-accounts-${name}`, true);
 }
 
 function accountName(prefix = 'CI deploy'): string {

@@ -4,13 +4,14 @@ import fs from 'node:fs';
 import { test, expect, type Page } from './fixtures';
 import {
   alertWith,
+  apiPost,
   button,
   checkA11y,
   expectFieldError,
   expectPath,
   field,
-  apiPost,
   newAccount,
+  screenshots,
   signUp,
   submitSignIn,
   visit,
@@ -20,11 +21,9 @@ import { MEMBERS, memberRow } from './members';
 
 const SSO = '/settings/single-sign-on';
 const IDP = process.env.GATEHOUSE_E2E_SAML_IDP ?? '';
-const SHOTS = '/tmp/shots';
 
-async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: `${SHOTS}/sso-${name}.png`, fullPage: true });
+function shot(page: Page, name: string): Promise<void> {
+  return screenshots(page, `sso-${name}`);
 }
 
 /** Signs in at the test identity provider's form as `email`, which posts back to Gatehouse. */

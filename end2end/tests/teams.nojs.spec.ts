@@ -3,13 +3,13 @@
 // candidates are checkboxes posted as user_id[i], and each change redirects back with its
 // confirmation (or its error).
 import { expect, test, type Page } from './fixtures';
-import { button, field, statusWith, visit } from './helpers';
+import { button, field, screenshots, statusWith, visit } from './helpers';
 import { join, owner } from './projects';
 
 const TEAMS = '/settings/teams';
 
-async function shot(page: Page, name: string): Promise<void> {
-  if (process.env.SHOTS) await page.screenshot({ path: `/tmp/shots/teams-nojs-${name}.png`, fullPage: true });
+function shot(page: Page, name: string): Promise<void> {
+  return screenshots(page, `teams-nojs-${name}`);
 }
 
 test.describe('without JavaScript', () => {

@@ -3,7 +3,7 @@
 // or delete the team; a plain member sees only their teams; an Owner edits, re-leads and deletes
 // a team. Set SHOTS=1 to save a screenshot of each screen to /tmp/shots/teams-*.png.
 import { test, expect, type Locator, type Page } from './fixtures';
-import { apiPost, button, checkA11y, expectFieldError, field, statusWith, visit, type Account } from './helpers';
+import { apiPost, button, checkA11y, expectFieldError, field, screenshots, statusWith, visit, type Account } from './helpers';
 import { apiCreateProject, join, owner, projectName, type Person } from './projects';
 
 const TEAMS = '/settings/teams';
@@ -12,8 +12,8 @@ function teamName(prefix = 'Data Science'): string {
   return `${prefix} ${Math.random().toString(36).slice(2, 8)}`;
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  if (process.env.SHOTS) await page.screenshot({ path: `/tmp/shots/teams-${name}.png`, fullPage: true });
+function shot(page: Page, name: string): Promise<void> {
+  return screenshots(page, `teams-${name}`);
 }
 
 /** The user id of the organization member with `email`, as the Owner on `page` reads it. */
