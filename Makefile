@@ -9,9 +9,10 @@ SITE_ROOT := $(call leptos_key,site-root)
 PKG_NAME := $(call leptos_key,site-pkg-dir)
 WASM_FILE := target/wasm32-unknown-unknown/wasm-release/gatehouse.wasm
 CARGO_HOME ?= $(HOME)/.cargo
+JOBS := $(shell nproc)
 export PATH := $(CARGO_HOME)/bin:$(PATH)
 
-.PHONY: run build setup wasm size server server-dev test fmt-check clippy test-rust e2e e2e-deps bench bench-flood bench-members bench-projects bench-activity bench-saml startup-order clean-data
+.PHONY: run build setup wasm size server server-dev test fmt-check clippy lint-host lint-wasm bundle-helper test-rust e2e e2e-deps bench bench-flood bench-members bench-projects bench-activity bench-saml startup-order clean-data
 
 run: build
 	./target/release/gatehouse
@@ -21,7 +22,7 @@ run: build
 ## from make's jobserver (recipe lines marked `+`), so together they keep the cores busy without
 ## running more compilers than there are cores.
 build: setup
-	+$(MAKE) --no-print-directory -j$(shell nproc) wasm server
+	+$(MAKE) --no-print-directory -j$(JOBS) wasm server
 
 ## Installs what the build needs and is missing: the wasm target, clippy and the JavaScript minifier
 ## (terser, pinned in tools/minify). (wasm-bindgen is a library
@@ -97,10 +98,19 @@ HOST_TEST = $(LINTED) cargo test $(HOST)
 
 ## Lints by compiling: the host crates with every target (tests included) as the tests build
 ## them, and the browser crates as the bundle builds them (`gatehouse` pulls `gatehouse-app` in
-## with `hydrate`). What follows (tests, bundle, e2e) finds them compiled.
+## with `hydrate`). Side by side, as in `build`, with the build helper the bundle needs. What
+## follows (tests, bundle, e2e) finds them compiled.
 clippy: setup
-	$(HOST_TEST) --all-targets --no-run
-	$(WASM_BUILD)
+	+$(MAKE) --no-print-directory -j$(JOBS) lint-host lint-wasm bundle-helper
+
+lint-host:
+	+$(HOST_TEST) --all-targets --no-run
+
+lint-wasm:
+	+$(WASM_BUILD)
+
+bundle-helper:
+	+cargo build -q -p gatehouse-bundle --profile bundle-helper
 
 ## Unit and integration tests; PostgreSQL cases run when TEST_DATABASE_URL is set. The
 ## integration cases spend most of their time waiting on the database, so eight run at once
