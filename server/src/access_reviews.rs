@@ -255,7 +255,7 @@ pub async fn start_access_review(svc: &Services, actor: &Actor) -> Result<Review
     let org = require_conduct(actor)?;
     let now = svc.clock.now();
     let id = AccessReviewId::random();
-    let mut tx = svc.db.pool().begin().await?;
+    let mut tx = svc.db.begin().await?;
     let role = lock_as_caller(&mut tx, org, actor.user_id).await?;
     require(authz::decide(Some(role), Action::ConductAccessReview, None))?;
     if store::open_review(&mut tx, org).await?.is_some() {
@@ -305,7 +305,7 @@ pub async fn complete_access_review(
     let org = require_conduct(actor)?;
     let id = AccessReviewId::parse(review_id).ok_or(Error::NotFound)?;
     let now = svc.clock.now();
-    let mut tx = svc.db.pool().begin().await?;
+    let mut tx = svc.db.begin().await?;
     let role = lock_as_caller(&mut tx, org, actor.user_id).await?;
     require(authz::decide(Some(role), Action::ConductAccessReview, None))?;
     let review = store::review(&mut tx, org, id).await?;

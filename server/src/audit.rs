@@ -9,6 +9,7 @@ use sqlx::{AnyConnection, AnyPool};
 
 use crate::Error;
 use crate::clock::Timestamp;
+use crate::db::Db;
 use crate::ids::{EventId, OrgId, ServiceAccountId, UserId};
 use crate::vocab::ClientInfo;
 
@@ -436,8 +437,8 @@ pub(crate) async fn tally(pool: &AnyPool, action: Action, now: Timestamp) -> Res
 }
 
 /// Removes events recorded at or before `before`, keeping every chain verifiable.
-pub(crate) async fn purge(pool: &AnyPool, before: Timestamp) -> Result<u64, Error> {
-    chain::purge(pool, before).await
+pub(crate) async fn purge(db: &Db, before: Timestamp) -> Result<u64, Error> {
+    chain::purge(db, before).await
 }
 
 /// Forgets the tallies of hours that started before `before`; how many.

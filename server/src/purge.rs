@@ -122,7 +122,7 @@ pub async fn purge(svc: &Services) -> Result<Purged, Error> {
             Timestamp::from_millis(now),
         )
         .await?,
-        audit_events: crate::audit::purge(pool, Timestamp::from_millis(audit_over)).await?,
+        audit_events: crate::audit::purge(&svc.db, Timestamp::from_millis(audit_over)).await?,
         audit_tallies: crate::audit::purge_tallies(pool, Timestamp::from_millis(audit_over))
             .await?,
         cache_signals: delete(

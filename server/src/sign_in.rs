@@ -249,8 +249,6 @@ pub(crate) async fn complete_sign_in(
     let now = svc.clock.now();
     let pool = svc.db.pool();
     let mut change = Change::begin(svc).await?;
-    // Writes come first in every transaction: on SQLite a transaction that read before its
-    // first write could be refused (SQLITE_BUSY_SNAPSHOT) when another connection wrote meanwhile.
     // The account's memberships are locked before any session, the order a deactivation takes
     // them in, so the two cannot deadlock on PostgreSQL.
     orgs::store::lock_memberships_of(change.conn(), user_id).await?;

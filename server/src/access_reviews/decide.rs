@@ -148,7 +148,7 @@ async fn record(
     new_role: Option<Role>,
 ) -> Result<(), Error> {
     let now = svc.clock.now();
-    let mut tx = svc.db.pool().begin().await?;
+    let mut tx = svc.db.begin().await?;
     sqlx::query("UPDATE organizations SET name = name WHERE id = $1")
         .bind(org.to_string())
         .execute(&mut *tx)

@@ -49,7 +49,7 @@ pub async fn sweep(svc: &Services) -> Result<Swept, Error> {
     .await?;
     let system = ClientInfo::default();
     for (id, org, user) in expired {
-        let mut tx = pool.begin().await?;
+        let mut tx = svc.db.begin().await?;
         let claimed = sqlx::query(
             "UPDATE api_keys SET expiry_recorded_at = $1 WHERE id = $2 \
              AND expiry_recorded_at IS NULL",

@@ -10,6 +10,7 @@ use sqlx::{AnyConnection, AnyPool, Connection, FromRow};
 
 use crate::Error;
 use crate::clock::Timestamp;
+use crate::db::Db;
 
 /// The content of one row that its hash covers.
 #[derive(Debug, Clone, FromRow)]
@@ -281,17 +282,17 @@ async fn read_batch(
 
 /// Removes each chain's events up to the last one at or before `before`, and moves the chain's
 /// anchor past them so verification starts where the log now does; how many were removed.
-pub(crate) async fn purge(pool: &AnyPool, before: Timestamp) -> Result<u64, Error> {
+pub(crate) async fn purge(db: &Db, before: Timestamp) -> Result<u64, Error> {
     let ends: Vec<(String, i64)> = sqlx::query_as(
         "SELECT chain, MAX(seq) FROM audit_events WHERE created_at <= $1 AND seq IS NOT NULL \
          GROUP BY chain",
     )
     .bind(before.as_millis())
-    .fetch_all(pool)
+    .fetch_all(db.pool())
     .await?;
     let mut removed = 0;
     for (chain, last) in ends {
-        let mut tx = pool.begin().await?;
+        let mut tx = db.begin().await?;
         let hash: Option<Option<String>> =
             sqlx::query_scalar("SELECT hash FROM audit_events WHERE chain = $1 AND seq = $2")
                 .bind(&chain)

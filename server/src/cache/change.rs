@@ -13,7 +13,7 @@ pub(crate) struct Change<'a> {
 impl<'a> Change<'a> {
     pub async fn begin(svc: &'a Services) -> Result<Self, Error> {
         Ok(Self {
-            tx: svc.db.pool().begin().await?,
+            tx: svc.db.begin().await?,
             svc,
             published: Vec::new(),
         })

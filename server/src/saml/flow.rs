@@ -343,7 +343,7 @@ async fn use_once(
 ) -> Result<Option<Secret>, Error> {
     let now = svc.clock.now();
     let token = Secret::generate();
-    let mut tx = svc.db.pool().begin().await?;
+    let mut tx = svc.db.begin().await?;
     let answered = sqlx::query(
         "UPDATE saml_requests SET used_at = $1, arrival_hash = $2, name_id = $3, email = $4, \
          display_name = $5 WHERE id = $6 AND org_id = $7 AND used_at IS NULL",

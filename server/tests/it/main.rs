@@ -51,6 +51,7 @@ mod saml;
 mod sessions;
 mod signup_limit;
 mod sqlite_signals;
+mod sqlite_writers;
 mod team_access;
 mod team_invitations;
 mod team_isolation;
