@@ -33,14 +33,12 @@ impl Dns {
         let dir = tempfile::tempdir().expect("temp dir");
         let records = dir.path().join("records.json");
         std::fs::write(&records, "{}").expect("records");
-        let port = std::net::UdpSocket::bind("127.0.0.1:0")
-            .and_then(|s| s.local_addr())
-            .expect("a free port")
-            .port();
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../end2end/dns/server.py");
         let mut child = Command::new("/usr/bin/python3")
             .arg(script)
-            .arg(port.to_string())
+            // The server picks its port: one chosen here could be taken by a parallel case
+            // before the server binds it.
+            .arg("0")
             .arg(&records)
             .stdout(Stdio::piped())
             .spawn()
@@ -49,7 +47,11 @@ impl Dns {
         std::io::BufReader::new(child.stdout.take().expect("stdout"))
             .read_line(&mut ready)
             .expect("the DNS server started");
-        assert!(ready.starts_with("DNS on"), "{ready}");
+        let port: u16 = ready
+            .trim()
+            .strip_prefix("DNS on 127.0.0.1:")
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("the DNS server did not start: {ready:?}"));
         let mut svc = env.svc.clone();
         svc.config.dns_resolver = Some(([127, 0, 0, 1], port).into());
         Self {
