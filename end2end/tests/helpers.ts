@@ -198,6 +198,8 @@ export async function signOut(page: Page): Promise<void> {
   await waitForHydration(page);
 }
 
+const SHOTS = '/tmp/shots';
+
 /**
  * With SHOTS set, saves a full-page screenshot of the screen as /tmp/shots/`name`.png, and with
  * `narrow` one at a phone's width too (`name`-narrow.png): for people looking at the screens, not
@@ -213,7 +215,6 @@ export async function screenshots(page: Page, name: string, narrow = false): Pro
   await page.screenshot({ path: `${SHOTS}/${name}-narrow.png`, fullPage: true });
   await page.setViewportSize(size);
 }
-const SHOTS = '/tmp/shots';
 
 /** Runs axe with the WCAG 2.0/2.1 A and AA rules and expects no violations. */
 export async function checkA11y(page: Page): Promise<void> {

@@ -101,7 +101,7 @@ async fn seed(svc: &Services, org: &str) {
     let started = Instant::now();
     // Emails are unique per run, so a database can be benchmarked again.
     let run = &uuid::Uuid::new_v4().simple().to_string()[..8];
-    let mut tx = svc.db.pool().begin().await.expect("begin");
+    let mut tx = svc.db.begin().await.expect("begin");
     for chunk in (0..MEMBERS).collect::<Vec<_>>().chunks(500) {
         let mut users = String::from(
             "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES ",

@@ -130,6 +130,7 @@ impl Db {
     /// IMMEDIATE`), waiting under `busy_timeout` while another connection writes: a deferred
     /// transaction that reads before its first write is refused outright ("database is
     /// locked", SQLITE_BUSY_SNAPSHOT, no wait) when another connection committed in between.
+    #[allow(clippy::disallowed_methods)] // the one place that may (see clippy.toml)
     pub async fn begin(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,

@@ -351,7 +351,7 @@ async fn a_project_deleted_while_its_invitation_is_being_accepted_fails_neither(
     .expect("invite");
     let token = token_of(&issued.link);
 
-    let mut hold = env.svc.db.pool().begin().await.expect("begin");
+    let mut hold = env.svc.db.begin().await.expect("begin");
     sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
         .bind(bob.user_id.to_string())
         .execute(&mut *hold)

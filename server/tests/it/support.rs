@@ -237,6 +237,9 @@ async fn template(admin_url: &str) -> &'static str {
     TEMPLATE.get_or_init(|| make_template(admin_url)).await
 }
 
+/// The advisory lock held while a template is made.
+const TEMPLATE_LOCK: i64 = 7_204_012;
+
 async fn make_template(admin_url: &str) -> String {
     let mut hasher = std::hash::DefaultHasher::new();
     for migration in sqlx::migrate!("./migrations/postgres").iter() {
@@ -248,7 +251,8 @@ async fn make_template(admin_url: &str) -> String {
         .await
         .expect("connect to TEST_DATABASE_URL");
     // Test binaries may run side by side: one makes the template, the others wait for it.
-    sqlx::query("SELECT pg_advisory_lock(7204012)")
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(TEMPLATE_LOCK)
         .execute(&mut admin)
         .await
         .expect("lock");
@@ -285,7 +289,8 @@ async fn make_template(admin_url: &str) -> String {
             .await
             .expect("name the template");
     }
-    sqlx::query("SELECT pg_advisory_unlock(7204012)")
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(TEMPLATE_LOCK)
         .execute(&mut admin)
         .await
         .expect("unlock");
