@@ -126,7 +126,7 @@ test-rust:
 e2e-deps:
 	cd end2end && if [ ! -d node_modules ]; then PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; fi
 
-## Playwright in headless Debian Chromium against the server on a free port with a fresh
+## Playwright in Debian's Chromium headless shell against the server on a free port with a fresh
 ## database: its debug build, made of what the Rust tests compiled already (a release build
 ## would add minutes to every CI run and test the same code).
 e2e: wasm server-dev e2e-deps

@@ -52,9 +52,12 @@ export default defineConfig({
     trace: (process.env.E2E_TRACE as 'on' | 'retain-on-failure' | undefined) ?? 'off',
     screenshot: 'only-on-failure',
     launchOptions: {
-      executablePath: '/usr/bin/chromium',
+      // Debian's headless shell: Chromium's rendering engine without the browser around it. The
+      // full browser in headless mode ran the whole suite in 9.0 min on 2 cores, the shell in
+      // 4.2 (the same 28 tests: 96 -> 47 s). E2E_CHROMIUM=/usr/bin/chromium runs the full
+      // browser instead (e.g. with --headed to watch a test).
+      executablePath: process.env.E2E_CHROMIUM ?? '/usr/bin/chromium-headless-shell',
       args: [
-        '--headless',
         '--no-sandbox',
         '--disable-gpu',
         '--disable-quic',
