@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::passwords::HashCost;
 use crate::secret_key::SecretKey;
 
 mod providers;
@@ -28,6 +29,9 @@ pub struct ServiceConfig {
     /// at once (`Busy`). New passwords (sign-up, reset, change) may hold only half of the
     /// places, so a flood of them cannot crowd sign-ins out.
     pub hash_queue: usize,
+    /// What a new password hash costs: always [`HashCost::OWASP`] in the server (no variable
+    /// sets it); the integration tests lower it.
+    pub hash_cost: HashCost,
     /// Origin of the links put in emails and shown to inviters, without a trailing slash.
     pub public_url: String,
     /// Outgoing mail; without it invitation links are only shown to the inviter and password
@@ -54,6 +58,7 @@ impl Default for ServiceConfig {
             session_idle: Duration::from_secs(72 * 3600),
             hash_concurrency: default_hashers(),
             hash_queue: HASH_QUEUE_PER_HASHER * default_hashers(),
+            hash_cost: HashCost::OWASP,
             public_url: "http://127.0.0.1:3000".into(),
             mail: None,
             secret_key: SecretKey::ephemeral(),

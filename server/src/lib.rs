@@ -67,7 +67,7 @@ pub use config::{ConfigError, ServiceConfig, Settings, TrustedProxies};
 pub use db::{Backend, Db};
 pub use error::{Error, FieldErrors};
 pub use ids::{ApiKeyId, OrgId, ProjectId, ServiceAccountId, SessionId, TeamId, UserId};
-pub use passwords::PasswordHasher;
+pub use passwords::{HashCost, PasswordHasher};
 pub use sessions::{Resolved, SessionToken, SignedIn};
 pub use users::EmailAddress;
 pub use vocab::{
@@ -94,7 +94,9 @@ impl Services {
     /// Builds the services: hashes the dummy password used to equalise sign-in timing and, on
     /// PostgreSQL, starts listening for other instances' cache invalidations.
     pub async fn new(db: Db, clock: Arc<dyn Clock>, config: ServiceConfig) -> Result<Self, Error> {
-        let hasher = PasswordHasher::new(config.hash_concurrency, config.hash_queue).await?;
+        let hasher =
+            PasswordHasher::new(config.hash_concurrency, config.hash_queue, config.hash_cost)
+                .await?;
         let mailer = mail::Mailer::new(config.mail.as_ref())?;
         secret_key::check_against(&db, &config.secret_key, clock.now()).await?;
         let oauth =

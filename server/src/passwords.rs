@@ -8,7 +8,7 @@ use crate::error::Problem;
 
 mod hashing;
 
-pub use hashing::PasswordHasher;
+pub use hashing::{HashCost, PasswordHasher};
 
 pub const MIN_LENGTH: usize = 8;
 pub const MAX_LENGTH: usize = 128;

@@ -64,6 +64,7 @@ fn abuse_limits_have_safe_defaults_and_bad_values_name_their_variable() {
     let s = settings(&[]).unwrap_or_else(|e| unreachable!("{e}"));
     assert_eq!(s.services.signup_limit_per_hour, 20);
     assert_eq!(s.services.hash_queue, 8 * s.services.hash_concurrency);
+    assert_eq!(s.services.hash_cost, crate::passwords::HashCost::OWASP);
     assert_eq!(s.services.audit_retention, days_of(400));
     let set = settings(&[
         ("GATEHOUSE_SIGNUP_LIMIT_PER_HOUR", "0"),
@@ -73,6 +74,7 @@ fn abuse_limits_have_safe_defaults_and_bad_values_name_their_variable() {
     let set = set.unwrap_or_else(|e| unreachable!("{e}"));
     assert_eq!(set.services.signup_limit_per_hour, 0, "0 turns it off");
     assert_eq!(set.services.hash_queue, 0);
+    assert_eq!(set.services.hash_cost, crate::passwords::HashCost::OWASP);
     assert_eq!(set.services.audit_retention, days_of(2555));
     for (variable, bad) in [
         ("GATEHOUSE_SIGNUP_LIMIT_PER_HOUR", "-1"),

@@ -28,7 +28,7 @@ fn expect_busy<T: std::fmt::Debug>(result: Result<T, Error>, what: &str) {
 async fn a_full_queue_refuses_at_once_and_costs_no_budget(env: &TestEnv) {
     // One hash at a time and no queue: the slow check below fills it.
     let svc = Services {
-        hasher: gatehouse_server::PasswordHasher::new(1, 0)
+        hasher: gatehouse_server::PasswordHasher::new(1, 0, env.svc.config.hash_cost)
             .await
             .expect("hasher"),
         config: ServiceConfig {
