@@ -16,7 +16,8 @@ export PATH := $(CARGO_HOME)/bin:$(PATH)
 
 ## Serves the release bundle with the server's debug build, the one the end-to-end suite tests:
 ## a fresh machine serves in two thirds of the time a release server takes to compile (measured
-## 12m39s against 18m44s on 2 cores), and after `make test` nothing is left to compile.
+## 13m11s to the first page against 18m44s for `make build` on 2 cores), and after `make test`
+## nothing is left to compile.
 ## `make build` makes the release server (`make bench` measures that one).
 run: setup
 	+$(MAKE) --no-print-directory -j$(JOBS) wasm server-dev
