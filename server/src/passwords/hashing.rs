@@ -70,12 +70,6 @@ impl HashCost {
     }
 }
 
-impl Default for HashCost {
-    fn default() -> Self {
-        Self::OWASP
-    }
-}
-
 /// argon2's 19 MiB of working memory per hash, handed from one hash to the next while work is
 /// queued and given back to the system when none is. Left to argon2, each hash allocates its
 /// own on whichever blocking thread runs it, and glibc keeps an arena's worth of freed blocks
