@@ -58,18 +58,18 @@ LINTED := RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACKERY__
 WASM_BUILD := $(LINTED) cargo build -p gatehouse --lib --target wasm32-unknown-unknown \
 	--profile wasm-release --features hydrate
 
-BUNDLE := cargo run -q -p gatehouse-bundle --profile bundle-helper -- \
-	--site $(SITE_ROOT) --pkg $(PKG_NAME) --name $(OUTPUT_NAME)
+BUNDLE := target/debug/gatehouse-bundle --site $(SITE_ROOT) --pkg $(PKG_NAME) --name $(OUTPUT_NAME)
 
 ## The browser bundle: compiled separately from the server so features never mix, then split by
 ## route, bound, named by its content and precompressed (tools/bundle).
 wasm: setup
 	+$(WASM_BUILD)
-	+$(BUNDLE) build --wasm $(WASM_FILE) --css style/main.css
+	+$(MAKE) --no-print-directory bundle-helper
+	$(BUNDLE) build --wasm $(WASM_FILE) --css style/main.css
 	cp -r public/. $(SITE_ROOT)/
 
 ## What /login downloads before it is interactive, and the whole app; fails over 200 KB.
-size:
+size: bundle-helper
 	$(BUNDLE) size --budget-kb 200
 
 ## The release server; build.rs passes src/startup.order to the linker.
@@ -86,9 +86,10 @@ startup-order: build
 ## The server's debug build exactly as the boundary tests build it (cargo builds a package's
 ## binaries for its integration tests, with the tests' features): after `test-rust` there is
 ## nothing left to compile, where `cargo build` would rebuild every crate whose features the
-## tests' dev-dependencies change.
+## tests' dev-dependencies change. The build helper (tools/bundle) comes the same way and with
+## it, so `make run` compiles it beside the server instead of after it.
 server-dev: setup
-	+$(HOST_TEST) --test boundary --no-run
+	+$(HOST_TEST) --test boundary --test bundle_cli --no-run
 
 test: fmt-check clippy test-rust e2e
 
@@ -104,10 +105,10 @@ HOST_TEST = $(LINTED) cargo test $(HOST)
 
 ## Lints by compiling: the host crates with every target (tests included) as the tests build
 ## them, and the browser crates as the bundle builds them (`gatehouse` pulls `gatehouse-app` in
-## with `hydrate`). Side by side, as in `build`, with the build helper the bundle needs. What
-## follows (tests, bundle, e2e) finds them compiled.
+## with `hydrate`), side by side as in `build`. The host crates' tests include the build
+## helper's, which build the helper itself. What follows (tests, bundle, e2e) finds them compiled.
 clippy: setup
-	+$(MAKE) --no-print-directory -j$(JOBS) lint-host lint-wasm bundle-helper
+	+$(MAKE) --no-print-directory -j$(JOBS) lint-host lint-wasm
 
 lint-host:
 	+$(HOST_TEST) --all-targets --no-run
@@ -115,8 +116,11 @@ lint-host:
 lint-wasm:
 	+$(WASM_BUILD)
 
+## The build helper as its own tests build it (see server-dev), with the tests' dependencies:
+## no build profile of its own to compile (a release build of it cost 321 s of compile time on
+## 2 cores, this one nothing after `lint-host`).
 bundle-helper:
-	+cargo build -q -p gatehouse-bundle --profile bundle-helper
+	+$(HOST_TEST) --test bundle_cli --no-run
 
 ## Unit and integration tests; PostgreSQL cases run when TEST_DATABASE_URL is set. The
 ## integration cases spend most of their time waiting on the database, so eight run at once
@@ -128,6 +132,7 @@ test-rust:
 	@# parallel one of them now and then waits forever for a wake-up that never comes (seen
 	@# 2026-11-30: idle threads, no lock held). Sequential runs never hang and take ~1.5 s.
 	$(HOST_TEST) --test boundary -- --test-threads=1
+	$(HOST_TEST) --test bundle_cli
 
 e2e-deps:
 	cd end2end && if [ ! -d node_modules ]; then PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; fi
