@@ -12,7 +12,7 @@ CARGO_HOME ?= $(HOME)/.cargo
 JOBS := $(shell nproc)
 export PATH := $(CARGO_HOME)/bin:$(PATH)
 
-.PHONY: run build setup wasm size server server-dev test fmt-check clippy lint-host lint-wasm bundle-helper test-rust e2e e2e-deps bench bench-flood bench-members bench-projects bench-activity bench-saml startup-order clean-data
+.PHONY: run build setup wasm size size-floor server server-dev test fmt-check clippy lint-host lint-wasm bundle-helper test-rust e2e e2e-deps bench bench-flood bench-members bench-projects bench-activity bench-saml startup-order clean-data
 
 ## Serves the release bundle with the server's debug build, the one the end-to-end suite tests:
 ## a fresh machine serves in two thirds of the time a release server takes to compile (measured
@@ -71,6 +71,21 @@ wasm: setup
 ## What /login downloads before it is interactive, and the whole app; fails over 200 KB.
 size: bundle-helper
 	$(BUNDLE) size --budget-kb 200
+
+## The framework's floor under that figure: a minimal app (bench/bundle_floor) with the router and
+## a lazy login route holding a signal, then also a resource read from a server function, then
+## also a form posting to one, built and measured as the app's bundle is.
+FLOOR_VARIANTS := router resource form
+FLOOR_WASM := target/wasm32-unknown-unknown/wasm-release/gatehouse_bundle_floor.wasm
+size-floor: setup bundle-helper
+	+for variant in $(FLOOR_VARIANTS); do \
+		cargo build -q -p gatehouse-bundle-floor --lib --target wasm32-unknown-unknown \
+			--profile wasm-release --features $$variant; \
+		target/debug/gatehouse-bundle build --site target/floor/$$variant --pkg $(PKG_NAME) \
+			--name floor --wasm $(FLOOR_WASM) --css style/main.css >/dev/null; \
+		echo "== login route: $$variant"; \
+		target/debug/gatehouse-bundle size --site target/floor/$$variant --pkg $(PKG_NAME) --name floor; \
+	done
 
 ## The release server; build.rs passes src/startup.order to the linker.
 server: setup

@@ -87,7 +87,13 @@ fn run() -> Result<(), Failure> {
             &pkg,
             name,
         ),
-        "size" => size(&site, &pkg, name, Some(args.get("budget-kb")?.parse()?)),
+        "size" => {
+            let budget_kb = match args.options.get("budget-kb") {
+                Some(kb) => Some(kb.parse().map_err(|e| format!("--budget-kb {kb}: {e}"))?),
+                None => None,
+            };
+            size(&site, &pkg, name, budget_kb)
+        }
         other => Err(format!("unknown command {other}").into()),
     }
 }
@@ -387,7 +393,7 @@ fn weight(file: &Path) -> Result<Weight, Failure> {
 
 /// Prints what /login downloads before it is interactive (the main JS and WASM, the
 /// stylesheet, the split loader and the chunks of the login route) and the whole app, and fails
-/// when /login's brotli figure exceeds `budget_kb`.
+/// when /login's brotli figure exceeds `budget_kb`, if one is given.
 fn size(site: &Path, pkg: &Path, name: &str, budget_kb: Option<u64>) -> Result<(), Failure> {
     let id = fs::read_to_string(site.join(BUNDLE_ID_FILE))
         .map_err(|e| format!("no bundle built ({e}); run `make wasm`"))?;

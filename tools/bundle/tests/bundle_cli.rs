@@ -1,5 +1,5 @@
-//! The helper's `size` command as `make size` runs it: the figures it prints and the budget that
-//! fails the build. (Building this test also builds the helper's binary with the workspace's
+//! The helper's `size` command as `make size` and `make size-floor` run it: the figures it
+//! prints and the budget that fails the build. (Building this test also builds the helper's binary with the workspace's
 //! other test builds, which is the binary `make wasm` runs.)
 #![expect(clippy::expect_used, reason = "a failing test should stop loudly")]
 
@@ -40,19 +40,22 @@ fn site() -> tempfile::TempDir {
     site
 }
 
-fn size(site: &Path, budget_kb: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gatehouse-bundle"))
+fn size(site: &Path, budget_kb: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gatehouse-bundle"));
+    command
         .arg("size")
         .args(["--site", &site.display().to_string(), "--pkg", "pkg"])
-        .args(["--name", "gatehouse", "--budget-kb", budget_kb])
-        .output()
-        .expect("run gatehouse-bundle")
+        .args(["--name", "gatehouse"]);
+    if let Some(kb) = budget_kb {
+        command.args(["--budget-kb", kb]);
+    }
+    command.output().expect("run gatehouse-bundle")
 }
 
 #[test]
 fn size_prints_logins_first_download_and_the_whole_app() {
     let site = site();
-    let out = size(site.path(), "3");
+    let out = size(site.path(), Some("3"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -74,7 +77,7 @@ fn size_prints_logins_first_download_and_the_whole_app() {
 #[test]
 fn size_fails_when_login_exceeds_the_budget() {
     let site = site();
-    let out = size(site.path(), "2");
+    let out = size(site.path(), Some("2"));
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains(
@@ -88,11 +91,35 @@ fn size_fails_when_login_exceeds_the_budget() {
 #[test]
 fn size_without_a_built_bundle_says_how_to_build_one() {
     let empty = tempfile::tempdir().expect("temp dir");
-    let out = size(empty.path(), "200");
+    let out = size(empty.path(), Some("200"));
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("no bundle built") && stderr.contains("run `make wasm`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn size_without_a_budget_only_prints_the_figures() {
+    let site = site();
+    let out = size(site.path(), None);
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("/login first download       8.9 KB raw"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn size_refuses_a_budget_that_is_not_a_number() {
+    let site = site();
+    let out = size(site.path(), Some("200KB"));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--budget-kb 200KB: invalid digit"),
         "{stderr}"
     );
 }
