@@ -162,11 +162,13 @@ pub fn TeamPage() -> impl IntoView {
         </Modal>
         <ConfirmDialog
             id="delete-team-dialog"
+            // Read only while open: a closed dialog's title renders with the page, where the
+            // resource is read inside a `<Transition>` (server and hydration then agree).
             title=Signal::derive(move || {
-                actions
-                    .team
+                delete_open
                     .get()
-                    .and_then(Result::ok)
+                    .then(|| actions.team.get().and_then(Result::ok))
+                    .flatten()
                     .map(|team| format!("Delete team {}?", team.name))
                     .unwrap_or_default()
             })
