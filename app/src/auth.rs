@@ -2,6 +2,7 @@
 //! and hydrated renders agree), then updated by the actions that change it (sign-in, sign-out,
 //! profile edits) so the UI never acts on a stale answer.
 
+use crate::load::{Loaded, load_blocking};
 use leptos::prelude::*;
 
 use crate::api::auth::{SignedInUser, current_user};
@@ -10,9 +11,9 @@ use crate::error::AppError;
 
 #[derive(Clone, Copy)]
 pub struct Auth {
-    seed: Resource<Result<SignedInUser, AppError>>,
+    seed: Loaded<Result<SignedInUser, AppError>>,
     /// The caller's organizations for the switcher, loaded with the page like `seed`.
-    orgs: Resource<Result<Vec<OrganizationView>, AppError>>,
+    orgs: Loaded<Result<Vec<OrganizationView>, AppError>>,
     latest: RwSignal<Option<Option<SignedInUser>>>,
     /// Why the session ended, when the server said so after the page loaded.
     ended: RwSignal<Option<String>>,
@@ -22,10 +23,10 @@ impl Auth {
     pub fn provide() -> Self {
         let latest = RwSignal::new(None::<Option<SignedInUser>>);
         let auth = Self {
-            seed: Resource::new_blocking(|| (), |_| current_user()),
+            seed: load_blocking(|| (), |_| current_user()),
             // Reloaded whenever the UI learns of another user or organization (sign-in,
             // accepting an invitation).
-            orgs: Resource::new_blocking(
+            orgs: load_blocking(
                 move || {
                     latest.with(|me| {
                         me.as_ref().map(|me| {

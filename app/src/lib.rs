@@ -11,6 +11,7 @@ pub mod cookies;
 #[cfg(feature = "ssr")]
 pub mod ctx;
 pub mod error;
+pub mod load;
 pub mod pages;
 pub mod paths;
 mod routes;

@@ -1,6 +1,7 @@
 //! Access reviews in the app shell: the banner an Owner sees once no review was completed in 90
 //! days.
 
+use crate::load::{Loaded, load};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
@@ -17,7 +18,7 @@ use crate::auth::use_auth;
 /// or completed here.
 #[derive(Clone, Copy)]
 pub struct ReviewDue {
-    due: Resource<Option<AccessReviewDueView>>,
+    due: Loaded<Option<AccessReviewDueView>>,
     changed: RwSignal<u32>,
 }
 
@@ -26,7 +27,7 @@ impl ReviewDue {
     pub fn provide() {
         let auth = use_auth();
         let changed = RwSignal::new(0u32);
-        let due = Resource::new(
+        let due = load(
             move || changed.get(),
             move |_| async move {
                 let me = auth.current().await?;

@@ -2,6 +2,7 @@
 //! revoke all others. Without JavaScript the buttons post straight away; with it, each asks for
 //! confirmation in a dialog and the list updates in place.
 
+use crate::load::load;
 use leptos::prelude::*;
 
 use crate::api::sessions::{RevokeOtherSessions, RevokeSession, SessionView, list_sessions};
@@ -22,7 +23,7 @@ pub fn ActiveSessions() -> impl IntoView {
     let others_error = action_error(revoke_others);
     let error = Signal::derive(move || revoke_error.get().or_else(|| others_error.get()));
     // `now` is taken with the list, so server and hydrated renders print the same times.
-    let sessions = Resource::new(
+    let sessions = load(
         move || (revoke.version().get(), revoke_others.version().get()),
         |_| async { list_sessions().await.map(|list| (list, time::now_millis())) },
     );

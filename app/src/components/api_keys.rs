@@ -5,6 +5,7 @@
 //! JavaScript (without it those buttons say so on the page). Revoking is also a plain form post;
 //! without JavaScript `?revoke=<key id>` asks on the page first.
 
+use crate::load::{Loaded, load};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
@@ -76,7 +77,7 @@ struct Shown {
 #[derive(Clone, Copy)]
 pub struct Keys {
     scope: Memo<KeyScope>,
-    pub list: Resource<Result<(Vec<ApiKeyView>, i64), AppError>>,
+    pub list: Loaded<Result<(Vec<ApiKeyView>, i64), AppError>>,
     pub create: ServerAction<CreateApiKey>,
     pub rotate: ServerAction<RotateApiKey>,
     pub revoke: ServerAction<RevokeApiKey>,
@@ -99,7 +100,7 @@ impl Keys {
         let toasts = use_toasts();
         let keys = Self {
             scope,
-            list: Resource::new(
+            list: load(
                 move || (scope.get(), changed.get()),
                 |(scope, _)| async move {
                     let (project_id, service_account_id) = scope.ids();

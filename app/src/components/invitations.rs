@@ -2,6 +2,7 @@
 //! teams and "Send invitation email", then the link to copy) and the pending list with Copy
 //! link, Resend and Revoke.
 
+use crate::load::{Loaded, load};
 use leptos::prelude::*;
 
 use crate::api::invitations::{
@@ -24,7 +25,7 @@ pub struct InvitationState {
     invite: ServerAction<InviteMember>,
     resend: ServerAction<ResendInvitation>,
     revoke: ServerAction<RevokeInvitation>,
-    pending: Resource<Result<(Vec<InvitationView>, i64), AppError>>,
+    pending: Loaded<Result<(Vec<InvitationView>, i64), AppError>>,
 }
 
 impl Default for InvitationState {
@@ -32,7 +33,7 @@ impl Default for InvitationState {
         let invite = ServerAction::<InviteMember>::new();
         let resend = ServerAction::<ResendInvitation>::new();
         let revoke = ServerAction::<RevokeInvitation>::new();
-        let pending = Resource::new(
+        let pending = load(
             move || {
                 (
                     invite.version().get(),

@@ -1,6 +1,7 @@
 //! The organization's security policy panel: Owners edit it ("Save Policy"); everyone else sees
 //! what it asks of them.
 
+use crate::load::load;
 use leptos::either::Either;
 use leptos::prelude::*;
 
@@ -44,13 +45,13 @@ pub fn SecurityPolicyPanel() -> impl IntoView {
     let error = action_error(save);
     let restrict = ServerAction::<UpdateSignInRestriction>::new();
     let restrict_error = action_error(restrict);
-    let policy = Resource::new(
+    let policy = load(
         move || (save.version().get(), restrict.version().get()),
         |_| get_security_policy(),
     );
-    let providers = Resource::new(|| (), |_| list_identity_providers());
+    let providers = load(|| (), |_| list_identity_providers());
     // Owners' only (anyone else is refused): the organization's own SAML connection.
-    let sso = Resource::new(|| (), |_| get_saml_connection());
+    let sso = load(|| (), |_| get_saml_connection());
     Effect::new(move |_| {
         if let Some(Ok(())) = restrict.value().get() {
             toasts.show(Saved::Restriction.toast());

@@ -1,6 +1,7 @@
 //! The frame around signed-in pages: the header with the organization and the account menu, and
 //! the settings area. A signed-out visitor is sent to the sign-in page.
 
+use crate::load::Loaded;
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet, Redirect};
@@ -276,7 +277,7 @@ pub fn GoHomeWhenSignedIn(
     /// Whether a second step is waiting (`/login/mfa`): a signed-in visitor with one is proving
     /// their second factor to switch organization, and stays.
     #[prop(optional)]
-    second_step: Option<Resource<Result<bool, crate::error::AppError>>>,
+    second_step: Option<Loaded<Result<bool, crate::error::AppError>>>,
 ) -> impl IntoView {
     let auth = use_auth();
     let navigate = use_navigate();

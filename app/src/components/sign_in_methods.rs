@@ -1,5 +1,6 @@
 //! Settings → Security: the sign-in providers linked to the caller's account, with Unlink.
 
+use crate::load::load;
 use leptos::prelude::*;
 
 use crate::api::identity::{UnlinkIdentity, list_identity_providers};
@@ -13,7 +14,7 @@ pub fn SignInMethods() -> impl IntoView {
     let toasts = use_toasts();
     let unlink = ServerAction::<UnlinkIdentity>::new();
     let error = action_error(unlink);
-    let providers = Resource::new(
+    let providers = load(
         move || unlink.version().get(),
         |_| list_identity_providers(),
     );

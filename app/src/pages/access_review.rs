@@ -5,6 +5,7 @@
 //! two after a confirmation; without JavaScript each is a plain form post), then completes it.
 //! Admins and Auditors read it. Filters show rows that call for attention or are undecided.
 
+use crate::load::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -101,7 +102,7 @@ pub fn AccessReviewPage() -> impl IntoView {
             auth.expired(&error);
         }
     });
-    let review = Resource::new(
+    let review = load(
         move || {
             (
                 filter.get(),

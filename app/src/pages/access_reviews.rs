@@ -4,6 +4,7 @@
 //! form post without JavaScript) and land on its page; while one is open they continue it.
 //! Everyone else gets the server's refusal.
 
+use crate::load::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -65,7 +66,7 @@ fn AccessReviewsPage() -> impl IntoView {
     });
     let start = ServerAction::<StartAccessReview>::new();
     let start_error = action_error(start);
-    let reviews = Resource::new(
+    let reviews = load(
         move || page.get(),
         |page| async move {
             list_access_reviews(Some(page))

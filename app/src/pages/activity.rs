@@ -7,6 +7,7 @@
 //! One route with `/settings/members/:id/activity` (a member's sign-in history, see
 //! [`member`]), so both screens share one chunk of the browser bundle.
 
+use crate::load::load;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -107,7 +108,7 @@ impl Filter {
 
 /// A page of events and whom the person filter named.
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
-struct Loaded {
+struct EventsRead {
     /// The member `person` named (their id).
     user_id: Option<String>,
     page: ActivityPageView,
@@ -126,15 +127,15 @@ fn ActivityPage() -> impl IntoView {
     });
     // "Verify audit log" comes back as `?verify=1`, so it works without JavaScript too.
     let verify_asked = Memo::new(move |_| query.read().get("verify").is_some());
-    let events = Resource::new(
+    let events = load(
         move || (filter.get(), before.get()),
         |(filter, before)| async move {
-            load(filter, before)
+            read_page(filter, before)
                 .await
                 .map(|loaded| (loaded, time::now_millis()))
         },
     );
-    let verdict = Resource::new(
+    let verdict = load(
         move || verify_asked.get(),
         |asked| async move {
             if asked {
@@ -187,7 +188,7 @@ fn ActivityPage() -> impl IntoView {
 /// The filters, the export and verification, and the events (or why there are none).
 #[component]
 fn ActivityBody(
-    loaded: Result<(Loaded, i64), AppError>,
+    loaded: Result<(EventsRead, i64), AppError>,
     filter: Filter,
     before: Option<i64>,
     owner: bool,
@@ -232,7 +233,7 @@ fn ActivityBody(
 /// Reads a page: the person filter names a member by name or email, which becomes their id.
 /// When the person is not found the other filters are still checked, so every refused field
 /// shows at once.
-async fn load(filter: Filter, before: Option<i64>) -> Result<Loaded, AppError> {
+async fn read_page(filter: Filter, before: Option<i64>) -> Result<EventsRead, AppError> {
     let person = person_id(&filter.person).await;
     let user_id = person.as_ref().ok().cloned().flatten();
     let listed = list_activity(
@@ -253,7 +254,7 @@ async fn load(filter: Filter, before: Option<i64>) -> Result<Loaded, AppError> {
     });
     match (person, listed) {
         (_, Err(refused)) if refused.code != ErrorCode::Validation => Err(refused),
-        (Ok(_), Ok(page)) => Ok(Loaded { user_id, page }),
+        (Ok(_), Ok(page)) => Ok(EventsRead { user_id, page }),
         (Ok(_), Err(invalid)) | (Err(invalid), Ok(_)) => Err(invalid),
         (Err(mut invalid), Err(also)) => {
             invalid.fields.extend(also.fields);

@@ -1,6 +1,7 @@
 //! `/forgot-password`: asks for a reset link by email. The answer never says whether an account
 //! exists. Without SMTP the page says to ask an administrator instead.
 
+use crate::load::load;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,7 +14,7 @@ use crate::components::shell::AuthCard;
 
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
-    let options = Resource::new(|| (), |_| sign_in_options());
+    let options = load(|| (), |_| sign_in_options());
     let request = ServerAction::<RequestPasswordReset>::new();
     let error = action_error(request);
     let query = use_query_map();

@@ -3,6 +3,7 @@
 //! with the one the inviter gave), join with one click, sign in first, or — signed in with
 //! another email — sign out and continue. Dead links say why.
 
+use crate::load::{load, load_blocking};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -28,9 +29,9 @@ use crate::pages::members::role_label;
 pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
     let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
-    let details = Resource::new(move || token.get(), invitation_details);
-    let providers = Resource::new_blocking(|| (), |_| list_identity_providers());
-    let pending = Resource::new_blocking(|| (), |_| pending_identity());
+    let details = load(move || token.get(), invitation_details);
+    let providers = load_blocking(|| (), |_| list_identity_providers());
+    let pending = load_blocking(|| (), |_| pending_identity());
     let auth = use_auth();
     view! {
         <Title text="Invitation"/>

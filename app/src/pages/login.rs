@@ -1,6 +1,7 @@
 //! `/login`: email and password. Works as a plain form post without JavaScript and, hydrated,
 //! signs in without reloading the page.
 
+use crate::load::load_blocking;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -39,8 +40,8 @@ pub fn LoginPage() -> impl IntoView {
     });
     let error =
         Signal::derive(move || raw_error.get().filter(|e| e.code != ErrorCode::MfaRequired));
-    let providers = Resource::new_blocking(|| (), |_| list_identity_providers());
-    let pending = Resource::new_blocking(|| (), |_| pending_identity());
+    let providers = load_blocking(|| (), |_| list_identity_providers());
+    let pending = load_blocking(|| (), |_| pending_identity());
     let signed_in = Signal::derive(move || action.value().get().and_then(Result::ok));
     let org = Signal::derive(move || query.read().get("org"));
     view! {

@@ -1,6 +1,7 @@
 //! `/login/mfa`: the second step of signing in to an account with MFA — a code from the
 //! authenticator app, or (`?backup=1`) one of the backup codes. Works without JavaScript.
 
+use crate::load::load_blocking;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -21,7 +22,7 @@ pub fn LoginMfaPage() -> impl IntoView {
     let next = Signal::derive(move || safe_next(query.read().get("next").as_deref()));
     let backup = Signal::derive(move || query.read().get("backup").as_deref() == Some("1"));
     let signed_in = Signal::derive(move || action.value().get().and_then(Result::ok));
-    let pending = Resource::new_blocking(|| (), |_| pending_mfa_sign_in());
+    let pending = load_blocking(|| (), |_| pending_mfa_sign_in());
     // The pending sign-in is over (expired, used, or never started): only signing in again helps.
     let over = move || {
         error

@@ -5,6 +5,7 @@
 //! every action.
 
 use crate::components::pager::Pager;
+use crate::load::load;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -79,7 +80,7 @@ pub fn MembersPage() -> impl IntoView {
             auth.expired(&error);
         }
     });
-    let members = Resource::new(
+    let members = load(
         move || {
             (
                 filter.get(),

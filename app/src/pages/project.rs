@@ -4,6 +4,7 @@
 //! change it, through [`ProjectContext`]. The tabs are one route (`/projects/:id/:tab?`), so one
 //! chunk of the browser bundle, and switching tabs keeps the frame.
 
+use crate::load::{Loaded, load};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -25,7 +26,7 @@ pub mod members;
 #[derive(Clone, Copy)]
 pub struct ProjectContext {
     pub id: Memo<String>,
-    pub project: Resource<Result<ProjectView, AppError>>,
+    pub project: Loaded<Result<ProjectView, AppError>>,
     pub update: ServerAction<UpdateProject>,
     pub archive: ServerAction<ArchiveProject>,
     pub restore: ServerAction<RestoreProject>,
@@ -53,7 +54,7 @@ impl ProjectContext {
                 changed.update(|n| *n += 1);
             }
         });
-        let project = Resource::new(move || (id.get(), changed.get()), |(id, _)| get_project(id));
+        let project = load(move || (id.get(), changed.get()), |(id, _)| get_project(id));
         let context = Self {
             id,
             project,

@@ -4,6 +4,7 @@
 //! Members see only the projects they hold a role on; the server decides what is listed.
 
 use crate::components::pager::Pager;
+use crate::load::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
@@ -84,7 +85,7 @@ pub fn ProjectsPage() -> impl IntoView {
     let create = ServerAction::<CreateProject>::new();
     let create_error = action_error(create);
     let new_open = RwSignal::new(false);
-    let projects = Resource::new(
+    let projects = load(
         move || filter.get(),
         |filter| async move {
             list_projects(Some(filter.query), filter.archived, Some(filter.page)).await

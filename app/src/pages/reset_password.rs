@@ -1,6 +1,7 @@
 //! `/reset-password/<token>`: shows which account the link is for, then sets its new password.
 //! Used and expired links say so before anything is typed.
 
+use crate::load::load;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -16,7 +17,7 @@ use crate::components::shell::AuthCard;
 pub fn ResetPasswordPage() -> impl IntoView {
     let params = use_params_map();
     let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
-    let status = Resource::new(move || token.get(), reset_link_status);
+    let status = load(move || token.get(), reset_link_status);
     let reset = ServerAction::<ResetPassword>::new();
     let error = action_error(reset);
     let auth = use_auth();

@@ -7,6 +7,7 @@
 //! "Deactivate" and "Delete service account" come back as forms on the page (`?edit=1`,
 //! `?deactivate=1`, `?delete=1`).
 
+use crate::load::{Loaded, load};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -34,7 +35,7 @@ use crate::time;
 /// The account in view and what changes it.
 #[derive(Clone, Copy)]
 struct AccountActions {
-    account: Resource<Result<(ServiceAccountView, i64), AppError>>,
+    account: Loaded<Result<(ServiceAccountView, i64), AppError>>,
     update: ServerAction<UpdateServiceAccount>,
     deactivate: ServerAction<DeactivateServiceAccount>,
     reactivate: ServerAction<ReactivateServiceAccount>,
@@ -63,7 +64,7 @@ pub(super) fn ServiceAccountPage() -> impl IntoView {
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let changed = RwSignal::new(0u32);
     let actions = AccountActions {
-        account: Resource::new(
+        account: load(
             move || (id.get(), changed.get()),
             |(id, _)| find_account(id),
         ),

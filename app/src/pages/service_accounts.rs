@@ -5,6 +5,7 @@
 //! (`?new=1`); the new account's page follows, where its keys are made. Members get the
 //! server's refusal.
 
+use crate::load::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -50,7 +51,7 @@ fn ServiceAccountsPage() -> impl IntoView {
     let create = ServerAction::<CreateServiceAccount>::new();
     let create_error = action_error(create);
     let new_open = RwSignal::new(false);
-    let accounts = Resource::new(
+    let accounts = load(
         || (),
         |()| async move {
             list_service_accounts()

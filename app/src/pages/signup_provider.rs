@@ -1,6 +1,7 @@
 //! `/signup/provider`: a new person a sign-in provider vouched for names themselves and their
 //! organization (as at sign-up, without a password), then lands in it.
 
+use crate::load::load_blocking;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -15,7 +16,7 @@ pub fn SignupProviderPage() -> impl IntoView {
     let action = ServerAction::<CompleteProviderSignUp>::new();
     let error = action_error(action);
     let signed_in = Signal::derive(move || action.value().get().and_then(Result::ok));
-    let pending = Resource::new_blocking(|| (), |_| pending_identity());
+    let pending = load_blocking(|| (), |_| pending_identity());
     view! {
         <Title text="Finish creating your account"/>
         <AuthCard title="Finish creating your account">

@@ -3,6 +3,7 @@
 //! role of people it brings in, and whether it is on; and the email domains the organization
 //! proves it owns.
 
+use crate::load::load;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -33,7 +34,7 @@ pub fn SingleSignOnPage() -> impl IntoView {
     let toasts = use_toasts();
     let save = ServerAction::<UpdateSamlConnection>::new();
     let error = action_error(save);
-    let connection = Resource::new(move || save.version().get(), |_| get_saml_connection());
+    let connection = load(move || save.version().get(), |_| get_saml_connection());
     let saved = saved_message(SettingsPage::SingleSignOn);
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
@@ -170,7 +171,7 @@ fn DomainsPanel() -> impl IntoView {
             .get()
             .map(|e| e.field("domain").first().cloned().unwrap_or(e.message))
     };
-    let domains = Resource::new(
+    let domains = load(
         move || {
             (
                 add.version().get(),

@@ -5,6 +5,7 @@
 //! project's Members tab. Every action is also a plain form post: "Edit" and "Delete team" come
 //! back as forms on the page (`?edit=1`, `?delete=1`) without JavaScript.
 
+use crate::load::{Loaded, load};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -30,7 +31,7 @@ pub mod picker;
 #[derive(Clone, Copy)]
 pub struct TeamActions {
     pub id: Memo<String>,
-    pub team: Resource<Result<TeamView, AppError>>,
+    pub team: Loaded<Result<TeamView, AppError>>,
     pub update: ServerAction<UpdateTeam>,
     pub delete: ServerAction<DeleteTeam>,
     pub add: ServerAction<AddTeamMembers>,
@@ -57,7 +58,7 @@ pub fn TeamPage() -> impl IntoView {
     let changed = RwSignal::new(0u32);
     let actions = TeamActions {
         id,
-        team: Resource::new(move || (id.get(), changed.get()), |(id, _)| get_team(id)),
+        team: load(move || (id.get(), changed.get()), |(id, _)| get_team(id)),
         update: ServerAction::new(),
         delete: ServerAction::new(),
         add: ServerAction::new(),
@@ -68,7 +69,7 @@ pub fn TeamPage() -> impl IntoView {
         leaving: RwSignal::new(false),
         changed,
     };
-    let projects = Resource::new(move || id.get(), list_team_projects);
+    let projects = load(move || id.get(), list_team_projects);
     let update_error = action_error(actions.update);
     let delete_error = action_error(actions.delete);
     Effect::new(move |_| {

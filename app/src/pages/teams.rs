@@ -4,6 +4,7 @@
 //! JavaScript the same form on the page) with a name, a description, their first members and an
 //! optional lead. The server decides what is listed and who may create.
 
+use crate::load::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
@@ -69,7 +70,7 @@ pub fn TeamsPage() -> impl IntoView {
         query.read_untracked().get("find"),
     );
     let lead = RwSignal::new(None::<CandidateView>);
-    let teams = Resource::new(
+    let teams = load(
         move || filter.get(),
         |filter| async move { list_teams(Some(filter.query), Some(filter.page)).await },
     );

@@ -1,6 +1,7 @@
 //! `/verify-email/<token>`: opening the emailed link verifies the address. It needs no session
 //! (the mail may be read on another device); a used, expired or unknown link says why.
 
+use crate::load::load_blocking;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,7 +14,7 @@ use crate::components::shell::AuthCard;
 pub fn VerifyEmailPage() -> impl IntoView {
     let params = use_params_map();
     let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
-    let outcome = Resource::new_blocking(move || token.get(), verify_email);
+    let outcome = load_blocking(move || token.get(), verify_email);
     view! {
         <Title text="Verify your email address"/>
         <AuthCard title="Verify your email address">

@@ -3,6 +3,7 @@
 //! were last active, then their sign-ins and refused attempts with the reason, IP and device,
 //! newest first, paged by keyset like the Activity screen.
 
+use crate::load::load;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -27,7 +28,7 @@ pub(super) fn MemberActivityPage(user_id: String) -> impl IntoView {
             .and_then(|b| b.trim().parse::<i64>().ok())
     });
     let id = user_id.clone();
-    let history = Resource::new(
+    let history = load(
         move || (id.clone(), before.get()),
         |(user_id, before)| async move {
             member_activity(user_id, before)

@@ -3,6 +3,7 @@
 //! and Admins open anyone's; everyone opens their own. A dialog, or without JavaScript a panel
 //! on the page (`?projects=<user id>`).
 
+use crate::load::{Loaded, load};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -17,14 +18,14 @@ pub(super) struct MemberProjects {
     /// The member's id and name.
     pub who: RwSignal<Option<(String, String)>>,
     pub open: RwSignal<bool>,
-    list: Resource<Option<Result<Vec<MemberProjectView>, AppError>>>,
+    list: Loaded<Option<Result<Vec<MemberProjectView>, AppError>>>,
 }
 
 impl MemberProjects {
     /// `asked`: the member named by the URL (`?projects=<user id>`), for the no-JavaScript panel.
     pub fn new(asked: Option<String>) -> Self {
         let who = RwSignal::new(asked.map(|id| (id, String::new())));
-        let list = Resource::new(
+        let list = load(
             move || who.with(|who| who.as_ref().map(|(id, _)| id.clone())),
             |id| async move {
                 match id {

@@ -7,6 +7,7 @@
 //! plain form post.
 
 use crate::components::pager::Pager;
+use crate::load::{Loaded, load};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -47,7 +48,7 @@ pub(super) struct MemberActions {
     pub confirm_remove: RwSignal<bool>,
     /// The person whose "Why?" is open (`?why=<user id>` without JavaScript).
     pub why: RwSignal<Option<String>>,
-    pub explanation: Resource<Option<Result<AccessExplanation, AppError>>>,
+    pub explanation: Loaded<Option<Result<AccessExplanation, AppError>>>,
     /// Bumped when a change went through: the list and the type-ahead reload.
     pub changed: RwSignal<u32>,
 }
@@ -77,7 +78,7 @@ pub fn ProjectMembers() -> impl IntoView {
         target: RwSignal::new(None),
         confirm_remove: RwSignal::new(false),
         why,
-        explanation: Resource::new(
+        explanation: load(
             move || (context.id.get(), why.get(), changed.get()),
             |(id, who, _)| async move {
                 match who {
@@ -90,7 +91,7 @@ pub fn ProjectMembers() -> impl IntoView {
     };
     let search = Search::new(context.id, actions, query.read_untracked().get("q"));
     let teams = TeamState::new(context.id, changed, query.read_untracked().get("team_q"));
-    let members = Resource::new(
+    let members = load(
         move || (context.id.get(), page.get(), changed.get()),
         |(id, page, _)| list_project_members(id, None, Some(page)),
     );

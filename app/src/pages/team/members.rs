@@ -2,6 +2,7 @@
 //! members" and "Remove" for the team's lead and the organization's Owners and Admins; and the
 //! "Team lead" choice (nobody, or one of its members) for Owners and Admins.
 
+use crate::load::load;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
@@ -38,7 +39,7 @@ pub(super) fn TeamMembers(actions: TeamActions, picker: Picker) -> impl IntoView
             .unwrap_or(1)
             .max(1)
     });
-    let members = Resource::new(
+    let members = load(
         move || {
             (
                 actions.id.get(),

@@ -10,6 +10,7 @@
 
 use std::time::Duration;
 
+use crate::load::{Loaded, load};
 use leptos::prelude::*;
 
 use crate::api::teams::{CandidateView, team_member_candidates};
@@ -25,7 +26,7 @@ pub struct Picker {
     /// What was searched: `typed` once typing paused, or at once on Enter.
     query: RwSignal<String>,
     pub selected: RwSignal<Vec<CandidateView>>,
-    candidates: Resource<Result<Vec<CandidateView>, AppError>>,
+    candidates: Loaded<Result<Vec<CandidateView>, AppError>>,
     /// What the live region says about the latest results.
     announced: RwSignal<String>,
 }
@@ -41,7 +42,7 @@ impl Picker {
         let initial = initial.unwrap_or_default();
         let typed = RwSignal::new(initial.clone());
         let query = RwSignal::new(initial);
-        let candidates = Resource::new(
+        let candidates = load(
             move || (team_id(), query.get(), changed.get()),
             |(id, query, _)| async move {
                 if query.trim().is_empty() {

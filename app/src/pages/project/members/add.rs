@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use crate::load::{Loaded, load};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -29,7 +30,7 @@ pub(super) struct Search {
     query: RwSignal<String>,
     pub selected: RwSignal<Vec<CandidateView>>,
     role: RwSignal<String>,
-    candidates: Resource<Result<Vec<CandidateView>, AppError>>,
+    candidates: Loaded<Result<Vec<CandidateView>, AppError>>,
     /// What the live region says about the latest results.
     announced: RwSignal<String>,
 }
@@ -39,7 +40,7 @@ impl Search {
         let initial = initial.unwrap_or_default();
         let typed = RwSignal::new(initial.clone());
         let query = RwSignal::new(initial);
-        let candidates = Resource::new(
+        let candidates = load(
             move || (project_id.get(), query.get(), actions.changed.get()),
             |(id, query, _)| async move {
                 if query.trim().is_empty() {

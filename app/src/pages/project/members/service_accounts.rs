@@ -5,6 +5,7 @@
 //! project's members manage these too; everyone who sees the project sees the list. Every
 //! action is also a plain form post.
 
+use crate::load::load;
 use leptos::prelude::*;
 
 use crate::api::projects::ProjectView;
@@ -54,7 +55,7 @@ pub(super) fn ProjectServiceAccounts() -> impl IntoView {
         target: RwSignal::new(None),
         confirm_remove: RwSignal::new(false),
     };
-    let list = Resource::new(
+    let list = load(
         move || (context.id.get(), changed.get()),
         |(id, _)| async move {
             list_project_service_accounts(id)
@@ -63,7 +64,7 @@ pub(super) fn ProjectServiceAccounts() -> impl IntoView {
         },
     );
     // Offered only to those who may add: the project says whether the caller is one.
-    let candidates = Resource::new(
+    let candidates = load(
         move || (context.id.get(), changed.get(), context.changed.get()),
         move |(id, _, _)| async move {
             match context.project.await {

@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use crate::load::{Loaded, load};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -33,14 +34,14 @@ pub(super) struct TeamState {
     /// The team the remove dialog is about.
     pub target: RwSignal<Option<ProjectTeamView>>,
     pub confirm_remove: RwSignal<bool>,
-    pub list: Resource<Result<(ProjectTeamList, i64), AppError>>,
+    pub list: Loaded<Result<(ProjectTeamList, i64), AppError>>,
     /// What the search box holds, and what was searched (once typing paused, or on Enter).
     typed: RwSignal<String>,
     query: RwSignal<String>,
     /// Whether the type-ahead has been opened (focused, or `?team_q=` without JavaScript):
     /// until then nothing is fetched.
     opened: RwSignal<bool>,
-    candidates: Resource<Result<Vec<TeamCandidateView>, AppError>>,
+    candidates: Loaded<Result<Vec<TeamCandidateView>, AppError>>,
     selected: RwSignal<Option<TeamCandidateView>>,
     role: RwSignal<String>,
     announced: RwSignal<String>,
@@ -53,7 +54,7 @@ impl TeamState {
         let initial = initial.unwrap_or_default();
         let typed = RwSignal::new(initial.clone());
         let query = RwSignal::new(initial);
-        let list = Resource::new(
+        let list = load(
             move || (project_id.get(), changed.get()),
             |(id, _)| async move {
                 list_project_teams(id)
@@ -61,7 +62,7 @@ impl TeamState {
                     .map(|list| (list, time::now_millis()))
             },
         );
-        let candidates = Resource::new(
+        let candidates = load(
             move || (project_id.get(), query.get(), opened.get(), changed.get()),
             |(id, query, opened, _)| async move {
                 if opened {
