@@ -35,32 +35,30 @@ impl<T: DeserializeOwned> Decoder<T> for JsonSlice {
 /// A value loaded by a server function.
 pub type Loaded<T> = Resource<T, JsonSlice>;
 
+/// What a resource holds: sent from the server to the browser as JSON.
+pub trait Value: Serialize + DeserializeOwned + Send + Sync + 'static {}
+impl<T: Serialize + DeserializeOwned + Send + Sync + 'static> Value for T {}
+
+/// What a resource reloads on: a change of it fetches again.
+pub trait Source: PartialEq + Clone + Send + Sync + 'static {}
+impl<S: PartialEq + Clone + Send + Sync + 'static> Source for S {}
+
 /// Loads in the background: the page streams while it loads (read it inside `<Suspense>`).
 #[track_caller]
-pub fn load<T, S, Fut>(
+pub fn load<T: Value, S: Source, Fut: Future<Output = T> + Send + 'static>(
     source: impl Fn() -> S + Send + Sync + 'static,
     fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
-) -> Loaded<T>
-where
-    T: Serialize + DeserializeOwned + Send + Sync + 'static,
-    S: PartialEq + Clone + Send + Sync + 'static,
-    Fut: Future<Output = T> + Send + 'static,
-{
+) -> Loaded<T> {
     Resource::new_with_options(source, fetcher, false)
 }
 
 /// Loads before the page's HTML is sent (for what the first render needs, such as who is
 /// signed in).
 #[track_caller]
-pub fn load_blocking<T, S, Fut>(
+pub fn load_blocking<T: Value, S: Source, Fut: Future<Output = T> + Send + 'static>(
     source: impl Fn() -> S + Send + Sync + 'static,
     fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
-) -> Loaded<T>
-where
-    T: Serialize + DeserializeOwned + Send + Sync + 'static,
-    S: PartialEq + Clone + Send + Sync + 'static,
-    Fut: Future<Output = T> + Send + 'static,
-{
+) -> Loaded<T> {
     Resource::new_with_options(source, fetcher, true)
 }
 

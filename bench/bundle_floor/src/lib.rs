@@ -9,6 +9,12 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
+/// Resources load as the app's do (the same file): their codec is part of what is measured.
+#[cfg(feature = "resource")]
+#[path = "../../../app/src/load.rs"]
+#[allow(dead_code, reason = "the floor uses only load_blocking")]
+mod load;
+
 #[cfg(feature = "resource")]
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct Me {
@@ -41,7 +47,7 @@ fn LoginPage() -> impl IntoView {
 
 #[cfg(feature = "resource")]
 fn signed_in() -> impl IntoView {
-    let me = Resource::new_blocking(|| (), |_| current_user());
+    let me = load::load_blocking(|| (), |_| current_user());
     view! {
         <Suspense>
             {move || Suspend::new(async move {
