@@ -17,7 +17,7 @@ export PATH := $(CARGO_HOME)/bin:$(PATH)
 ## Serves the release bundle with the server's debug build, the one the end-to-end suite tests:
 ## a fresh machine serves in two thirds of the time a release server takes to compile, and after
 ## `make test` nothing is left to compile. The bundle, then the server: one build at a time
-## served first in 587 s from a fresh clone on 2 cores, both side by side in 661 and 698 s (each
+## served first in 587-607 s from a fresh clone on 2 cores, both side by side in 633-698 s (each
 ## build keeps both cores busy alone; two at once only contend).
 ## `make build` makes the release server (`make bench` measures that one).
 run: setup
