@@ -18,7 +18,7 @@ export PATH := $(CARGO_HOME)/bin:$(PATH)
 ## a fresh machine serves in two thirds of the time a release server takes to compile, and after
 ## `make test` nothing is left to compile. The bundle, then the server: one build at a time
 ## served first in 587-607 s from a fresh clone on 2 cores, both side by side in 633-698 s (each
-## build keeps both cores busy alone; two at once only contend).
+## build keeps the cores busy alone here; run together they slowed each other down).
 ## `make build` makes the release server (`make bench` measures that one).
 run: setup
 	+$(MAKE) --no-print-directory wasm

@@ -2,12 +2,12 @@
 //! and hydrated renders agree), then updated by the actions that change it (sign-in, sign-out,
 //! profile edits) so the UI never acts on a stale answer.
 
-use crate::load::{Loaded, load_blocking};
 use leptos::prelude::*;
 
 use crate::api::auth::{SignedInUser, current_user};
 use crate::api::orgs::{OrganizationView, list_organizations};
 use crate::error::AppError;
+use crate::load::{Loaded, load_blocking};
 
 #[derive(Clone, Copy)]
 pub struct Auth {

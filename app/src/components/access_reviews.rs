@@ -1,7 +1,6 @@
 //! Access reviews in the app shell: the banner an Owner sees once no review was completed in 90
 //! days.
 
-use crate::load::{Loaded, load};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
@@ -11,6 +10,7 @@ use crate::api::access_reviews::{
 };
 use crate::api::auth::SignedInUser;
 use crate::auth::use_auth;
+use crate::load::{Loaded, load};
 
 /// When the organization's next review is due, for the banner: one resource per page load, made
 /// at the App's level beside the signed-in user (a resource made in the shell's frame hydrates

@@ -2,7 +2,6 @@
 //! revoke all others. Without JavaScript the buttons post straight away; with it, each asks for
 //! confirmation in a dialog and the list updates in place.
 
-use crate::load::load;
 use leptos::prelude::*;
 
 use crate::api::sessions::{RevokeOtherSessions, RevokeSession, SessionView, list_sessions};
@@ -10,6 +9,7 @@ use crate::auth::use_auth;
 use crate::components::dialog::ConfirmDialog;
 use crate::components::form::{FormError, FormStatus, action_error};
 use crate::components::toast::use_toasts;
+use crate::load::load;
 use crate::saved::{Saved, SettingsPage, saved_on};
 use crate::time;
 

@@ -5,7 +5,6 @@
 //! JavaScript (without it those buttons say so on the page). Revoking is also a plain form post;
 //! without JavaScript `?revoke=<key id>` asks on the page first.
 
-use crate::load::{Loaded, load};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
@@ -19,6 +18,7 @@ use crate::components::dialog::{ConfirmDialog, Modal, OpenDialogButton};
 use crate::components::form::{Field, FieldMessages, FormError, action_error};
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
+use crate::load::{Loaded, load};
 use crate::saved::Saved;
 use crate::time;
 

@@ -2,7 +2,6 @@
 //! teams and "Send invitation email", then the link to copy) and the pending list with Copy
 //! link, Resend and Revoke.
 
-use crate::load::{Loaded, load};
 use leptos::prelude::*;
 
 use crate::api::invitations::{
@@ -15,6 +14,7 @@ use crate::components::dialog::Modal;
 use crate::components::form::{Field, FieldMessages, FormError, action_error};
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
+use crate::load::{Loaded, load};
 use crate::pages::members::role_label;
 use crate::time;
 

@@ -1,7 +1,6 @@
 //! The organization's security policy panel: Owners edit it ("Save Policy"); everyone else sees
 //! what it asks of them.
 
-use crate::load::load;
 use leptos::either::Either;
 use leptos::prelude::*;
 
@@ -12,6 +11,7 @@ use crate::api::sso::get_saml_connection;
 use crate::auth::use_auth;
 use crate::components::form::{FormError, ProofField, action_error};
 use crate::components::toast::use_toasts;
+use crate::load::load;
 use crate::saved::Saved;
 
 const ROLES: [(&str, &str); 4] = [

@@ -1,7 +1,6 @@
 //! The frame around signed-in pages: the header with the organization and the account menu, and
 //! the settings area. A signed-out visitor is sent to the sign-in page.
 
-use crate::load::Loaded;
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet, Redirect};
@@ -15,6 +14,7 @@ use crate::components::access_reviews::{AccessReviewBanner, ReviewDue};
 use crate::components::org_switcher::OrgSwitcher;
 use crate::components::toast::ToastRegion;
 use crate::components::verify_email_banner::VerifyEmailBanner;
+use crate::load::Loaded;
 
 #[component]
 pub fn AppShell() -> impl IntoView {

@@ -1,12 +1,12 @@
 //! Settings → Security: the sign-in providers linked to the caller's account, with Unlink.
 
-use crate::load::load;
 use leptos::prelude::*;
 
 use crate::api::identity::{UnlinkIdentity, list_identity_providers};
 use crate::auth::use_auth;
 use crate::components::form::{FormError, ProofField, action_error};
 use crate::components::toast::use_toasts;
+use crate::load::load;
 
 #[component]
 pub fn SignInMethods() -> impl IntoView {

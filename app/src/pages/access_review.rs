@@ -5,7 +5,6 @@
 //! two after a confirmation; without JavaScript each is a plain form post), then completes it.
 //! Admins and Auditors read it. Filters show rows that call for attention or are undecided.
 
-use crate::load::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -22,6 +21,7 @@ use crate::components::form::{FormError, FormStatus, action_error};
 use crate::components::pager::Pager;
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
+use crate::load::load;
 use crate::pages::access_reviews::{day_view, progress_text};
 use crate::pages::members::role_label;
 use crate::saved::{Saved, SettingsPage, saved_message};

@@ -4,7 +4,6 @@
 //! form post without JavaScript) and land on its page; while one is open they continue it.
 //! Everyone else gets the server's refusal.
 
-use crate::load::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -20,6 +19,7 @@ use crate::components::form::{FormError, action_error};
 use crate::components::pager::Pager;
 use crate::components::toast::use_toasts;
 use crate::error::{AppError, ErrorCode};
+use crate::load::load;
 use crate::pages::access_review::AccessReviewPage;
 use crate::saved::Saved;
 use crate::time;

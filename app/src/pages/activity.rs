@@ -7,7 +7,6 @@
 //! One route with `/settings/members/:id/activity` (a member's sign-in history, see
 //! [`member`]), so both screens share one chunk of the browser bundle.
 
-use crate::load::load;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -20,6 +19,7 @@ use crate::api::members::list_members;
 use crate::auth::use_auth;
 use crate::components::form::FormError;
 use crate::error::{AppError, ErrorCode};
+use crate::load::load;
 use crate::time;
 
 mod filters;

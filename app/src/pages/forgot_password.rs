@@ -1,7 +1,6 @@
 //! `/forgot-password`: asks for a reset link by email. The answer never says whether an account
 //! exists. Without SMTP the page says to ask an administrator instead.
 
-use crate::load::load;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,6 +10,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::password_reset::{RequestPasswordReset, sign_in_options};
 use crate::components::form::{Field, FormError, action_error};
 use crate::components::shell::AuthCard;
+use crate::load::load;
 
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {

@@ -3,7 +3,6 @@
 //! with the one the inviter gave), join with one click, sign in first, or — signed in with
 //! another email — sign out and continue. Dead links say why.
 
-use crate::load::{load, load_blocking};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -23,6 +22,7 @@ use crate::components::form::{Field, FormError, action_error};
 use crate::components::providers::ProviderButtons;
 use crate::components::shell::AuthCard;
 use crate::error::AppError;
+use crate::load::{load, load_blocking};
 use crate::pages::members::role_label;
 
 #[component]

@@ -1,7 +1,6 @@
 //! `/login`: email and password. Works as a plain form post without JavaScript and, hydrated,
 //! signs in without reloading the page.
 
-use crate::load::load_blocking;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -19,6 +18,7 @@ use crate::components::providers::{
 };
 use crate::components::shell::{AuthCard, GoHomeWhenSignedIn};
 use crate::error::{ErrorCode, signed_out_message};
+use crate::load::load_blocking;
 use crate::paths::{mfa_step, safe_next, with_query};
 
 #[component]

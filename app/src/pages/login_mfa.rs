@@ -1,7 +1,6 @@
 //! `/login/mfa`: the second step of signing in to an account with MFA — a code from the
 //! authenticator app, or (`?backup=1`) one of the backup codes. Works without JavaScript.
 
-use crate::load::load_blocking;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,6 +11,7 @@ use crate::api::mfa::{VerifyMfa, pending_mfa_sign_in};
 use crate::components::form::{Field, FormError, action_error};
 use crate::components::shell::{AuthCard, GoHomeWhenSignedIn};
 use crate::error::ErrorCode;
+use crate::load::load_blocking;
 use crate::paths::{encode, safe_next};
 
 #[component]

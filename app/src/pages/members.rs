@@ -4,8 +4,6 @@
 //! open a member's sign-in history; everyone else sees the list read-only. The server decides
 //! every action.
 
-use crate::components::pager::Pager;
-use crate::load::load;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -20,7 +18,9 @@ use crate::components::copy::CopyField;
 use crate::components::dialog::{ConfirmDialog, Modal};
 use crate::components::form::{FormError, FormStatus, action_error};
 use crate::components::invitations::{InvitationState, Invitations};
+use crate::components::pager::Pager;
 use crate::components::toast::use_toasts;
+use crate::load::load;
 use crate::saved::{Saved, SettingsPage, saved_message};
 use crate::time;
 

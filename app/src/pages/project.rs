@@ -4,7 +4,6 @@
 //! change it, through [`ProjectContext`]. The tabs are one route (`/projects/:id/:tab?`), so one
 //! chunk of the browser bundle, and switching tabs keeps the frame.
 
-use crate::load::{Loaded, load};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -15,6 +14,7 @@ use crate::api::projects::{
 };
 use crate::components::form::FormStatus;
 use crate::error::AppError;
+use crate::load::{Loaded, load};
 use crate::pages::projects::{access_label, project_role_label};
 use crate::saved::{SettingsPage, saved_message};
 

@@ -3,8 +3,6 @@
 //! projects here ("New project": a dialog, or without JavaScript the same form on the page).
 //! Members see only the projects they hold a role on; the server decides what is listed.
 
-use crate::components::pager::Pager;
-use crate::load::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
@@ -14,8 +12,10 @@ use crate::api::projects::{CreateProject, ProjectList, ProjectView, list_project
 use crate::auth::use_auth;
 use crate::components::dialog::{Modal, OpenDialogButton};
 use crate::components::form::{Field, FormError, FormStatus, TextArea, action_error};
+use crate::components::pager::Pager;
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
+use crate::load::load;
 use crate::saved::{Saved, SettingsPage, saved_message};
 
 /// The project role labels people see, from the API's lowercase roles.

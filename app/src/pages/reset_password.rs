@@ -1,7 +1,6 @@
 //! `/reset-password/<token>`: shows which account the link is for, then sets its new password.
 //! Used and expired links say so before anything is typed.
 
-use crate::load::load;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,6 +11,7 @@ use crate::api::password_reset::{ResetPassword, reset_link_status};
 use crate::auth::use_auth;
 use crate::components::form::{Field, FormError, action_error};
 use crate::components::shell::AuthCard;
+use crate::load::load;
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {

@@ -7,7 +7,6 @@
 //! "Deactivate" and "Delete service account" come back as forms on the page (`?edit=1`,
 //! `?deactivate=1`, `?delete=1`).
 
-use crate::load::{Loaded, load};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -27,6 +26,7 @@ use crate::components::dialog::{ConfirmDialog, Modal, OpenDialogButton};
 use crate::components::form::{Field, FormError, FormStatus, TextArea, action_error};
 use crate::components::toast::use_toasts;
 use crate::error::{AppError, ErrorCode};
+use crate::load::{Loaded, load};
 use crate::pages::projects::project_role_label;
 use crate::pages::teams::count;
 use crate::saved::{Saved, SettingsPage, saved_message};

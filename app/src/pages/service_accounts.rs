@@ -5,7 +5,6 @@
 //! (`?new=1`); the new account's page follows, where its keys are made. Members get the
 //! server's refusal.
 
-use crate::load::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -19,6 +18,7 @@ use crate::components::dialog::{Modal, OpenDialogButton};
 use crate::components::form::{Field, FormError, FormStatus, TextArea, action_error};
 use crate::components::toast::use_toasts;
 use crate::error::{AppError, ErrorCode};
+use crate::load::load;
 use crate::pages::projects::project_role_label;
 use crate::pages::service_account::ServiceAccountPage;
 use crate::pages::teams::count;

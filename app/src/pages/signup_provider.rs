@@ -1,7 +1,6 @@
 //! `/signup/provider`: a new person a sign-in provider vouched for names themselves and their
 //! organization (as at sign-up, without a password), then lands in it.
 
-use crate::load::load_blocking;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -10,6 +9,7 @@ use leptos_router::components::A;
 use crate::api::identity::{CompleteProviderSignUp, pending_identity};
 use crate::components::form::{Field, FormError, action_error};
 use crate::components::shell::{AuthCard, GoHomeWhenSignedIn};
+use crate::load::load_blocking;
 
 #[component]
 pub fn SignupProviderPage() -> impl IntoView {

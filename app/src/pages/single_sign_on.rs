@@ -3,7 +3,6 @@
 //! role of people it brings in, and whether it is on; and the email domains the organization
 //! proves it owns.
 
-use crate::load::load;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -18,6 +17,7 @@ use crate::components::form::{
     Field, FieldMessages, FormError, FormStatus, ProofField, TextArea, action_error,
 };
 use crate::components::toast::use_toasts;
+use crate::load::load;
 use crate::saved::{Saved, SettingsPage, saved_message};
 use crate::time;
 

@@ -5,7 +5,6 @@
 //! project's Members tab. Every action is also a plain form post: "Edit" and "Delete team" come
 //! back as forms on the page (`?edit=1`, `?delete=1`) without JavaScript.
 
-use crate::load::{Loaded, load};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -20,6 +19,7 @@ use crate::components::dialog::{ConfirmDialog, Modal, OpenDialogButton};
 use crate::components::form::{Field, FormError, FormStatus, TextArea, action_error};
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
+use crate::load::{Loaded, load};
 use crate::pages::projects::project_role_label;
 use crate::pages::teams::count;
 use crate::saved::{Saved, SettingsPage, saved_message};

@@ -4,7 +4,6 @@
 //! JavaScript the same form on the page) with a name, a description, their first members and an
 //! optional lead. The server decides what is listed and who may create.
 
-use crate::load::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
@@ -19,6 +18,7 @@ use crate::components::form::{Field, FormError, FormStatus, TextArea, action_err
 use crate::components::pager::Pager;
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
+use crate::load::load;
 use crate::pages::team::picker::{Picker, PickerFields, PickerSearchForm};
 use crate::saved::{Saved, SettingsPage, saved_message};
 

@@ -1,7 +1,6 @@
 //! `/verify-email/<token>`: opening the emailed link verifies the address. It needs no session
 //! (the mail may be read on another device); a used, expired or unknown link says why.
 
-use crate::load::load_blocking;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,6 +8,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::email_verification::verify_email;
 use crate::components::shell::AuthCard;
+use crate::load::load_blocking;
 
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {

@@ -3,7 +3,6 @@
 //! were last active, then their sign-ins and refused attempts with the reason, IP and device,
 //! newest first, paged by keyset like the Activity screen.
 
-use crate::load::load;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -15,6 +14,7 @@ use super::table::{EventsTable, OlderNewer};
 use crate::api::activity::{MemberActivityView, member_activity};
 use crate::auth::use_auth;
 use crate::components::form::FormError;
+use crate::load::load;
 use crate::time;
 
 #[component]

@@ -3,13 +3,13 @@
 //! and Admins open anyone's; everyone opens their own. A dialog, or without JavaScript a panel
 //! on the page (`?projects=<user id>`).
 
-use crate::load::{Loaded, load};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api::projects::{MemberProjectView, list_member_projects, project_path};
 use crate::components::dialog::Modal;
 use crate::error::AppError;
+use crate::load::{Loaded, load};
 use crate::pages::projects::project_role_label;
 
 /// Whose projects are shown, and the list. Created with the page, outside any `Suspense`.

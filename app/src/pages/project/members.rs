@@ -6,8 +6,6 @@
 //! project ([`teams`]), then its service accounts ([`service_accounts`]). Every action is also a
 //! plain form post.
 
-use crate::components::pager::Pager;
-use crate::load::{Loaded, load};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -22,8 +20,10 @@ use crate::auth::use_auth;
 use crate::components::copy::CopyField;
 use crate::components::dialog::{ConfirmDialog, Modal};
 use crate::components::form::{FormError, action_error};
+use crate::components::pager::Pager;
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
+use crate::load::{Loaded, load};
 use crate::saved::Saved;
 
 mod add;

@@ -2,7 +2,6 @@
 //! members" and "Remove" for the team's lead and the organization's Owners and Admins; and the
 //! "Team lead" choice (nobody, or one of its members) for Owners and Admins.
 
-use crate::load::load;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
@@ -18,6 +17,7 @@ use crate::components::form::{FormError, action_error};
 use crate::components::pager::Pager;
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
+use crate::load::load;
 use crate::saved::Saved;
 use crate::time;
 

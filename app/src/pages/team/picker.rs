@@ -10,12 +10,12 @@
 
 use std::time::Duration;
 
-use crate::load::{Loaded, load};
 use leptos::prelude::*;
 
 use crate::api::teams::{CandidateView, team_member_candidates};
 use crate::components::form::FieldMessages;
 use crate::error::AppError;
+use crate::load::{Loaded, load};
 
 /// The type-ahead's state, created with the page (outside any `Suspense`, so server and browser
 /// create its resource in the same order).

@@ -9,7 +9,6 @@
 
 use std::time::Duration;
 
-use crate::load::{Loaded, load};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -19,6 +18,7 @@ use crate::api::projects::{
 };
 use crate::components::form::{FieldMessages, FormError};
 use crate::error::AppError;
+use crate::load::{Loaded, load};
 
 /// The type-ahead's state, created with the tab (outside any `Suspense`, so server and browser
 /// create its resource in the same order).

@@ -5,7 +5,6 @@
 //! project's members manage these too; everyone who sees the project sees the list. Every
 //! action is also a plain form post.
 
-use crate::load::load;
 use leptos::prelude::*;
 
 use crate::api::projects::ProjectView;
@@ -19,6 +18,7 @@ use crate::components::dialog::ConfirmDialog;
 use crate::components::form::{FieldMessages, FormError, action_error};
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
+use crate::load::load;
 use crate::pages::project::use_project;
 use crate::pages::projects::project_role_label;
 use crate::saved::Saved;

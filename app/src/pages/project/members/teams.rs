@@ -8,7 +8,6 @@
 
 use std::time::Duration;
 
-use crate::load::{Loaded, load};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -18,6 +17,7 @@ use crate::api::projects::{
 };
 use crate::components::form::{FieldMessages, FormError, action_error};
 use crate::error::AppError;
+use crate::load::{Loaded, load};
 use crate::pages::projects::project_role_label;
 use crate::time;
 
